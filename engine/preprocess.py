@@ -1,0 +1,222 @@
+"""The preprocessing of Zhang et al. (TPAMI 2017), shared by training and inference.
+
+Zhang, Yin, Liu, "Online and offline handwritten Chinese character recognition: a
+comprehensive study and new benchmark", Pattern Recognition 61 / TPAMI 2017, Sec. 3.1:
+moment normalization over line segments, removal of redundant points, a 6-d feature per
+point, and (training only) random removal of points.
+
+Every function is pure: it takes numpy arrays, returns new ones and never writes to its
+inputs. Points travel as ``xy`` (N, 2) float64 and ``sid`` (N,) int32, the stroke index of
+each point, non-decreasing. The trainer imports these very functions; there is no other copy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.errors import InkError
+from engine.ink import Ink
+
+#: Bumped whenever any function here changes its output; a model package records the version
+#: it was trained with and the engine refuses a package of another version.
+PREPROCESS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """Parameters of the preprocessing; a model package stores the ones it was trained with.
+
+    Attributes:
+        dist_threshold: a point closer than this to the previous kept point is dropped; a
+            fraction of the normalized character's larger side (Zhang et al.: T_dist).
+        cos_threshold: a point whose incoming and outgoing directions have a cosine above
+            this (it stands nearly in line with its neighbours) is dropped (T_cos).
+        drop_fraction: fraction of points removed at random when augmenting (training only;
+            the seed used 30%).
+    """
+
+    dist_threshold: float = 0.02
+    cos_threshold: float = 0.99
+    drop_fraction: float = 0.3
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PreprocessConfig:
+        return cls(**{k: float(d[k]) for k in ("dist_threshold", "cos_threshold", "drop_fraction")})
+
+
+def ink_arrays(ink: Ink) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate an ink's strokes: returns xy (N, 2) float64 and sid (N,) int32."""
+    xy = np.concatenate([s[:, :2] for s in ink.strokes], axis=0).astype(np.float64)
+    sid = np.concatenate(
+        [np.full(len(s), i, dtype=np.int32) for i, s in enumerate(ink.strokes)]
+    )
+    return xy, sid
+
+
+def normalize(xy: np.ndarray, sid: np.ndarray) -> np.ndarray:
+    """Moment normalization over line segments (Zhang et al. 2017, Eq. 1-4).
+
+    Each segment l between consecutive points of one stroke weighs by its length L(l):
+    mu_x = sum(L * (x1 + x2) / 2) / sum(L), and
+    delta_y^2 = sum(L/3 * ((y1-mu_y)^2 + (y2-mu_y)^2 + (y1-mu_y)(y2-mu_y))) / sum(L).
+    Output is ((x - mu_x) / delta, (y - mu_y) / delta). One scale for both axes keeps the
+    aspect ratio, which tells apart characters such as 日 and 曰. The paper uses delta_y;
+    we use max(delta_y, delta_x / 2) so a flat character (一) is not blown up by a near-zero
+    delta_y. Ink with no segment of length > 0 (dots only) falls back to point moments.
+
+    Args:
+        xy: (N, 2) points, y down. sid: (N,) stroke index per point.
+    Returns:
+        (N, 2) float64 normalized points.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    same = sid[1:] == sid[:-1]
+    p1, p2 = xy[:-1][same], xy[1:][same]
+    seg = np.hypot(*(p2 - p1).T) if len(p1) else np.zeros(0)
+    total = float(seg.sum())
+    if total > 1e-9:
+        mu = (seg[:, None] * (p1 + p2) / 2).sum(axis=0) / total
+        a, b = p1 - mu, p2 - mu
+        var = (seg[:, None] / 3 * (a * a + b * b + a * b)).sum(axis=0) / total
+    else:
+        mu = xy.mean(axis=0)
+        var = ((xy - mu) ** 2).mean(axis=0)
+    dx, dy = math.sqrt(max(var[0], 0.0)), math.sqrt(max(var[1], 0.0))
+    delta = max(dy, dx / 2)
+    if delta < 1e-9:
+        delta = 1.0  # a single point, or all points equal: only centre it
+    return (xy - mu) / delta
+
+
+def remove_redundant(
+    xy: np.ndarray, sid: np.ndarray, dist_threshold: float = 0.02, cos_threshold: float = 0.99
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop redundant points (Zhang et al. 2017, Sec. 3.1).
+
+    Walking each stroke in order, a point is dropped when (a) it lies closer than
+    ``dist_threshold * max(width, height)`` to the previous kept point, or (b) the cosine
+    between (kept -> point) and (point -> next) exceeds ``cos_threshold``. Comparing with the
+    previous *kept* point keeps slow curves from collapsing into chords. The first and last
+    point of every stroke are always kept, so no stroke vanishes.
+
+    Args:
+        xy: (N, 2) normalized points. sid: (N,) stroke index per point.
+    Returns:
+        (xy (M, 2), sid (M,)) with M <= N.
+    """
+    n = len(xy)
+    if n <= 2:
+        return xy.copy(), sid.copy()
+    extent = float(np.max(xy.max(axis=0) - xy.min(axis=0)))
+    min_d2 = (dist_threshold * extent) ** 2
+    last = np.ones(n, dtype=bool)
+    last[:-1] = sid[1:] != sid[:-1]
+    first = np.ones(n, dtype=bool)
+    first[1:] = sid[1:] != sid[:-1]
+    xs, ys = xy[:, 0].tolist(), xy[:, 1].tolist()
+    lst, fst = last.tolist(), first.tolist()
+    keep = [0]
+    kx, ky = xs[0], ys[0]
+    for i in range(1, n):
+        x, y = xs[i], ys[i]
+        if fst[i] or lst[i]:
+            keep.append(i)
+            kx, ky = x, y
+            continue
+        ax, ay = x - kx, y - ky
+        a2 = ax * ax + ay * ay
+        if a2 < min_d2:
+            continue
+        bx, by = xs[i + 1] - x, ys[i + 1] - y
+        b2 = bx * bx + by * by
+        if b2 > 0 and (ax * bx + ay * by) > cos_threshold * math.sqrt(a2 * b2):
+            continue
+        keep.append(i)
+        kx, ky = x, y
+    idx = np.asarray(keep, dtype=np.intp)
+    return xy[idx], sid[idx]
+
+
+def drop_points(
+    xy: np.ndarray, sid: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training augmentation of Zhang et al. 2017: remove a random ``fraction`` of the points.
+
+    A stroke that would lose every point keeps one at random, so the pen-up structure (and a
+    dot) survives. Deterministic for a given generator state.
+
+    Returns:
+        (xy (M, 2), sid (M,)), M >= number of strokes.
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"fraction must be in [0, 1), got {fraction}")
+    n = len(xy)
+    keep = rng.random(n) >= fraction
+    # every stroke keeps at least one point
+    present = np.zeros(int(sid.max()) + 1 if n else 0, dtype=bool)
+    present[sid[keep]] = True
+    for s in np.nonzero(~present)[0]:
+        members = np.nonzero(sid == s)[0]
+        if len(members):
+            keep[members[rng.integers(len(members))]] = True
+    return xy[keep], sid[keep]
+
+
+def features(xy: np.ndarray, sid: np.ndarray) -> np.ndarray:
+    """The 6-d point features of Zhang et al. 2017 (Eq. 5).
+
+    For point i: [x_i, y_i, x_{i+1} - x_i, y_{i+1} - y_i, I(s_i = s_{i+1}), I(s_i != s_{i+1})],
+    i.e. position, the move to the next point, pen-down (next point in the same stroke) and
+    pen-up (the pen lifts after this point). The last point has a zero move and pen-up.
+
+    Returns:
+        (N, 6) float32.
+    """
+    n = len(xy)
+    out = np.zeros((n, 6), dtype=np.float32)
+    out[:, :2] = xy
+    if n > 1:
+        out[:-1, 2:4] = xy[1:] - xy[:-1]
+    down = np.zeros(n, dtype=bool)
+    down[:-1] = sid[1:] == sid[:-1]
+    out[:, 4] = down
+    out[:, 5] = ~down
+    return out
+
+
+def preprocess_arrays(
+    xy: np.ndarray,
+    sid: np.ndarray,
+    config: PreprocessConfig = PreprocessConfig(),
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
+    """normalize -> remove_redundant -> (drop_points when rng is given) -> features.
+
+    Args:
+        xy: (N, 2) raw points, y down, N >= 1. sid: (N,) non-decreasing stroke index.
+        rng: when given, applies the training augmentation (config.drop_fraction).
+    Returns:
+        (T, 6) float32 features.
+    """
+    if len(xy) == 0:
+        raise InkError("ink has no points")
+    norm = normalize(xy, sid)
+    pts, s = remove_redundant(norm, sid, config.dist_threshold, config.cos_threshold)
+    if rng is not None and config.drop_fraction > 0:
+        pts, s = drop_points(pts, s, config.drop_fraction, rng)
+    return features(pts, s)
+
+
+def preprocess(
+    ink: Ink, config: PreprocessConfig = PreprocessConfig(), rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """Features of one validated Ink: (T, 6) float32. See preprocess_arrays."""
+    xy, sid = ink_arrays(ink)
+    return preprocess_arrays(xy, sid, config, rng)
