@@ -55,6 +55,9 @@ class BaselineLSTM(nn.Module):
         self.fc1 = nn.Linear(config.hidden2, config.fc)
         self.fc2 = nn.Linear(config.fc, config.num_classes)
 
+    def spec(self) -> dict[str, Any]:
+        return {"kind": "baseline", "config": self.config.to_dict()}
+
     def pool(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """h (B, T, H), lengths (B,) -> (B, H)."""
         t = h.shape[1]
@@ -74,3 +77,34 @@ class BaselineLSTM(nn.Module):
 
 def build_model(config: ModelConfig) -> BaselineLSTM:
     return BaselineLSTM(config)
+
+
+#: Model kinds a checkpoint can name, as "module:factory" (imported lazily). Each factory takes
+#: the stored config dict and returns the nn.Module; each model has spec() -> {"kind", "config"}.
+MODEL_KINDS = {
+    "baseline": "trainer.model:baseline_from_config",
+    "lowrank": "trainer.compress.svd:lowrank_from_config",
+}
+
+
+def baseline_from_config(config: dict[str, Any]) -> BaselineLSTM:
+    return BaselineLSTM(ModelConfig(**config))
+
+
+def model_spec(model: nn.Module) -> dict[str, Any]:
+    """{"kind": ..., "config": ...}: what a checkpoint stores to rebuild ``model``."""
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        raise TypeError(f"{type(model).__name__} has no spec(); cannot be checkpointed")
+    return spec()
+
+
+def build_model_from_spec(spec: dict[str, Any]) -> nn.Module:
+    """Rebuild a model (with fresh weights) from model_spec(); load the state_dict after."""
+    import importlib
+
+    kind = spec.get("kind")
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"unknown model kind {kind!r}; known: {sorted(MODEL_KINDS)}")
+    module, func = MODEL_KINDS[kind].split(":")
+    return getattr(importlib.import_module(module), func)(spec["config"])
