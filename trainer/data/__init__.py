@@ -1,0 +1,1 @@
+"""Training data: stroke templates, the handwriting synthesizer, POT and JSONL readers, datasets."""

@@ -1,0 +1,112 @@
+"""Stroke templates (Make Me a Hanzi medians) and character sets, read from resources/."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from trainer.data.errors import DataError, MissingTemplateError
+
+logger = logging.getLogger(__name__)
+
+#: Side of the box the medians are stored in (hanzi-writer's 1024 em box).
+EM = 1024.0
+
+
+def resources_dir() -> Path:
+    """The bundled resources folder (engine.resources when it exists, else the checkout's)."""
+    try:
+        from engine.resources import resource_path  # type: ignore[import-not-found]
+    except ImportError:
+        return Path(__file__).resolve().parents[2] / "resources"
+    return Path(resource_path())
+
+
+class Templates:
+    """The stroke medians of every character of resources/templates/medians.npz.
+
+    Attributes:
+        chars: every character that has a template, in code point order.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            with np.load(self.path, allow_pickle=False) as z:
+                cps = z["codepoints"].astype(np.int64)
+                self._stroke_off = z["stroke_offsets"].astype(np.int64)
+                self._point_off = z["point_offsets"].astype(np.int64)
+                self._points = z["points"].astype(np.float32) / EM
+        except (OSError, KeyError, ValueError) as e:
+            raise DataError(f"{self.path}: not a readable templates file ({e})") from e
+        if len(self._stroke_off) != len(cps) + 1 or len(self._point_off) < 1:
+            raise DataError(f"{self.path}: offsets do not match the code points")
+        self.chars = "".join(map(chr, cps.tolist()))
+        self._index = {c: i for i, c in enumerate(self.chars)}
+        self._cache: dict[str, list[np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def __contains__(self, char: object) -> bool:
+        return char in self._index
+
+    def strokes(self, char: str) -> list[np.ndarray]:
+        """The medians of ``char`` in standard stroke order.
+
+        Returns:
+            one (k_i, 2) float32 array per stroke, x and y in the unit em box [0, 1]^2 with
+            y pointing down. The arrays are read-only and shared; copy before changing them.
+        Raises:
+            MissingTemplateError (a DataError and KeyError) naming the character.
+        """
+        cached = self._cache.get(char)
+        if cached is not None:
+            return cached
+        i = self._index.get(char)
+        if i is None:
+            raise MissingTemplateError(
+                f"no stroke template for {char!r} (U+{ord(char):04X})"
+                if isinstance(char, str) and len(char) == 1
+                else f"no stroke template for {char!r}: expected one character"
+            )
+        out = []
+        for s in range(self._stroke_off[i], self._stroke_off[i + 1]):
+            a = self._points[self._point_off[s] : self._point_off[s + 1]]
+            a.flags.writeable = False
+            out.append(a)
+        self._cache[char] = out
+        return out
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path) -> Templates:
+    logger.debug("loading stroke templates from %s", path)
+    return Templates(path)
+
+
+def load_templates(path: str | Path | None = None) -> Templates:
+    """The templates at ``path`` (default: the bundled resource), loaded once and cached."""
+    p = Path(path) if path is not None else resources_dir() / "templates" / "medians.npz"
+    return _load(p.resolve())
+
+
+@functools.lru_cache(maxsize=8)
+def load_charset(name: str = "gb2312_level1") -> str:
+    """The characters of resources/charsets/<name>.txt, in class order.
+
+    Raises:
+        DataError: naming the charset when there is no such file, or it repeats a character.
+    """
+    folder = resources_dir() / "charsets"
+    path = folder / f"{name}.txt"
+    if not name or "/" in name or "\\" in name or not path.is_file():
+        known = sorted(p.stem for p in folder.glob("*.txt"))
+        raise DataError(f"unknown charset {name!r}; known: {', '.join(known) or 'none'}")
+    chars = "".join(path.read_text(encoding="utf-8").split())
+    if len(set(chars)) != len(chars):
+        raise DataError(f"charset {name!r} ({path}) repeats a character")
+    return chars
