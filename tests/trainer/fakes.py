@@ -1,0 +1,103 @@
+"""Tiny deterministic stand-ins for trainer.data used by the trainer's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.data import IterableDataset
+
+from engine.preprocess import PreprocessConfig
+from trainer.model import BaselineLSTM, ModelConfig
+
+CHARSET = "一二三四五六七八"
+
+
+@dataclass(frozen=True)
+class FakeDataConfig:
+    num_classes: int = len(CHARSET)
+    batch_size: int = 8
+    seed: int = 0
+
+
+def make_batch(seed: int, index: int, batch_size: int, classes: int) -> tuple:
+    """Batch ``index`` of a stream: class c is a noisy ramp of slope c; lengths 5..12."""
+    g = torch.Generator().manual_seed(seed * 1_000_003 + index)
+    labels = torch.randint(0, classes, (batch_size,), generator=g)
+    lengths = torch.randint(5, 13, (batch_size,), generator=g)
+    t = torch.linspace(0, 1, 12)
+    x = torch.randn(batch_size, 12, 6, generator=g) * 0.3
+    x[:, :, 0] += t[None, :] * (labels[:, None].float() - classes / 2)
+    x[:, :, 1] += labels[:, None].float() / classes
+    x = x * (torch.arange(12)[None, :] < lengths[:, None])[:, :, None]
+    return x, lengths, labels
+
+
+class FakeStream(IterableDataset):
+    """Infinite stream; rank r of w gets batches r, r + w, r + 2w, ... (global indices).
+
+    ``start_batch`` is a per-rank position: the number of batches this rank already took.
+    """
+
+    def __init__(self, cfg: FakeDataConfig, rank: int, world: int, start: int) -> None:
+        self.cfg, self.rank, self.world, self.start = cfg, rank, world, start
+
+    def __iter__(self) -> Iterator[tuple]:
+        i = self.start
+        while True:
+            g = i * self.world + self.rank
+            yield (*make_batch(self.cfg.seed, g, self.cfg.batch_size, self.cfg.num_classes), i)
+            i += 1
+
+
+class FakeSource:
+    """A trainer.source.DataSource over FakeStream."""
+
+    def __init__(self, cfg: FakeDataConfig | None = None) -> None:
+        self.cfg = cfg or FakeDataConfig()
+        self.charset = CHARSET[: self.cfg.num_classes]
+        self.batch_size = self.cfg.batch_size
+        self.preprocess = PreprocessConfig()
+
+    def stream(self, rank: int, world_size: int, start_batch: int) -> FakeStream:
+        return FakeStream(self.cfg, rank, world_size, start_batch)
+
+    def validation(self, batch_size: int) -> list[tuple]:
+        return [
+            make_batch(self.cfg.seed + 99, i, batch_size, self.cfg.num_classes)[:3]
+            for i in range(2)
+        ]
+
+
+def tiny_model(classes: int = len(CHARSET), seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return BaselineLSTM(ModelConfig(classes, hidden1=8, hidden2=16, fc=16, dropout=0.1))
+
+
+class RecordingCallback:
+    """Counts its calls; its state is the counts (restored on resume)."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.backward_steps: list[int] = []
+        self.after_steps: list[int] = []
+        self.loaded: dict | None = None
+
+    def on_train_start(self, model: nn.Module) -> None:
+        self.started += 1
+
+    def after_backward(self, model: nn.Module, step: int) -> None:
+        assert all(p.grad is not None for p in model.parameters())
+        self.backward_steps.append(step)
+
+    def after_step(self, model: nn.Module, step: int) -> None:
+        self.after_steps.append(step)
+
+    def state_dict(self) -> dict:
+        return {"after_steps": list(self.after_steps), "marker": torch.arange(3)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.loaded = state
+        self.after_steps = list(state["after_steps"])

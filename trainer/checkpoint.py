@@ -1,0 +1,193 @@
+"""Training checkpoints: atomic writes, validated loads, and the random states they carry.
+
+A checkpoint is a ``torch.save`` of a dict of tensors and plain Python values (loaded with
+``weights_only=True``: no code runs on load). Keys (docs/architecture.md):
+
+    format, model_spec, model_config, model, charset, preprocess, preprocess_version,
+    train_config, data_config, step, samples_seen, optimizer, scheduler, rng, data_position,
+    callbacks, metrics_tail, elapsed_s, world_size, log_accumulator, best_top1
+
+``model_spec`` rebuilds the model with ``trainer.model.build_model_from_spec``, so a
+checkpoint alone is enough to rebuild its model. ``rng`` holds one entry per rank
+(python, numpy, torch, cuda states); ``data_position`` is the next batch index of the
+training stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import random
+import tempfile
+import zipfile
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from trainer.errors import CheckpointError
+from trainer.model import build_model_from_spec
+
+logger = logging.getLogger(__name__)
+
+#: Bumped when the layout of the checkpoint dict changes incompatibly.
+CHECKPOINT_FORMAT = 1
+#: Keys every checkpoint must hold; a file without one of them is refused.
+REQUIRED_KEYS = (
+    "format",
+    "model_spec",
+    "model",
+    "charset",
+    "preprocess",
+    "preprocess_version",
+    "train_config",
+    "step",
+    "samples_seen",
+)
+#: File names inside a run folder.
+LAST = "last.pt"
+BEST = "best.pt"
+
+
+def plain(value: Any) -> Any:
+    """A dataclass / Path / tuple / numpy value as JSON-like Python (dict, list, str, ...).
+
+    Checkpoints load with ``weights_only=True``, which only accepts plain values and tensors.
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def capture_rng() -> dict[str, Any]:
+    """Random states of python, numpy and torch (and CUDA when present) of this process."""
+    py = random.getstate()
+    np_state = np.random.get_state()
+    keys = torch.from_numpy(np.asarray(np_state[1]).astype(np.int64))
+    state: dict[str, Any] = {
+        "python": [py[0], list(py[1]), py[2]],
+        "numpy": [str(np_state[0]), keys, int(np_state[2]), int(np_state[3]), float(np_state[4])],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng(state: dict[str, Any]) -> None:
+    """Inverse of capture_rng."""
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def atomic_save(obj: Any, path: str | Path) -> None:
+    """torch.save to a temporary file in the same folder, fsync it, then os.replace.
+
+    A reader (or a resumed run) sees either the old file or the new one, never a half one,
+    even when the process is killed mid-write.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:  # some filesystems cannot fsync a directory; the file is still whole
+        pass
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load and validate a checkpoint dict (on CPU).
+
+    Raises:
+        CheckpointError: the file is missing, truncated or corrupt, not a checkpoint, or
+            lacks one of REQUIRED_KEYS.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except (
+        RuntimeError,
+        EOFError,
+        OSError,
+        ValueError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+    ) as e:
+        raise CheckpointError(f"checkpoint {path} is corrupt or truncated: {e}") from e
+    if not isinstance(ckpt, dict) or "model_spec" not in ckpt:
+        raise CheckpointError(f"{path} is not a Xiezi training checkpoint")
+    missing = [k for k in REQUIRED_KEYS if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"checkpoint {path} lacks {', '.join(missing)}")
+    if ckpt["format"] != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"checkpoint {path} has format {ckpt['format']}, this trainer reads {CHECKPOINT_FORMAT}"
+        )
+    return ckpt
+
+
+def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the model of a checkpoint from the file alone.
+
+    Returns:
+        (model with the stored weights, in eval mode on CPU; the checkpoint dict).
+    Raises:
+        CheckpointError: see read_checkpoint, or the weights do not fit the stored spec.
+    """
+    ckpt = read_checkpoint(path)
+    try:
+        model = build_model_from_spec(ckpt["model_spec"])
+        model.load_state_dict(ckpt["model"])
+    except (ValueError, TypeError, KeyError, RuntimeError) as e:
+        raise CheckpointError(f"checkpoint {path}: cannot rebuild its model: {e}") from e
+    model.eval()
+    return model, ckpt
+
+
+def check_compatible(
+    ckpt: dict[str, Any], spec: dict[str, Any], charset: str, where: str | Path
+) -> None:
+    """Refuse to resume a run whose model or class list differs from the checkpoint's."""
+    if plain(ckpt["model_spec"]) != plain(spec):
+        raise CheckpointError(
+            f"checkpoint {where} is of another model: {ckpt['model_spec']} != {spec}"
+        )
+    if ckpt["charset"] != charset:
+        raise CheckpointError(
+            f"checkpoint {where} was trained on another class list "
+            f"({len(ckpt['charset'])} classes, this run has {len(charset)})"
+        )

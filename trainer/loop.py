@@ -1,0 +1,299 @@
+"""The state and step loop of one train() call (see trainer.train for the public API)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from trainer import checkpoint as ck
+from trainer import distributed
+from trainer.evaluate import evaluate
+from trainer.metrics import METRICS, MetricsLog
+from trainer.model import model_spec
+from trainer.optim import build_optimizer
+from trainer.source import Batch, DataSource
+from trainer.train import (
+    StopFlag,
+    TrainCallback,
+    TrainConfig,
+    TrainResult,
+    checkpoint_state,
+    make_loader,
+    save_outputs,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class Run:
+    """Model, optimizer, schedule, counters and outputs of a training run on this rank."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: TrainConfig,
+        data_config: Any,
+        out_dir: Path,
+        callbacks: list[TrainCallback],
+        source: DataSource,
+        ctx: distributed.DistContext,
+        progress: bool,
+    ) -> None:
+        self.config, self.ctx, self.source, self.callbacks = config, ctx, source, callbacks
+        self.out_dir, self.progress = out_dir, progress and ctx.is_main
+        self.model = model.to(ctx.device)
+        self.global_batch = source.batch_size * ctx.world_size
+        self.total = config.total_steps(self.global_batch)
+        self.opt, self.sched = build_optimizer(self.model, config, self.total)
+        self.static = checkpoint_state(
+            model, config, data_config, source.charset, source.preprocess
+        )
+        self.step = self.samples_seen = self.data_position = 0
+        self.elapsed_before = 0.0
+        self.loss_sum = torch.zeros((), dtype=torch.float64, device=ctx.device)
+        self.loss_n = 0
+        self.best_top1 = -1.0
+        self.pending_rng: dict[str, Any] | None = None
+        self.t_start = time.monotonic()
+        self.last_loss: float | None = None
+        self.last_val: dict[str, Any] | None = None
+        self.metrics = MetricsLog(out_dir / METRICS)
+        if ctx.is_main:
+            out_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- checkpoints ------------------------------------------------------------------
+    def restore(self, path: Path) -> None:
+        """Continue from a checkpoint of this run (see train(init_checkpoint=))."""
+        ckpt = ck.read_checkpoint(path)
+        ck.check_compatible(ckpt, model_spec(self.model), self.source.charset, path)
+        try:
+            self.model.load_state_dict(ckpt["model"])
+            self.opt.load_state_dict(ckpt["optimizer"])
+            self.sched.load_state_dict(ckpt["scheduler"])
+        except (ValueError, RuntimeError, KeyError) as e:
+            raise ck.CheckpointError(f"checkpoint {path} does not fit this run: {e}") from e
+        self.step, self.samples_seen = int(ckpt["step"]), int(ckpt["samples_seen"])
+        self.elapsed_before = float(ckpt.get("elapsed_s", 0.0))
+        self.best_top1 = float(ckpt.get("best_top1", -1.0))
+        loss_sum, self.loss_n = ckpt.get("log_accumulator", (0.0, 0))
+        self.loss_sum.fill_(float(loss_sum))
+        same_world = int(ckpt.get("world_size", 1)) == self.ctx.world_size
+        r = self.ctx.rank if same_world else 0
+        positions = ckpt.get("data_positions") or [ckpt["data_position"]]
+        self.data_position = int(positions[r])
+        states = ckpt.get("callbacks", [])
+        if len(states) != len(self.callbacks):
+            raise ck.CheckpointError(
+                f"checkpoint {path} holds {len(states)} callback states, "
+                f"this run has {len(self.callbacks)} callbacks"
+            )
+        for cb, state in zip(self.callbacks, states):
+            cb.load_state_dict(state)
+        rngs = ckpt.get("rng") or [None] * self.ctx.world_size
+        if not same_world:
+            logger.warning(
+                "resuming on %d processes a run saved on %d: batches and dropout differ "
+                "from an uninterrupted run",
+                self.ctx.world_size,
+                ckpt.get("world_size", 1),
+            )
+            torch.manual_seed(self.config.seed + 7919 * self.step + self.ctx.rank)
+        else:
+            self.pending_rng = rngs[r]
+        if self.ctx.is_main:
+            self.metrics.truncate(self.step)
+        logger.info("resumed %s at step %d (data position %d)", path, self.step, self.data_position)
+
+    def save(self, name: str = ck.LAST) -> Path:
+        """Write a checkpoint (every rank takes part; rank 0 writes)."""
+        per_rank = distributed.gather_objects(self.ctx, (ck.capture_rng(), self.data_position))
+        path = self.out_dir / name
+        if self.ctx.is_main:
+            state = dict(self.static)
+            state.update(
+                model=self.model.state_dict(),
+                optimizer=self.opt.state_dict(),
+                scheduler=self.sched.state_dict(),
+                step=self.step,
+                samples_seen=self.samples_seen,
+                rng=[rng for rng, _ in per_rank],
+                data_position=self.data_position,
+                data_positions=[pos for _, pos in per_rank],
+                world_size=self.ctx.world_size,
+                callbacks=[cb.state_dict() for cb in self.callbacks],
+                metrics_tail=self.metrics.tail(50),
+                elapsed_s=self.elapsed(),
+                log_accumulator=(float(self.loss_sum), self.loss_n),
+                best_top1=self.best_top1,
+            )
+            ck.atomic_save(state, path)
+            logger.info("checkpoint %s at step %d", path, self.step)
+        return path
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.monotonic() - self.t_start
+
+    # -- the loop ---------------------------------------------------------------------
+    def loop(self) -> TrainResult:
+        cfg, ctx = self.config, self.ctx
+        bare = self.model
+        net: nn.Module = bare
+        if ctx.distributed:
+            ids = [ctx.device.index] if ctx.device.type == "cuda" else None
+            net = DistributedDataParallel(bare, device_ids=ids)
+        val: list[Batch] = []
+        if ctx.is_main and self.step < self.total:
+            val = self.source.validation(cfg.val_batch_size)
+        for cb in self.callbacks:
+            cb.on_train_start(bare)
+        stream = self.source.stream(ctx.rank, ctx.world_size, self.data_position)
+        batches = iter(make_loader(stream, cfg.workers))
+        if self.pending_rng is not None:
+            ck.restore_rng(self.pending_rng)
+        bar = self._bar()
+        self.t_start = time.monotonic()
+        t_log, n_log = time.monotonic(), 0
+        last_save = time.monotonic()
+        stopped = False
+        net.train()
+        stop = StopFlag()
+        stop.install()
+        try:
+            while self.step < self.total:
+                x, lengths, labels, index = next(batches)
+                x = x.to(ctx.device, non_blocking=True)
+                lengths = lengths.to(ctx.device, non_blocking=True)
+                labels = labels.to(ctx.device, non_blocking=True)
+                loss = nn.functional.cross_entropy(
+                    net(x, lengths), labels, label_smoothing=cfg.label_smoothing
+                )
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+                for cb in self.callbacks:
+                    cb.after_backward(bare, self.step)
+                if cfg.grad_clip > 0:
+                    nn.utils.clip_grad_norm_(bare.parameters(), cfg.grad_clip)
+                self.opt.step()
+                self.sched.step()
+                for cb in self.callbacks:
+                    cb.after_step(bare, self.step)
+                self.step += 1
+                self.samples_seen += len(labels) * ctx.world_size
+                self.data_position = int(index) + 1
+                self.loss_sum += loss.detach()
+                self.loss_n += 1
+                n_log += len(labels) * ctx.world_size
+                if bar is not None:
+                    bar.update(1)
+                if self.step % max(1, cfg.log_every) == 0 or self.step == self.total:
+                    rate = n_log / max(1e-9, time.monotonic() - t_log)
+                    self._log(rate, bar)
+                    t_log, n_log = time.monotonic(), 0
+                t_pause = time.monotonic()
+                if ctx.is_main and (
+                    (cfg.val_every > 0 and self.step % cfg.val_every == 0)
+                    or self.step == self.total
+                ):
+                    self._validate(val)
+                due = time.monotonic() - last_save >= cfg.checkpoint_minutes * 60
+                every = cfg.checkpoint_every > 0 and self.step % cfg.checkpoint_every == 0
+                due, stop_now = distributed.broadcast_flags(ctx, [due or every, stop.set])
+                if due or stop_now or self.step == self.total:
+                    self.save()
+                    last_save = time.monotonic()
+                t_log += time.monotonic() - t_pause  # samples/s counts training time only
+                if stop_now and self.step < self.total:
+                    stopped = True
+                    break
+        finally:
+            stop.uninstall()
+        if bar is not None:
+            bar.close()
+        if ctx.is_main:
+            save_outputs(self.out_dir, self.metrics)
+        v = self.last_val or {}
+        return TrainResult(
+            step=self.step,
+            samples_seen=self.samples_seen,
+            loss=self.last_loss,
+            val_top1=v.get("top1"),
+            val_top10=v.get("top10"),
+            checkpoint=self.out_dir / ck.LAST,
+            elapsed_s=self.elapsed(),
+            stopped=stopped,
+        )
+
+    def _bar(self) -> Any:
+        if not self.progress:
+            return None
+        from tqdm import tqdm
+
+        return tqdm(total=self.total, initial=self.step, unit="step", dynamic_ncols=True)
+
+    def _log(self, rate: float, bar: Any) -> None:
+        if self.loss_n == 0:
+            return
+        loss = float(self.loss_sum) / self.loss_n
+        self.last_loss = loss
+        self.loss_sum.zero_()
+        self.loss_n = 0
+        if not self.ctx.is_main:
+            return
+        lr = self.opt.param_groups[0]["lr"]
+        self.metrics.append(
+            {
+                "kind": "train",
+                "step": self.step,
+                "samples": self.samples_seen,
+                "loss": loss,
+                "lr": lr,
+                "samples_per_s": round(rate, 2),
+                "elapsed_s": round(self.elapsed(), 3),
+            }
+        )
+        if bar is not None:
+            bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", sps=f"{rate:.0f}")
+
+    def _validate(self, val: list[Batch]) -> None:
+        if not val:
+            return
+        result = evaluate(self.model, val, top=10, device=self.ctx.device)
+        self.last_val = result
+        rec = {
+            "kind": "val",
+            "step": self.step,
+            "samples": self.samples_seen,
+            "val_top1": result["top1"],
+            "val_top10": result["top10"],
+            "val_loss": result["loss"],
+            "elapsed_s": round(self.elapsed(), 3),
+        }
+        self.metrics.append(rec)
+        logger.info(
+            "step %d: validation top-1 %.2f%%, top-10 %.2f%% on %d samples",
+            self.step,
+            100 * result["top1"],
+            100 * result["top10"],
+            result["n"],
+        )
+        save_outputs(self.out_dir, self.metrics)
+        if result["top1"] > self.best_top1:
+            self.best_top1 = result["top1"]
+            self._save_best()
+
+    def _save_best(self) -> None:
+        state = dict(self.static)
+        state.update(
+            model=self.model.state_dict(),
+            step=self.step,
+            samples_seen=self.samples_seen,
+            best_top1=self.best_top1,
+            elapsed_s=self.elapsed(),
+        )
+        ck.atomic_save(state, self.out_dir / ck.BEST)
