@@ -8,15 +8,15 @@ from engine.ink import Ink, ink_from_json, make_ink, read_jsonl, write_jsonl
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig, preprocess
 
 __all__ = [
+    "PREPROCESS_VERSION",
     "EngineError",
+    "Ink",
     "InkError",
     "ModelLoadError",
-    "Ink",
+    "PreprocessConfig",
     "ink_from_json",
     "make_ink",
+    "preprocess",
     "read_jsonl",
     "write_jsonl",
-    "PREPROCESS_VERSION",
-    "PreprocessConfig",
-    "preprocess",
 ]

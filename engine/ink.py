@@ -72,11 +72,9 @@ def make_ink(strokes: Any, label: str | None = None) -> Ink:
     """
     if label is not None and not isinstance(label, str):
         raise InkError(f"label must be a string, got {type(label).__name__}")
-    if isinstance(strokes, np.ndarray) or not isinstance(strokes, Sequence) or isinstance(
-        strokes, (str, bytes)
-    ):
-        if not (isinstance(strokes, np.ndarray) and strokes.ndim == 3):
-            raise InkError("strokes must be a list of strokes, each a list of [x, y, t] points")
+    is_list = isinstance(strokes, Sequence) and not isinstance(strokes, (str, bytes))
+    if not (is_list or (isinstance(strokes, np.ndarray) and strokes.ndim == 3)):
+        raise InkError("strokes must be a list of strokes, each a list of [x, y, t] points")
     if len(strokes) == 0:
         raise InkError("ink has no strokes")
     if len(strokes) > MAX_STROKES:
@@ -185,5 +183,4 @@ def read_jsonl(path: str | Path) -> list[Ink]:
 def write_jsonl(path: str | Path, inks: Sequence[Ink]) -> None:
     """Write inks as JSONL (UTF-8, one ink per line)."""
     with open(path, "w", encoding="utf-8") as f:
-        for ink in inks:
-            f.write(ink.to_json() + "\n")
+        f.writelines(ink.to_json() + "\n" for ink in inks)

@@ -1,0 +1,323 @@
+"""The model package (``*.xiezi``): a zip of manifest.json, model.onnx and encoded tensors.
+
+Format in docs/architecture.md. Every member's sha256 is in the manifest and checked on
+load; tensors are .npy files read with ``allow_pickle=False``; the tensors the manifest lists
+are EXTERNAL initializers of model.onnx, located at ``__xiezi_package__``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import lzma
+import os
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+from engine.errors import ModelLoadError
+from engine.onnx_info import ONNX_DTYPES, OnnxSummary, ProtoError, read_onnx_summary
+from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
+from engine.weights import ENCODINGS, decode_tensor, encode_tensor
+
+FORMAT = "xiezi-model"
+FORMAT_VERSION = 1
+#: The location an external initializer names when its data is in the package.
+PACKAGE_LOCATION = "__xiezi_package__"
+MANIFEST = "manifest.json"
+MODEL = "model.onnx"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so equal inputs give byte-equal packages
+
+
+@dataclass(frozen=True)
+class ModelPackage:
+    """A loaded, checked model package.
+
+    Attributes:
+        path: where it was read from.
+        charset: class i is ``charset[i]``.
+        preprocess: the preprocessing parameters the model was trained with.
+        preprocess_version: engine.preprocess.PREPROCESS_VERSION at training time.
+        onnx_bytes: model.onnx, its listed tensors external.
+        tensors: decoded tensors by initializer name (read-only arrays).
+        encodings: how each tensor was stored.
+        info: free-form build information (stage, report row, training figures).
+        sha256: hex digest of the whole file.
+    """
+
+    path: Path
+    charset: str
+    preprocess: PreprocessConfig
+    preprocess_version: int
+    onnx_bytes: bytes
+    tensors: dict[str, np.ndarray]
+    encodings: dict[str, str]
+    info: dict[str, Any]
+    sha256: str
+
+
+def tensor_member(name: str, field: str) -> str:
+    """Zip member of one field of one tensor; the name is %-escaped so '/' cannot nest."""
+    return f"tensors/{quote(name, safe='')}/{field}.npy"
+
+
+def write_package(
+    path: str | Path,
+    onnx_bytes: bytes,
+    charset: str,
+    preprocess: PreprocessConfig,
+    tensors: dict[str, np.ndarray],
+    encodings: dict[str, str],
+    info: dict[str, Any],
+) -> None:
+    """Encode ``tensors`` and write the package atomically (temporary file, then os.replace).
+
+    ``tensors`` must be exactly the initializers that ``onnx_bytes`` stores EXTERNAL at
+    PACKAGE_LOCATION, with the same shapes; a tensor missing from ``encodings`` is "dense".
+
+    Raises:
+        ValueError: arguments that would make a package the engine refuses to load.
+    """
+    summary = _summary(onnx_bytes, "onnx_bytes")
+    _check_interface(summary, charset)
+    if not isinstance(charset, str) or len(set(charset)) != len(charset):
+        raise ValueError("charset must be a string of distinct characters")
+    unknown = sorted(set(encodings) - set(tensors))
+    if unknown:
+        raise ValueError(f"encodings name tensors that are not given: {unknown}")
+    _check_tensor_set(summary, {n: tuple(np.shape(t)) for n, t in tensors.items()})
+    members: dict[str, bytes] = {MODEL: bytes(onnx_bytes)}
+    table: dict[str, dict[str, Any]] = {}
+    for name, w in tensors.items():
+        encoding = encodings.get(name, "dense")
+        try:
+            fields = encode_tensor(np.asarray(w), encoding)
+        except ValueError as e:
+            raise ValueError(f"tensor {name!r}: {e}") from e
+        decoded_dtype = ONNX_DTYPES.get(summary.external[name].data_type, "?")
+        back = decode_tensor(fields, encoding, tuple(np.shape(w)))
+        if str(back.dtype) != decoded_dtype:
+            raise ValueError(
+                f"tensor {name!r}: encoding {encoding!r} gives {back.dtype}, the graph "
+                f"expects {decoded_dtype}"
+            )
+        table[name] = {"encoding": encoding, "shape": list(np.shape(w)), "dtype": decoded_dtype}
+        for field, arr in fields.items():
+            buf = io.BytesIO()
+            np.save(buf, arr, allow_pickle=False)
+            members[tensor_member(name, field)] = buf.getvalue()
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "preprocess_version": PREPROCESS_VERSION,
+        "preprocess": preprocess.to_dict(),
+        "charset": charset,
+        "tensors": table,
+        "sha256": {m: hashlib.sha256(b).hexdigest() for m, b in members.items()},
+        "info": info,
+    }
+    try:
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"info must be JSON-serializable: {e}") from e
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_LZMA) as z:
+                for member, data in [(MANIFEST, manifest_bytes), *members.items()]:
+                    z.writestr(zipfile.ZipInfo(member, _ZIP_DATE), data, zipfile.ZIP_LZMA)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_package(path: str | Path) -> ModelPackage:
+    """Read and check a package: checksums, versions, the ONNX interface, every tensor.
+
+    Raises:
+        ModelLoadError: naming the path and the reason, for a missing, unreadable,
+            truncated or tampered file, another format or preprocessing version, a charset
+            that does not match the model's output, or a missing or malformed tensor.
+    """
+    path = Path(path)
+
+    def fail(reason: str) -> ModelLoadError:
+        return ModelLoadError(f"cannot load model package {path}: {reason}")
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as e:
+        raise fail("no such file") from e
+    except OSError as e:
+        raise fail(f"cannot read it ({e.strerror or e})") from e
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise fail(f"not a zip archive, or truncated ({e})") from e
+    with z:
+        manifest = _read_manifest(z, fail)
+        digests: dict[str, str] = manifest["sha256"]
+        unlisted = sorted(set(z.namelist()) - set(digests) - {MANIFEST})
+        if unlisted:
+            raise fail(f"member {unlisted[0]} is not listed in the manifest (tampered?)")
+        blobs: dict[str, bytes] = {}
+        for member, digest in digests.items():
+            try:
+                blob = z.read(member)
+            except KeyError as e:
+                raise fail(f"member {member} is missing") from e
+            except (zipfile.BadZipFile, lzma.LZMAError, zlib.error, OSError, EOFError) as e:
+                raise fail(f"member {member} is corrupt ({e})") from e
+            if hashlib.sha256(blob).hexdigest() != digest:
+                raise fail(f"checksum mismatch for {member} (the file was modified or damaged)")
+            blobs[member] = blob
+    if MODEL not in blobs:
+        raise fail(f"no {MODEL} in the package")
+    try:
+        summary = read_onnx_summary(blobs[MODEL])
+    except ProtoError as e:
+        raise fail(f"{MODEL} is not a valid ONNX model ({e})") from e
+    charset = manifest["charset"]
+    try:
+        _check_interface(summary, charset)
+        shapes = {n: tuple(t["shape"]) for n, t in manifest["tensors"].items()}
+        _check_tensor_set(summary, shapes)
+    except ValueError as e:
+        raise fail(str(e)) from e
+    tensors: dict[str, np.ndarray] = {}
+    encodings: dict[str, str] = {}
+    for name, entry in manifest["tensors"].items():
+        prefix = tensor_member(name, "")[: -len(".npy")]
+        fields = {}
+        for member, blob in blobs.items():
+            if member.startswith(prefix) and member.endswith(".npy"):
+                field = member[len(prefix) : -len(".npy")]
+                try:
+                    fields[field] = np.load(io.BytesIO(blob), allow_pickle=False)
+                except (ValueError, OSError, EOFError) as e:
+                    raise fail(f"{member} is not a plain .npy array ({e})") from e
+        if not fields:
+            raise fail(f"tensor {name!r} is listed but has no data in the package")
+        try:
+            w = decode_tensor(fields, entry["encoding"], tuple(entry["shape"]))
+        except ValueError as e:
+            raise fail(f"tensor {name!r}: {e}") from e
+        want = ONNX_DTYPES.get(summary.external[name].data_type)
+        if str(w.dtype) != want or entry.get("dtype") != want:
+            raise fail(f"tensor {name!r} decodes to {w.dtype}, the graph expects {want}")
+        w.flags.writeable = False
+        tensors[name] = w
+        encodings[name] = entry["encoding"]
+    return ModelPackage(
+        path=path,
+        charset=charset,
+        preprocess=PreprocessConfig.from_dict(manifest["preprocess"]),
+        preprocess_version=manifest["preprocess_version"],
+        onnx_bytes=blobs[MODEL],
+        tensors=tensors,
+        encodings=encodings,
+        info=manifest["info"],
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _read_manifest(z: zipfile.ZipFile, fail: Any) -> dict[str, Any]:
+    try:
+        raw = z.read(MANIFEST)
+    except KeyError as e:
+        raise fail(f"no {MANIFEST}: not a Xiezi model package") from e
+    except (zipfile.BadZipFile, lzma.LZMAError, zlib.error, OSError, EOFError) as e:
+        raise fail(f"{MANIFEST} is corrupt ({e})") from e
+    try:
+        m = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise fail(f"{MANIFEST} is not valid JSON ({e})") from e
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise fail(f"{MANIFEST} does not describe a {FORMAT} package")
+    if m.get("format_version") != FORMAT_VERSION:
+        raise fail(
+            f"format_version {m.get('format_version')!r}; this engine reads {FORMAT_VERSION}"
+        )
+    if m.get("preprocess_version") != PREPROCESS_VERSION:
+        raise fail(
+            f"the model was trained with preprocess_version {m.get('preprocess_version')!r}, "
+            f"this engine has {PREPROCESS_VERSION}: rebuild the model or use a matching engine"
+        )
+    checks = {
+        "charset": str, "tensors": dict, "sha256": dict, "info": dict, "preprocess": dict,
+    }
+    for key, typ in checks.items():
+        if not isinstance(m.get(key), typ):
+            raise fail(f"{MANIFEST} has no valid {key!r}")
+    for name, entry in m["tensors"].items():
+        if (
+            not isinstance(entry, dict)
+            or entry.get("encoding") not in ENCODINGS
+            or not isinstance(entry.get("shape"), list)
+            or not all(isinstance(d, int) and d >= 0 for d in entry["shape"])
+        ):
+            raise fail(f"{MANIFEST} entry of tensor {name!r} is malformed")
+    if not m["charset"] or len(set(m["charset"])) != len(m["charset"]):
+        raise fail(f"{MANIFEST} has an empty charset or one with repeated characters")
+    try:
+        PreprocessConfig.from_dict(m["preprocess"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise fail(f"{MANIFEST} has a malformed 'preprocess' ({e})") from e
+    return m
+
+
+def _summary(onnx_bytes: bytes, what: str) -> OnnxSummary:
+    try:
+        return read_onnx_summary(bytes(onnx_bytes))
+    except ProtoError as e:
+        raise ValueError(f"{what} is not a serialized ONNX model: {e}") from e
+
+
+def _check_interface(s: OnnxSummary, charset: str) -> None:
+    """The contract: features float32 [B, T, 6], lengths int64 [B] -> logits float32 [B, C]."""
+    ins = {v.name: v for v in s.inputs if v.name not in s.external}
+    outs = {v.name: v for v in s.outputs}
+    f, ln, lo = ins.get("features"), ins.get("lengths"), outs.get("logits")
+    if f is None or f.elem_type != 1 or (f.dims is not None and len(f.dims) != 3):
+        raise ValueError("the model needs an input 'features' float32 [B, T, 6]")
+    if f.dims is not None and isinstance(f.dims[2], int) and f.dims[2] != 6:
+        raise ValueError(f"input 'features' has {f.dims[2]} features per point, not 6")
+    if ln is None or ln.elem_type != 7:
+        raise ValueError("the model needs an input 'lengths' int64 [B]")
+    if lo is None or lo.elem_type != 1 or (lo.dims is not None and len(lo.dims) != 2):
+        raise ValueError("the model needs an output 'logits' float32 [B, C]")
+    classes = lo.dims[1] if lo.dims is not None else None
+    if isinstance(classes, int) and classes != len(charset):
+        raise ValueError(
+            f"the charset has {len(charset)} characters but the model outputs {classes} classes"
+        )
+
+
+def _check_tensor_set(s: OnnxSummary, shapes: dict[str, tuple[int, ...]]) -> None:
+    ours = {n for n, t in s.external.items() if t.location == PACKAGE_LOCATION}
+    other = sorted(set(s.external) - ours)
+    if other:
+        raise ValueError(f"initializer {other[0]!r} is external but not in the package")
+    missing = sorted(ours - set(shapes))
+    if missing:
+        raise ValueError(f"tensor {missing[0]!r} of the model is missing from the package")
+    extra = sorted(set(shapes) - ours)
+    if extra:
+        raise ValueError(f"tensor {extra[0]!r} is not an external initializer of the model")
+    for name, shape in shapes.items():
+        t = s.external[name]
+        if t.dims != tuple(shape):
+            raise ValueError(f"tensor {name!r} has shape {tuple(shape)}, the graph says {t.dims}")
+        if t.data_type not in ONNX_DTYPES:
+            raise ValueError(f"tensor {name!r} has an unsupported ONNX type {t.data_type}")

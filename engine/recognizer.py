@@ -1,0 +1,198 @@
+"""The recognizer: ink -> preprocessing -> ONNX model -> ranked candidate characters."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from engine.errors import EngineError, InkError, ModelLoadError
+from engine.ink import Ink
+from engine.package import ModelPackage, load_package
+from engine.preprocess import preprocess
+from engine.resources import DEFAULT_MODEL, resource_path
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One recognized character and its probability (softmax over the model's classes)."""
+
+    char: str
+    prob: float
+
+
+@dataclass(frozen=True)
+class RecognizerOptions:
+    """How the ONNX session runs.
+
+    Attributes:
+        threads: intra-op threads of onnxruntime (1 keeps a pad from stealing cores and is
+            what the latency figures are measured with).
+        verify: run one tiny inference when loading, to check the model's output width
+            against the charset even when the graph leaves it symbolic.
+    """
+
+    threads: int = 1
+    verify: bool = True
+
+
+class Recognizer:
+    """Recognizes characters with a model package; safe to share between threads.
+
+    The package and ONNX session load lazily on first use (or ``load()``), under a lock;
+    ``path=None`` means the bundled model (engine.resources.DEFAULT_MODEL).
+    """
+
+    _default: Recognizer | None = None
+    _default_lock = threading.Lock()
+
+    def __init__(
+        self, path: str | Path | None = None, options: RecognizerOptions = RecognizerOptions()
+    ) -> None:
+        if options.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {options.threads}")
+        self._path = Path(path) if path is not None else None
+        self._options = options
+        self._lock = threading.Lock()
+        self._package: ModelPackage | None = None
+        self._session: ort.InferenceSession | None = None
+        self._ortvalues: list[Any] = []  # must outlive the session that uses them
+
+    @classmethod
+    def default(cls) -> Recognizer:
+        """The process-wide recognizer of the bundled model (loaded on first use)."""
+        with cls._default_lock:
+            if cls._default is None:
+                cls._default = cls()
+            return cls._default
+
+    @property
+    def path(self) -> Path:
+        return self._path if self._path is not None else resource_path(*DEFAULT_MODEL)
+
+    @property
+    def package(self) -> ModelPackage:
+        return self._load()[0]
+
+    @property
+    def charset(self) -> str:
+        return self.package.charset
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return self.package.info
+
+    def load(self) -> Recognizer:
+        """Load now (instead of on first use); returns self. Raises ModelLoadError."""
+        self._load()
+        return self
+
+    def recognize(self, ink: Ink, n: int = 10) -> list[Candidate]:
+        """The ``n`` most likely characters for one ink, best first."""
+        return self.recognize_batch([ink], n)[0]
+
+    def recognize_batch(self, inks: Sequence[Ink], n: int = 10) -> list[list[Candidate]]:
+        """Like recognize for each ink; one model run over the batch, padded to the longest."""
+        package, _ = self._load()
+        feats = [preprocess(ink, package.preprocess) for ink in inks]
+        return self._run(feats, n)
+
+    def recognize_features(self, features: np.ndarray, n: int = 10) -> list[Candidate]:
+        """Candidates for already preprocessed features (T, 6), T >= 1."""
+        f = np.asarray(features)
+        if f.ndim != 2 or f.shape[1] != 6 or f.shape[0] < 1:
+            raise InkError(f"features must have shape (T, 6) with T >= 1, got {f.shape}")
+        if f.dtype.kind not in "fiu" or not np.isfinite(f).all():
+            raise InkError("features must be finite numbers")
+        return self._run([f.astype(np.float32)], n)[0]
+
+    def _run(self, feats: list[np.ndarray], n: int) -> list[list[Candidate]]:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if not feats:
+            return []
+        package, session = self._load()
+        lengths = np.array([len(f) for f in feats], dtype=np.int64)
+        batch = np.zeros((len(feats), int(lengths.max()), 6), dtype=np.float32)
+        for i, f in enumerate(feats):
+            batch[i, : len(f)] = f
+        logits = session.run(["logits"], {"features": batch, "lengths": lengths})[0]
+        logits = np.asarray(logits, dtype=np.float64)
+        if not np.isfinite(logits).all():
+            raise EngineError("the model produced non-finite scores for this ink")
+        z = logits - logits.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        k = min(int(n), p.shape[1])
+        top = np.argpartition(-p, k - 1, axis=1)[:, :k]
+        out = []
+        for row, idx in zip(p, top):
+            idx = idx[np.argsort(-row[idx], kind="stable")]
+            out.append([Candidate(package.charset[i], float(row[i])) for i in idx])
+        return out
+
+    def _load(self) -> tuple[ModelPackage, ort.InferenceSession]:
+        package, session = self._package, self._session
+        if package is not None and session is not None:
+            return package, session
+        with self._lock:
+            if self._package is None or self._session is None:
+                self._package, self._session = self._open()
+            return self._package, self._session
+
+    def _open(self) -> tuple[ModelPackage, ort.InferenceSession]:
+        path = self.path
+        if self._path is None and not path.is_file():
+            raise ModelLoadError(
+                f"the bundled model {path} is not present; build it with "
+                "`trainer build --preset full` or pass the path of a model package"
+            )
+        package = load_package(path)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self._options.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.log_severity_level = 3
+        names = list(package.tensors)
+        values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(package.tensors[k]))
+                  for k in names]
+        if names:
+            so.add_external_initializers(names, values)
+        try:
+            session = ort.InferenceSession(
+                package.onnx_bytes, sess_options=so, providers=["CPUExecutionProvider"]
+            )
+        except Exception as e:  # onnxruntime raises its own unexported exception types
+            raise ModelLoadError(f"cannot load model package {path}: onnxruntime: {e}") from e
+        self._ortvalues = values
+        if self._options.verify:
+            self._verify(session, package, path)
+        logger.info("loaded %s: %d classes", path, len(package.charset))
+        return package, session
+
+    @staticmethod
+    def _verify(session: ort.InferenceSession, package: ModelPackage, path: Path) -> None:
+        feats = np.zeros((1, 2, 6), dtype=np.float32)
+        feats[0, :, 5] = 1.0
+        try:
+            out = session.run(["logits"], {"features": feats, "lengths": np.array([2])})[0]
+        except Exception as e:  # onnxruntime raises its own unexported exception types
+            raise ModelLoadError(f"cannot load model package {path}: test run failed: {e}") from e
+        if out.shape != (1, len(package.charset)):
+            raise ModelLoadError(
+                f"cannot load model package {path}: the charset has {len(package.charset)} "
+                f"characters but the model outputs shape {out.shape} for one ink"
+            )
+
+
+def default_recognizer() -> Recognizer:
+    """Recognizer.default(): the bundled model, loaded lazily on first use."""
+    return Recognizer.default()
