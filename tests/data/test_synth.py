@@ -1,0 +1,150 @@
+"""The handwriting synthesizer: contracts, determinism, the writer's style, calibration."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from engine.ink import make_ink
+from engine.preprocess import preprocess_arrays
+from trainer.data.synth import SynthConfig, WriterStyle, sample_writer, synthesize, to_ink
+
+F = np.float32
+#: Hand-made templates (unit box, y down) in standard order and direction.
+SHI = [np.array([[0.1, 0.5], [0.9, 0.5]], F), np.array([[0.5, 0.1], [0.5, 0.9]], F)]
+KOU = [
+    np.array([[0.2, 0.2], [0.2, 0.8]], F),
+    np.array([[0.2, 0.2], [0.8, 0.2], [0.8, 0.8]], F),
+    np.array([[0.2, 0.8], [0.8, 0.8]], F),
+]
+YONG = [
+    np.array([[0.45, 0.05], [0.5, 0.1], [0.52, 0.14]], F),
+    np.array([[0.3, 0.3], [0.5, 0.28], [0.5, 0.85], [0.45, 0.9], [0.38, 0.84]], F),
+    np.array([[0.1, 0.5], [0.32, 0.47], [0.2, 0.7], [0.08, 0.8]], F),
+    np.array([[0.72, 0.28], [0.55, 0.46]], F),
+    np.array([[0.53, 0.45], [0.7, 0.65], [0.95, 0.74]], F),
+]
+LINE = [np.array([[0.5, 0.05], [0.5, 0.95]], F)]
+CHUAN = [
+    np.array([[0.25, 0.15], [0.2, 0.85]], F),
+    np.array([[0.5, 0.2], [0.5, 0.8]], F),
+    np.array([[0.8, 0.1], [0.8, 0.9]], F),
+]
+QUIET = SynthConfig(
+    sample_sd=0.0, offset_sd=0.0, scale_log_sd=0.0, stroke_rotation_sd=0.0, bend_sd=0.0,
+    extend_sd=0.0, elastic_amp=0.0, swap_prob=0.0, reverse_prob=0.0, split_prob=0.0,
+    jitter_sd=0.0, drop_prob=0.0,
+)
+PLAIN = WriterStyle(cursiveness=0.0, simplify=0.0, roundness=0.05, neatness=1.0)
+
+
+def run(strokes: list[np.ndarray], seed: int, style: WriterStyle | None = None,
+        config: SynthConfig | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    config = config or SynthConfig()
+    rng = np.random.default_rng(seed)
+    if style is None:
+        style = sample_writer(rng, config)
+    return synthesize(strokes, rng, style, config)
+
+
+@pytest.mark.parametrize("template", [SHI, KOU, YONG, LINE, CHUAN])
+def test_contract_and_determinism(template: list[np.ndarray]) -> None:
+    for seed in range(30):
+        xy, sid, t = run(template, seed)
+        assert xy.dtype == np.float64 and xy.shape == (len(sid), 2)
+        assert sid.dtype == np.int32 and t.dtype == np.float64
+        assert sid[0] == 0 and set(np.diff(sid).tolist()) <= {0, 1}
+        assert (np.diff(t) >= 0).all() and t[0] == 0
+        assert sid[-1] + 1 <= len(template) + 1  # at most one extra (a broken stroke)
+        assert np.isfinite(xy).all()
+        ink = to_ink(xy, sid, t, label="x")
+        assert len(ink.strokes) == sid[-1] + 1 and ink.num_points == len(xy)
+        make_ink([s.tolist() for s in ink.strokes])
+        again = run(template, seed)
+        for a, b in zip((xy, sid, t), again):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(run(YONG, 1)[0][:5], run(YONG, 2)[0][:5])
+
+
+def test_input_is_not_modified_and_one_point_strokes_work() -> None:
+    dot = [np.array([[0.5, 0.5]], F), np.array([[0.2, 0.6], [0.8, 0.6]], F)]
+    before = [s.copy() for s in YONG + dot]
+    for seed in range(10):
+        run(YONG, seed)
+        sid = run(dot, seed)[1]
+        assert (np.bincount(sid) > 0).all()
+    for a, b in zip(YONG + dot, before):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError):
+        run([], 0)
+
+
+def test_high_cursiveness_joins_strokes() -> None:
+    style = replace(sample_writer(np.random.default_rng(0)), cursiveness=0.99)
+    for seed in range(20):
+        _, sid, _ = run(YONG, seed, style)
+        assert sid[-1] + 1 < len(YONG)
+    style = replace(style, cursiveness=0.0)
+    lifts = [run(YONG, seed, style)[1][-1] + 1 for seed in range(20)]
+    assert np.median(lifts) == len(YONG)
+
+
+def _dist_to_polyline(p: np.ndarray, line: np.ndarray) -> np.ndarray:
+    a, b = line[:-1].astype(np.float64), line[1:].astype(np.float64)
+    ab = b - a
+    u = np.clip(((p[:, None] - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0, 1)
+    near = a + u[..., None] * ab
+    return np.hypot(*(p[:, None] - near).transpose(2, 0, 1)).min(axis=1)
+
+
+def test_without_joins_and_noise_the_template_is_traced() -> None:
+    xy, sid, _ = run(YONG, 3, PLAIN, QUIET)
+    assert sid[-1] + 1 == len(YONG)
+    xy = xy - 0.5 + 0.5  # size 1, centred on the unit box
+    for k, stroke in enumerate(YONG):
+        pts = xy[sid == k]
+        assert _dist_to_polyline(pts, stroke).max() < 0.02
+        assert _dist_to_polyline(stroke.astype(np.float64), pts).max() < 0.03
+
+
+def _vertical_slopes(xy: np.ndarray, sid: np.ndarray) -> list[float]:
+    """dx/dy of the least-squares line through each pen-down stroke."""
+    out = []
+    for k in range(sid[-1] + 1):
+        p = xy[sid == k]
+        y = p[:, 1] - p[:, 1].mean()
+        out.append(float((y * (p[:, 0] - p[:, 0].mean())).sum() / (y * y).sum()))
+    return out
+
+
+def test_the_writer_style_holds_across_characters() -> None:
+    base = replace(sample_writer(np.random.default_rng(5)), cursiveness=0.0, rotation=0.0)
+    slopes = {}
+    for slant in (-0.3, 0.3):
+        style = replace(base, slant=slant)
+        slopes[slant] = [np.median(_vertical_slopes(*run(c, s, style)[:2]))
+                         for s, c in enumerate((LINE, CHUAN, LINE, CHUAN))]
+    for slant, measured in slopes.items():
+        assert np.ptp(measured) < 0.15, measured  # one writer: the same slant
+        assert abs(np.mean(measured) - slant) < 0.12
+    assert np.mean(slopes[0.3]) - np.mean(slopes[-0.3]) > 0.4
+
+
+def test_calibration_against_real_fast_handwriting() -> None:
+    templates = pytest.importorskip("trainer.data.templates")
+    tpl, chars = templates.load_templates(), templates.load_charset()
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in rng.integers(len(chars), size=500):
+        strokes = tpl.strokes(chars[i])
+        xy, sid, _ = synthesize(strokes, rng, sample_writer(rng))
+        ext = xy.max(axis=0) - xy.min(axis=0)
+        rows.append((len(strokes), sid[-1] + 1, len(xy), ext[0] / ext[1]))
+        assert len(preprocess_arrays(xy, sid)) >= sid[-1] + 1
+    std, down, pts, wh = np.array(rows, dtype=np.float64).T
+    assert 0.45 <= np.median(down / std) <= 0.75  # real: 0.60
+    assert 45 <= np.median(pts) <= 75  # real: 59
+    assert 0.8 <= np.median(wh) <= 1.0  # real: 0.89
+    assert 0.8 <= np.mean(down < std) <= 0.97  # real: 0.91
