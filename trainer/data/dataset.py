@@ -132,14 +132,20 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
     def _group_id(self, j: int, k: int) -> int:
         return (k * WORKER_STRIDE + j) * self.world_size + self.rank
 
+    def sample_indices(self, b: int) -> range:
+        """Global indices of the samples of the bucket group that holds batch b."""
+        j, q = b % WORKER_STRIDE, b // WORKER_STRIDE
+        n = self.config.batch_size * self.config.bucket_batches
+        gid = self._group_id(j, q // self.config.bucket_batches)
+        return range(gid * n, (gid + 1) * n)
+
     def _make_group(self, j: int, k: int) -> tuple[list[np.ndarray], list[int], list[np.ndarray]]:
         """Features, labels and the shuffled length-sorted batches of bucket group (j, k)."""
         cfg = self.config
         gid = self._group_id(j, k)
-        n = cfg.batch_size * cfg.bucket_batches
         feats: list[np.ndarray] = []
         labels: list[int] = []
-        for i in range(gid * n, (gid + 1) * n):
+        for i in self.sample_indices(k * cfg.bucket_batches * WORKER_STRIDE + j):
             xy, sid, label, rng = self.source.train(i)
             f = preprocess_arrays(xy, sid, self.preprocess, rng if cfg.augment else None)
             feats.append(cap_length(f, cfg.max_len))

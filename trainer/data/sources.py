@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.errors import InkError
-from engine.ink import Ink, read_jsonl
+from engine.ink import Ink, make_ink, read_jsonl
 from engine.preprocess import ink_arrays
 from trainer.data.errors import DataError
 from trainer.data.pot import PotIndex
-from trainer.data.synth import sample_writer, synthesize
+from trainer.data.synth import SynthConfig, sample_writer, synthesize
 from trainer.data.templates import load_charset, load_templates
 
 if TYPE_CHECKING:
@@ -37,6 +37,15 @@ _VAL_SEED, _VAL_SAMPLE = 0x5EED_0FF, 2
 JSONL_VAL_EVERY = 20
 
 Raw = tuple[np.ndarray, np.ndarray, int, np.random.Generator]
+
+
+def synthesize_ink(
+    strokes: list[np.ndarray], rng: np.random.Generator, config: SynthConfig, label: str | None = None
+) -> Ink:
+    """One synthesized character as a validated engine Ink (a fresh writer from rng)."""
+    xy, sid, t = synthesize(strokes, rng, sample_writer(rng, config), config)
+    cuts = np.flatnonzero(np.diff(sid)) + 1
+    return make_ink(np.split(np.column_stack([xy, t]), cuts), label)
 
 
 class _EpochOrder:

@@ -16,13 +16,13 @@ logger = logging.getLogger(__name__)
 EM = 1024.0
 
 
-def resources_dir() -> Path:
-    """The bundled resources folder (engine.resources when it exists, else the checkout's)."""
+def resource_file(*parts: str) -> Path:
+    """A bundled file, found by engine.resources (the checkout's resources/ as a fallback)."""
     try:
-        from engine.resources import resource_path  # type: ignore[import-not-found]
-    except ImportError:
-        return Path(__file__).resolve().parents[2] / "resources"
-    return Path(resource_path())
+        from engine.resources import resource_path
+    except ImportError:  # engine.resources not there yet in an old checkout
+        return Path(__file__).resolve().parents[2].joinpath("resources", *parts)
+    return Path(resource_path(*parts))
 
 
 class Templates:
@@ -90,7 +90,7 @@ def _load(path: Path) -> Templates:
 
 def load_templates(path: str | Path | None = None) -> Templates:
     """The templates at ``path`` (default: the bundled resource), loaded once and cached."""
-    p = Path(path) if path is not None else resources_dir() / "templates" / "medians.npz"
+    p = Path(path) if path is not None else resource_file("templates", "medians.npz")
     return _load(p.resolve())
 
 
@@ -101,7 +101,7 @@ def load_charset(name: str = "gb2312_level1") -> str:
     Raises:
         DataError: naming the charset when there is no such file, or it repeats a character.
     """
-    folder = resources_dir() / "charsets"
+    folder = resource_file("charsets")
     path = folder / f"{name}.txt"
     if not name or "/" in name or "\\" in name or not path.is_file():
         known = sorted(p.stem for p in folder.glob("*.txt"))
