@@ -1,0 +1,201 @@
+"""The fallback chain: which inserter Xiezi uses here, chosen once at start-up.
+
+``auto`` tries, in order: X11 XTest (``DISPLAY`` set, libX11 + libXtst loadable, the XTEST
+extension present) / Windows SendInput / macOS CGEvent (pyobjc's Quartz importable) / Wayland
+wtype (``WAYLAND_DISPLAY`` set and ``wtype`` on PATH), and ends with the clipboard, which is
+always available. Under Wayland without wtype the clipboard comes with a notice to paste. Every
+chain ends with the clipboard: when the typing back end fails, the text is left there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ime.insert.clipboard import Clipboard, ClipboardInserter, default_clipboard
+from ime.insert.later import Scheduler
+from ime.insert.protocol import InsertConfig, Inserter, Key
+
+logger = logging.getLogger(__name__)
+
+MODES: tuple[str, ...] = ("auto", "x11", "x11-paste", "windows", "macos", "wayland", "clipboard")
+LABELS: dict[str, str] = {
+    "x11": "X11 XTest key events",
+    "x11-paste": "X11 paste (clipboard + Ctrl+V)",
+    "windows": "Windows SendInput",
+    "macos": "macOS CGEvent",
+    "wayland": "Wayland wtype",
+    "clipboard": "clipboard",
+}
+WAYLAND_NOTICE = (
+    "This Wayland desktop lets no program type into other windows (install wtype on wlroots "
+    "compositors such as Sway): the text is on the clipboard, paste it with Ctrl+V."
+)
+
+
+@dataclass
+class Env:
+    """What a back end needs to decide and run: environment, clipboard, settings, scheduler."""
+
+    environ: Mapping[str, str]
+    clipboard: Clipboard
+    config: InsertConfig
+    schedule: Scheduler | None
+
+
+def _reason(mode: str, environ: Mapping[str, str]) -> str | None:
+    """Why ``mode`` cannot work here, or None when it can."""
+    if mode == "clipboard":
+        return None
+    if mode in ("x11", "x11-paste"):
+        from ime.insert import x11
+
+        return x11.unavailable_reason(environ)
+    if mode == "windows":
+        return None if sys.platform == "win32" else "not Windows"
+    if mode == "macos":
+        from ime.insert import macos
+
+        return macos.unavailable_reason()
+    if mode == "wayland":
+        from ime.insert import wayland
+
+        return wayland.unavailable_reason(environ)
+    raise ValueError(f"unknown insertion mode {mode!r}; known: {', '.join(MODES)}")
+
+
+def _build(mode: str, env: Env) -> Inserter:
+    if mode == "x11":
+        from ime.insert.x11 import X11Inserter
+
+        return X11Inserter(env.config, display=env.environ.get("DISPLAY"), schedule=env.schedule)
+    if mode == "x11-paste":
+        from ime.insert.x11 import X11Inserter
+        from ime.insert.x11_paste import X11PasteInserter
+
+        keys = X11Inserter(env.config, display=env.environ.get("DISPLAY"), schedule=env.schedule)
+        return X11PasteInserter(keys, env.clipboard, env.config, schedule=env.schedule)
+    if mode == "windows":
+        from ime.insert.windows import WindowsInserter
+
+        return WindowsInserter()
+    if mode == "macos":
+        from ime.insert.macos import MacInserter
+
+        return MacInserter()
+    if mode == "wayland":
+        from ime.insert.wayland import WtypeInserter
+
+        return WtypeInserter(env.config, environ=env.environ)
+    return ClipboardInserter(env.clipboard)
+
+
+def _auto_order(environ: Mapping[str, str]) -> list[str]:
+    if sys.platform == "win32":
+        return ["windows"]
+    if sys.platform == "darwin":
+        return ["macos"]
+    # A Wayland session usually also sets DISPLAY (XWayland), but XTest there reaches only X
+    # clients: prefer wtype, and do not fall to XTest silently.
+    if environ.get("WAYLAND_DISPLAY"):
+        return ["wayland"]
+    return ["x11"]
+
+
+class FallbackInserter:
+    """Sends through ``primary``; when it fails, leaves the text on the clipboard.
+
+    ``insert`` returns False in that case (the text did not arrive), so the pad can show the
+    clipboard's notice. Never raises, even when ``primary`` does.
+    """
+
+    def __init__(self, primary: Inserter, fallback: ClipboardInserter) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.name = f"{primary.name} → {fallback.name}"
+
+    def insert(self, text: str) -> bool:
+        try:
+            if self.primary.insert(text):
+                return True
+            logger.warning("%s could not insert %r", self.primary.name, text)
+        except Exception:
+            logger.exception("%s raised while inserting %r", self.primary.name, text)
+        if isinstance(text, str) and self.fallback.insert(text):
+            logger.warning("left %r on the clipboard instead", text)
+        return False
+
+    def key(self, name: Key) -> bool:
+        try:
+            return self.primary.key(name)
+        except Exception:
+            logger.exception("%s raised while pressing %s", self.primary.name, name)
+            return False
+
+    def close(self) -> None:
+        close: Callable[[], None] | None = getattr(self.primary, "close", None)
+        if close is not None:
+            close()
+
+
+def available_modes(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The modes that can work here, "auto" first and "clipboard" last (for the settings)."""
+    environ = os.environ if environ is None else environ
+    return ["auto"] + [m for m in MODES[1:] if _reason(m, environ) is None]
+
+
+def choose_inserter(
+    mode: str = "auto",
+    *,
+    config: InsertConfig | None = None,
+    clipboard: Clipboard | None = None,
+    environ: Mapping[str, str] | None = None,
+    schedule: Scheduler | None = None,
+) -> Inserter:
+    """Build the inserter for ``mode`` ("auto" or one of ``MODES``) with its clipboard fallback.
+
+    A mode that cannot work here is logged and replaced by the clipboard. Raises ValueError
+    only for an unknown mode name.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown insertion mode {mode!r}; known: {', '.join(MODES)}")
+    environ = os.environ if environ is None else environ
+    config = config or InsertConfig()
+    clip = clipboard if clipboard is not None else default_clipboard(
+        environ, config.command_timeout_s)
+    env = Env(environ, clip, config, schedule)
+    fallback = ClipboardInserter(clip)
+    for m in _auto_order(environ) if mode == "auto" else [mode]:
+        if m == "clipboard":
+            return fallback
+        why = _reason(m, environ)
+        if why is None:
+            try:
+                return FallbackInserter(_build(m, env), fallback)
+            except Exception:
+                logger.exception("cannot start %s", LABELS[m])
+        else:
+            logger.info("%s unavailable: %s", LABELS[m], why)
+    if environ.get("WAYLAND_DISPLAY") and sys.platform not in ("win32", "darwin"):
+        fallback.notice = WAYLAND_NOTICE
+    logger.warning("typing into applications is unavailable; using the clipboard")
+    return fallback
+
+
+def describe_chain(mode: str = "auto", environ: Mapping[str, str] | None = None) -> str:
+    """One line for the settings dialog, e.g. "X11 XTest key events → clipboard (on failure)"."""
+    if mode not in MODES:
+        raise ValueError(f"unknown insertion mode {mode!r}; known: {', '.join(MODES)}")
+    environ = os.environ if environ is None else environ
+    parts: list[str] = []
+    for m in _auto_order(environ) if mode == "auto" else [mode]:
+        if m == "clipboard":
+            break
+        why = _reason(m, environ)
+        parts.append(LABELS[m] if why is None else f"{LABELS[m]} (unavailable: {why})")
+        if why is None:
+            return f"{parts[-1]} → clipboard (on failure)"
+    return " → ".join([*parts, "clipboard only (paste with Ctrl+V)"])

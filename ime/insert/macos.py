@@ -1,0 +1,111 @@
+"""macOS: post keyboard events carrying Unicode strings (Quartz, via the optional pyobjc).
+
+The process needs the Accessibility permission (System Settings → Privacy & Security →
+Accessibility); without it macOS drops the events silently, so ``insert`` checks
+``AXIsProcessTrusted`` first when the binding offers it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from ime.insert.protocol import KEYS, Key, check_text
+
+logger = logging.getLogger(__name__)
+
+#: Most UTF-16 code units CGEventKeyboardSetUnicodeString takes per event: longer strings are
+#: truncated to 20 by the system (documented in CGEvent.h).
+MAX_UNITS = 20
+#: Virtual key codes (HIToolbox Events.h: kVK_Delete, kVK_Return, kVK_Space).
+VIRTUAL_KEYS: dict[str, int] = {"BackSpace": 0x33, "Return": 0x24, "space": 0x31}
+
+
+def unavailable_reason() -> str | None:
+    if sys.platform != "darwin":
+        return "not macOS"
+    if importlib.util.find_spec("Quartz") is None:
+        return "pyobjc's Quartz is not installed (pip install pyobjc-framework-Quartz)"
+    return None
+
+
+def utf16_chunks(text: str, max_units: int = MAX_UNITS) -> Iterator[str]:
+    """Split ``text`` into pieces of at most ``max_units`` UTF-16 units, never inside a pair."""
+    chunk: list[str] = []
+    units = 0
+    for ch in text:
+        n = 2 if ord(ch) > 0xFFFF else 1
+        if units + n > max_units:
+            yield "".join(chunk)
+            chunk, units = [], 0
+        chunk.append(ch)
+        units += n
+    if chunk:
+        yield "".join(chunk)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class MacInserter:
+    """Types with CGEventKeyboardSetUnicodeString; ``quartz`` is the Quartz module (faked in
+    tests), imported on first use."""
+
+    name = "macOS CGEvent"
+
+    def __init__(self, quartz: Any = None) -> None:
+        self._quartz = quartz
+
+    def _q(self) -> Any:
+        if self._quartz is None:
+            self._quartz = importlib.import_module("Quartz")
+        return self._quartz
+
+    def _post(self, keycode: int, text: str | None) -> None:
+        q = self._q()
+        source = q.CGEventSourceCreate(q.kCGEventSourceStateHIDSystemState)
+        for down in (True, False):
+            event = q.CGEventCreateKeyboardEvent(source, keycode, down)
+            if text is not None:
+                q.CGEventKeyboardSetUnicodeString(event, utf16_len(text), text)
+            q.CGEventPost(q.kCGHIDEventTap, event)
+
+    def _trusted(self) -> bool:
+        check = getattr(self._q(), "AXIsProcessTrusted", None)
+        if check is not None and not check():
+            logger.warning("no Accessibility permission: macOS would drop the key events")
+            return False
+        return True
+
+    def insert(self, text: str) -> bool:
+        why = check_text(text)
+        if why:
+            logger.warning("not inserting: %s", why)
+            return False
+        try:
+            if not text or not self._trusted():
+                return not text
+            for chunk in utf16_chunks(text):
+                self._post(0, chunk)
+            return True
+        except Exception as e:  # noqa: BLE001 - no pyobjc, a Quartz error: never raise
+            logger.warning("macOS insertion failed: %s", e)
+            return False
+
+    def key(self, name: Key) -> bool:
+        if name not in KEYS:
+            logger.warning("unknown key %r", name)
+            return False
+        try:
+            if not self._trusted():
+                return False
+            self._post(VIRTUAL_KEYS[name], None)
+            return True
+        except Exception as e:  # noqa: BLE001 - never raise into the GUI
+            logger.warning("macOS key %s failed: %s", name, e)
+            return False

@@ -1,0 +1,137 @@
+"""A minimal ctypes binding of libX11 + libXtst: the calls the X11 inserter needs, no more."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+KeySym = ctypes.c_ulong
+NO_SYMBOL = 0
+
+
+class XlibError(Exception):
+    """libX11 / libXtst missing, a display that cannot be opened, or an X protocol error."""
+
+
+class _XErrorEvent(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("resourceid", ctypes.c_ulong),
+        ("serial", ctypes.c_ulong),
+        ("error_code", ctypes.c_ubyte),
+        ("request_code", ctypes.c_ubyte),
+        ("minor_code", ctypes.c_ubyte),
+    ]
+
+
+_ERROR_HANDLER_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_XErrorEvent))
+_libs: tuple[Any, Any] | None = None
+_errors: dict[int, list[str]] = {}  # display pointer → errors since its last sync
+
+
+@_ERROR_HANDLER_TYPE
+def _on_error(display: int, event: Any) -> int:
+    # Xlib's default handler prints and exit()s the whole process; record the error instead.
+    e = event.contents
+    _errors.setdefault(display or 0, []).append(
+        f"X error {e.error_code} (request {e.request_code}.{e.minor_code})"
+    )
+    return 0
+
+
+def _load(name: str) -> Any:
+    path = ctypes.util.find_library(name) or f"lib{name}.so.6"
+    try:
+        return ctypes.CDLL(path)
+    except OSError as e:
+        raise XlibError(f"cannot load lib{name}: {e}") from e
+
+
+def libraries() -> tuple[Any, Any]:
+    """(libX11, libXtst) with argument types declared; raises XlibError when missing."""
+    global _libs
+    if _libs is None:
+        x11, xtst = _load("X11"), _load("Xtst")
+        p, i, u = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint
+        pi = ctypes.POINTER(ctypes.c_int)
+        x11.XOpenDisplay.restype = p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XCloseDisplay.argtypes = [p]
+        x11.XDisplayKeycodes.argtypes = [p, pi, pi]
+        x11.XGetKeyboardMapping.restype = ctypes.POINTER(KeySym)
+        x11.XGetKeyboardMapping.argtypes = [p, ctypes.c_ubyte, i, pi]
+        x11.XChangeKeyboardMapping.argtypes = [p, i, i, ctypes.POINTER(KeySym), i]
+        x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+        x11.XKeysymToKeycode.argtypes = [p, KeySym]
+        x11.XFree.argtypes = [p]
+        x11.XSync.argtypes = [p, i]
+        x11.XFlush.argtypes = [p]
+        x11.XSetErrorHandler.restype = p
+        x11.XSetErrorHandler.argtypes = [_ERROR_HANDLER_TYPE]
+        xtst.XTestQueryExtension.argtypes = [p, pi, pi, pi, pi]
+        xtst.XTestFakeKeyEvent.argtypes = [p, u, i, ctypes.c_ulong]
+        x11.XSetErrorHandler(_on_error)
+        _libs = (x11, xtst)
+    return _libs
+
+
+class XDisplay:
+    """One connection to an X server, used from one thread at a time (the caller locks)."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self._x11, self._xtst = libraries()
+        self._dpy = self._x11.XOpenDisplay(name.encode() if name else None)
+        if not self._dpy:
+            raise XlibError(f"cannot open X display {name or '(DISPLAY)'}")
+        ints = [ctypes.c_int() for _ in range(4)]
+        if not self._xtst.XTestQueryExtension(self._dpy, *[ctypes.byref(v) for v in ints]):
+            self.close()
+            raise XlibError(f"X display {name} has no XTEST extension")
+
+    def keycode_range(self) -> tuple[int, int]:
+        lo, hi = ctypes.c_int(), ctypes.c_int()
+        self._x11.XDisplayKeycodes(self._dpy, ctypes.byref(lo), ctypes.byref(hi))
+        return lo.value, hi.value
+
+    def get_mapping(self, first: int, count: int) -> list[list[int]]:
+        """Keysym rows of keycodes first .. first + count - 1 (NO_SYMBOL where empty)."""
+        per = ctypes.c_int()
+        syms = self._x11.XGetKeyboardMapping(self._dpy, first, count, ctypes.byref(per))
+        if not syms:
+            raise XlibError("XGetKeyboardMapping failed")
+        try:
+            n = per.value
+            return [[int(syms[k * n + j]) for j in range(n)] for k in range(count)]
+        finally:
+            self._x11.XFree(syms)
+
+    def change_mapping(self, keycode: int, row: list[int]) -> None:
+        arr = (KeySym * len(row))(*row)
+        self._x11.XChangeKeyboardMapping(self._dpy, keycode, len(row), arr, 1)
+
+    def keysym_to_keycode(self, keysym: int) -> int:
+        return int(self._x11.XKeysymToKeycode(self._dpy, keysym))
+
+    def fake_key(self, keycode: int, press: bool) -> None:
+        self._xtst.XTestFakeKeyEvent(self._dpy, keycode, 1 if press else 0, 0)
+
+    def flush(self) -> None:
+        self._x11.XFlush(self._dpy)
+
+    def sync(self) -> None:
+        """Wait until the server processed every request; raise XlibError for any X error."""
+        self._x11.XSync(self._dpy, 0)
+        errors = _errors.pop(self._dpy, [])
+        if errors:
+            raise XlibError("; ".join(errors))
+
+    def close(self) -> None:
+        if self._dpy:
+            self._x11.XCloseDisplay(self._dpy)
+            _errors.pop(self._dpy, None)
+            self._dpy = None

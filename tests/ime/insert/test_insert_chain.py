@@ -1,0 +1,118 @@
+"""The fallback chain, the recording fake and the clipboard inserter."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from ime.insert import (
+    ClipboardInserter,
+    FallbackInserter,
+    Inserter,
+    MemoryClipboard,
+    RecordingInserter,
+    available_modes,
+    choose_inserter,
+    describe_chain,
+)
+from ime.insert.chain import WAYLAND_NOTICE
+from ime.insert.clipboard import CommandClipboard, default_clipboard
+
+linux_only = pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Linux chain")
+
+
+def test_recording_inserter_records_text_and_keys() -> None:
+    rec = RecordingInserter()
+    assert isinstance(rec, Inserter)
+    assert rec.insert("中文") and rec.key("BackSpace") and rec.key("space") and rec.insert("好")
+    assert rec.committed == ["中文", "好"]
+    assert rec.keys == ["BackSpace", "space"]
+    assert rec.text == "中 好"
+    assert not rec.key("Escape")  # type: ignore[arg-type]
+    failing = RecordingInserter(succeed=False)
+    assert failing.insert("中") is False and failing.events == [] and failing.failed
+
+
+def test_fallback_leaves_the_text_on_the_clipboard_and_returns_false() -> None:
+    clip = MemoryClipboard()
+    chain = FallbackInserter(RecordingInserter(succeed=False), ClipboardInserter(clip))
+    assert chain.insert("中文，你好") is False
+    assert clip.text == "中文，你好"
+    ok = FallbackInserter(RecordingInserter(), ClipboardInserter(clip))
+    assert ok.insert("好") is True and clip.text == "中文，你好"
+
+
+def test_fallback_survives_a_raising_back_end() -> None:
+    class Boom:
+        name = "boom"
+
+        def insert(self, text: str) -> bool:
+            raise RuntimeError("driver crashed")
+
+        def key(self, name: str) -> bool:
+            raise RuntimeError("driver crashed")
+
+    clip = MemoryClipboard()
+    chain = FallbackInserter(Boom(), ClipboardInserter(clip))  # type: ignore[arg-type]
+    assert chain.insert("你") is False and clip.text == "你"
+    assert chain.key("space") is False
+
+
+def test_clipboard_inserter_cannot_press_keys() -> None:
+    clip = MemoryClipboard()
+    ins = ClipboardInserter(clip)
+    assert ins.insert("你好") and clip.text == "你好"
+    assert ins.insert("") and clip.history == ["你好"]
+    assert ins.key("Return") is False
+
+
+@linux_only
+def test_without_any_desktop_the_chain_is_the_clipboard() -> None:
+    env = {"PATH": ""}
+    clip = MemoryClipboard()
+    ins = choose_inserter(environ=env, clipboard=clip)
+    assert isinstance(ins, ClipboardInserter)
+    assert available_modes(env) == ["auto", "clipboard"]
+    assert "clipboard only" in describe_chain(environ=env)
+    assert "DISPLAY is not set" in describe_chain("x11", environ=env)
+
+
+@linux_only
+def test_wayland_without_wtype_gives_the_clipboard_with_a_notice() -> None:
+    ins = choose_inserter(environ={"WAYLAND_DISPLAY": "wayland-0", "PATH": ""},
+                          clipboard=MemoryClipboard())
+    assert isinstance(ins, ClipboardInserter) and ins.notice == WAYLAND_NOTICE
+
+
+def test_unknown_mode_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown insertion mode"):
+        choose_inserter("telepathy")
+    with pytest.raises(ValueError):
+        describe_chain("telepathy")
+
+
+@linux_only
+def test_default_clipboard_finds_xclip_on_path(tmp_path) -> None:
+    for exe in ("xclip",):
+        (tmp_path / exe).write_text("#!/bin/sh\n")
+        (tmp_path / exe).chmod(0o755)
+    clip = default_clipboard({"DISPLAY": ":5", "PATH": str(tmp_path)})
+    assert isinstance(clip, CommandClipboard) and clip.name == "xclip"
+    assert isinstance(default_clipboard({"PATH": str(tmp_path)}), MemoryClipboard)
+
+
+@linux_only
+def test_command_clipboard_round_trip(tmp_path) -> None:
+    store = tmp_path / "store"
+    copy = tmp_path / "copy"
+    copy.write_text(f"#!/bin/sh\ncat > {store}\n")
+    paste = tmp_path / "paste"
+    paste.write_text(f"#!/bin/sh\n[ -f {store} ] || exit 1\ncat {store}\n")
+    copy.chmod(0o755)
+    paste.chmod(0o755)
+    clip = CommandClipboard("fake", [str(copy)], [str(paste)])
+    assert clip.get_text() is None
+    assert clip.set_text("中文，你好")
+    assert clip.get_text() == "中文，你好"
+    assert CommandClipboard("gone", [str(tmp_path / "nope")], []).set_text("x") is False
