@@ -101,3 +101,30 @@ class RecordingCallback:
     def load_state_dict(self, state: dict) -> None:
         self.loaded = state
         self.after_steps = list(state["after_steps"])
+
+
+class CrashAt:
+    """A callback that raises in after_step at ``step`` (a crash right after a checkpoint)."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_start(self, model: nn.Module) -> None:
+        pass
+
+    def after_backward(self, model: nn.Module, step: int) -> None:
+        pass
+
+    def after_step(self, model: nn.Module, step: int) -> None:
+        if step == self.step:
+            raise Crash(f"crash at step {step}")
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+class Crash(RuntimeError):
+    pass
