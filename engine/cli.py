@@ -1,0 +1,94 @@
+"""``python -m engine``: recognize JSONL ink, or evaluate a model on labelled ink."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from engine.errors import EngineError, ModelLoadError
+from engine.evaluate import evaluate_lines, recognize_lines
+from engine.recognizer import Recognizer, RecognizerOptions
+
+EXIT_OK, EXIT_BAD_LINES, EXIT_FAILURE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    rec = sub.add_parser("recognize", help="candidates for each ink of a JSONL file")
+    rec.add_argument("ink", help="JSONL ink file, one ink per line; - reads standard input")
+    rec.add_argument("-n", type=int, default=10, help="candidates per ink (default 10)")
+    ev = sub.add_parser("eval", help="top-1 / top-10 accuracy and latency on labelled ink")
+    ev.add_argument("ink", help="JSONL ink file with labels; - reads standard input")
+    ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    for sp in (rec, ev):
+        sp.add_argument("--model", type=Path, help="model package (default: the bundled one)")
+        sp.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.threads < 1 or (args.command == "recognize" and args.n < 1):
+        print("error: -n and --threads must be at least 1", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        recognizer = Recognizer(args.model, RecognizerOptions(threads=args.threads)).load()
+        with _open_input(args.ink) as lines:
+            if args.command == "recognize":
+                return _recognize(recognizer, lines, args.n)
+            return _eval(recognizer, lines, args.json, args.threads)
+    except (ModelLoadError, OSError) as e:
+        print(f"error: {_describe(e)}", file=sys.stderr)
+        return EXIT_FAILURE
+    except EngineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _recognize(recognizer: Recognizer, lines: TextIO, n: int) -> int:
+    status = EXIT_OK
+    for result in recognize_lines(recognizer, lines, n):
+        if "error" in result:
+            status = EXIT_BAD_LINES
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return status
+
+
+def _eval(recognizer: Recognizer, lines: TextIO, as_json: bool, threads: int) -> int:
+    r = evaluate_lines(recognizer, lines)
+    for err in r.errors:
+        print(f"skipped {err}", file=sys.stderr)
+    if as_json:
+        print(json.dumps(r.to_dict(), ensure_ascii=False))
+    else:
+        print(f"inks: {r.inks} ({r.labelled} labelled, {len(r.errors)} bad lines)")
+        print(f"top-1: {r.top1:.4f}  top-10: {r.top10:.4f}")
+        print(
+            f"latency per character: median {r.latency_median_ms:.2f} ms, "
+            f"p95 {r.latency_p95_ms:.2f} ms (end to end, threads={threads})"
+        )
+    if r.labelled == 0:
+        print("error: no labelled ink to score", file=sys.stderr)
+        return EXIT_BAD_LINES
+    return EXIT_BAD_LINES if r.errors else EXIT_OK
+
+
+@contextmanager
+def _open_input(name: str) -> Iterator[TextIO]:
+    if name == "-":
+        yield sys.stdin
+        return
+    with open(name, encoding="utf-8") as f:
+        yield f
+
+
+def _describe(e: Exception) -> str:
+    if isinstance(e, OSError) and e.filename is not None:
+        return f"cannot read {e.filename}: {e.strerror or e}"
+    return str(e)
