@@ -95,17 +95,20 @@ class CommandClipboard:
         copy: argv that reads the new text from stdin and owns the clipboard.
         paste: argv that prints the clipboard's text.
         timeout_s: limit for each call, seconds.
+        environ: the programs' environment (DISPLAY, WAYLAND_DISPLAY); None: ours.
     """
 
     name: str
     copy: list[str]
     paste: list[str]
     timeout_s: float = 3.0
+    environ: Mapping[str, str] | None = None
 
     def get_text(self) -> str | None:
         try:
             done = subprocess.run(
-                self.paste, capture_output=True, timeout=self.timeout_s, check=False
+                self.paste, capture_output=True, timeout=self.timeout_s, check=False,
+                env=self.environ,
             )
         except (OSError, subprocess.SubprocessError) as e:
             logger.warning("%s: cannot read the clipboard: %s", self.name, e)
@@ -125,6 +128,7 @@ class CommandClipboard:
                 stderr=subprocess.DEVNULL,
                 timeout=self.timeout_s,
                 check=False,
+                env=self.environ,
             )
         except (OSError, subprocess.SubprocessError) as e:
             logger.warning("%s: cannot set the clipboard: %s", self.name, e)
@@ -151,6 +155,7 @@ def default_clipboard(env: Mapping[str, str] | None = None, timeout_s: float = 3
 
     Falls back to a MemoryClipboard (logged) when no system clipboard can be reached.
     """
+    own = env is None
     env = os.environ if env is None else env
     if _qt_app_exists():
         return QtClipboard()
@@ -169,7 +174,8 @@ def default_clipboard(env: Mapping[str, str] | None = None, timeout_s: float = 3
         exe = shutil.which(copy[0], path=path)
         reader = shutil.which(paste[0], path=path)
         if exe and reader:
-            return CommandClipboard(name, [exe, *copy[1:]], [reader, *paste[1:]], timeout_s)
+            return CommandClipboard(name, [exe, *copy[1:]], [reader, *paste[1:]], timeout_s,
+                                    None if own else dict(env))
     logger.warning("no system clipboard reachable (no Qt application, xclip, xsel, wl-copy)")
     return MemoryClipboard()
 

@@ -1,0 +1,132 @@
+"""End to end under Xvfb: a separate process holds a focused text field; we type into it.
+
+Issue 8: the field must then hold exactly the committed text, keep the focus, and the keymap
+must be as it was before.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from xharness import App, Xvfb, XvfbUnavailable, start_field, x_focus
+
+from ime.insert import InsertConfig, choose_inserter
+from ime.insert.clipboard import default_clipboard
+from ime.insert.x11 import X11Inserter
+from ime.insert.xlib import XDisplay
+
+pytestmark = [pytest.mark.xserver, pytest.mark.gui]
+
+TEXT = "中文，你好"
+#: The default key delay: the figure that keeps browsers from dropping characters.
+CONFIG = InsertConfig(key_delay_s=0.008, restore_after_s=0.2)
+
+
+class Timers:
+    """A scheduler whose deferred calls the test can wait for (join), instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.timers: list[threading.Timer] = []
+
+    def __call__(self, delay_s: float, fn: Callable[[], None]) -> None:
+        timer = threading.Timer(delay_s, fn)
+        timer.start()
+        self.timers.append(timer)
+
+    def join(self, timeout_s: float = 10.0) -> None:
+        for t in self.timers:
+            t.join(timeout_s)
+            assert not t.is_alive()
+
+
+@pytest.fixture(scope="module")
+def xvfb() -> Iterator[Xvfb]:
+    try:
+        server = Xvfb()
+    except XvfbUnavailable as e:
+        pytest.skip(f"no X server can start here: {e}")
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def field_app(xvfb: Xvfb) -> Iterator[App]:
+    app = start_field(xvfb)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def field(field_app: App) -> App:
+    field_app.send("clear")
+    field_app.wait_for(lambda s: s["text"] == "" and s["focus"])
+    return field_app
+
+
+def keymap(display: str) -> list[list[int]]:
+    dpy = XDisplay(display)
+    try:
+        lo, hi = dpy.keycode_range()
+        return dpy.get_mapping(lo, hi - lo + 1)
+    finally:
+        dpy.close()
+
+
+def test_commit_arrives_in_the_focused_field(xvfb: Xvfb, field: App) -> None:
+    before = keymap(xvfb.display)
+    timers = Timers()
+    ins = X11Inserter(CONFIG, display=xvfb.display, schedule=timers)
+    try:
+        assert ins.insert(TEXT)
+        state = field.wait_for(lambda s: s["text"] == TEXT)
+        assert state["focus"] and state["active"]
+        assert x_focus(xvfb.display) in (None, state["window"])
+        assert ins.remapped  # "中文，你好" is not in a US keymap: spare keycodes were used
+        timers.join()
+        assert ins.remapped == {}
+        assert keymap(xvfb.display) == before
+    finally:
+        ins.close()
+    assert field.state["text"] == TEXT
+
+
+def test_keys_of_the_pad_row(xvfb: Xvfb, field: App) -> None:
+    ins = X11Inserter(CONFIG, display=xvfb.display, schedule=Timers())
+    try:
+        assert ins.insert("你好")
+        assert ins.key("BackSpace") and ins.key("space") and ins.insert("a!")
+        assert field.wait_for(lambda s: s["text"] == "你 a!")["focus"]
+    finally:
+        ins.close()
+
+
+def test_the_chain_picks_xtest_on_x11(xvfb: Xvfb, field: App) -> None:
+    env = xvfb.env()
+    ins = choose_inserter("auto", config=CONFIG, environ=env, schedule=Timers())
+    try:
+        assert ins.name.startswith("X11 XTest")
+        assert ins.insert(TEXT)
+        assert field.wait_for(lambda s: s["text"] == TEXT)["focus"]
+    finally:
+        ins.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(shutil.which("xclip") is None, reason="xclip is not installed")
+def test_paste_mode_pastes_and_restores_the_clipboard(xvfb: Xvfb, field: App) -> None:
+    env = xvfb.env()
+    clip = default_clipboard(env)
+    assert clip.name == "xclip"
+    assert clip.set_text("kept")
+    timers = Timers()
+    ins = choose_inserter("x11-paste", config=CONFIG, clipboard=clip, environ=env,
+                          schedule=timers)
+    try:
+        assert ins.insert(TEXT)
+        assert field.wait_for(lambda s: s["text"] == TEXT)["focus"]
+        timers.join()
+        assert clip.get_text() == "kept"
+    finally:
+        ins.close()  # type: ignore[attr-defined]
