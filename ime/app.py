@@ -1,0 +1,114 @@
+"""``xiezi``: start the writing pad. ``main(argv=None) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ime.qt import QApplication, QTimer
+
+if TYPE_CHECKING:
+    from engine.ink import Ink
+    from ime.insert import Inserter
+    from ime.recognition import Recognize
+    from ime.window import MainWindow
+
+logger = logging.getLogger(__name__)
+
+_T0 = time.perf_counter()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ime.insert import MODES
+
+    p = argparse.ArgumentParser(prog="xiezi", description="Offline Chinese handwriting input pad.")
+    p.add_argument("--model", type=Path, help="model package (.xiezi); default: the bundled one")
+    p.add_argument("--settings", type=Path,
+                   help="settings file (default: settings.json in the user config folder)")
+    p.add_argument("--insert", choices=MODES, help="how text is typed (overrides the settings)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    # For bench/bench_pad.py: print "painted <ms since start>" at the first paint, then quit.
+    p.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--no-tray", action="store_true", help="no tray icon")
+    return p
+
+
+def make_inserter(mode: str) -> Inserter:
+    """The insert helper's chain for mode; an unknown mode falls back to "auto"."""
+    from ime.insert import choose_inserter
+
+    try:
+        return choose_inserter(mode)
+    except ValueError as e:
+        logger.warning("%s; using auto", e)
+        return choose_inserter("auto")
+
+
+def model_factory(path: Path | None) -> Callable[[], Recognize]:
+    """A function that builds the recognizer; run on the worker thread, so onnxruntime is
+    imported there and the window paints first."""
+
+    def build() -> Recognize:
+        from engine.recognizer import Recognizer
+
+        return Recognizer(path) if path is not None else Recognizer.default()
+
+    return build
+
+
+def warmup_ink() -> Ink:
+    from engine.ink import make_ink
+
+    return make_ink([[[0, 0, 0], [10, 10, 16], [20, 0, 32]]])
+
+
+def create(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
+    """Parse arguments, build the window and start loading the model; does not show or run."""
+    from ime.associations import Associations
+    from ime.i18n import tr
+    from ime.recognition import RecognitionService
+    from ime.settings import load_settings
+    from ime.window import MainWindow
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    settings = load_settings(args.settings)
+    mode = args.insert or settings.insert_mode
+    service = RecognitionService()
+    window = MainWindow(settings, service, make_inserter(mode), Associations.load(),
+                        settings_path=args.settings, make_inserter=make_inserter,
+                        tray=not args.no_tray)
+    if window.tray is not None:
+        app.setQuitOnLastWindowClosed(False)
+    window.show_message(tr("loading_model", settings.language))
+    service.load(model_factory(args.model), warmup_ink())
+    window.args = args  # type: ignore[attr-defined]
+    return app, window
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app, window = create(argv)
+    except SystemExit as e:  # argparse: --help or a usage error, already printed
+        return int(e.code or 0)
+    if window.args.exit_after_paint:
+        def painted() -> None:
+            print(f"painted {1000 * (time.perf_counter() - _T0):.1f}", flush=True)
+            QTimer.singleShot(0, app.quit)
+
+        window.bar.painted.connect(painted)
+    window.show()
+    rc = app.exec()
+    window.controller.service.wait(2000)
+    return int(rc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Controller: links the pad, the candidate bar, the engine and the inserter."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from engine.errors import InkError
+from engine.ink import Ink, make_ink
+from ime.associations import Associations
+from ime.candidates import CandidateBar
+from ime.delay import Delay
+from ime.i18n import tr
+from ime.keys import BACKSPACE, ENTER, SPACE
+from ime.pad import Pad
+from ime.qt import QObject, Signal
+from ime.recognition import RecognitionService
+
+logger = logging.getLogger(__name__)
+
+#: Quick-key action -> the key name of ime.insert.KEYS the inserter's ``key()`` takes.
+KEY_NAMES = {SPACE: "space", BACKSPACE: "BackSpace", ENTER: "Return"}
+
+
+class Inserter(Protocol):
+    """ime.insert.Inserter, restated so the controller depends on its shape only."""
+
+    name: str
+
+    def insert(self, text: str) -> bool: ...
+
+    def key(self, name: Any) -> bool: ...
+
+
+class Controller(QObject):
+    """The pad's behaviour, with no widget of its own.
+
+    * Every change of the finished ink (pen-up, undo, clear) bumps ``generation`` and asks the
+      engine; a result for an older generation is stale and never shown (``stale`` counts them).
+    * Auto-commit: ``auto_commit`` (a Delay) starts at pen-up; once it fired, the next pen-down
+      commits the best candidate of the character on the pad and starts a new one, as phone
+      pads do. ``Delay.enabled = False`` switches it off.
+    * A commit sends the text to the inserter, clears the pad and shows associations (联想).
+
+    Signals: ``committed(text)`` after text went to the inserter; ``message(text)`` for the
+    one line the window shows ("" hides it); ``candidatesShown(kind)`` after the bar changed.
+    """
+
+    committed = Signal(str)
+    message = Signal(str)
+    candidatesShown = Signal(str)
+
+    def __init__(self, pad: Pad, bar: CandidateBar, service: RecognitionService,
+                 inserter: Inserter, associations: Associations | None = None,
+                 auto_commit_ms: int = 800, language: str = "zh",
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pad, self.bar, self.service = pad, bar, service
+        self.inserter = inserter
+        self.associations = associations if associations is not None else Associations()
+        self.language = language
+        self.generation = 0
+        self.stale = 0
+        self.auto_commit = Delay(auto_commit_ms, enabled=auto_commit_ms > 0, parent=self)
+        self._paused = False
+        self._results: tuple[int, list[str]] | None = None
+        self._pending_commit: int | None = None
+        self._model_message = ""
+        pad.inkChanged.connect(self._on_ink_changed)
+        pad.strokeFinished.connect(self._on_stroke_finished)
+        pad.strokeStarted.connect(self._on_stroke_started)
+        bar.chosen.connect(self.commit)
+        service.resultReady.connect(self._on_result)
+        service.failed.connect(self._on_failed)
+        service.modelFailed.connect(self._on_model_failed)
+        service.modelReady.connect(self._on_model_ready)
+        self.auto_commit.timeout.connect(self._on_pause)
+
+    # ------------------------------------------------------------------ ink → engine
+    def ink(self) -> Ink | None:
+        """The finished strokes on the pad as an engine Ink (None when empty)."""
+        strokes = self.pad.strokes()
+        if not strokes:
+            return None
+        try:
+            return make_ink(strokes)
+        except InkError as e:  # e.g. more points than the engine takes
+            self.message.emit(tr("recognize_failed", self.language, reason=e))
+            return None
+
+    def _on_ink_changed(self) -> None:
+        self.generation += 1
+        self._results = None
+        self._paused = False
+        self.auto_commit.stop()
+        ink = self.ink()
+        if ink is not None:
+            self.service.request(self.generation, ink)
+        elif self.bar.kind == "candidates":
+            self._show([], "")
+
+    def _on_stroke_finished(self) -> None:
+        self.auto_commit.start()
+
+    def _on_result(self, generation: int, candidates: list[Any]) -> None:
+        chars = [c.char for c in candidates]
+        if generation == self._pending_commit:
+            self._pending_commit = None
+            if chars:
+                self._insert(chars[0])
+            return
+        if generation != self.generation:
+            self.stale += 1
+            logger.debug("stale result for ink %d (now %d) discarded", generation, self.generation)
+            return
+        self._results = (generation, chars)
+        self._show(chars, "candidates")
+
+    def _on_failed(self, generation: int, reason: str) -> None:
+        if generation == self.generation:
+            self.message.emit(self._model_message or tr("recognize_failed", self.language,
+                                                          reason=reason))
+
+    def _on_model_failed(self, reason: str) -> None:
+        self._model_message = tr("model_failed", self.language, reason=reason)
+        self.message.emit(self._model_message)
+
+    def _on_model_ready(self) -> None:
+        self.message.emit("")
+
+    # ------------------------------------------------------------------ auto-commit
+    def _on_pause(self) -> None:
+        if self.pad.stroke_count and not self.pad.is_writing():
+            self._paused = True
+            self.pad.set_faded(True)
+
+    def _on_stroke_started(self) -> None:
+        self.auto_commit.stop()
+        if not (self._paused and self.pad.stroke_count):
+            return
+        self._paused = False
+        if self._results is not None and self._results[0] == self.generation:
+            if self._results[1]:
+                self._insert(self._results[1][0])
+        else:  # the engine has not answered yet: commit its answer when it comes
+            self._pending_commit = self.generation
+        self.pad.clear()
+
+    # ------------------------------------------------------------------ commit
+    def best(self) -> str | None:
+        """The first candidate of the ink on the pad, if the engine has answered for it."""
+        if self._results is not None and self._results[0] == self.generation and self._results[1]:
+            return self._results[1][0]
+        return None
+
+    def commit(self, text: str) -> None:
+        """Send text to the inserter, clear the pad and offer associations for it."""
+        self._insert(text)
+        self.pad.clear()
+        self._show(self.associations.following(text), "associations")
+
+    def commit_pending(self) -> None:
+        """Commit the best candidate of the ink on the pad, if any (before punctuation etc.)."""
+        best = self.best()
+        if best is not None:
+            self._insert(best)
+            self.pad.clear()
+        self._show([], "")
+
+    def type_text(self, text: str) -> None:
+        """A quick key (punctuation): commit what is pending, then the mark itself."""
+        self.commit_pending()
+        self._insert(text)
+
+    def key_action(self, name: str) -> None:
+        """SPACE commits the first candidate (or types a space); BACKSPACE undoes a stroke
+        when there is ink, else deletes in the application; ENTER commits, then a newline."""
+        if name == SPACE and self.bar.items() and self.bar.kind == "candidates":
+            self.bar.choose(0)
+            return
+        if name == BACKSPACE and self.pad.stroke_count:
+            self.pad.undo()
+            return
+        self.commit_pending()
+        try:
+            ok = self.inserter.key(KEY_NAMES[name])
+        except Exception:
+            logger.exception("inserter %s raised", getattr(self.inserter, "name", "?"))
+            ok = False
+        if not ok:
+            self._insert_failed()
+
+    def _insert(self, text: str) -> None:
+        try:
+            ok = self.inserter.insert(text)
+        except Exception:
+            logger.exception("inserter %s raised", getattr(self.inserter, "name", "?"))
+            ok = False
+        if not ok:
+            self._insert_failed()
+        self.committed.emit(text)
+
+    def _insert_failed(self) -> None:
+        self.message.emit(tr("insert_failed", self.language,
+                             mode=getattr(self.inserter, "name", "?")))
+
+    def _show(self, items: list[str], kind: str) -> None:
+        self.bar.set_items(items, kind)
+        self.candidatesShown.emit(kind)

@@ -1,0 +1,142 @@
+"""RecognitionService: runs the engine on one worker thread and reports back on the GUI thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from ime.qt import QObject, QRunnable, QThreadPool, Signal
+
+logger = logging.getLogger(__name__)
+
+
+class CandidateLike(Protocol):
+    char: str
+    prob: float
+
+
+class Recognize(Protocol):
+    """What the pad needs from the engine (``engine.recognizer.Recognizer`` fits)."""
+
+    def recognize(self, ink: Any, n: int = 10) -> Sequence[CandidateLike]: ...
+
+
+def describe(e: BaseException) -> str:
+    """One line for a person: the message of our own errors, the type name for others."""
+    from engine.errors import EngineError
+
+    text = str(e).strip() or type(e).__name__
+    return text if isinstance(e, EngineError) else f"{type(e).__name__}: {text}"
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; a worker emitting its signal is delivered there (queued)."""
+
+    done = Signal(int, object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], object], relay: _Relay, tag: int) -> None:
+        super().__init__()
+        self._fn, self._relay, self._tag = fn, relay, tag
+
+    def run(self) -> None:
+        try:
+            result: object = self._fn()
+        except Exception as e:  # noqa: BLE001 - handed to the GUI thread as a value
+            result = e
+        self._relay.done.emit(self._tag, result)
+
+
+LOAD_TAG = -1
+
+
+class RecognitionService(QObject):
+    """Asks a recognizer off the GUI thread, one request at a time, newest first.
+
+    ``request(generation, ink)`` queues a recognition; a request overtaken by a newer one
+    before it started is skipped (the caller would discard its result anyway).
+    ``resultReady(generation, candidates)`` or ``failed(generation, message)`` follow on the
+    GUI thread. ``load(factory)`` builds the recognizer on the worker (so the window paints
+    before onnxruntime is even imported) and warms it up; ``modelReady()`` or
+    ``modelFailed(message)`` follow.
+    """
+
+    resultReady = Signal(int, list)
+    failed = Signal(int, str)
+    modelReady = Signal()
+    modelFailed = Signal(str)
+
+    def __init__(self, recognizer: Recognize | None = None, n: int = 10,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.n = n
+        self._recognizer = recognizer
+        self._load_error: str | None = None
+        self._lock = threading.Lock()
+        self._latest = -1
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # one engine call at a time: results come in order
+        self._pool.setExpiryTimeout(-1)  # keep the thread: no start-up cost on each pen-up
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_done)
+
+    @property
+    def ready(self) -> bool:
+        return self._recognizer is not None
+
+    def load(self, factory: Callable[[], Recognize], warmup: Any = None) -> None:
+        """Build the recognizer with factory() on the worker; recognize ``warmup`` ink once."""
+
+        def work() -> Recognize:
+            try:
+                r = factory()
+                if warmup is not None:
+                    r.recognize(warmup, 1)  # a lazily loaded model loads (and fails) here
+            except Exception as e:
+                with self._lock:  # set here, before any queued request runs
+                    self._load_error = describe(e)
+                raise
+            with self._lock:
+                self._recognizer = r
+            return r
+
+        self._pool.start(_Job(work, self._relay, LOAD_TAG))
+
+    def request(self, generation: int, ink: Any) -> None:
+        with self._lock:
+            self._latest = max(self._latest, generation)
+
+        def work() -> object:
+            with self._lock:
+                if generation < self._latest:
+                    return None  # overtaken before it started
+                r, err = self._recognizer, self._load_error
+            if r is None:
+                raise RuntimeError(err or "the recognizer is not loaded")
+            return list(r.recognize(ink, self.n))
+
+        self._pool.start(_Job(work, self._relay, generation))
+
+    def wait(self, ms: int = 5000) -> bool:
+        """Block until queued work is done (tests, shutdown)."""
+        return bool(self._pool.waitForDone(ms))
+
+    def _on_done(self, tag: int, result: object) -> None:
+        if tag == LOAD_TAG:
+            if isinstance(result, BaseException):
+                msg = describe(result)
+                logger.error("cannot load the recognizer: %s", msg)
+                self.modelFailed.emit(msg)
+            else:
+                self.modelReady.emit()
+            return
+        if result is None:
+            return
+        if isinstance(result, BaseException):
+            logger.warning("recognition failed: %s", describe(result))
+            self.failed.emit(tag, describe(result))
+        else:
+            self.resultReady.emit(tag, result)  # type: ignore[arg-type]
