@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from xharness import App, Xvfb, XvfbUnavailable, start_field, x_focus
+from xharness import App, Xvfb, XvfbUnavailable, click, start_field, start_pad, x_focus
 
 from ime.insert import InsertConfig, choose_inserter
 from ime.insert.clipboard import default_clipboard
@@ -130,3 +130,26 @@ def test_paste_mode_pastes_and_restores_the_clipboard(xvfb: Xvfb, field: App) ->
         assert clip.get_text() == "kept"
     finally:
         ins.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
+def test_the_pad_never_takes_the_focus_and_a_click_commits(xvfb: Xvfb, field: App) -> None:
+    """The pad (ime.window.MainWindow, its own process) shows without taking the focus; a real
+    pointer click on its first candidate types the text into the field, which keeps it."""
+    focus = field.state["window"]
+    assert x_focus(xvfb.display) == focus
+    pad = start_pad(xvfb, "x11", TEXT)
+    try:
+        shown = pad.query()
+        assert shown["visible"] and not shown["active"]
+        assert x_focus(xvfb.display) == focus
+        still = field.query()
+        assert still["focus"] and still["active"]
+        click(xvfb.display, *shown["cell"])
+        assert pad.wait_for(lambda s: s["committed"])["committed"] == [TEXT]
+        state = field.wait_for(lambda s: s["text"] == TEXT)
+        assert state["focus"] and state["active"]
+        assert x_focus(xvfb.display) == focus
+        assert not pad.query()["active"]
+    finally:
+        pad.close()

@@ -132,6 +132,20 @@ class App:
                     )
                 self._cond.wait(left)
 
+    def query(self, timeout_s: float = 20.0) -> dict[str, Any]:
+        """A state printed after this call (asks the app with "state")."""
+        with self._cond:
+            seen = len(self.states)
+        self.send("state")
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while len(self.states) <= seen:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise TimeoutError(f"no state in {timeout_s} s: {self.stderr[-5:]}")
+                self._cond.wait(left)
+            return dict(self.states[-1])
+
     def send(self, command: str) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.write(command + "\n")
@@ -162,3 +176,19 @@ def x_focus(display: str) -> int | None:
     done = subprocess.run([exe, "getwindowfocus"], env={**os.environ, "DISPLAY": display},
                           capture_output=True, text=True, timeout=10, check=False)
     return int(done.stdout.strip()) if done.returncode == 0 else None
+
+
+def start_pad(xvfb: Xvfb, mode: str, first_candidate: str) -> App:
+    """Xiezi's pad window (ime.window.MainWindow) on ``xvfb``, once it is shown."""
+    app = App([sys.executable, str(HERE / "pad_app.py"), mode, first_candidate], xvfb.env())
+    app.wait_for(lambda s: s["visible"])
+    return app
+
+
+def click(display: str, x: int, y: int) -> None:
+    """A real pointer click at global (x, y) through xdotool (XTest)."""
+    exe = shutil.which("xdotool")
+    if exe is None:
+        raise FileNotFoundError("xdotool is not installed")
+    subprocess.run([exe, "mousemove", "--sync", str(x), str(y), "click", "1"],
+                   env={**os.environ, "DISPLAY": display}, check=True, timeout=10)
