@@ -12,6 +12,7 @@ import io
 import json
 import lzma
 import os
+import struct
 import tempfile
 import zipfile
 import zlib
@@ -34,6 +35,12 @@ PACKAGE_LOCATION = "__xiezi_package__"
 MANIFEST = "manifest.json"
 MODEL = "model.onnx"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so equal inputs give byte-equal packages
+#: What zipfile raises for damaged archives: a flipped byte can make a member look encrypted
+#: (RuntimeError) or of an unknown compression method (NotImplementedError).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile, lzma.LZMAError, zlib.error, struct.error, OSError, EOFError,
+    ValueError, RuntimeError, NotImplementedError,
+)
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,7 @@ def load_package(path: str | Path) -> ModelPackage:
         raise fail(f"cannot read it ({e.strerror or e})") from e
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except _ZIP_ERRORS as e:
         raise fail(f"not a zip archive, or truncated ({e})") from e
     with z:
         manifest = _read_manifest(z, fail)
@@ -177,7 +184,7 @@ def load_package(path: str | Path) -> ModelPackage:
                 blob = z.read(member)
             except KeyError as e:
                 raise fail(f"member {member} is missing") from e
-            except (zipfile.BadZipFile, lzma.LZMAError, zlib.error, OSError, EOFError) as e:
+            except _ZIP_ERRORS as e:
                 raise fail(f"member {member} is corrupt ({e})") from e
             if hashlib.sha256(blob).hexdigest() != digest:
                 raise fail(f"checksum mismatch for {member} (the file was modified or damaged)")
@@ -237,7 +244,7 @@ def _read_manifest(z: zipfile.ZipFile, fail: Any) -> dict[str, Any]:
         raw = z.read(MANIFEST)
     except KeyError as e:
         raise fail(f"no {MANIFEST}: not a Xiezi model package") from e
-    except (zipfile.BadZipFile, lzma.LZMAError, zlib.error, OSError, EOFError) as e:
+    except _ZIP_ERRORS as e:
         raise fail(f"{MANIFEST} is corrupt ({e})") from e
     try:
         m = json.loads(raw.decode("utf-8"))

@@ -1,0 +1,133 @@
+"""Properties of the Zhang et al. 2017 preprocessing."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+import reference_preprocess as ref
+from engine_fixtures import sample_ink
+
+from engine.errors import InkError
+from engine.ink import make_ink
+
+pp = importlib.import_module("engine.preprocess")  # `engine.preprocess` is also a function
+
+
+def seg_moments(xy: np.ndarray, sid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Length-weighted line-segment mean and second moments (Zhang et al. 2017, Eq. 1-4)."""
+    same = sid[1:] == sid[:-1]
+    p1, p2 = xy[:-1][same], xy[1:][same]
+    seg = np.linalg.norm(p2 - p1, axis=1)
+    mu = (seg[:, None] * (p1 + p2) / 2).sum(0) / seg.sum()
+    a, b = p1 - mu, p2 - mu
+    var = (seg[:, None] / 3 * (a * a + b * b + a * b)).sum(0) / seg.sum()
+    return mu, var
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_normalize_zero_mean_unit_scale(seed: int) -> None:
+    xy, sid = pp.ink_arrays(sample_ink(seed))
+    xy = xy * 37.0 + 1000.0
+    norm = pp.normalize(xy, sid)
+    mu, var = seg_moments(norm, sid)
+    assert np.allclose(mu, 0, atol=1e-9)
+    assert np.isclose(max(np.sqrt(var[1]), np.sqrt(var[0]) / 2), 1.0)
+    # scale and shift invariant
+    assert np.allclose(pp.normalize(xy * 0.01 - 5, sid), norm, atol=1e-9)
+
+
+def test_normalize_flat_character_and_dots() -> None:
+    xy = np.array([[0.0, 5.0], [100.0, 5.0]])
+    norm = pp.normalize(xy, np.zeros(2, np.int32))
+    assert np.isfinite(norm).all() and np.allclose(norm[:, 1], 0)
+    dots = pp.normalize(np.array([[3.0, 4.0], [3.0, 4.0]]), np.array([0, 1], np.int32))
+    assert np.allclose(dots, 0)
+
+
+def test_nothing_is_mutated() -> None:
+    ink = sample_ink(1)
+    xy, sid = pp.ink_arrays(ink)
+    xy0, sid0 = xy.copy(), sid.copy()
+    norm = pp.normalize(xy, sid)
+    norm0 = norm.copy()
+    pts, s = pp.remove_redundant(norm, sid)
+    pp.drop_points(pts, s, 0.3, np.random.default_rng(0))
+    pp.features(pts, s)
+    pp.preprocess(ink, rng=np.random.default_rng(1))
+    assert np.array_equal(xy, xy0) and np.array_equal(sid, sid0)
+    assert np.array_equal(norm, norm0)
+    assert xy.base is None or xy.base is not ink.strokes[0]
+
+
+def test_remove_redundant_keeps_endpoints_drops_collinear_and_close() -> None:
+    line = np.stack([np.linspace(0, 10, 11), np.zeros(11)], axis=1)  # collinear
+    close = np.array([[0.0, 5.0], [0.01, 5.0], [0.02, 5.0], [3.0, 8.0], [6.0, 5.0]])
+    xy = np.concatenate([line, close, [[9.0, 9.0]]])
+    sid = np.array([0] * 11 + [1] * 5 + [2], dtype=np.int32)
+    pts, s = pp.remove_redundant(xy, sid, dist_threshold=0.02, cos_threshold=0.99)
+    # stroke 0: only its endpoints; stroke 1: the two near-duplicates go, the corner stays
+    assert pts[s == 0].tolist() == [[0.0, 0.0], [10.0, 0.0]]
+    assert pts[s == 1].tolist() == [[0.0, 5.0], [3.0, 8.0], [6.0, 5.0]]
+    assert pts[s == 2].tolist() == [[9.0, 9.0]]
+
+
+def test_remove_redundant_keeps_every_stroke_endpoint() -> None:
+    for seed in range(20):
+        xy, sid = pp.ink_arrays(sample_ink(seed, strokes=4, points=15))
+        norm = pp.normalize(xy, sid)
+        pts, s = pp.remove_redundant(norm, sid)
+        for k in range(4):
+            assert np.array_equal(pts[s == k][[0, -1]], norm[sid == k][[0, -1]])
+
+
+def test_faster_code_equals_the_reference() -> None:
+    """The sped-up normalize / remove_redundant give the first implementation's output."""
+    rng = np.random.default_rng(7)
+    for seed in range(150):
+        ink = sample_ink(seed, strokes=int(rng.integers(1, 8)), points=int(rng.integers(1, 25)))
+        xy, sid = pp.ink_arrays(ink)
+        if seed % 3 == 0:
+            xy = np.round(xy / 4) * 4  # duplicates and exact collinear runs
+        norm = pp.normalize(xy, sid)
+        assert np.allclose(norm, ref.normalize(xy, sid), rtol=0, atol=1e-12)
+        a, b = pp.remove_redundant(norm, sid), ref.remove_redundant(norm, sid)
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+        c = pp.remove_redundant(ref.normalize(xy, sid), sid)
+        assert len(c[0]) == len(a[0])
+
+
+def test_features_shape_and_pen_flags() -> None:
+    xy = np.array([[0.0, 0.0], [1.0, 2.0], [5.0, 5.0], [7.0, 1.0]])
+    sid = np.array([0, 0, 1, 1], dtype=np.int32)
+    f = pp.features(xy, sid)
+    assert f.shape == (4, 6) and f.dtype == np.float32
+    assert f[:, 4].tolist() == [1, 0, 1, 0] and f[:, 5].tolist() == [0, 1, 0, 1]
+    assert f[0, 2:4].tolist() == [1, 2] and f[3, 2:4].tolist() == [0, 0]
+
+
+def test_drop_points_is_seeded_and_keeps_every_stroke() -> None:
+    xy, sid = pp.ink_arrays(sample_ink(3, strokes=6, points=3))
+    a = pp.drop_points(xy, sid, 0.9, np.random.default_rng(42))
+    b = pp.drop_points(xy, sid, 0.9, np.random.default_rng(42))
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert set(a[1].tolist()) == set(range(6))
+    frac = 1 - len(pp.drop_points(xy, sid, 0.3, np.random.default_rng(0))[0]) / len(xy)
+    assert 0.0 < frac < 0.6
+    with pytest.raises(ValueError, match="fraction"):
+        pp.drop_points(xy, sid, 1.0, np.random.default_rng(0))
+
+
+def test_preprocess_end_to_end() -> None:
+    f = pp.preprocess(make_ink([[[5, 5, 0]]]))
+    assert f.shape == (1, 6) and f[0, 5] == 1
+    f = pp.preprocess(sample_ink(0))
+    assert f.ndim == 2 and f.shape[1] == 6 and np.isfinite(f).all()
+    with pytest.raises(InkError):
+        pp.preprocess_arrays(np.zeros((0, 2)), np.zeros(0, np.int32))
+
+
+def test_config_round_trip() -> None:
+    c = pp.PreprocessConfig(dist_threshold=0.03)
+    assert pp.PreprocessConfig.from_dict(c.to_dict()) == c
