@@ -128,3 +128,78 @@ class CrashAt:
 
 class Crash(RuntimeError):
     pass
+
+
+class RecordingSource(FakeSource):
+    """FakeSource that records the global index of every batch its streams hand out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[int] = []
+
+    def stream(self, rank: int, world_size: int, start_batch: int) -> Iterator[tuple]:
+        def gen() -> Iterator[tuple]:
+            for batch in FakeStream(self.cfg, rank, world_size, start_batch):
+                self.seen.append(batch[3] * world_size + rank)
+                yield batch
+
+        return gen()
+
+
+def ddp_entry(rank: int, world: int, init_file: str, out: str) -> None:
+    """One rank of the DDP test: a full run, and a crashed run resumed; saves what it saw."""
+    import os
+    from pathlib import Path
+
+    import torch.distributed as dist
+
+    from trainer.train import TrainConfig, train
+
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        cfg = TrainConfig(
+            steps=12,
+            lr=1e-2,
+            warmup_steps=2,
+            log_every=1,
+            threads=1,
+            workers=0,
+            val_every=6,
+            checkpoint_every=4,
+            device="cpu",
+        )
+        root = Path(out)
+        src = RecordingSource()
+        full = tiny_model(seed=rank)  # DDP starts every rank from rank 0's weights
+        train(full, cfg, None, root / "full", source=src, progress=False)
+        try:
+            train(
+                tiny_model(),
+                cfg,
+                None,
+                root / "part",
+                [CrashAt(5)],
+                source=FakeSource(),
+                progress=False,
+            )
+        except Crash:
+            pass
+        part = tiny_model(seed=7)
+        train(
+            part,
+            cfg,
+            None,
+            root / "part",
+            [CrashAt(-1)],
+            init_checkpoint=root / "part" / "last.pt",
+            source=FakeSource(),
+            progress=False,
+        )
+        torch.save(
+            {"full": full.state_dict(), "part": part.state_dict(), "seen": src.seen},
+            root / f"rank{rank}.pt",
+        )
+    finally:
+        dist.destroy_process_group()
