@@ -1,0 +1,221 @@
+"""ONNX export of every stage: inputs features [B, T, 6] float32, lengths [B] int64 -> logits.
+
+The graph is built by hand (onnx.helper) so that its initializers are exactly the model's
+state_dict tensors, by name; the package stores those tensors and the engine feeds them back.
+The first LSTM, and the second when dense, is the standard ONNX LSTM op. A factored second
+LSTM is a Scan over time whose body holds only the hidden low-rank product
+h (V_hh^T) (U_hh^T): the input projection x V_ih^T U_ih^T + b for all steps is one MatMul
+before the Scan (Yang et al. 2018's speed-up comes from the recurrence being cheap).
+Reordering of gates (torch: i f g o; ONNX: i o f c) and transposes act on initializers only,
+so onnxruntime folds them once at load.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from torch import nn
+
+from trainer.compress.svd import LowRankLinear, LowRankLSTM, LowRankLSTMLayer
+from trainer.model import BaselineLSTM
+
+OPSET = 17
+#: ONNX external-data location naming the package; docs/architecture.md.
+PACKAGE_LOCATION = "__xiezi_package__"
+
+
+class _Graph:
+    """Accumulates nodes and initializers; ``op`` returns the output name of a new node."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.nodes: list[onnx.NodeProto] = []
+        self.inits: list[onnx.TensorProto] = []
+        self.prefix = prefix
+        self.count = 0
+
+    def op(self, op_type: str, inputs: list[str], outputs: int = 1, name: str | None = None,
+           **attrs: Any) -> Any:
+        """Add a node; its outputs are named ``name`` (one output) or generated."""
+        self.count += 1
+        names = [f"{self.prefix}{op_type.lower()}_{self.count}_{i}" for i in range(outputs)]
+        if name is not None:
+            names = [name]
+        self.nodes.append(helper.make_node(op_type, inputs, names, **attrs))
+        return names[0] if outputs == 1 else names
+
+    def const(self, name: str, value: np.ndarray) -> str:
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(value), self.prefix + name))
+        return self.prefix + name
+
+
+def _gather_rows(g: _Graph, name: str, hidden: int, order: tuple[int, ...]) -> str:
+    """Rows of a torch gate-stacked tensor (4H, ...) with gates i f g o put in ``order``."""
+    idx = np.concatenate([np.arange(k * hidden, (k + 1) * hidden) for k in order])
+    key = "".join(map(str, order))
+    return g.op("Gather", [name, g.const(f"{name}.gates_{key}", idx.astype(np.int64))], axis=0)
+
+
+#: Gate order inside the Scan: i f o (sigmoid, one slice) then g (tanh).
+IFOG = (0, 1, 3, 2)
+
+
+#: Gate order of the ONNX LSTM op: i o f c.
+IOFC = (0, 3, 1, 2)
+
+
+def _lstm_op(g: _Graph, x: str, prefix: str, suffix: str, hidden: int) -> str:
+    """Standard ONNX LSTM over x (T, B, I) with torch parameters named ``prefix.weight_ih<sfx>``."""
+    axis0 = g.const(f"{prefix}.axis0", np.array([0], dtype=np.int64))
+    w = g.op("Unsqueeze", [_gather_rows(g, f"{prefix}.weight_ih{suffix}", hidden, IOFC), axis0])
+    r = g.op("Unsqueeze", [_gather_rows(g, f"{prefix}.weight_hh{suffix}", hidden, IOFC), axis0])
+    b = g.op("Concat", [_gather_rows(g, f"{prefix}.bias_ih{suffix}", hidden, IOFC),
+                        _gather_rows(g, f"{prefix}.bias_hh{suffix}", hidden, IOFC)], axis=0)
+    b = g.op("Unsqueeze", [b, axis0])
+    y = g.op("LSTM", [x, w, r, b], outputs=3, hidden_size=hidden)[0]  # (T, 1, B, H)
+    return g.op("Squeeze", [y, g.const(f"{prefix}.axis1", np.array([1], dtype=np.int64))])
+
+
+def _project(g: _Graph, x: str, layer: nn.Module, prefix: str, name: str, hidden: int) -> str:
+    """x (..., in) @ W^T, gates reordered to IFOG, for W = ``prefix.name`` or U @ V."""
+    if hasattr(layer, name):
+        w = _gather_rows(g, f"{prefix}.{name}", hidden, IFOG)
+        return g.op("MatMul", [x, g.op("Transpose", [w])])
+    v = g.op("MatMul", [x, g.op("Transpose", [f"{prefix}.{name}_V"])])
+    u = _gather_rows(g, f"{prefix}.{name}_U", hidden, IFOG)
+    return g.op("MatMul", [v, g.op("Transpose", [u])])
+
+
+def _lowrank_lstm_scan(g: _Graph, x: str, batch: str, layer: LowRankLSTMLayer,
+                       prefix: str) -> str:
+    """The factored LSTM over x (T, B, I) as an ONNX Scan; returns hidden states (T, B, H)."""
+    h_size = layer.hidden_size
+    xp = _project(g, x, layer, prefix, "weight_ih", h_size)
+    bias = g.op("Add", [f"{prefix}.bias_ih", f"{prefix}.bias_hh"])
+    xp = g.op("Add", [xp, _gather_rows(g, bias, h_size, IFOG)])
+    # Transposed hidden factors, computed in the outer graph (folded at load) and read by
+    # the body from the outer scope.
+    if layer.rank_hh is None:
+        outer = [_gather_rows(g, f"{prefix}.weight_hh", h_size, IFOG)]
+    else:
+        outer = [f"{prefix}.weight_hh_V", _gather_rows(g, f"{prefix}.weight_hh_U", h_size, IFOG)]
+    outer = [g.op("Transpose", [m]) for m in outer]
+
+    # Few nodes per step: at T=70 per-node overhead is a large share of the Scan's time.
+    # Gemm adds x_t in the same node; the sigmoid gates i, f, o are one slice.
+    body = _Graph(prefix="body_")
+    h = "h_prev"
+    if len(outer) == 2:
+        h = body.op("MatMul", [h, outer[0]])
+    gates = body.op("Gemm", [h, outer[-1], "x_t"])
+    split = body.const("split", np.array([3 * h_size, h_size], dtype=np.int64))
+    ifo, c_in = body.op("Split", [gates, split], outputs=2, axis=1)
+    i, f, o = body.op("Split", [body.op("Sigmoid", [ifo])], outputs=3, axis=1)
+    c = body.op("Add", [body.op("Mul", [f, "c_prev"]), body.op("Mul", [i, body.op("Tanh", [c_in])])],
+                name="c_next")
+    body.op("Mul", [o, body.op("Tanh", [c])], name="h_next")
+    body.op("Identity", ["h_next"], name="h_out")
+    f32 = TensorProto.FLOAT
+    graph = helper.make_graph(
+        body.nodes, "lstm_cell",
+        [helper.make_tensor_value_info(n, f32, ["B", shape]) for n, shape in
+         (("h_prev", h_size), ("c_prev", h_size), ("x_t", 4 * h_size))],
+        [helper.make_tensor_value_info(n, f32, ["B", h_size]) for n in
+         ("h_next", "c_next", "h_out")],
+        body.inits,
+    )
+    zeros_shape = g.op("Concat", [batch, g.const(f"{prefix}.hidden", np.array([h_size]))], axis=0)
+    h0 = g.op("ConstantOfShape", [zeros_shape],
+              value=helper.make_tensor("zero", f32, [1], [0.0]))
+    return g.op("Scan", [h0, h0, xp], outputs=3, body=graph, num_scan_inputs=1)[2]
+
+
+def _pool(g: _Graph, y: str, lengths: str, pooling: str) -> str:
+    """y (T, B, H), lengths (B,) -> (B, H): mean over valid steps or the last valid step."""
+    t = g.op("Gather", [g.op("Shape", [y]), g.const("pool.zero", np.array(0, dtype=np.int64))])
+    steps = g.op("Unsqueeze", [g.op("Range", [g.const("pool.start", np.array(0, np.int64)), t,
+                                              g.const("pool.delta", np.array(1, np.int64))]),
+                               g.const("pool.axis1", np.array([1], dtype=np.int64))])  # (T, 1)
+    one = g.const("pool.one", np.array(1, dtype=np.int64))
+    lens = g.op("Max", [lengths, one])
+    if pooling == "last":
+        mask = g.op("Equal", [steps, g.op("Sub", [lens, one])])  # (T, B)
+    else:
+        mask = g.op("Less", [steps, lengths])
+    mask = g.op("Unsqueeze", [g.op("Cast", [mask], to=TensorProto.FLOAT),
+                              g.const("pool.axis2", np.array([2], dtype=np.int64))])
+    total = g.op("ReduceSum", [g.op("Mul", [y, mask]), g.const("pool.axis0", np.array([0]))],
+                 keepdims=0)
+    if pooling == "last":
+        return total
+    denom = g.op("Unsqueeze", [g.op("Cast", [lens], to=TensorProto.FLOAT), "pool.axis1"])
+    return g.op("Div", [total, denom])
+
+
+def _linear(g: _Graph, x: str, layer: nn.Module, prefix: str) -> str:
+    if isinstance(layer, LowRankLinear):
+        v = g.op("Gemm", [x, f"{prefix}.weight_V"], transB=1)
+        return g.op("Gemm", [v, f"{prefix}.weight_U", f"{prefix}.bias"], transB=1)
+    return g.op("Gemm", [x, f"{prefix}.weight", f"{prefix}.bias"], transB=1)
+
+
+def to_onnx(model: nn.Module) -> onnx.ModelProto:
+    """The ONNX model of a BaselineLSTM or LowRankLSTM (eval mode), weights embedded.
+
+    Initializer names equal the model's state_dict keys. Dynamic B and T.
+    """
+    if not isinstance(model, BaselineLSTM):
+        raise TypeError(f"cannot export {type(model).__name__}; expected BaselineLSTM/LowRankLSTM")
+    cfg = model.config
+    g = _Graph()
+    for name, tensor in model.state_dict().items():
+        g.const(name, tensor.detach().cpu().numpy().astype(np.float32))
+    x = g.op("Transpose", ["features"], perm=[1, 0, 2])  # (T, B, 6)
+    batch = g.op("Slice", [g.op("Shape", ["features"]), g.const("batch.start", np.array([0])),
+                           g.const("batch.end", np.array([1]))])
+    y = _lstm_op(g, x, "lstm1", "_l0", cfg.hidden1)
+    if isinstance(model, LowRankLSTM):
+        y = _lowrank_lstm_scan(g, y, batch, model.lstm2, "lstm2")  # type: ignore[arg-type]
+    else:
+        y = _lstm_op(g, y, "lstm2", "_l0", cfg.hidden2)
+    v = _pool(g, y, "lengths", cfg.pooling)
+    v = g.op("Relu", [_linear(g, v, model.fc1, "fc1")])
+    g.nodes.append(helper.make_node("Identity", [_linear(g, v, model.fc2, "fc2")], ["logits"]))
+    graph = helper.make_graph(
+        g.nodes, type(model).__name__,
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["B", "T", cfg.input_dim]),
+         helper.make_tensor_value_info("lengths", TensorProto.INT64, ["B"])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["B", cfg.num_classes])],
+        g.inits,
+    )
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="xiezi-trainer")
+    proto.ir_version = 8
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def externalize(proto: onnx.ModelProto, names: list[str] | set[str]) -> bytes:
+    """Serialized copy of ``proto`` whose initializers ``names`` hold no data.
+
+    Each becomes data_location=EXTERNAL with location ``__xiezi_package__``: the engine
+    supplies it with SessionOptions.add_external_initializers.
+    """
+    out = onnx.ModelProto()
+    out.CopyFrom(proto)
+    wanted = set(names)
+    found = set()
+    for t in out.graph.initializer:
+        if t.name in wanted:
+            found.add(t.name)
+            t.ClearField("raw_data")
+            t.ClearField("float_data")
+            t.data_location = TensorProto.EXTERNAL
+            del t.external_data[:]
+            entry = t.external_data.add()
+            entry.key, entry.value = "location", PACKAGE_LOCATION
+    if wanted - found:
+        raise ValueError(f"no initializer named {sorted(wanted - found)} in the ONNX model")
+    return out.SerializeToString()

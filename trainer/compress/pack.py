@@ -1,0 +1,80 @@
+"""Write a model as a Xiezi package (engine.package): every weight encoded as compactly as exact.
+
+Each state_dict tensor becomes an external initializer of the ONNX graph and is stored with the
+smallest encoding of engine.weights that decodes to exactly its values: relative indices +
+codes + codebook for a pruned and quantized matrix (Han et al.'s Deep Compression storage),
+codes + codebook for a quantized one, float32 for the rest (biases, unquantized layers).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from torch import nn
+
+from engine.package import write_package
+from engine.preprocess import PreprocessConfig
+from engine.weights import MAX_CODEBOOK, encode_tensor
+from trainer.compress.export import externalize, to_onnx
+
+logger = logging.getLogger(__name__)
+
+#: Encodings tried for a tensor of at most MAX_CODEBOOK distinct values.
+_SHARED = ("kmeans", "sparse_kmeans", "sparse_kmeans4")
+
+
+def model_tensors(model: nn.Module) -> dict[str, np.ndarray]:
+    """The model's state_dict as float32 numpy arrays (the ONNX initializers, by name)."""
+    return {
+        n: t.detach().cpu().numpy().astype(np.float32, copy=True)
+        for n, t in model.state_dict().items()
+    }
+
+
+def choose_encoding(w: np.ndarray) -> str:
+    """The engine encoding that stores ``w`` in the fewest bytes, exactly."""
+    if w.ndim < 2 or len(np.unique(w)) > MAX_CODEBOOK + 1:
+        return "dense"
+    best, best_size = "dense", w.size * 4
+    for enc in _SHARED:
+        try:
+            fields = encode_tensor(w, enc)
+        except ValueError:  # too many distinct values for this encoding
+            continue
+        size = sum(a.nbytes for a in fields.values())
+        if size < best_size:
+            best, best_size = enc, size
+    return best
+
+
+def write_model_package(
+    path: str | Path,
+    model: nn.Module,
+    charset: str,
+    preprocess: PreprocessConfig,
+    info: dict[str, Any],
+    encodings: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Export ``model`` to ONNX and write it with its weights as a package at ``path``.
+
+    Args:
+        encodings: per tensor name; the tensors not named get choose_encoding().
+    Returns:
+        The encoding of every tensor.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        proto = to_onnx(model)
+    finally:
+        model.train(was_training)
+    tensors = model_tensors(model)
+    chosen = {n: choose_encoding(w) for n, w in tensors.items()}
+    chosen.update(encodings or {})
+    onnx_bytes = externalize(proto, list(tensors))
+    write_package(path, onnx_bytes, charset, preprocess, tensors, chosen, info)
+    logger.info("wrote %s (%d bytes)", path, Path(path).stat().st_size)
+    return chosen

@@ -1,0 +1,170 @@
+"""Adaptive Drop Weight pruning (Xiao, Jin et al., Pattern Recognition 2017) during retraining.
+
+Each layer's drop ratio rises step by step toward its target: every ``interval`` steps by
+target / ``increments``. At each raise the layer's weights are sorted by |w| and the smallest
+are dropped, exactly round(ratio * numel) of them; pruned weights stay pruned (their gradient
+is masked after backward, the weight re-masked after each optimizer step).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from trainer.compress.layers import resolve
+
+logger = logging.getLogger(__name__)
+
+
+def _default_sparsity() -> dict[str, float]:
+    # Targets for the full model with the default ranks (docs/compression.md): fc2, the
+    # 3755-way output layer (1.9 M of 3.5 M parameters), is the most redundant (Han et al.
+    # prune FC layers by 90%+); the factored LSTM matrices are already small and sensitive.
+    return {
+        "lstm1.weight_hh": 0.5,
+        "lstm2.weight_ih_U": 0.6,
+        "lstm2.weight_hh": 0.5,
+        "fc1": 0.85,
+        "fc2": 0.92,
+    }
+
+
+@dataclass
+class PruneConfig:
+    """Adaptive Drop Weight settings.
+
+    Attributes:
+        sparsity: target fraction of zeros per weight matrix, keyed by full name or module
+            prefix (see trainer.compress.layers.resolve); the longest matching key wins.
+        default_sparsity: target for weight matrices no key names (0: left dense).
+        interval: optimizer steps between two raises of the drop ratio.
+        increments: raises to reach the target; each adds target / increments. The targets
+            are reached at step interval * (increments - 1); retrain for a while after that.
+    """
+
+    sparsity: dict[str, float] = field(default_factory=_default_sparsity)
+    default_sparsity: float = 0.0
+    interval: int = 100
+    increments: int = 10
+
+    def __post_init__(self) -> None:
+        for name, s in {**self.sparsity, "default_sparsity": self.default_sparsity}.items():
+            if not 0.0 <= s < 1.0:
+                raise ValueError(f"sparsity of {name} must be in [0, 1), got {s!r}")
+        if self.interval < 1 or self.increments < 1:
+            raise ValueError(
+                f"interval and increments must be >= 1, got {self.interval}, {self.increments}"
+            )
+
+    @property
+    def steps_to_target(self) -> int:
+        """The step at which every layer has reached its target."""
+        return self.interval * (self.increments - 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class AdaptiveDropWeight:
+    """Pruning pass; also a trainer.train TrainCallback.
+
+    Lifecycle: ``prepare(model)`` (or ``on_train_start``) makes the first masks,
+    ``step(model, step)`` (``after_step``) raises the ratios and re-applies the masks,
+    ``after_backward`` masks the gradients, ``finalize(model)`` applies the final targets.
+    All of them change ``model``'s weights in place.
+    """
+
+    def __init__(self, config: PruneConfig) -> None:
+        self.config = config
+        self.targets: dict[str, float] = {}
+        self.masks: dict[str, torch.Tensor] = {}
+        self.last_step = 0
+
+    def ratio(self, name: str, step: int) -> float:
+        """Drop ratio of ``name`` in force after optimizer step ``step`` (0: before training)."""
+        c = self.config
+        raises = min(step // c.interval + 1, c.increments)
+        return self.targets[name] * raises / c.increments
+
+    def prepare(self, model: nn.Module) -> None:
+        """Resolve the per-layer targets and make (or, after load_state_dict, re-apply) masks."""
+        self.targets = {
+            n: s for n, s in resolve(model, self.config.sparsity, self.config.default_sparsity,
+                                     "sparsity").items() if s > 0.0
+        }
+        params = dict(model.named_parameters())
+        if self.masks:
+            missing = set(self.targets) - set(self.masks)
+            if missing:
+                raise ValueError(f"pruning state has no mask for {sorted(missing)}")
+        self._update(params, self.last_step)
+
+    def on_train_start(self, model: nn.Module) -> None:
+        self.prepare(model)
+
+    def after_backward(self, model: nn.Module, step: int) -> None:
+        params = dict(model.named_parameters())
+        for name, mask in self.masks.items():
+            grad = params[name].grad
+            if grad is not None:
+                grad.mul_(mask)
+
+    def after_step(self, model: nn.Module, step: int) -> None:
+        self.step(model, step)
+
+    def step(self, model: nn.Module, step: int) -> None:
+        """After optimizer step ``step``: raise the ratios on schedule, re-apply the masks."""
+        self.last_step = step
+        self._update(dict(model.named_parameters()), step)
+
+    def finalize(self, model: nn.Module) -> dict[str, dict[str, float]]:
+        """Bring every layer to its target (warns if the schedule had not) and report."""
+        params = dict(model.named_parameters())
+        if self.targets and not self.masks:
+            self.prepare(model)
+        late = [n for n in self.targets if self.ratio(n, self.last_step) < self.targets[n]]
+        if late:
+            logger.warning("pruning schedule not finished at step %d for %s; jumping to targets",
+                           self.last_step, late)
+        self._update(params, max(self.last_step, self.config.steps_to_target))
+        return self.report(model)
+
+    def report(self, model: nn.Module) -> dict[str, dict[str, float]]:
+        """{layer: {"numel", "zeros", "sparsity", "target"}} for every pruned layer."""
+        params = dict(model.named_parameters())
+        out = {}
+        for name, target in self.targets.items():
+            w = params[name]
+            zeros = int((w == 0).sum())
+            out[name] = {"numel": w.numel(), "zeros": zeros, "sparsity": zeros / w.numel(),
+                         "target": target}
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"last_step": self.last_step, "masks": {n: m.clone() for n, m in self.masks.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.last_step = int(state["last_step"])
+        self.masks = {n: m.to(torch.bool) for n, m in state["masks"].items()}
+
+    @torch.no_grad()
+    def _update(self, params: dict[str, nn.Parameter], step: int) -> None:
+        for name in self.targets:
+            w = params[name]
+            n_drop = math.floor(self.ratio(name, step) * w.numel() + 0.5)
+            mask = self.masks.get(name)
+            if mask is None or int((~mask).sum()) < n_drop:
+                # Rank by |w|, pruned ones first, so masks only ever grow (they persist).
+                score = w.detach().abs().flatten().clone()
+                if mask is not None:
+                    score[~mask.flatten()] = -1.0
+                new = torch.ones(w.numel(), dtype=torch.bool, device=w.device)
+                new[torch.argsort(score, stable=True)[:n_drop]] = False
+                mask = new.view_as(w)
+                self.masks[name] = mask
+            w.mul_(mask)

@@ -1,0 +1,176 @@
+"""Per-layer k-means weight sharing (Han, Mao, Dally, "Deep Compression", ICLR 2016, Sec. 3).
+
+The non-zero weights of a layer are clustered into k centroids (1-D k-means, centroids
+initialised linearly over [min, max], which Han et al. found best for accuracy); each weight
+becomes its centroid. During fine-tuning a centroid's gradient is the sum (or mean) of its
+members' gradients (Han et al., Eq. 3); zeros (pruned weights) stay zero.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from trainer.compress.layers import resolve
+
+logger = logging.getLogger(__name__)
+
+
+def _default_clusters() -> dict[str, int]:
+    # Han et al. keep 5 bits for FC layers without loss; the LSTM matrices are used at every
+    # step, so they get 32 centroids (5 bits); fc2, the big output layer, 16 (4 bits).
+    return {"lstm1": 32, "lstm2": 32, "fc1": 32, "fc2": 16}
+
+
+@dataclass
+class QuantConfig:
+    """k-means weight sharing settings.
+
+    Attributes:
+        clusters: centroids k per weight matrix, keyed by full name or module prefix (see
+            trainer.compress.layers.resolve); the longest matching key wins.
+        default_clusters: k for weight matrices no key names (None: not quantized).
+        iterations: Lloyd iterations of the 1-D k-means.
+        centroid_grad: "sum" of the members' gradients (the exact gradient of a centroid,
+            Han et al. Eq. 3, meant for SGD) or their "mean" (the default). Under AdamW both
+            give the same update, but train() clips the global gradient norm, and sums over
+            thousands of members (fc2) would shrink every other layer's gradient to nothing.
+    """
+
+    clusters: dict[str, int] = field(default_factory=_default_clusters)
+    default_clusters: int | None = None
+    iterations: int = 30
+    centroid_grad: str = "mean"
+
+    def __post_init__(self) -> None:
+        if self.centroid_grad not in ("sum", "mean"):
+            raise ValueError(f"centroid_grad must be 'sum' or 'mean', got {self.centroid_grad!r}")
+        for name, k in {**self.clusters, "default_clusters": self.default_clusters}.items():
+            if k is not None and not 2 <= k <= 256:
+                raise ValueError(f"clusters of {name} must be in 2..256, got {k!r}")
+        if self.iterations < 1:
+            raise ValueError(f"iterations must be >= 1, got {self.iterations}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def kmeans_1d(values: torch.Tensor, k: int, iterations: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lloyd's k-means on 1-D ``values`` (n,), linear init over [min, max].
+
+    Returns centroids (k,) float32 sorted ascending and codes (n,) int64 in [0, k).
+    """
+    v = values.detach().double().flatten()
+    if v.numel() == 0:
+        return torch.zeros(k), torch.zeros(0, dtype=torch.int64)
+    centroids = torch.linspace(float(v.min()), float(v.max()), k, dtype=torch.float64)
+    codes = torch.zeros(v.numel(), dtype=torch.int64)
+    for _ in range(iterations):
+        codes = torch.bucketize(v, (centroids[1:] + centroids[:-1]) / 2)
+        sums = torch.zeros(k, dtype=torch.float64).index_add_(0, codes, v)
+        counts = torch.bincount(codes, minlength=k).to(torch.float64)
+        new = torch.where(counts > 0, sums / counts.clamp(min=1), centroids)
+        new, _ = torch.sort(new)  # empty clusters keep their place; order stays sorted
+        if torch.equal(new, centroids):
+            break
+        centroids = new
+    codes = torch.bucketize(v, (centroids[1:] + centroids[:-1]) / 2)
+    return centroids.float(), codes
+
+
+class KMeansQuantizer:
+    """Weight-sharing pass; also a trainer.train TrainCallback.
+
+    Lifecycle: ``prepare(model)`` (``on_train_start``) clusters each layer and writes the
+    centroids into the weights; ``after_backward`` turns each weight's gradient into its
+    centroid's (the sum over members; zero for pruned weights); ``step`` (``after_step``)
+    snaps every member back onto its cluster's shared value; ``finalize`` snaps and reports.
+    All of them change ``model``'s weights in place.
+    """
+
+    def __init__(self, config: QuantConfig) -> None:
+        self.config = config
+        self.clusters: dict[str, int] = {}
+        self.codes: dict[str, torch.Tensor] = {}  # int16, -1 for a zero (pruned) weight
+
+    def prepare(self, model: nn.Module) -> None:
+        """Cluster each layer (unless load_state_dict already gave its codes) and share."""
+        self.clusters = resolve(model, self.config.clusters, self.config.default_clusters,
+                                "clusters")
+        params = dict(model.named_parameters())
+        with torch.no_grad():
+            for name, k in self.clusters.items():
+                w = params[name]
+                if name not in self.codes:
+                    nz = w != 0
+                    centroids, codes = kmeans_1d(w[nz], k, self.config.iterations)
+                    full = torch.full(w.shape, -1, dtype=torch.int16)
+                    full[nz] = codes.to(torch.int16)
+                    self.codes[name] = full
+                    w[nz] = centroids[codes].to(w.dtype)
+                self._snap(w, self.codes[name], k)
+
+    def on_train_start(self, model: nn.Module) -> None:
+        self.prepare(model)
+
+    def after_backward(self, model: nn.Module, step: int) -> None:
+        params = dict(model.named_parameters())
+        for name, k in self.clusters.items():
+            grad = params[name].grad
+            if grad is None:
+                continue
+            codes = self.codes[name].long()
+            member = codes >= 0
+            total = torch.zeros(k, dtype=grad.dtype).index_add_(0, codes[member], grad[member])
+            if self.config.centroid_grad == "mean":
+                total /= torch.bincount(codes[member], minlength=k).clamp(min=1).to(grad.dtype)
+            shared = torch.zeros_like(grad)
+            shared[member] = total[codes[member]]
+            grad.copy_(shared)
+
+    def after_step(self, model: nn.Module, step: int) -> None:
+        self.step(model, step)
+
+    @torch.no_grad()
+    def step(self, model: nn.Module, step: int) -> None:
+        """Snap each member onto its cluster's value (undoes any per-weight drift)."""
+        params = dict(model.named_parameters())
+        for name, k in self.clusters.items():
+            self._snap(params[name], self.codes[name], k)
+
+    def finalize(self, model: nn.Module) -> dict[str, dict[str, int]]:
+        self.step(model, -1)
+        return self.report(model)
+
+    def report(self, model: nn.Module) -> dict[str, dict[str, int]]:
+        """{layer: {"k", "distinct_nonzero", "nonzero", "numel"}} for every quantized layer."""
+        params = dict(model.named_parameters())
+        out = {}
+        for name, k in self.clusters.items():
+            w = params[name].detach()
+            nz = w[w != 0]
+            out[name] = {"k": k, "distinct_nonzero": int(torch.unique(nz).numel()),
+                         "nonzero": int(nz.numel()), "numel": w.numel()}
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"codes": {n: c.clone() for n, c in self.codes.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.codes = {n: c.to(torch.int16) for n, c in state["codes"].items()}
+
+    @staticmethod
+    @torch.no_grad()
+    def _snap(w: torch.Tensor, codes16: torch.Tensor, k: int) -> None:
+        codes = codes16.long()
+        member = codes >= 0
+        vals = w[member].double()
+        sums = torch.zeros(k, dtype=torch.float64).index_add_(0, codes[member], vals)
+        counts = torch.bincount(codes[member], minlength=k).clamp(min=1)
+        shared = (sums / counts).to(w.dtype)
+        w.zero_()
+        w[member] = shared[codes[member]]
