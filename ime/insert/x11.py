@@ -211,16 +211,16 @@ class X11Inserter:
         start = 0
         while start < len(syms):
             steps, end = self._plan(syms, start, where, spares, dpy, width)
-            for keycode, shifted in steps:
+            for i, (keycode, shifted) in enumerate(steps):
+                if self.config.key_delay_s and (i or start):  # between keys, not after the last
+                    dpy.flush()
+                    time.sleep(self.config.key_delay_s)
                 if shifted:
                     dpy.fake_key(shift, True)
                 dpy.fake_key(keycode, True)
                 dpy.fake_key(keycode, False)
                 if shifted:
                     dpy.fake_key(shift, False)
-                if self.config.key_delay_s:
-                    dpy.flush()
-                    time.sleep(self.config.key_delay_s)
             dpy.sync()
             start = end
 

@@ -3,7 +3,8 @@
 Run with DISPLAY set and the insertion mode as argv[1]: shows ``ime.window.MainWindow``
 (non-focusable, stay-on-top) at x=500, y=300 with argv[2] as its first candidate, and prints
 one JSON line per change: {"window", "visible", "active", "cell" (global centre of the first
-candidate cell), "committed", "message", "inserter"}. Commands on stdin: "state", "quit".
+candidate cell), "committed", "message", "inserter", "t", "insert_t"} (times are
+time.monotonic(), the system-wide clock; "insert_t" lists when each insert() call began). Commands on stdin: "state", "reset" (show the candidates again), "quit".
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import json
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from ime.associations import Associations
-from ime.insert import InsertConfig, choose_inserter
+from ime.insert import InsertConfig, Inserter, Key, choose_inserter
 from ime.qt import QApplication, QObject, Qt, QTimer, Signal
 from ime.recognition import RecognitionService
 from ime.settings import Settings
@@ -26,10 +28,26 @@ class Commands(QObject):
     received = Signal(str)
 
 
+class Timed:
+    """Passes calls to the real inserter, noting when each insert() began."""
+
+    def __init__(self, inner: Inserter) -> None:
+        self.inner, self.name = inner, inner.name
+        self.starts: list[float] = []
+
+    def insert(self, text: str) -> bool:
+        self.starts.append(time.monotonic())
+        return self.inner.insert(text)
+
+    def key(self, name: Key) -> bool:
+        return self.inner.key(name)
+
+
 def main() -> int:
     mode, first = sys.argv[1], sys.argv[2]
     app = QApplication(sys.argv[:1])
-    inserter = choose_inserter(mode, config=InsertConfig(key_delay_s=0.008, restore_after_s=0.2))
+    inner = choose_inserter(mode, config=InsertConfig(key_delay_s=0.008, restore_after_s=0.2))
+    inserter = Timed(inner)
     settings = Settings(geometry=[500, 300, 420, 470])
     folder = tempfile.mkdtemp(prefix="xiezi-pad-")
     window = MainWindow(settings, RecognitionService(), inserter, Associations(),
@@ -47,15 +65,22 @@ def main() -> int:
             "committed": committed,
             "message": window.message.text() if window.message.isVisible() else "",
             "inserter": inserter.name,
+            "t": time.monotonic(),
+            "insert_t": inserter.starts,
         }
         print(json.dumps(state, ensure_ascii=False), flush=True)
 
     def on_commit(text: str) -> None:
+        # Reported after the inserter returned; "t" of the commit itself is taken first.
         committed.append(text)
         report()
 
+
     def command(line: str) -> None:
-        if line == "state":
+        if line == "reset":  # the first candidates again (a commit shows associations)
+            window.bar.set_items([first, "中", "文"], "candidates")
+            report()
+        elif line == "state":
             report()
         elif line == "quit":
             app.quit()
@@ -74,7 +99,7 @@ def main() -> int:
     QTimer.singleShot(0, report)
     threading.Thread(target=read_stdin, daemon=True).start()
     rc = app.exec()
-    close = getattr(inserter, "close", None)
+    close = getattr(inner, "close", None)
     if close is not None:
         close()
     return int(rc)

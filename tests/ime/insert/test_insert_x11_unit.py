@@ -144,3 +144,13 @@ def test_paste_mode_sets_pastes_and_restores_the_clipboard(fake_display: FakeDis
     clip.text = "copied by the user meanwhile"
     later.run_all()
     assert clip.text == "copied by the user meanwhile"
+
+
+def test_key_delay_falls_between_keys_only(fake_display: FakeDisplay, monkeypatch) -> None:
+    from ime.insert import x11
+
+    slept: list[float] = []
+    monkeypatch.setattr(x11.time, "sleep", slept.append)
+    ins = make(fake_display, config=InsertConfig(key_delay_s=0.008, restore_after_s=0))
+    assert ins.insert("中文，你好")
+    assert slept == [0.008] * 4

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from xharness import App, Xvfb, XvfbUnavailable, click, start_field, start_pad, x_focus
 
 from ime.insert import InsertConfig, choose_inserter
-from ime.insert.clipboard import default_clipboard
+from ime.insert.clipboard import Clipboard, default_clipboard
 from ime.insert.x11 import X11Inserter
 from ime.insert.xlib import XDisplay
 
@@ -132,13 +133,31 @@ def test_paste_mode_pastes_and_restores_the_clipboard(xvfb: Xvfb, field: App) ->
         ins.close()  # type: ignore[attr-defined]
 
 
+def wait_clipboard(clip: Clipboard, text: str, timeout_s: float = 10.0) -> str | None:
+    """Poll another process's clipboard until it holds ``text`` (or the time is up)."""
+    deadline = time.monotonic() + timeout_s
+    got = clip.get_text()
+    while got != text and time.monotonic() < deadline:
+        got = clip.get_text()
+    return got
+
+
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
-def test_the_pad_never_takes_the_focus_and_a_click_commits(xvfb: Xvfb, field: App) -> None:
+@pytest.mark.parametrize("mode", ["x11", "x11-paste"])
+def test_the_pad_never_takes_the_focus_and_a_click_commits(
+    xvfb: Xvfb, field: App, mode: str
+) -> None:
     """The pad (ime.window.MainWindow, its own process) shows without taking the focus; a real
-    pointer click on its first candidate types the text into the field, which keeps it."""
+    pointer click on its first candidate types the text into the field, which keeps it. In
+    paste mode the pad's Qt clipboard serves the paste and gets the user's text back."""
+    clip = default_clipboard(xvfb.env())
+    if mode == "x11-paste":
+        if clip.name != "xclip":
+            pytest.skip("xclip is not installed")
+        assert clip.set_text("kept")
     focus = field.state["window"]
     assert x_focus(xvfb.display) == focus
-    pad = start_pad(xvfb, "x11", TEXT)
+    pad = start_pad(xvfb, mode, TEXT)
     try:
         shown = pad.query()
         assert shown["visible"] and not shown["active"]
@@ -151,5 +170,7 @@ def test_the_pad_never_takes_the_focus_and_a_click_commits(xvfb: Xvfb, field: Ap
         assert state["focus"] and state["active"]
         assert x_focus(xvfb.display) == focus
         assert not pad.query()["active"]
+        if mode == "x11-paste":
+            assert wait_clipboard(clip, "kept") == "kept"
     finally:
         pad.close()

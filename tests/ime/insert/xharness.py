@@ -186,9 +186,13 @@ def start_pad(xvfb: Xvfb, mode: str, first_candidate: str) -> App:
 
 
 def click(display: str, x: int, y: int) -> None:
-    """A real pointer click at global (x, y) through xdotool (XTest)."""
+    """A real pointer click at global (x, y) through xdotool (XTest).
+
+    No ``--sync``: it waits for the pointer to move and hangs when it already is at (x, y);
+    the move and the click go over one connection, so the server keeps their order.
+    """
     exe = shutil.which("xdotool")
     if exe is None:
         raise FileNotFoundError("xdotool is not installed")
-    subprocess.run([exe, "mousemove", "--sync", str(x), str(y), "click", "1"],
+    subprocess.run([exe, "mousemove", str(x), str(y), "click", "1"],
                    env={**os.environ, "DISPLAY": display}, check=True, timeout=10)
