@@ -181,3 +181,22 @@ def test_bad_configs_are_clear_errors(tmp_path: Path) -> None:
         DataConfig(batch_size=0)
     with pytest.raises(DataError, match="cannot read JSONL"):
         class_list(DataConfig(source="jsonl", paths=(str(tmp_path / "none.jsonl"),)))
+
+
+def test_reading_in_order_spreads_the_work_evenly() -> None:
+    stream = TrainStream(SMALL, PRE)
+    made = []
+    train = stream.source.train
+
+    def counting(i: int):  # type: ignore[no-untyped-def]
+        made.append(i)
+        return train(i)
+
+    stream.source.train = counting  # type: ignore[method-assign]
+    per_batch = []
+    for b in range(3 * WORKER_STRIDE * SMALL.bucket_batches):
+        before = len(made)
+        stream.batch(b)
+        per_batch.append(len(made) - before)
+    assert per_batch[WORKER_STRIDE:] == [SMALL.batch_size] * (len(per_batch) - WORKER_STRIDE)
+    assert len(set(made)) == len(made)  # no sample made twice

@@ -102,6 +102,15 @@ def pad(feats: list[np.ndarray], labels: list[int]) -> tuple[torch.Tensor, ...]:
     return torch.from_numpy(x), torch.from_numpy(lengths), torch.tensor(labels, dtype=torch.int64)
 
 
+@dataclass
+class _Group:
+    """A bucket group being made: features and labels so far, its batches once complete."""
+
+    feats: list[np.ndarray] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    batches: list[np.ndarray] = field(default_factory=list)
+
+
 class TrainStream(IterableDataset):  # type: ignore[type-arg]
     """Endless training batches (x, lengths, labels, batch_index) for one rank.
 
@@ -126,8 +135,7 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
         self.rank, self.world_size, self.start_batch = rank, world_size, start_batch
         self.source: SyntheticSource | RealSource = make_source(config)
         self.classes = self.source.classes
-        self._groups: dict[tuple[int, int], tuple[list[np.ndarray], list[int], list[np.ndarray]]]
-        self._groups = {}
+        self._groups: dict[tuple[int, int], _Group] = {}
 
     def _group_id(self, j: int, k: int) -> int:
         return (k * WORKER_STRIDE + j) * self.world_size + self.rank
@@ -139,33 +147,43 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
         gid = self._group_id(j, q // self.config.bucket_batches)
         return range(gid * n, (gid + 1) * n)
 
-    def _make_group(self, j: int, k: int) -> tuple[list[np.ndarray], list[int], list[np.ndarray]]:
-        """Features, labels and the shuffled length-sorted batches of bucket group (j, k)."""
+    def _fill(self, j: int, k: int, count: int) -> _Group:
+        """Make up to ``count`` more samples of bucket group (j, k); sort it once complete."""
         cfg = self.config
-        gid = self._group_id(j, k)
-        feats: list[np.ndarray] = []
-        labels: list[int] = []
-        for i in self.sample_indices(k * cfg.bucket_batches * WORKER_STRIDE + j):
-            xy, sid, label, rng = self.source.train(i)
-            f = preprocess_arrays(xy, sid, self.preprocess, rng if cfg.augment else None)
-            feats.append(cap_length(f, cfg.max_len))
-            labels.append(label)
-        order = np.argsort([len(f) for f in feats], kind="stable")
-        chunks = [order[m * cfg.batch_size : (m + 1) * cfg.batch_size] for m in range(cfg.bucket_batches)]
-        perm = np.random.default_rng([cfg.seed, _BATCH_ORDER, gid]).permutation(cfg.bucket_batches)
-        return feats, labels, [chunks[p] for p in perm]
-
-    def batch(self, b: int) -> Batch:
-        """Batch number b of this rank (computes and caches its bucket group when needed)."""
-        j, q = b % WORKER_STRIDE, b // WORKER_STRIDE
-        k, m = divmod(q, self.config.bucket_batches)
         group = self._groups.get((j, k))
         if group is None:
-            self._groups = {key: g for key, g in self._groups.items() if key[1] >= k}
-            group = self._groups[(j, k)] = self._make_group(j, k)
-        feats, labels, batches = group
-        idx = batches[m]
-        x, lengths, y = pad([feats[i] for i in idx], [labels[i] for i in idx])
+            self._groups = {key: g for key, g in self._groups.items() if key[1] >= k - 1}
+            group = self._groups[(j, k)] = _Group()
+        todo = self.sample_indices(k * cfg.bucket_batches * WORKER_STRIDE + j)
+        for i in todo[len(group.labels) : len(group.labels) + count]:
+            xy, sid, label, rng = self.source.train(i)
+            f = preprocess_arrays(xy, sid, self.preprocess, rng if cfg.augment else None)
+            group.feats.append(cap_length(f, cfg.max_len))
+            group.labels.append(label)
+        if len(group.labels) == len(todo) and not group.batches:
+            order = np.argsort([len(f) for f in group.feats], kind="stable")
+            chunks = [order[m * cfg.batch_size : (m + 1) * cfg.batch_size]
+                      for m in range(cfg.bucket_batches)]
+            rng = np.random.default_rng([cfg.seed, _BATCH_ORDER, self._group_id(j, k)])
+            group.batches = [chunks[p] for p in rng.permutation(cfg.bucket_batches)]
+        return group
+
+    def batch(self, b: int) -> Batch:
+        """Batch number b of this rank.
+
+        Makes its bucket group when needed, and a share of the next group of the same
+        residue class, so that reading batches in order costs about batch_size samples of
+        work each instead of a whole group at once every bucket_batches batches.
+        """
+        cfg = self.config
+        j, q = b % WORKER_STRIDE, b // WORKER_STRIDE
+        k, m = divmod(q, cfg.bucket_batches)
+        group = self._fill(j, k, cfg.batch_size * cfg.bucket_batches)
+        idx = group.batches[m]
+        x, lengths, y = pad([group.feats[i] for i in idx], [group.labels[i] for i in idx])
+        ahead = self._groups.get((j, k + 1))
+        left = cfg.batch_size * cfg.bucket_batches - (len(ahead.labels) if ahead else 0)
+        self._fill(j, k + 1, -(-left // (cfg.bucket_batches - m)))
         return x, lengths, y, b
 
     def __iter__(self) -> Iterator[Batch]:
