@@ -54,11 +54,11 @@ LOAD_TAG = -1
 
 
 class RecognitionService(QObject):
-    """Asks a recognizer off the GUI thread, one request at a time, newest first.
+    """Asks a recognizer off the GUI thread, one request at a time.
 
-    ``request(generation, ink)`` queues a recognition; a request overtaken by a newer one
-    before it started is skipped (the caller would discard its result anyway).
-    ``resultReady(generation, candidates)`` or ``failed(generation, message)`` follow on the
+    ``request(generation, ink)`` queues a recognition; requests run in order, each one (a
+    recognition takes milliseconds, a stroke far longer, so no queue builds up; and an older
+    result may still be wanted, e.g. for an auto-commit). ``resultReady(generation, candidates)`` or ``failed(generation, message)`` follow on the
     GUI thread. ``load(factory)`` builds the recognizer on the worker (so the window paints
     before onnxruntime is even imported) and warms it up; ``modelReady()`` or
     ``modelFailed(message)`` follow.
@@ -76,7 +76,6 @@ class RecognitionService(QObject):
         self._recognizer = recognizer
         self._load_error: str | None = None
         self._lock = threading.Lock()
-        self._latest = -1
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # one engine call at a time: results come in order
         self._pool.setExpiryTimeout(-1)  # keep the thread: no start-up cost on each pen-up
@@ -106,13 +105,8 @@ class RecognitionService(QObject):
         self._pool.start(_Job(work, self._relay, LOAD_TAG))
 
     def request(self, generation: int, ink: Any) -> None:
-        with self._lock:
-            self._latest = max(self._latest, generation)
-
         def work() -> object:
             with self._lock:
-                if generation < self._latest:
-                    return None  # overtaken before it started
                 r, err = self._recognizer, self._load_error
             if r is None:
                 raise RuntimeError(err or "the recognizer is not loaded")
@@ -132,8 +126,6 @@ class RecognitionService(QObject):
                 self.modelFailed.emit(msg)
             else:
                 self.modelReady.emit()
-            return
-        if result is None:
             return
         if isinstance(result, BaseException):
             logger.warning("recognition failed: %s", describe(result))

@@ -1,0 +1,22 @@
+"""Draw on a widget with real QTest mouse events."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+#: Two strokes of a rough 十, in pad pixels.
+CROSS = [
+    [(40, 120), (80, 121), (120, 122), (160, 121), (200, 120)],
+    [(120, 40), (121, 80), (122, 120), (121, 160), (120, 200)],
+]
+
+
+def draw_stroke(widget, points: list[tuple[int, int]], delay_ms: int = 5) -> None:  # noqa: ANN001
+    """Press at the first point, move through the rest, release at the last."""
+    left = Qt.MouseButton.LeftButton
+    none = Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(widget, left, none, QPoint(*points[0]), delay_ms)
+    for x, y in points[1:]:
+        QTest.mouseMove(widget, QPoint(x, y), delay_ms)
+    QTest.mouseRelease(widget, left, none, QPoint(*points[-1]), delay_ms)
