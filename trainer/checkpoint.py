@@ -76,7 +76,7 @@ def plain(value: Any) -> Any:
 def capture_rng() -> dict[str, Any]:
     """Random states of python, numpy and torch (and CUDA when present) of this process."""
     py = random.getstate()
-    np_state = np.random.get_state()
+    np_state: tuple[Any, ...] = tuple(np.random.get_state(legacy=True))
     keys = torch.from_numpy(np.asarray(np_state[1]).astype(np.int64))
     state: dict[str, Any] = {
         "python": [py[0], list(py[1]), py[2]],

@@ -60,6 +60,7 @@ class Run:
         self.loss_n = 0
         self.best_top1 = -1.0
         self.pending_rng: dict[str, Any] | None = None
+        self.val: list[Batch] | None = None
         self.t_start = time.monotonic()
         self.last_loss: float | None = None
         self.last_val: dict[str, Any] | None = None
@@ -147,9 +148,6 @@ class Run:
         if ctx.distributed:
             ids = [ctx.device.index] if ctx.device.type == "cuda" else None
             net = DistributedDataParallel(bare, device_ids=ids)
-        val: list[Batch] = []
-        if ctx.is_main and self.step < self.total:
-            val = self.source.validation(cfg.val_batch_size)
         for cb in self.callbacks:
             cb.on_train_start(bare)
         stream = self.source.stream(ctx.rank, ctx.world_size, self.data_position)
@@ -200,7 +198,7 @@ class Run:
                     (cfg.val_every > 0 and self.step % cfg.val_every == 0)
                     or self.step == self.total
                 ):
-                    self._validate(val)
+                    self._validate()
                 due = time.monotonic() - last_save >= cfg.checkpoint_minutes * 60
                 every = cfg.checkpoint_every > 0 and self.step % cfg.checkpoint_every == 0
                 due, stop_now = distributed.broadcast_flags(ctx, [due or every, stop.set])
@@ -260,10 +258,12 @@ class Run:
         if bar is not None:
             bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", sps=f"{rate:.0f}")
 
-    def _validate(self, val: list[Batch]) -> None:
-        if not val:
+    def _validate(self) -> None:
+        if self.val is None:  # made at the first validation: a resume starts training at once
+            self.val = self.source.validation(self.config.val_batch_size)
+        if not self.val:
             return
-        result = evaluate(self.model, val, top=10, device=self.ctx.device)
+        result = evaluate(self.model, self.val, top=10, device=self.ctx.device)
         self.last_val = result
         rec = {
             "kind": "val",
