@@ -200,3 +200,12 @@ def test_reading_in_order_spreads_the_work_evenly() -> None:
         per_batch.append(len(made) - before)
     assert per_batch[WORKER_STRIDE:] == [SMALL.batch_size] * (len(per_batch) - WORKER_STRIDE)
     assert len(set(made)) == len(made)  # no sample made twice
+
+
+def test_real_ink_joins_synthetic_validation(tmp_path: Path) -> None:
+    t, cs = load_templates(), load_charset()
+    write_pot(tmp_path / "w.pot", [(c, [(s * 1000).astype(np.int16) for s in t.strokes(c)])
+                                   for c in cs[:4]])
+    cfg = DataConfig(num_classes=2, val_per_class=1, paths=(str(tmp_path / "w.pot"),))
+    labels = [label for _, label in validation_set(cfg, PRE)]
+    assert labels == [0, 1, 0, 1]  # two synthetic, then the real ink of the two classes

@@ -40,7 +40,8 @@ class DataConfig:
 
     Attributes:
         source: "synthetic" (from stroke templates), "pot" (CASIA files) or "jsonl" (engine ink).
-        paths: POT files/folders or JSONL files for those sources.
+        paths: POT files/folders or JSONL files for those sources; with "synthetic", real
+            ink (POT or *.jsonl) added to the validation set only.
         num_classes: the first N characters of the charset are the classes (real sources keep
             those of them that occur in the data).
         charset: resource name under resources/charsets/.
@@ -203,7 +204,8 @@ def validation_set(config: DataConfig, preprocess: PreprocessConfig) -> list[tup
     """The fixed validation samples: (features (T, 6) float32, label), no augmentation.
 
     Synthetic: ``val_per_class`` samples per class by writers whose seeds are disjoint from
-    every training writer's. POT: the held-out files (writers); JSONL: every 20th sample.
+    every training writer's, then all real ink in ``paths``. POT: the held-out files
+    (writers); JSONL: every 20th sample.
     """
     source = make_source(config)
     return [

@@ -4,7 +4,8 @@ A source maps a global sample index to raw ink, deterministically: (xy (N, 2) fl
 sid (N,) int32, class index, the sample's numpy Generator for augmentation). Indices of one
 epoch visit every training sample (or, for synthetic data, every class) once in a shuffled
 order, so classes stay balanced. Validation samples are held out: synthetic ones come from
-writer seeds disjoint from training, real ones from held-out files or lines.
+writer seeds disjoint from training, real ones from held-out files or lines. With synthetic
+training data, any real ink in ``paths`` (POT files/folders, *.jsonl) is validation only.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class SyntheticSource:
         self._seed = config.seed
         self._order = _EpochOrder(len(self.classes), config.seed)
         self.val_per_class = config.val_per_class
+        self._real_paths = config.paths
 
     def _make(self, label: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         style = sample_writer(rng, self._synth)
@@ -104,6 +106,25 @@ class SyntheticSource:
             label = v % n
             xy, sid = self._make(label, np.random.default_rng([_VAL_SEED, _VAL_SAMPLE, v]))
             yield xy, sid, label
+        yield from self._real_validation()
+
+    def _real_validation(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        """All of the real ink in config.paths (never trained on with synthetic data)."""
+        if not self._real_paths:
+            return
+        jsonl = tuple(p for p in self._real_paths if p.lower().endswith(".jsonl"))
+        pot = tuple(p for p in self._real_paths if not p.lower().endswith(".jsonl"))
+        items = [it for part in (_jsonl_items(jsonl) if jsonl else ([], []),
+                                 _pot_items(pot, hold_out=False) if pot else ([], []))
+                 for half in part for it in half]
+        index = {c: k for k, c in enumerate(self.classes)}
+        kept = [it for it in items if it.label in index]
+        if len(kept) < len(items):
+            logger.warning("real validation ink: skipped %d of %d samples whose label is not a "
+                           "class", len(items) - len(kept), len(items))
+        for it in kept:
+            xy, sid = it.load()
+            yield xy, sid, index[it.label]
 
 
 @dataclass(frozen=True)
@@ -159,22 +180,23 @@ class RealSource:
             yield xy, sid, label
 
 
-def _pot_items(paths: tuple[str, ...]) -> tuple[list[_Item], list[_Item]]:
+def _pot_items(paths: tuple[str, ...], hold_out: bool = True) -> tuple[list[_Item], list[_Item]]:
     """POT samples; the last file in ten (at least one when there are two or more) is held out.
 
-    CASIA files hold one writer each, so holding out files holds out writers.
+    CASIA files hold one writer each, so holding out files holds out writers. Without
+    hold_out every sample is returned as training.
     """
     index = PotIndex(paths)
     n_files = len(index.files)
-    n_val = max(1, n_files // 10) if n_files > 1 else 0
+    n_val = max(1, n_files // 10) if n_files > 1 and hold_out else 0
     val_files = set(range(n_files - n_val, n_files))
     train: list[_Item] = []
     val: list[_Item] = []
     for k, (file_i, _, label) in enumerate(index.entries):
         item = _Item(label, pot=index, k=k)
         (val if file_i in val_files else train).append(item)
-    if n_val == 0:
-        logger.warning("one POT file only: no held-out writer; validation uses synthetic data only")
+    if n_val == 0 and hold_out:
+        logger.warning("one POT file only: no held-out writer, so no validation samples")
     return train, val
 
 
