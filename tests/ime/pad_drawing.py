@@ -12,7 +12,7 @@ CROSS = [
 ]
 
 
-def draw_stroke(widget, points: list[tuple[int, int]], delay_ms: int = 5) -> None:  # noqa: ANN001
+def draw_stroke(widget, points: list[tuple[int, int]], delay_ms: int = 5) -> None:
     """Press at the first point, move through the rest, release at the last."""
     left = Qt.MouseButton.LeftButton
     none = Qt.KeyboardModifier.NoModifier

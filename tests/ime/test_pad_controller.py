@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import FakeRecognizer
-from drawing import CROSS, draw_stroke
+from pad_drawing import CROSS, draw_stroke
+from pad_fakes import FakeRecognizer
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -15,7 +15,7 @@ from ime.associations import Associations
 pytestmark = pytest.mark.gui
 
 
-def write(qtbot, window, strokes) -> None:  # noqa: ANN001
+def write(qtbot, window, strokes) -> None:
     """Draw strokes and wait until the candidates for the last one are shown."""
     for stroke in strokes:
         with qtbot.waitSignal(window.controller.candidatesShown, timeout=5000,
@@ -23,7 +23,7 @@ def write(qtbot, window, strokes) -> None:  # noqa: ANN001
             draw_stroke(window.pad, stroke)
 
 
-def test_candidates_appear_after_pen_up_for_exactly_the_drawn_ink(qtbot, window, fake) -> None:  # noqa: ANN001, E501
+def test_candidates_appear_after_pen_up_for_exactly_the_drawn_ink(qtbot, window, fake) -> None:
     with qtbot.waitSignal(window.bar.painted, timeout=5000):
         write(qtbot, window, CROSS)
     assert window.bar.kind == "candidates"
@@ -33,7 +33,7 @@ def test_candidates_appear_after_pen_up_for_exactly_the_drawn_ink(qtbot, window,
     assert [s.tolist() for s in ink.strokes] == [list(map(list, s)) for s in window.pad.strokes()]
 
 
-def test_a_stale_result_is_never_shown(qtbot, make_window) -> None:  # noqa: ANN001
+def test_a_stale_result_is_never_shown(qtbot, make_window) -> None:
     gate = threading.Event()
     slow = FakeRecognizer(gate)
     window = make_window(slow)
@@ -52,7 +52,7 @@ def test_a_stale_result_is_never_shown(qtbot, make_window) -> None:  # noqa: ANN
 
 
 @pytest.mark.parametrize("how", ["click", "digit", "space"])
-def test_commit_reaches_the_inserter_then_associations_show(qtbot, window, recording, how) -> None:  # noqa: ANN001, E501
+def test_commit_reaches_the_inserter_then_associations_show(qtbot, window, recording, how) -> None:
     write(qtbot, window, CROSS)
     answer = FakeRecognizer.answer_for(2)
     index = {"click": 4, "digit": 2, "space": 0}[how]
@@ -75,7 +75,7 @@ def test_commit_reaches_the_inserter_then_associations_show(qtbot, window, recor
     assert window.bar.items() == Associations.load().following(expected[0])
 
 
-def test_undo_and_clear_buttons_ask_again_or_empty_the_bar(qtbot, window, fake) -> None:  # noqa: ANN001
+def test_undo_and_clear_buttons_ask_again_or_empty_the_bar(qtbot, window, fake) -> None:
     write(qtbot, window, CROSS)
     with qtbot.waitSignal(window.controller.candidatesShown, timeout=5000):
         window.undo_button.click()
@@ -85,7 +85,7 @@ def test_undo_and_clear_buttons_ask_again_or_empty_the_bar(qtbot, window, fake) 
     assert window.pad.is_empty() and window.bar.items() == []
 
 
-def test_auto_commit_when_writing_resumes_after_the_pause(qtbot, make_window, recording, fake) -> None:  # noqa: ANN001, E501
+def test_auto_commit_when_writing_resumes_after_the_pause(qtbot, make_window, recording, fake) -> None:
     window = make_window(fake, auto_commit_ms=1)
     c = window.controller
     with qtbot.waitSignals([c.auto_commit.timeout, c.candidatesShown], timeout=5000):
@@ -101,7 +101,7 @@ def test_auto_commit_when_writing_resumes_after_the_pause(qtbot, make_window, re
     assert window.bar.items() == FakeRecognizer.answer_for(1)
 
 
-def test_auto_commit_waits_for_an_answer_still_on_its_way(qtbot, make_window, recording) -> None:  # noqa: ANN001, E501
+def test_auto_commit_waits_for_an_answer_still_on_its_way(qtbot, make_window, recording) -> None:
     gate = threading.Event()
     slow = FakeRecognizer(gate)
     window = make_window(slow, auto_commit_ms=1)
@@ -115,14 +115,14 @@ def test_auto_commit_waits_for_an_answer_still_on_its_way(qtbot, make_window, re
     assert window.pad.stroke_count == 1
 
 
-def test_no_auto_commit_when_switched_off(qtbot, window, recording) -> None:  # noqa: ANN001
+def test_no_auto_commit_when_switched_off(qtbot, window, recording) -> None:
     assert not window.controller.auto_commit.enabled
     write(qtbot, window, CROSS)
     write(qtbot, window, CROSS[:1])
     assert recording.committed == [] and window.pad.stroke_count == 3
 
 
-def test_quick_keys_write_a_sentence(qtbot, window, recording) -> None:  # noqa: ANN001
+def test_quick_keys_write_a_sentence(qtbot, window, recording) -> None:
     write(qtbot, window, CROSS)
     window.keys.buttons["。"].click()  # commits the pending character first
     window.keys.buttons["space"].click()
@@ -134,13 +134,13 @@ def test_quick_keys_write_a_sentence(qtbot, window, recording) -> None:  # noqa:
     assert recording.text == best + "。\n"
 
 
-def test_backspace_with_ink_undoes_a_stroke_instead(qtbot, window, recording) -> None:  # noqa: ANN001
+def test_backspace_with_ink_undoes_a_stroke_instead(qtbot, window, recording) -> None:
     write(qtbot, window, CROSS)
     window.keys.buttons["backspace"].click()
     assert window.pad.stroke_count == 1 and recording.events == []
 
 
-def test_a_failing_inserter_gives_one_message(qtbot, window, recording) -> None:  # noqa: ANN001
+def test_a_failing_inserter_gives_one_message(qtbot, window, recording) -> None:
     recording.succeed = False
     write(qtbot, window, CROSS)
     window.bar.choose(0)
@@ -148,7 +148,7 @@ def test_a_failing_inserter_gives_one_message(qtbot, window, recording) -> None:
     assert "Could not type" in window.message.text()
 
 
-def test_digit_for_an_empty_cell_does_nothing(qtbot, window, recording) -> None:  # noqa: ANN001
+def test_digit_for_an_empty_cell_does_nothing(qtbot, window, recording) -> None:
     QTest.keyClick(window, Qt.Key.Key_5)
     QTest.mouseClick(window.bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(5, 5))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
-from drawing import CROSS, draw_stroke
+from pad_drawing import CROSS, draw_stroke
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def pad(qtbot) -> Pad:  # noqa: ANN001
+def pad(qtbot) -> Pad:
     p = Pad(240)
     qtbot.addWidget(p)
     p.resize(240, 240)
@@ -22,7 +24,7 @@ def pad(qtbot) -> Pad:  # noqa: ANN001
     return p
 
 
-def test_ink_is_exactly_what_was_drawn(qtbot, pad: Pad) -> None:  # noqa: ANN001
+def test_ink_is_exactly_what_was_drawn(qtbot, pad: Pad) -> None:
     with qtbot.waitSignals([pad.strokeFinished, pad.strokeFinished], timeout=2000):
         for stroke in CROSS:
             draw_stroke(pad, stroke)
@@ -31,11 +33,11 @@ def test_ink_is_exactly_what_was_drawn(qtbot, pad: Pad) -> None:  # noqa: ANN001
     assert [[(x, y) for x, y, _ in s] for s in strokes] == CROSS
     times = [t for s in strokes for _, _, t in s]
     assert times[0] == 0
-    assert all(b >= a for a, b in zip(times, times[1:]))
+    assert all(b >= a for a, b in itertools.pairwise(times))
     assert times[-1] > times[0]  # QTest's timestamps advance with each event
 
 
-def test_undo_by_right_click_ctrl_z_and_clear(qtbot, pad: Pad) -> None:  # noqa: ANN001
+def test_undo_by_right_click_ctrl_z_and_clear(qtbot, pad: Pad) -> None:
     for stroke in CROSS + CROSS[:1]:
         draw_stroke(pad, stroke)
     assert pad.stroke_count == 3
@@ -56,7 +58,7 @@ def test_a_tap_is_a_one_point_stroke(pad: Pad) -> None:
     assert [[(x, y) for x, y, _ in s] for s in pad.strokes()] == [[(50, 60)]]
 
 
-def test_touch_input_is_recorded(qtbot, pad: Pad) -> None:  # noqa: ANN001
+def test_touch_input_is_recorded(qtbot, pad: Pad) -> None:
     device = QTest.createTouchDevice()
     QTest.touchEvent(pad, device).press(0, QPoint(30, 30)).commit()
     QTest.touchEvent(pad, device).move(0, QPoint(90, 100)).commit()

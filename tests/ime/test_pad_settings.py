@@ -1,0 +1,95 @@
+"""Settings: JSON round trip, atomic writes, corrupt files, the dialog, the remembered place."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from ime.settings import ENV_PATH, Settings, default_path, load_settings, save_settings
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    s = Settings(insert_mode="clipboard", auto_commit_ms=450, pad_size=360,
+                 ink_colour="#0055aa", language="en", geometry=[10, 20, 400, 520])
+    path = save_settings(s, tmp_path / "sub" / "settings.json")
+    assert load_settings(path) == s
+    assert json.loads(path.read_text(encoding="utf-8"))["auto_commit_ms"] == 450
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temporary left
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "none.json") == Settings()
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"pad_size": "big"}', "\xff"])
+def test_corrupt_file_falls_back_to_defaults_and_is_kept(tmp_path: Path, caplog, text) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(text, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="ime.settings"):
+        assert load_settings(path) == Settings()
+    assert "corrupt" in caplog.text
+    assert (tmp_path / "settings.json.bak").read_text(encoding="utf-8") == text
+    assert not path.exists()
+
+
+def test_out_of_range_values_are_clamped_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"auto_commit_ms": -5, "pad_size": 5, "language": "fr", '
+                    '"ink_colour": "red", "geometry": [1, 2], "unknown": 1}', encoding="utf-8")
+    s = load_settings(path)
+    assert (s.auto_commit_ms, s.pad_size, s.language, s.ink_colour, s.geometry) == (
+        0, 120, "zh", "#202020", None)
+
+
+def test_env_var_overrides_the_path(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(ENV_PATH, str(tmp_path / "x.json"))
+    assert default_path() == tmp_path / "x.json"
+
+
+@pytest.mark.gui
+def test_dialog_edits_settings_and_window_applies_them(window, settings_path) -> None:
+    from ime.settings_dialog import SettingsDialog
+
+    d = SettingsDialog(window.settings, ["auto", "clipboard"], "clipboard")
+    d.mode.setCurrentText("clipboard")
+    d.delay.setValue(300)
+    d.pad_size.setValue(300)
+    d.colour.setText("#aa0000")
+    d.language.setCurrentIndex(0)
+    new = d.result_settings()
+    assert (new.insert_mode, new.auto_commit_ms, new.pad_size, new.ink_colour, new.language) == (
+        "clipboard", 300, 300, "#aa0000", "zh")
+    window.apply_settings(new)
+    assert window.controller.auto_commit.ms == 300 and window.controller.auto_commit.enabled
+    assert window.undo_button.text() == "撤销"
+    assert load_settings(settings_path).auto_commit_ms == 300
+    d.delay.setValue(0)
+    window.apply_settings(d.result_settings())
+    assert not window.controller.auto_commit.enabled
+
+
+@pytest.mark.gui
+def test_window_remembers_its_place(qtbot, make_window, fake, settings_path) -> None:
+    w = make_window(fake)
+    with qtbot.waitSignal(w.save_delay.timeout, timeout=2000):
+        w.setGeometry(120, 140, 420, 560)
+    saved = load_settings(settings_path).geometry
+    assert saved is not None and saved[2:] == [420, 560]
+    w2 = make_window(fake, settings=load_settings(settings_path))  # the next start
+    g = w2.geometry()
+    assert [g.x(), g.y(), g.width(), g.height()] == saved
+
+
+@pytest.mark.gui
+def test_window_flags_never_take_the_focus(window) -> None:
+    from ime.qt import Qt
+
+    flags = window.windowFlags()
+    assert flags & Qt.WindowType.WindowDoesNotAcceptFocus
+    assert flags & Qt.WindowType.WindowStaysOnTopHint
+    assert window.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    assert window.pad.focusPolicy() == Qt.FocusPolicy.NoFocus
+    assert all(b.focusPolicy() == Qt.FocusPolicy.NoFocus for b in window.keys.buttons.values())
