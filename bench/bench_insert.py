@@ -7,7 +7,7 @@ which timestamps every change with time.monotonic() (the system-wide clock). For
 clears the field, commits the text, and takes the field's timestamp of the moment it held the
 whole text minus the moment insert() was called. Reports the median and the range.
 
-Modes: XTest with the default 8 ms key delay and with none; "warm" keeps the keysym
+Modes: XTest with the default key delay (12 ms) and with none; "warm" keeps the keysym
 remapping between commits (as when writing steadily), "cold" waits for the restore first so
 each commit remaps; paste mode (xclip); and the whole pad: a real click on a candidate of
 ime.window.MainWindow in its own process, timed from its insert() call.
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"Xvfb {xvfb.display}; text {args.text!r} ({len(args.text)} chars); "
               f"time.monotonic() from insert() to the field's textChanged")
-        for delay in (0.008, 0.0):
+        for delay in (InsertConfig().key_delay_s, 0.0):
             timers = Timers()
             cfg = InsertConfig(key_delay_s=delay, restore_after_s=0.2)
             ins = X11Inserter(cfg, display=xvfb.display, schedule=timers)
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                    args.text)
         else:
             print("paste mode: skipped (xclip not installed)")
-        report("pad click → field (XTest, 8 ms delay)",
+        report("pad click → field (XTest, default delay)",
                measure_pad(xvfb, field, args.text, args.n), args.text)
     finally:
         field.close()

@@ -109,3 +109,31 @@ class MacInserter:
         except Exception as e:  # noqa: BLE001 - never raise into the GUI
             logger.warning("macOS key %s failed: %s", name, e)
             return False
+
+
+#: NSWindowStyleMaskNonactivatingPanel (AppKit NSWindow.h): 1 << 7.
+NONACTIVATING_PANEL = 1 << 7
+
+
+def make_non_activating(win_id: int, objc: Any = None) -> bool:
+    """Give the pad's NSPanel the non-activating style: clicks no longer activate Xiezi.
+
+    Qt backs ``Qt.Tool`` windows with an NSPanel but does not add
+    NSWindowStyleMaskNonactivatingPanel for ``WindowDoesNotAcceptFocus`` (that only stops the
+    panel becoming key), so a click would still bring Xiezi to the front and take the keyboard
+    from the application written into. The pad calls this once with ``int(window.winId())``
+    (an NSView pointer) after the native window exists. ``objc`` replaces pyobjc in tests.
+    Returns False (logged) when pyobjc is missing or the window is not a panel.
+    """
+    try:
+        o = objc if objc is not None else importlib.import_module("objc")
+        window = o.objc_object(c_void_p=win_id).window()
+        if window is None or not window.isKindOfClass_(o.lookUpClass("NSPanel")):
+            logger.warning("the pad window is not an NSPanel (is it a Qt.Tool window?)")
+            return False
+        window.setStyleMask_(window.styleMask() | NONACTIVATING_PANEL)
+        window.setHidesOnDeactivate_(False)  # panels hide when their app deactivates
+        return True
+    except Exception as e:  # noqa: BLE001 - never raise into the GUI
+        logger.warning("cannot make the pad window non-activating: %s", e)
+        return False

@@ -35,9 +35,10 @@ class InsertConfig:
     """Timing and behaviour of the inserters (a plain object so tests can zero the delays).
 
     Attributes:
-        key_delay_s: pause after each typed character, seconds. Browsers (Chromium, Firefox)
-            drop characters of fast synthetic bursts; xdotool's default 12 ms is the known-good
-            figure, 8 ms worked in our measurements. Zero in tests of faked back ends.
+        key_delay_s: pause between two typed characters, seconds. Browsers (Chromium, Firefox)
+            are reported to drop characters of fast synthetic bursts; 12 ms is xdotool's
+            default, the figure its users settled on (not measured against a browser here).
+            Zero in tests of faked back ends.
         restore_after_s: how long a temporary change (an X keysym remapping, the clipboard in
             paste mode) is kept after the last key before it is undone, seconds. The target
             application reads the keymap / the clipboard asynchronously after our key events,
@@ -47,7 +48,7 @@ class InsertConfig:
         command_timeout_s: limit for helper programs (wtype, xclip, wl-copy), seconds.
     """
 
-    key_delay_s: float = 0.008
+    key_delay_s: float = 0.012
     restore_after_s: float = 0.5
     paste_keys: Literal["ctrl+v", "shift+insert"] = "ctrl+v"
     command_timeout_s: float = 3.0

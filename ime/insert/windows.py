@@ -21,7 +21,6 @@ VK_BACK, VK_RETURN, VK_SPACE = 0x08, 0x0D, 0x20
 VIRTUAL_KEYS: dict[str, int] = {"BackSpace": VK_BACK, "Return": VK_RETURN, "space": VK_SPACE}
 GWL_EXSTYLE = -20
 WS_EX_NOACTIVATE = 0x08000000
-WS_EX_TOPMOST = 0x00000008
 
 # Fixed-width types: ctypes.wintypes maps DWORD to c_ulong, 8 bytes on Linux (LP64), which
 # would give INPUT the wrong size off Windows, where the tests run.
@@ -139,11 +138,12 @@ class WindowsInserter:
 
 
 def set_no_activate(hwnd: int, user32: Any = None) -> bool:
-    """Give the window ``hwnd`` the WS_EX_NOACTIVATE style: clicks no longer take the focus.
+    """Give the window ``hwnd`` the WS_EX_NOACTIVATE style: it never becomes the foreground.
 
-    The pad calls it once with ``int(window.winId())`` after the native window exists; Qt's
-    ``WindowDoesNotAcceptFocus`` alone does not stop Windows from activating a clicked window.
-    ``user32`` replaces the DLL in tests. Returns False (logged) on failure.
+    Qt already answers WM_MOUSEACTIVATE with MA_NOACTIVATE for ``WindowDoesNotAcceptFocus``
+    windows; the style also covers the system's own activations (the foreground window being
+    minimized or closed). The pad calls it once with ``int(window.winId())`` after the native
+    window exists. ``user32`` replaces the DLL in tests. Returns False (logged) on failure.
     """
     try:
         u = user32 if user32 is not None else _user32()

@@ -46,7 +46,7 @@ class Timed:
 def main() -> int:
     mode, first = sys.argv[1], sys.argv[2]
     app = QApplication(sys.argv[:1])
-    inner = choose_inserter(mode, config=InsertConfig(key_delay_s=0.008, restore_after_s=0.2))
+    inner = choose_inserter(mode, config=InsertConfig(restore_after_s=0.2))
     inserter = Timed(inner)
     settings = Settings(geometry=[500, 300, 420, 470])
     folder = tempfile.mkdtemp(prefix="xiezi-pad-")

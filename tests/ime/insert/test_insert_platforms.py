@@ -175,3 +175,42 @@ def test_wtype_receives_the_text_and_keys(fake_wtype) -> None:
 def test_wtype_unavailable_reasons(tmp_path) -> None:
     assert unavailable_reason({"PATH": str(tmp_path)}) == "WAYLAND_DISPLAY is not set"
     assert "not on PATH" in unavailable_reason({"WAYLAND_DISPLAY": "w", "PATH": str(tmp_path)})
+
+
+class FakePanel:
+    def __init__(self, panel: bool) -> None:
+        self.panel, self.mask, self.hides = panel, 0x11, True
+
+    def isKindOfClass_(self, cls: str) -> bool:
+        return self.panel and cls == "NSPanel"
+
+    def styleMask(self) -> int:
+        return self.mask
+
+    def setStyleMask_(self, mask: int) -> None:
+        self.mask = mask
+
+    def setHidesOnDeactivate_(self, hides: bool) -> None:
+        self.hides = hides
+
+
+def fake_objc(window: FakePanel, seen: list[int]) -> SimpleNamespace:
+    def wrap(c_void_p: int) -> SimpleNamespace:
+        seen.append(c_void_p)
+        return SimpleNamespace(window=lambda: window)
+
+    return SimpleNamespace(objc_object=wrap, lookUpClass=lambda name: name)
+
+
+def test_pad_panel_gets_the_non_activating_style() -> None:
+    from ime.insert.macos import NONACTIVATING_PANEL, make_non_activating
+
+    seen: list[int] = []
+    panel = FakePanel(panel=True)
+    assert make_non_activating(0xCAFE, objc=fake_objc(panel, seen))
+    assert seen == [0xCAFE]
+    assert panel.mask == 0x11 | NONACTIVATING_PANEL and panel.hides is False
+    plain = FakePanel(panel=False)
+    assert make_non_activating(1, objc=fake_objc(plain, [])) is False and plain.mask == 0x11
+    if sys.platform != "darwin":
+        assert make_non_activating(1) is False  # no pyobjc here: logged, not raised

@@ -22,8 +22,8 @@ from ime.insert.xlib import XDisplay
 pytestmark = [pytest.mark.xserver, pytest.mark.gui]
 
 TEXT = "中文，你好"
-#: The default key delay: the figure that keeps browsers from dropping characters.
-CONFIG = InsertConfig(key_delay_s=0.008, restore_after_s=0.2)
+#: The default key delay (the one that keeps browsers from dropping characters); a short restore.
+CONFIG = InsertConfig(restore_after_s=0.2)
 
 
 class Timers:
