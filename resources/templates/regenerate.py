@@ -36,7 +36,8 @@ HERE = Path(__file__).resolve().parent
 
 def npm_pack(dest: Path) -> Path:
     """Download the package tarball with `npm pack` into dest and return its path."""
-    subprocess.run(["npm", "pack", PACKAGE], cwd=dest, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["npm", "pack", "--silent", PACKAGE], cwd=dest, check=True,
+                   stdout=subprocess.DEVNULL)
     (tgz,) = dest.glob("*.tgz")
     return tgz
 
