@@ -1,7 +1,9 @@
 """Throughput of the training data: synthesized + featurized samples per second on one core.
 
 Runs TrainStream in this one process (torch threads 1, no DataLoader workers) and prints a
-table and a JSON line. Issue 3 asks for at least 2,000 samples/s per core.
+table and a JSON line. Issue 3 asks for at least 2,000 samples/s per core. Rates are per
+second of this process's CPU time, so other work on a shared machine does not count against
+them; the wall-clock rate is printed too.
 
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_data.py [--bucket-batches 16] [--classes 3755]
 """
@@ -40,38 +42,50 @@ def main(argv: list[str] | None = None) -> int:
     # the two halves of one sample: synthesis, then featurization
     source = SyntheticSource(cfg)
     n = args.samples
-    raw, t0 = [], time.perf_counter()
+    raw, t0 = [], time.process_time()
     for i in range(n):
         raw.append(source.train(i))
-    synth_s = (time.perf_counter() - t0) / n
-    t0 = time.perf_counter()
+    synth_s = (time.process_time() - t0) / n
+    t0 = time.process_time()
     lengths = [len(preprocess_arrays(xy, sid, pre, rng)) for xy, sid, _, rng in raw]
-    feat_s = (time.perf_counter() - t0) / n
+    feat_s = (time.process_time() - t0) / n
     points = [len(xy) for xy, *_ in raw]
 
+    made = 0
+    train = stream.source.train
+
+    def counting(i: int):  # type: ignore[no-untyped-def]
+        nonlocal made
+        made += 1
+        return train(i)
+
+    # In-order reading makes each batch's share of the next group as it goes, so the
+    # stream's rate is samples made (synthesized, featurized, bucketed, padded) per second.
+    stream.source.train = counting  # type: ignore[method-assign]
     it = iter(stream)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     samples = padded = 0
     for _ in range(n_batches):
         x, lg, _, _ = next(it)
         samples += len(lg)
         padded += x.shape[0] * x.shape[1] - int(lg.sum())
-    stream_s = time.perf_counter() - t0
-    rate = samples / stream_s
+    wall_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     result = {
-        "samples_per_s_one_core": round(rate, 1),
-        "stream_samples": samples,
-        "synthesize_us_per_sample": round(synth_s * 1e6, 1),
-        "featurize_us_per_sample": round(feat_s * 1e6, 1),
+        "samples_per_cpu_s": round(made / cpu_s, 1),
+        "samples_per_wall_s": round(made / wall_s, 1),
+        "samples_made": made,
+        "samples_handed_out": samples,
+        "synthesize_cpu_us_per_sample": round(synth_s * 1e6, 1),
+        "featurize_cpu_us_per_sample": round(feat_s * 1e6, 1),
         "raw_points_median": float(np.median(points)),
         "features_len_median": float(np.median(lengths)),
         "padding_fraction": round(padded / (padded + samples * float(np.mean(lengths))), 4),
         "setup_s": round(setup_s, 2),
         "target_samples_per_s": 2000,
     }
-    print(f"{'measure':<28}{'value':>12}")
+    print(f"{'measure':<32}{'value':>10}")
     for k, v in result.items():
-        print(f"{k:<28}{v:>12}")
+        print(f"{k:<32}{v:>10}")
     print(json.dumps(result))
     return 0
 
