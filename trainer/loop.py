@@ -158,7 +158,7 @@ class Run:
         self.t_start = time.monotonic()
         t_log, n_log = time.monotonic(), 0
         last_save = time.monotonic()
-        stopped = False
+        stopped, first = False, True
         net.train()
         stop = StopFlag()
         stop.install()
@@ -189,6 +189,9 @@ class Run:
                 n_log += len(labels) * ctx.world_size
                 if bar is not None:
                     bar.update(1)
+                if first:
+                    first = False
+                    logger.info("first step of this process done: step %d", self.step)
                 if self.step % max(1, cfg.log_every) == 0 or self.step == self.total:
                     rate = n_log / max(1e-9, time.monotonic() - t_log)
                     self._log(rate, bar)

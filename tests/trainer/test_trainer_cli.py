@@ -1,0 +1,88 @@
+"""The trainer command line: subcommands wired in, arguments mapped, errors one line long."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from trainer import cli
+from trainer.checkpoint import read_checkpoint
+
+pytestmark = pytest.mark.torch
+torch.set_num_threads(1)
+
+TINY = ["--classes", "3", "--steps", "2", "--batch-size", "4", "--bucket-batches", "1",
+        "--hidden1", "4", "--hidden2", "4", "--fc", "4", "--val-per-class", "1",
+        "--threads", "1", "--workers", "0", "--no-progress"]  # fmt: skip
+
+
+def subcommands(parser: object) -> set[str]:
+    action = next(a for a in parser._actions if a.dest == "command")  # type: ignore[attr-defined]
+    return set(action.choices)
+
+
+def test_plugins_are_wired_in_and_a_broken_one_does_not_break_train(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    names = subcommands(cli.build_parser())
+    assert {"train", "eval"} <= names
+    if Path(cli.__file__).with_name("data").joinpath("cli.py").exists():
+        assert "preview" in names
+
+    (tmp_path / "xiezi_test_broken_cli.py").write_text("from xiezi_nowhere import nothing\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cli, "PLUGINS", ("xiezi_test_absent_cli", "xiezi_test_broken_cli"))
+    names = subcommands(cli.build_parser())
+    assert {"train", "eval"} <= names
+    assert "cannot load the commands of xiezi_test_broken_cli" in caplog.text
+    assert "xiezi_nowhere" in caplog.text  # the real import error is shown
+    assert "xiezi_test_absent_cli" not in caplog.text  # not written yet: silently absent
+
+
+def test_train_maps_arguments_and_resume_extends_a_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert cli.main(["train", "--out", str(out), "--lr", "0.005", "--seed", "3", *TINY]) == 0
+    ckpt = read_checkpoint(out / "last.pt")
+    assert ckpt["step"] == 2 and len(ckpt["charset"]) == 3
+    assert ckpt["train_config"]["lr"] == 0.005 and ckpt["train_config"]["seed"] == 3
+    assert ckpt["data_config"]["batch_size"] == 4 and ckpt["data_config"]["num_classes"] == 3
+    assert ckpt["model_spec"]["config"]["hidden2"] == 4
+    tiny = [a if a != "2" else "5" for a in TINY]  # --steps 5
+    assert cli.main(["train", "--out", str(out), "--resume", *tiny]) == 0
+    ckpt = read_checkpoint(out / "last.pt")
+    assert ckpt["step"] == 5 and ckpt["train_config"]["steps"] == 5
+    assert ckpt["samples_seen"] == 5 * 4 and ckpt["data_position"] == 5
+
+
+def test_train_refuses_to_overwrite_a_run(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "last.pt").write_bytes(b"x")
+    assert cli.main(["train", "--out", str(tmp_path), *TINY]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert cli.main(["train", "--out", str(tmp_path), "--resume", *TINY]) == 2
+    assert "corrupt or truncated" in capsys.readouterr().err
+
+
+def test_bad_train_arguments_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["train", "--out", str(tmp_path / "a"), *TINY, "--batch-size", "0"]) == 2
+    assert "batch_size" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--out", str(tmp_path / "b"), "--device", "tpu"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_python_dash_m_trainer_runs(tmp_path: Path) -> None:
+    import subprocess
+
+    r = subprocess.run(
+        [sys.executable, "-m", "trainer", "--help"],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0 and "train" in r.stdout and "eval" in r.stdout
