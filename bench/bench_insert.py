@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             report(f"XTest, key delay {delay * 1000:.0f} ms, cold (remap)", ms, args.text)
             ins.close()
         env = xvfb.env()
-        clip = default_clipboard(env)
+        clip = default_clipboard(env, qt=False)
         if clip.name == "xclip":
             timers = Timers()
             paste = choose_inserter("x11-paste", config=InsertConfig(restore_after_s=0.2),

@@ -150,14 +150,17 @@ def _qt_app_exists() -> bool:
         return False
 
 
-def default_clipboard(env: Mapping[str, str] | None = None, timeout_s: float = 3.0) -> Clipboard:
-    """The best clipboard here: Qt when a QGuiApplication runs, else a helper program.
+def default_clipboard(
+    env: Mapping[str, str] | None = None, timeout_s: float = 3.0, *, qt: bool = True
+) -> Clipboard:
+    """The best clipboard here: Qt when a QGuiApplication runs (and ``qt``), else a helper
+    program for the display in ``env``.
 
     Falls back to a MemoryClipboard (logged) when no system clipboard can be reached.
     """
     own = env is None
     env = os.environ if env is None else env
-    if _qt_app_exists():
+    if qt and _qt_app_exists():
         return QtClipboard()
     path = env.get("PATH")
     candidates: list[tuple[str, list[str], list[str]]] = []

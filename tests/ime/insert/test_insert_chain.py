@@ -97,9 +97,9 @@ def test_default_clipboard_finds_xclip_on_path(tmp_path) -> None:
     for exe in ("xclip",):
         (tmp_path / exe).write_text("#!/bin/sh\n")
         (tmp_path / exe).chmod(0o755)
-    clip = default_clipboard({"DISPLAY": ":5", "PATH": str(tmp_path)})
+    clip = default_clipboard({"DISPLAY": ":5", "PATH": str(tmp_path)}, qt=False)
     assert isinstance(clip, CommandClipboard) and clip.name == "xclip"
-    assert isinstance(default_clipboard({"PATH": str(tmp_path)}), MemoryClipboard)
+    assert isinstance(default_clipboard({"PATH": str(tmp_path)}, qt=False), MemoryClipboard)
 
 
 @linux_only

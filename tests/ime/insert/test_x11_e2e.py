@@ -118,7 +118,7 @@ def test_the_chain_picks_xtest_on_x11(xvfb: Xvfb, field: App) -> None:
 @pytest.mark.skipif(shutil.which("xclip") is None, reason="xclip is not installed")
 def test_paste_mode_pastes_and_restores_the_clipboard(xvfb: Xvfb, field: App) -> None:
     env = xvfb.env()
-    clip = default_clipboard(env)
+    clip = default_clipboard(env, qt=False)
     assert clip.name == "xclip"
     assert clip.set_text("kept")
     timers = Timers()
@@ -150,7 +150,7 @@ def test_the_pad_never_takes_the_focus_and_a_click_commits(
     """The pad (ime.window.MainWindow, its own process) shows without taking the focus; a real
     pointer click on its first candidate types the text into the field, which keeps it. In
     paste mode the pad's Qt clipboard serves the paste and gets the user's text back."""
-    clip = default_clipboard(xvfb.env())
+    clip = default_clipboard(xvfb.env(), qt=False)
     if mode == "x11-paste":
         if clip.name != "xclip":
             pytest.skip("xclip is not installed")
