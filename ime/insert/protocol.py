@@ -42,14 +42,16 @@ class InsertConfig:
         restore_after_s: how long a temporary change (an X keysym remapping, the clipboard in
             paste mode) is kept after the last key before it is undone, seconds. The target
             application reads the keymap / the clipboard asynchronously after our key events,
-            so undoing at once makes it see the old state and drop or mis-paste the text.
+            so undoing at once makes it see the old state and drop or mis-paste the text
+            (measured: all characters lost when undone at once). Generous, because a busy
+            application reads late; keeping a spare keycode mapped a while costs nothing.
         paste_keys: the shortcut paste mode sends: "ctrl+v" for most applications,
             "shift+insert" for terminals (xterm, urxvt, many VTE terminals paste with it).
         command_timeout_s: limit for helper programs (wtype, xclip, wl-copy), seconds.
     """
 
     key_delay_s: float = 0.012
-    restore_after_s: float = 0.5
+    restore_after_s: float = 1.0
     paste_keys: Literal["ctrl+v", "shift+insert"] = "ctrl+v"
     command_timeout_s: float = 3.0
 

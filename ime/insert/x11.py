@@ -145,9 +145,10 @@ class X11Inserter:
                 return True
             try:
                 dpy = self._display()
-                for kc in list(self._assigned):
-                    width = len(dpy.get_mapping(kc, 1)[0])
-                    dpy.change_mapping(kc, [NO_SYMBOL] * width)
+                for kc, ks in self._assigned.items():
+                    row = dpy.get_mapping(kc, 1)[0]
+                    if row[:2] == [ks, ks]:  # not when a new layout (setxkbmap) took the key
+                        dpy.change_mapping(kc, [NO_SYMBOL] * len(row))
                 dpy.sync()
                 logger.debug("restored %d keycodes", len(self._assigned))
                 self._assigned.clear()
@@ -201,6 +202,9 @@ class X11Inserter:
         lo, hi = dpy.keycode_range()
         rows = dpy.get_mapping(lo, hi - lo + 1)
         width = len(rows[0])
+        for kc, ks in list(self._assigned.items()):  # forget keys a new layout took over
+            if rows[kc - lo][:2] != [ks, ks]:
+                del self._assigned[kc]
         shift = dpy.keysym_to_keycode(XK_Shift_L)
         where: dict[int, tuple[int, bool]] = {}  # keysym → (keycode, needs Shift)
         for col in (0, 1) if shift else (0,):

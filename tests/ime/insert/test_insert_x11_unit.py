@@ -154,3 +154,15 @@ def test_key_delay_falls_between_keys_only(fake_display: FakeDisplay, monkeypatc
     ins = make(fake_display, config=InsertConfig(key_delay_s=0.008, restore_after_s=0))
     assert ins.insert("中文，你好")
     assert slept == [0.008] * 4
+
+
+def test_keys_taken_by_a_new_layout_are_left_alone(fake_display: FakeDisplay) -> None:
+    later = Later()
+    ins = make(fake_display, later)
+    assert ins.insert("中")
+    (kc,) = ins.remapped
+    fake_display.rows[kc] = [0x6C1, 0x6E1, 0, 0]  # e.g. setxkbmap ru put Cyrillic there
+    later.run_all()
+    assert fake_display.rows[kc] == [0x6C1, 0x6E1, 0, 0]
+    assert ins.insert("文") and fake_display.text == "中文"
+    assert kc not in ins.remapped
