@@ -24,7 +24,8 @@ from trainer.data.dataset import (
 )
 from trainer.data.errors import DataError
 from trainer.data.pot import write_pot
-from trainer.data.sources import JSONL_VAL_EVERY, SyntheticSource, synthesize_ink
+from trainer.data.real import JSONL_VAL_EVERY
+from trainer.data.sources import SyntheticSource, synthesize_ink
 from trainer.data.synth import SynthConfig
 from trainer.data.templates import load_charset, load_templates
 

@@ -24,12 +24,12 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from engine.preprocess import PreprocessConfig, features, preprocess_arrays
+from trainer.data.seeds import BATCH_ORDER
 from trainer.data.sources import RealSource, SyntheticSource, make_source
 from trainer.data.synth import SynthConfig
 
 #: DataLoader num_workers must divide this; see the module docstring.
 WORKER_STRIDE = 4
-_BATCH_ORDER = 3  # seed-stream tag of the shuffle of batches within a bucket group
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]
 
@@ -165,7 +165,7 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
             order = np.argsort([len(f) for f in group.feats], kind="stable")
             chunks = [order[m * cfg.batch_size : (m + 1) * cfg.batch_size]
                       for m in range(cfg.bucket_batches)]
-            rng = np.random.default_rng([cfg.seed, _BATCH_ORDER, self._group_id(j, k)])
+            rng = np.random.default_rng([cfg.seed, BATCH_ORDER, self._group_id(j, k)])
             group.batches = [chunks[p] for p in rng.permutation(cfg.bucket_batches)]
         return group
 

@@ -134,16 +134,22 @@ def iter_pot(path: str | Path) -> Iterator[PotSample]:
             offset += _HEADER.unpack_from(buf, offset)[0]
 
 
-def scan_pot(path: Path) -> list[tuple[int, str]]:
-    """(byte offset, label) of each sample of one file; reads headers only, then parses all
-    samples once so a corrupt file fails here and not in the middle of training."""
+def scan_pot(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Byte offsets (int64) and label code points (uint32) of the samples of one file.
+
+    Walks the headers only (sizes and labels are checked, so a truncated file fails here);
+    a sample whose points are corrupt fails when it is read.
+    """
     buf = _read(path)
-    out, offset = [], 0
+    offsets: list[int] = []
+    codes: list[int] = []
+    offset = 0
     while offset < len(buf):
-        sample = _parse(buf, offset, path)
-        out.append((offset, sample.label))
-        offset += _HEADER.unpack_from(buf, offset)[0]
-    return out
+        size, label = _header(buf, offset, path)
+        offsets.append(offset)
+        codes.append(ord(label))
+        offset += size
+    return np.asarray(offsets, dtype=np.int64), np.asarray(codes, dtype=np.uint32)
 
 
 class PotIndex:
@@ -151,30 +157,38 @@ class PotIndex:
 
     Attributes:
         files: the POT files, in order.
-        entries: (file index, byte offset, label) per sample, files in order.
+        file_of: (n,) int32 file index of each sample. offsets: (n,) int64 byte offsets.
+        codes: (n,) uint32 code point of each sample's label.
     """
 
     def __init__(self, paths: Sequence[str | Path]) -> None:
         self.files = [f for p in paths for f in pot_files(p)]
-        self.entries: list[tuple[int, int, str]] = []
-        for i, f in enumerate(self.files):
-            self.entries.extend((i, off, label) for off, label in scan_pot(f))
+        scans = [scan_pot(f) for f in self.files]
+        self.file_of = np.concatenate(
+            [np.full(len(o), i, dtype=np.int32) for i, (o, _) in enumerate(scans)]
+        )
+        self.offsets = np.concatenate([o for o, _ in scans])
+        self.codes = np.concatenate([c for _, c in scans])
         self._maps: dict[int, mmap.mmap] = {}
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.offsets)
 
     def __getstate__(self) -> dict[str, Any]:  # memory maps stay in their process
         return {**self.__dict__, "_maps": {}}
 
     def sample(self, k: int) -> PotSample:
-        file_i, offset, _ = self.entries[k]
+        file_i = int(self.file_of[k])
         m = self._maps.get(file_i)
         if m is None:
             with open(self.files[file_i], "rb") as f:
                 m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             self._maps[file_i] = m
-        return _parse(m, offset, self.files[file_i])
+        return _parse(m, int(self.offsets[k]), self.files[file_i])
+
+    def arrays(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """xy (N, 2) float64 and sid (N,) int32 of sample k."""
+        return self.sample(k).arrays()
 
 
 def encode_sample(label: str, strokes: Sequence[np.ndarray]) -> bytes:
