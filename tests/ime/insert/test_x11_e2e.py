@@ -142,6 +142,20 @@ def wait_clipboard(clip: Clipboard, text: str, timeout_s: float = 10.0) -> str |
     return got
 
 
+def wait_keymap(display: str, expected: list[list[int]], timeout_s: float = 10.0) -> list:
+    """Poll the server's keymap (changed by another process) until it equals ``expected``."""
+    dpy = XDisplay(display)
+    try:
+        lo, hi = dpy.keycode_range()
+        deadline = time.monotonic() + timeout_s
+        got = dpy.get_mapping(lo, hi - lo + 1)
+        while got != expected and time.monotonic() < deadline:
+            got = dpy.get_mapping(lo, hi - lo + 1)
+        return got
+    finally:
+        dpy.close()
+
+
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
 @pytest.mark.parametrize("mode", ["x11", "x11-paste"])
 def test_the_pad_never_takes_the_focus_and_a_click_commits(
@@ -157,6 +171,7 @@ def test_the_pad_never_takes_the_focus_and_a_click_commits(
         assert clip.set_text("kept")
     focus = field.state["window"]
     assert x_focus(xvfb.display) == focus
+    before = keymap(xvfb.display)
     pad = start_pad(xvfb, mode, TEXT)
     try:
         shown = pad.query()
@@ -172,5 +187,7 @@ def test_the_pad_never_takes_the_focus_and_a_click_commits(
         assert not pad.query()["active"]
         if mode == "x11-paste":
             assert wait_clipboard(clip, "kept") == "kept"
+        else:  # the pad's own QTimer restores the keymap (restore_after_s = 0.2 s in pad_app)
+            assert wait_keymap(xvfb.display, before) == before
     finally:
         pad.close()
