@@ -55,6 +55,13 @@ def test_kmeans_1d_finds_separated_clusters():
     assert torch.equal(torch.bincount(codes), torch.tensor([50, 30, 20]))
 
 
+def test_every_centroid_is_used_after_pruning_empties_the_middle():
+    w = torch.randn(4000)
+    w = w[w.abs() > 1.5]  # what pruning leaves: two tails, nothing around zero
+    _centroids, codes = kmeans_1d(w, k=16, iterations=30)
+    assert int((torch.bincount(codes, minlength=16) > 0).sum()) == 16
+
+
 def test_state_dict_resumes_the_same_clusters():
     model = pruned_model()
     quant = KMeansQuantizer(QuantConfig(clusters=CLUSTERS))

@@ -1,7 +1,9 @@
 """Per-layer k-means weight sharing (Han, Mao, Dally, "Deep Compression", ICLR 2016, Sec. 3).
 
 The non-zero weights of a layer are clustered into k centroids (1-D k-means, centroids
-initialised linearly over [min, max], which Han et al. found best for accuracy); each weight
+initialised linearly over [min, max], which Han et al. found best for accuracy; a centroid
+left empty, e.g. in the gap pruning leaves around zero, is moved to the worst-served weight);
+each weight
 becomes its centroid. During fine-tuning a centroid's gradient is the sum (or mean) of its
 members' gradients (Han et al., Eq. 3); zeros (pruned weights) stay zero.
 """
@@ -60,7 +62,7 @@ class QuantConfig:
 
 
 def kmeans_1d(values: torch.Tensor, k: int, iterations: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Lloyd's k-means on 1-D ``values`` (n,), linear init over [min, max].
+    """Lloyd's k-means on 1-D ``values`` (n,), linear init over [min, max], empties re-seeded.
 
     Returns centroids (k,) float32 sorted ascending and codes (n,) int64 in [0, k).
     """
@@ -68,13 +70,19 @@ def kmeans_1d(values: torch.Tensor, k: int, iterations: int) -> tuple[torch.Tens
     if v.numel() == 0:
         return torch.zeros(k), torch.zeros(0, dtype=torch.int64)
     centroids = torch.linspace(float(v.min()), float(v.max()), k, dtype=torch.float64)
-    codes = torch.zeros(v.numel(), dtype=torch.int64)
     for _ in range(iterations):
         codes = torch.bucketize(v, (centroids[1:] + centroids[:-1]) / 2)
         sums = torch.zeros(k, dtype=torch.float64).index_add_(0, codes, v)
-        counts = torch.bincount(codes, minlength=k).to(torch.float64)
+        counts = torch.bincount(codes, minlength=k)
         new = torch.where(counts > 0, sums / counts.clamp(min=1), centroids)
-        new, _ = torch.sort(new)  # empty clusters keep their place; order stays sorted
+        empty = counts == 0
+        if bool(empty.any()):
+            # Pruning empties the band around zero, where linear init puts centroids; move
+            # each empty one onto a value its current centroid serves worst.
+            err = (v - new[codes]).abs()
+            far = torch.topk(err, min(int(empty.sum()), v.numel())).indices
+            new[torch.nonzero(empty).flatten()[: len(far)]] = v[far]
+        new, _ = torch.sort(new)
         if torch.equal(new, centroids):
             break
         centroids = new

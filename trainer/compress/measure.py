@@ -1,0 +1,114 @@
+"""Figures of a stage: parameters, MACs per character (analytic) and onnxruntime latency."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+from torch import nn
+
+from trainer.compress.svd import LowRankLSTMLayer
+
+#: The sequence length the paper's figures are given at (points per character).
+SEQ_LEN = 70
+
+
+def param_counts(model: nn.Module) -> tuple[int, int]:
+    """(all parameters, non-zero parameters)."""
+    total = sum(p.numel() for p in model.parameters())
+    nonzero = sum(int((p != 0).sum()) for p in model.parameters())
+    return total, nonzero
+
+
+def macs_per_char(model: nn.Module, seq_len: int = SEQ_LEN, dense: bool = False) -> dict[str, int]:
+    """Multiply-accumulates of one character of ``seq_len`` points, per part of the model.
+
+    A matrix applied to a vector costs one MAC per non-zero weight (``dense``: per weight, as
+    onnxruntime executes it); a factored matrix costs its two factors. The LSTM matrices run
+    at every step, the FC layers once. Element-wise gate arithmetic is not counted.
+    Returns {"lstm1", "lstm2.input", "lstm2.hidden", "fc1", "fc2", "total"}.
+    """
+
+    def cost(*names: str) -> int:
+        params = dict(model.named_parameters())
+        ps = [params[n] for n in names if n in params]
+        return sum(p.numel() if dense else int((p != 0).sum()) for p in ps)
+
+    lstm2 = model.get_submodule("lstm2")
+    ih: tuple[str, ...]
+    hh: tuple[str, ...]
+    if isinstance(lstm2, LowRankLSTMLayer):
+        ih = ("lstm2.weight_ih", "lstm2.weight_ih_U", "lstm2.weight_ih_V")
+        hh = ("lstm2.weight_hh", "lstm2.weight_hh_U", "lstm2.weight_hh_V")
+    else:
+        ih, hh = ("lstm2.weight_ih_l0",), ("lstm2.weight_hh_l0",)
+    out = {
+        "lstm1": seq_len * cost("lstm1.weight_ih_l0", "lstm1.weight_hh_l0"),
+        "lstm2.input": seq_len * cost(*ih),
+        "lstm2.hidden": seq_len * cost(*hh),
+        "fc1": cost("fc1.weight", "fc1.weight_U", "fc1.weight_V"),
+        "fc2": cost("fc2.weight", "fc2.weight_U", "fc2.weight_V"),
+    }
+    out["total"] = sum(out.values())
+    return out
+
+
+class OrtModel:
+    """An onnxruntime CPU session on ``threads`` threads; ``tensors`` feed its external weights."""
+
+    def __init__(self, onnx_bytes: bytes, tensors: dict[str, np.ndarray] | None = None,
+                 threads: int = 1) -> None:
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.log_severity_level = 3
+        # The OrtValues must outlive the session that reads them.
+        self._values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(v))
+                        for v in (tensors or {}).values()]
+        if tensors:
+            so.add_external_initializers(list(tensors), self._values)
+        self.session = ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
+
+    def run(self, features: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """features (B, T, 6) float32, lengths (B,) int64 -> logits (B, C)."""
+        out = self.session.run(["logits"], {"features": features, "lengths": lengths})
+        return np.asarray(out[0])
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Per-character latency in milliseconds (batch of one, ``seq_len`` points)."""
+
+    median_ms: float
+    p95_ms: float
+    runs: int
+
+
+def latencies(models: dict[str, OrtModel], runs: int = 50, warmup: int = 5,
+              seq_len: int = SEQ_LEN, seed: int = 0) -> dict[str, Latency]:
+    """Time every session on the same character, interleaved run by run.
+
+    Interleaving makes the figures comparable when other processes load the machine: a
+    busy moment slows every stage alike instead of one of them.
+    """
+    if runs < 1:
+        raise ValueError(f"runs must be >= 1, got {runs}")
+    x = np.random.default_rng(seed).standard_normal((1, seq_len, 6)).astype(np.float32)
+    lengths = np.array([seq_len], dtype=np.int64)
+    times: dict[str, list[float]] = {k: [] for k in models}
+    for i in range(warmup + runs):
+        for name, m in models.items():
+            t = time.perf_counter()
+            m.run(x, lengths)
+            if i >= warmup:
+                times[name].append((time.perf_counter() - t) * 1e3)
+    return {k: _summary(v) for k, v in times.items()}
+
+
+def _summary(ms: Sequence[float]) -> Latency:
+    a = np.asarray(ms)
+    return Latency(float(np.median(a)), float(np.percentile(a, 95)), len(a))

@@ -1,0 +1,127 @@
+"""Build presets: every setting of `trainer build`, as one dataclass (tiny for CI, full)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from trainer.checkpoint import plain
+from trainer.compress.prune import PruneConfig
+from trainer.compress.quantize import QuantConfig
+from trainer.compress.svd import LowRankConfig
+from trainer.data.dataset import DataConfig
+from trainer.model import ModelConfig
+from trainer.train import TrainConfig
+
+STAGES = ("baseline", "svd", "prune", "quant")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything a build runs with; written to OUT/build.json.
+
+    Attributes:
+        preset: the preset's name. data: what to train and validate on.
+        model: the baseline's architecture (num_classes follows the data's class list).
+        baseline, svd, prune, quant: training of each stage: the baseline from scratch, the
+            fine-tuning after SVD, the retraining under Adaptive Drop Weight, the centroid
+            fine-tuning. Their ``steps`` size the build (about 250 samples/s on 2 cores for
+            the full model; the factored one trains faster).
+        lowrank, pruning, quantization: the settings of the three passes.
+        latency_runs: timed runs per stage (after 5 warm-up runs) for the report.
+        seq_len: points per character of the latency and MAC figures (70, as the paper).
+        package_name: the final package, written to OUT/.
+    """
+
+    preset: str
+    data: DataConfig
+    model: ModelConfig
+    baseline: TrainConfig
+    svd: TrainConfig
+    prune: TrainConfig
+    quant: TrainConfig
+    lowrank: LowRankConfig = field(default_factory=LowRankConfig)
+    pruning: PruneConfig = field(default_factory=PruneConfig)
+    quantization: QuantConfig = field(default_factory=QuantConfig)
+    latency_runs: int = 50
+    seq_len: int = 70
+    package_name: str = "xiezi-gb1.xiezi"
+
+    def to_dict(self) -> dict[str, Any]:
+        return plain(self)  # type: ignore[no-any-return]
+
+    def train_config(self, stage: str) -> TrainConfig:
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; stages: {STAGES}")
+        return getattr(self, stage)  # type: ignore[no-any-return]
+
+    def with_steps(self, **steps: int | None) -> BuildConfig:
+        """A copy with the ``steps`` of the named stages changed (None: unchanged)."""
+        changes = {s: replace(self.train_config(s), steps=n) for s, n in steps.items()
+                   if n is not None}
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def tiny() -> BuildConfig:
+    """A few dozen classes and a small model: the whole build in about a minute (tests, CI).
+
+    The hidden sizes are smaller than the paper's; only this preset does that.
+    """
+
+    def run(steps: int, lr: float) -> TrainConfig:
+        return TrainConfig(steps=steps, lr=lr, warmup_steps=5, val_every=0, log_every=10,
+                           checkpoint_every=10, threads=2, workers=0, seed=0)
+
+    return BuildConfig(
+        preset="tiny",
+        data=DataConfig(num_classes=24, batch_size=16, bucket_batches=4, val_per_class=2),
+        model=ModelConfig(num_classes=24, hidden1=16, hidden2=32, fc=32, dropout=0.0),
+        baseline=run(60, 1e-2),
+        svd=run(15, 3e-3),
+        prune=run(24, 3e-3),
+        quant=run(12, 1e-3),
+        lowrank=LowRankConfig(ranks={"lstm2.weight_ih": 12, "lstm2.weight_hh": 6,
+                                     "fc2.weight": 12}),
+        pruning=PruneConfig(
+            sparsity={"lstm1.weight_hh": 0.5, "lstm2.weight_ih_U": 0.5, "lstm2.weight_hh": 0.5,
+                      "fc1": 0.8, "fc2.weight_U": 0.8, "fc2.weight_V": 0.5},
+            interval=3, increments=5,
+        ),
+        quantization=QuantConfig(clusters={"lstm1": 16, "lstm2": 16, "fc1": 16, "fc2": 16}),
+        latency_runs=20,
+    )
+
+
+def full() -> BuildConfig:
+    """The paper's model on the 3755 GB2312 level-1 characters; about 80 minutes on 2 cores.
+
+    Step counts at batch 64: 12000 + 2000 + 3000 + 1500 = 18500 steps, 1.18 M samples; at
+    ~250 samples/s that is ~80 min (less: the factored stages train faster). Every stage
+    resumes, so the build may also be spread over several sessions.
+    """
+
+    def run(steps: int, lr: float, warmup: int, val_every: int) -> TrainConfig:
+        return TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, val_every=val_every,
+                           checkpoint_minutes=5.0, threads=2, workers=1, seed=0)
+
+    return BuildConfig(
+        preset="full",
+        data=DataConfig(num_classes=3755, batch_size=64, val_per_class=2),
+        model=ModelConfig(num_classes=3755),
+        baseline=run(12000, 2e-3, 300, 2000),
+        svd=run(2000, 5e-4, 100, 1000),
+        prune=run(3000, 5e-4, 100, 1000),
+        quant=run(1500, 2e-4, 50, 750),
+        pruning=PruneConfig(interval=150, increments=12),  # targets reached at step 1650
+    )
+
+
+PRESETS: dict[str, Callable[[], BuildConfig]] = {"tiny": tiny, "full": full}
+
+
+def preset(name: str) -> BuildConfig:
+    """The preset ``name`` ("tiny" or "full")."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; presets: {sorted(PRESETS)}")
+    return PRESETS[name]()
