@@ -116,3 +116,19 @@ def test_command_clipboard_round_trip(tmp_path) -> None:
     assert clip.set_text("中文，你好")
     assert clip.get_text() == "中文，你好"
     assert CommandClipboard("gone", [str(tmp_path / "nope")], []).set_text("x") is False
+
+
+def test_importing_and_choosing_loads_neither_qt_nor_torch() -> None:
+    import subprocess
+
+    code = (
+        "import sys, ime.insert as m\n"
+        "m.choose_inserter(environ={'PATH': ''}, clipboard=m.MemoryClipboard())\n"
+        "m.describe_chain(environ={}); m.available_modes({})\n"
+        "import ime.insert.windows, ime.insert.macos, ime.insert.wayland, ime.insert.x11_paste\n"
+        "bad = [n for n in ('PySide6', 'torch', 'onnxruntime') if n in sys.modules]\n"
+        "print(bad)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
