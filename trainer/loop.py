@@ -61,6 +61,7 @@ class Run:
         self.best_top1 = -1.0
         self.pending_rng: dict[str, Any] | None = None
         self.val: list[Batch] | None = None
+        self.plotted_step = -1
         self.t_start = time.monotonic()
         self.last_loss: float | None = None
         self.last_val: dict[str, Any] | None = None
@@ -216,7 +217,7 @@ class Run:
             stop.uninstall()
         if bar is not None:
             bar.close()
-        if ctx.is_main:
+        if ctx.is_main and self.plotted_step != self.step:
             save_outputs(self.out_dir, self.metrics)
         v = self.last_val or {}
         return TrainResult(
@@ -286,6 +287,7 @@ class Run:
             result["n"],
         )
         save_outputs(self.out_dir, self.metrics)
+        self.plotted_step = self.step
         if result["top1"] > self.best_top1:
             self.best_top1 = result["top1"]
             self._save_best()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,26 @@ def test_samples_sets_the_number_of_steps(tmp_path: Path) -> None:
     )
     assert result.step == 3 and result.samples_seen == 24  # ceil(20 / 8) batches of 8
     assert json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[-1])["step"] == 3
+
+
+class SignalAt(CrashAt):
+    def after_step(self, model: torch.nn.Module, step: int) -> None:
+        if step == self.step:
+            signal.raise_signal(signal.SIGTERM)
+
+
+def test_sigterm_checkpoints_and_stops(tmp_path: Path) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    config = TrainConfig(steps=50, log_every=1, threads=1, workers=0, val_every=0)
+    result = train(
+        tiny_model(),
+        config,
+        FakeDataConfig(),
+        tmp_path,
+        [SignalAt(2)],
+        source=FakeSource(),
+        progress=False,
+    )
+    assert result.stopped and result.step == 3
+    assert read_checkpoint(tmp_path / "last.pt")["step"] == 3
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
