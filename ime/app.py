@@ -50,13 +50,15 @@ def make_inserter(mode: str) -> Inserter:
 
 
 def model_factory(path: Path | None) -> Callable[[], Recognize]:
-    """A function that builds the recognizer; run on the worker thread, so onnxruntime is
-    imported there and the window paints first."""
+    """A function that builds the recognizer and runs it once; run on the worker thread, so
+    onnxruntime is imported and the model loaded there while the window paints."""
 
     def build() -> Recognize:
         from engine.recognizer import Recognizer
 
-        return Recognizer(path) if path is not None else Recognizer.default()
+        r = Recognizer(path) if path is not None else Recognizer.default()
+        r.recognize(warmup_ink(), 1)  # loads the lazy model (and fails here if it cannot)
+        return r
 
     return build
 
@@ -68,7 +70,8 @@ def warmup_ink() -> Ink:
 
 
 def create(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
-    """Parse arguments, build the window and start loading the model; does not show or run."""
+    """Parse arguments and build the window; the model starts loading at its first paint.
+    Does not show the window or run the event loop."""
     from ime.associations import Associations
     from ime.i18n import tr
     from ime.recognition import RecognitionService
@@ -82,13 +85,18 @@ def create(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
     settings = load_settings(args.settings)
     mode = args.insert or settings.insert_mode
     service = RecognitionService()
-    window = MainWindow(settings, service, make_inserter(mode), Associations.load(),
+    window = MainWindow(settings, service, make_inserter(mode), Associations.lazy(),
                         settings_path=args.settings, make_inserter=make_inserter,
                         tray=not args.no_tray)
     if window.tray is not None:
         app.setQuitOnLastWindowClosed(False)
     window.show_message(tr("loading_model", settings.language))
-    service.load(model_factory(args.model), warmup_ink())
+
+    def load() -> None:  # after the first paint: importing onnxruntime holds the GIL a while
+        window.bar.painted.disconnect(load)
+        service.load(model_factory(args.model))
+
+    window.bar.painted.connect(load)
     window.args = args  # type: ignore[attr-defined]
     return app, window
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.errors import InkError
-from engine.ink import Ink, make_ink
 from ime.associations import Associations
 from ime.candidates import CandidateBar
 from ime.delay import Delay
@@ -15,6 +13,9 @@ from ime.keys import BACKSPACE, ENTER, SPACE
 from ime.pad import Pad
 from ime.qt import QObject, Signal
 from ime.recognition import RecognitionService
+
+if TYPE_CHECKING:
+    from engine.ink import Ink
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,11 @@ class Controller(QObject):
         strokes = self.pad.strokes()
         if not strokes:
             return None
+        # engine imports numpy: imported here (long loaded by the model loader by now), not
+        # at start-up, so the window paints sooner.
+        from engine.errors import InkError
+        from engine.ink import make_ink
+
         try:
             return make_ink(strokes)
         except InkError as e:  # e.g. more points than the engine takes

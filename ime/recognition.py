@@ -60,7 +60,7 @@ class RecognitionService(QObject):
     recognition takes milliseconds, a stroke far longer, so no queue builds up; and an older
     result may still be wanted, e.g. for an auto-commit). ``resultReady(generation, candidates)`` or ``failed(generation, message)`` follow on the
     GUI thread. ``load(factory)`` builds the recognizer on the worker (so the window paints
-    before onnxruntime is even imported) and warms it up; ``modelReady()`` or
+    while onnxruntime is imported and the model loads); ``modelReady()`` or
     ``modelFailed(message)`` follow.
     """
 
@@ -86,14 +86,12 @@ class RecognitionService(QObject):
     def ready(self) -> bool:
         return self._recognizer is not None
 
-    def load(self, factory: Callable[[], Recognize], warmup: Any = None) -> None:
-        """Build the recognizer with factory() on the worker; recognize ``warmup`` ink once."""
+    def load(self, factory: Callable[[], Recognize]) -> None:
+        """Build the recognizer with factory() on the worker (let it load a lazy model)."""
 
         def work() -> Recognize:
             try:
                 r = factory()
-                if warmup is not None:
-                    r.recognize(warmup, 1)  # a lazily loaded model loads (and fails) here
             except Exception as e:
                 with self._lock:  # set here, before any queued request runs
                     self._load_error = describe(e)

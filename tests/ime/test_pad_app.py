@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pad_drawing import CROSS, draw_stroke
 
-from ime.app import create, main, model_factory, warmup_ink
+from ime.app import create, main, model_factory
 
 ENGINE_TESTS = Path(__file__).resolve().parents[1] / "engine"
 
@@ -54,7 +54,7 @@ def test_real_recognizer_on_a_tiny_model(qtbot, make_window, tiny_model) -> None
     window = make_window(None)
     service = window.controller.service
     with qtbot.waitSignal(service.modelReady, timeout=20_000):
-        service.load(model_factory(path), warmup_ink())
+        service.load(model_factory(path))
     assert window.message.isHidden()
     with qtbot.waitSignal(window.controller.candidatesShown, timeout=10_000):
         for stroke in CROSS:
