@@ -19,17 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.ink import Ink, make_ink
-from trainer.data.synth_geometry import (
-    N_CONNECTOR,
-    chaikin,
-    connectors,
-    deform_strokes,
-    elastic,
-    stroke_geometry,
-    unit,
-)
+from trainer.data.synth_geometry import chaikin, deform, elastic, join_strokes
 from trainer.data.synth_structure import restructure
+from trainer.data.synth_template import TemplateCache, build, unit
 from trainer.data.synth_timing import Motion, sample_trajectory
+
+#: Geometry of the templates already seen (the loader hands out the same lists every time).
+_CACHE = TemplateCache()
 
 
 @dataclass(frozen=True)
@@ -189,7 +185,8 @@ def synthesize(
 
     Args:
         strokes: the template, one (k_i, 2) array per stroke in standard order and
-            direction, unit em box, y down. Not modified.
+            direction, unit em box, y down. Not modified. A template list handed in again
+            (the same objects) reuses its cached geometry.
     Returns:
         xy (N, 2) float64 (y down, about the unit box times ``style.size``), sid (N,) int32
         pen-down stroke index (0, non-decreasing, contiguous), t (N,) float64 ms,
@@ -197,105 +194,89 @@ def synthesize(
     """
     if len(strokes) == 0:
         raise ValueError("a template needs at least one stroke")
-    strokes = restructure(
-        strokes, rng, config.swap_prob, config.reverse_prob, config.split_prob
-    )
-    counts = np.fromiter((len(s) for s in strokes), dtype=np.intp, count=len(strokes))
-    if (counts == 0).any():
-        raise ValueError("a template stroke has no points")
-    P = np.concatenate(strokes, axis=0).astype(np.float64)
-    if (counts == 1).any():  # a dot given as one point: make it a tiny tick
-        one = np.cumsum(counts)[counts == 1] - 1
-        P = np.insert(P, one + 1, P[one] + [0.004, 0.006], axis=0)
-        counts = np.maximum(counts, 2)
-    K = len(counts)
-    ends = np.cumsum(counts) - 1
-    starts = ends - counts + 1
-    arc, length, entry, exit_ = stroke_geometry(P, starts, ends)
-    mess = config.mess_min + (config.mess_max - config.mess_min) * (1.0 - style.neatness)
-    u = rng.random(2 * K)
-    z = rng.standard_normal((K, 8))
-    zg = rng.standard_normal(4 + 5 * config.elastic_waves)
-
-    # which strokes the pen joins to the next one
-    gap = P[starts[1:]] - P[ends[:-1]]
-    dist = np.hypot(gap[:, 0], gap[:, 1])
-    ahead = (exit_[:-1] * unit(gap)).sum(axis=1)
-    c = min(max(style.cursiveness, 1e-4), 1 - 1e-4)
-    logit = (
-        np.log(c / (1 - c))
-        + config.join_dist_coef * (config.join_dist_ref - dist)
-        + config.join_dir_coef * ahead
-    )
-    join = u[: K - 1] < 1.0 / (1.0 + np.exp(-logit))
-
-    # hooks the pen does not carry into a join are dropped (pulled back onto the stroke)
-    v1 = P[ends - 1] - P[np.maximum(ends - 2, starts)]
-    v2 = P[ends] - P[ends - 1]
-    hook = (
-        (counts >= 3)
-        & (np.hypot(v2[:, 0], v2[:, 1]) < config.hook_frac * length)
-        & ((v1 * v2).sum(axis=1) < 0)
-        & ~np.append(join, False)
-        & (u[K - 1 : 2 * K - 1] < style.simplify)
-    )
-    if hook.any():
-        e = ends[hook]
-        exit_[hook] = unit(v1[hook])
-        P[e] = P[e - 1] + 0.01 * exit_[hook]
-
-    sd = np.array(
-        [config.offset_sd, config.offset_sd, config.scale_log_sd, config.stroke_rotation_sd,
-         config.bend_sd, config.extend_sd, config.extend_sd]
-    ) * mess
-    P = deform_strokes(P, starts, ends, arc, length, entry, exit_, z[:, :7], sd)
-
-    # smooth elastic field, then the writer's (and this character's) affine transform
+    u = rng.random(2 * len(strokes) + 5)
+    todo = restructure(strokes, u[-3:], rng, config)
+    tpl = _CACHE.get(todo, config.hook_frac) if todo is strokes else build(todo, config.hook_frac)
+    K = len(tpl.counts)
     n_w = config.elastic_waves
-    waves = zg[4:].reshape(5, n_w).copy()
-    waves[0:2] *= config.elastic_freq
-    waves[2] *= np.pi
-    P = elastic(P, waves, config.elastic_amp * mess / np.sqrt(n_w))
-    slant = style.slant + config.sample_sd * zg[0]
-    rot = style.rotation + config.sample_sd * zg[1]
-    asp = np.sqrt(style.aspect * np.exp(config.sample_sd * zg[2]))
-    cr, sr = np.cos(rot) * style.size, np.sin(rot) * style.size
-    shear = np.array([[asp, 0.0], [slant * asp, 1.0 / asp]])  # row-vector form: p @ M
-    M = shear @ np.array([[cr, sr], [-sr, cr]])
-    P = (P - 0.5) @ M + 0.5 * style.size
+    mess = config.mess_min + (config.mess_max - config.mess_min) * (1.0 - style.neatness)
+    z = rng.standard_normal(8 * K + 3 + 5 * n_w)
 
-    # pen-down connectors between joined strokes
-    group = np.concatenate(([0], np.cumsum(~join)))
-    g = np.repeat(group, counts)
-    if join.any():
-        j = np.flatnonzero(join)
-        reach = config.reach_mean * np.exp(config.reach_sd * z[j, 7])
-        C = connectors(P[ends[j]], P[starts[j + 1]], unit(exit_[j] @ M), unit(entry[j + 1] @ M), reach)
-        at = np.repeat(ends[j] + 1, N_CONNECTOR)
-        P = np.insert(P, at, C.reshape(-1, 2), axis=0)
-        g = np.insert(g, at, np.repeat(group[j], N_CONNECTOR))
-
-    P, g = chaikin(P, g, style.roundness)
-    motion = Motion(
-        speed=style.speed * style.size,
-        rate=style.rate,
-        ramp=config.ramp * style.size,
-        end_speed=config.end_speed,
-        corner_radius=config.corner_radius * style.size,
-        min_speed=config.min_speed,
-        pen_up_ms=config.pen_up_ms,
-        up_speed=style.speed * style.size,
+    # which strokes the pen joins to the next: likelier when the next start is near and ahead
+    c = min(max(style.cursiveness, 1e-4), 1 - 1e-4)
+    logit = (config.join_dist_coef * config.join_dist_ref + np.log(c / (1 - c))) + (
+        tpl.ahead * config.join_dir_coef - tpl.gap * config.join_dist_coef
     )
-    xy, sid, t = sample_trajectory(P, g, motion)
+    join = u[: K - 1] * (1.0 + np.exp(-logit)) < 1.0
+    # a hook the pen does not carry into a join is dropped
+    hook = tpl.hook & (u[K - 1 : 2 * K - 1] < style.simplify)
+    hook[:-1] &= ~join
+    exit_ = tpl.exit
+    if hook.any():
+        exit_ = np.where(hook, tpl.hook_exit, exit_)
+    else:
+        hook = None
+
+    zs = z[: 8 * K].reshape(K, 8)
+    P = deform(tpl, zs[:, :7] * (_stroke_sd(config) * mess), hook, exit_)
+    # smooth elastic field, then the writer's (and this character's) linear map
+    zg = z[8 * K :]
+    w = zg[3:].reshape(5, n_w)
+    waves = w[:3] * np.array([[config.elastic_freq], [config.elastic_freq], [np.pi]])
+    P = elastic(P, waves, w[3:].T * (config.elastic_amp * mess / np.sqrt(2.0 * n_w)))
+    alpha, beta = _linear_map(style, config.sample_sd * zg[:3])
+    P = alpha * P + beta * P.conj() + (0.5 * style.size * (1 + 1j) - alpha * (0.5 + 0.5j)
+                                         - beta * (0.5 - 0.5j))
+
+    # pen-down connectors between joined strokes, then rounded corners
+    t_a = alpha * exit_[:-1] + beta * exit_[:-1].conj()
+    t_b = alpha * tpl.entry[1:] + beta * tpl.entry[1:].conj()
+    reach = np.exp(zs[:-1, 7] * config.reach_sd) * config.reach_mean
+    P, g = join_strokes(P, tpl, join, unit(t_a), unit(t_b), reach)
+    P, g = chaikin(P, g, style.roundness)
+
+    size = style.size
+    motion = Motion(
+        speed=style.speed * size, rate=style.rate, ramp=config.ramp * size,
+        end_speed=config.end_speed, corner_radius=config.corner_radius * size,
+        min_speed=config.min_speed, pen_up_ms=config.pen_up_ms, up_speed=style.speed * size,
+    )
+    pts, sid, t = sample_trajectory(P, g, motion)
 
     # digitizer: jitter and lost samples (never a stroke's first or last)
-    n = len(xy)
-    xy += rng.standard_normal((n, 2)) * (config.jitter_sd * mess * style.size)
+    n = len(pts)
+    xy = pts.view(np.float64).reshape(n, 2)
+    xy += rng.standard_normal((n, 2)) * (config.jitter_sd * mess * size)
     keep = rng.random(n) >= config.drop_prob
-    keep[:-1] |= sid[1:] != sid[:-1]
-    keep[1:] |= sid[1:] != sid[:-1]
-    keep[[0, -1]] = True
-    return xy[keep], sid[keep], np.round(t[keep])
+    edge = sid[1:] != sid[:-1]
+    keep[:-1] |= edge
+    keep[1:] |= edge
+    keep[0] = keep[-1] = True
+    return xy[keep], sid[keep], np.rint(t[keep] * 1000.0)
+
+
+def _stroke_sd(config: SynthConfig) -> np.ndarray:
+    """Standard deviations of the per-stroke draws of ``deform`` at noise multiplier 1."""
+    return np.array([
+        config.offset_sd, config.offset_sd, config.scale_log_sd, config.stroke_rotation_sd,
+        config.bend_sd, config.extend_sd, config.extend_sd,
+    ])
+
+
+def _linear_map(style: WriterStyle, wobble: np.ndarray) -> tuple[complex, complex]:
+    """The writer's shear, aspect, rotation and size as ``z -> alpha z + beta conj(z)``.
+
+    The real matrix size * R(rotation) @ [[a, a * slant], [0, 1 / a]] with a = sqrt(aspect)
+    (column vectors, y down); ``wobble`` (3,) adds this character's slant, rotation and log
+    aspect deviations. [[p, q], [r, s]] is alpha = (p + s + i(r - q)) / 2,
+    beta = (p - s + i(r + q)) / 2.
+    """
+    slant = style.slant + wobble[0]
+    rot = style.rotation + wobble[1]
+    a = np.sqrt(style.aspect * np.exp(wobble[2]))
+    c, s = np.cos(rot) * style.size, np.sin(rot) * style.size
+    m00, m01, m10, m11 = c * a, c * a * slant - s / a, s * a, s * a * slant + c / a
+    return complex(m00 + m11, m10 - m01) / 2, complex(m00 - m11, m10 + m01) / 2
 
 
 def to_ink(xy: np.ndarray, sid: np.ndarray, t: np.ndarray, label: str | None = None) -> Ink:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from trainer.data.synth_geometry import unit
+if TYPE_CHECKING:
+    from trainer.data.synth import SynthConfig
 
 
 def restructure(
-    strokes: list[np.ndarray],
-    rng: np.random.Generator,
-    swap_prob: float,
-    reverse_prob: float,
-    split_prob: float,
+    strokes: list[np.ndarray], u: np.ndarray, rng: np.random.Generator, config: SynthConfig
 ) -> list[np.ndarray]:
     """Rarely swap two adjacent strokes, reverse one, or break one at its sharpest corner.
 
@@ -21,16 +20,16 @@ def restructure(
     why about 1% of real samples have more pen-down strokes than the standard count.
 
     Args:
-        strokes: the template (not modified).
-        swap_prob, reverse_prob, split_prob: probability of each change in one character.
+        strokes: the template (not modified). u: (3,) uniform draws deciding whether to
+            swap, reverse, split (config.swap_prob, reverse_prob, split_prob); rng picks which
+            strokes when one happens.
     Returns:
         the strokes to write, in writing order (the same list when nothing changed).
     """
-    u = rng.random(3)
     k = len(strokes)
-    swap = u[0] < swap_prob and k >= 2
-    reverse = u[1] < reverse_prob
-    split = u[2] < split_prob
+    swap = u[0] < config.swap_prob and k >= 2
+    reverse = u[1] < config.reverse_prob
+    split = u[2] < config.split_prob
     if not (swap or reverse or split):
         return strokes
     out = list(strokes)
@@ -51,7 +50,8 @@ def _split_sharpest(strokes: list[np.ndarray]) -> list[np.ndarray]:
     for i, s in enumerate(strokes):
         if len(s) < 3:
             continue
-        d = unit(np.diff(np.asarray(s, dtype=np.float64), axis=0))
+        d = np.diff(np.asarray(s, dtype=np.float64), axis=0)
+        d /= np.maximum(np.hypot(d[:, :1], d[:, 1:]), 1e-12)
         cos = (d[:-1] * d[1:]).sum(axis=1)
         j = int(np.argmin(cos))
         if cos[j] < cos_min:

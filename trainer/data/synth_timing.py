@@ -45,49 +45,61 @@ def sample_trajectory(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Time the polyline X along its groups and sample it at ``m.rate``.
 
+    The digitizer's clock restarts at every pen-down, so a stroke's first sample is its
+    first point; its last sample is its last point, the sample period within the stroke
+    shortened (by less than one period in all) to fit a whole number of periods. All
+    strokes are sampled by one interpolation over a pen-down clock, then the pen-up pauses
+    (a reaction time plus the travel to the next start) are added to the timestamps.
+
     Args:
-        X: (n, 2) points in em. g: (n,) non-decreasing pen-down group, 0..G-1 contiguous.
+        X: (n,) complex points x + 1j*y in em. g: (n,) non-decreasing pen-down group,
+            0..G-1 contiguous, every group of at least 2 points.
     Returns:
-        xy (N, 2), sid (N,) int32 (the group of each sample), t (N,) ms from the first sample.
-        Every group gives at least one sample and keeps its first and last point.
+        xy (N,) complex, sid (N,) int32 (the group of each sample), t (N,) seconds from the
+        first sample. Every group gives at least two samples.
     """
     n = len(X)
-    d = np.diff(X, axis=0)
-    ds = np.hypot(d[:, 0], d[:, 1])
+    d = X[1:] - X[:-1]
+    ds = np.abs(d)
     same = g[1:] == g[:-1]
-    ink = np.where(same, ds, 0.0)
-    cum = np.concatenate(([0.0], np.cumsum(ink)))
-    first = np.ones(n, dtype=bool)
-    first[1:] = ~same
-    last = np.ones(n, dtype=bool)
-    last[:-1] = ~same
-    fi, la = np.flatnonzero(first), np.flatnonzero(last)
-    counts = la - fi + 1
-    from_start = cum - np.repeat(cum[fi], counts)
-    to_end = np.repeat(cum[la], counts) - cum
-    near = np.minimum(from_start, to_end) / m.ramp
-    f = m.end_speed + (1.0 - m.end_speed) * np.sqrt(np.minimum(near, 1.0))
-    # two-thirds power law at interior vertices: v ~ R^(1/3), R = mean segment / turn angle
-    if n > 2:
-        a, b = d[:-1], d[1:]
-        cross = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
-        dot = a[:, 0] * b[:, 0] + a[:, 1] * b[:, 1]
-        turn = np.arctan2(cross, dot)
-        radius = 0.5 * (ds[:-1] + ds[1:]) / np.maximum(turn, 1e-6)
-        slow = np.clip(np.cbrt(radius / m.corner_radius), m.min_speed, 1.0)
-        f[1:-1] *= np.where(same[:-1] & same[1:], slow, 1.0)
-    v = m.speed * f
-    dt = np.where(same, ink / (0.5 * (v[:-1] + v[1:])), m.pen_up_ms / 1000.0 + ds / m.up_speed)
-    T = np.concatenate(([0.0], np.cumsum(dt + 1e-7)))  # strictly increasing for interp
-    t0, t1 = T[fi], T[la]
-    step = 1.0 / m.rate
-    ns = np.ceil((t1 - t0) * m.rate - 1e-9).astype(np.intp) + 1
-    ns[counts == 1] = 1
-    offs = np.cumsum(ns) - ns
-    k = np.arange(int(ns.sum())) - np.repeat(offs, ns)
-    ts = np.minimum(np.repeat(t0, ns) + k * step, np.repeat(t1, ns))
-    xy = np.empty((len(ts), 2))
-    xy[:, 0] = np.interp(ts, T, X[:, 0])
-    xy[:, 1] = np.interp(ts, T, X[:, 1])
-    sid = np.repeat(np.arange(len(ns), dtype=np.int32), ns)
-    return xy, sid, ts * 1000.0
+    edges = (~same).nonzero()[0]
+    # two-thirds power law: v ~ R^(1/3) with R = mean of the two segments / turn angle, where
+    # |e1 - e2| = 2 sin(angle / 2) of the unit directions stands in for the angle
+    f = np.empty(n)
+    e = d / (ds + 1e-12)
+    r = (ds[:-1] + ds[1:]) / ((np.abs(e[1:] - e[:-1]) + 1e-9) * (2.0 * m.corner_radius))
+    f[1:-1] = np.exp(np.log(r) * (1.0 / 3.0))
+    np.clip(f, m.min_speed, 1.0, out=f)
+    f[0] = f[-1] = m.end_speed
+    f[edges] = m.end_speed
+    f[edges + 1] = m.end_speed
+    dt = ds * same / (f[:-1] + f[1:]) * (2.0 / m.speed) + 1e-7  # +: strictly increasing
+    T = np.empty(n)
+    T[0] = 0.0
+    np.add.accumulate(dt, out=T[1:])
+    bound = np.empty(len(edges) + 2)
+    bound[0] = 0.0
+    bound[1:-1] = T[edges]
+    bound[-1] = T[-1]
+    start = bound[:-1].copy()
+    start[1:] += 1e-7
+    dur = bound[1:] - start
+    ns = np.ceil(dur * m.rate + 1e-9)  # sample periods per stroke, at least one
+    h = dur / ns  # the stroke's sample period
+    first = np.empty_like(ns)
+    first[0] = 0.0
+    np.add.accumulate(ns[:-1] + 1.0, out=first[1:])  # index of each stroke's first sample
+    # pen-up pause before each stroke, accumulated: clock time to add to its samples
+    up = np.empty_like(ns)
+    up[0] = 0.0
+    np.add.accumulate(m.pen_up_ms / 1000.0 + ds[edges] * (1.0 / m.up_speed), out=up[1:])
+    per = np.empty((3, len(ns)))
+    per[0] = start - first * h
+    per[1] = h
+    per[2] = per[0] + up
+    count = ns.astype(np.intp) + 1
+    rep = per.repeat(count, axis=1)
+    i = np.arange(rep.shape[1])
+    xy = np.interp(rep[0] + i * rep[1], T, X)
+    sid = np.arange(len(ns), dtype=np.int32).repeat(count)
+    return xy, sid, rep[2] + i * rep[1]
