@@ -10,12 +10,13 @@ shuffled, so a batch pads only among sequences of similar length (packed sequenc
 
 Batch layout: batch b belongs to residue class j = b % WORKER_STRIDE; within a residue class,
 consecutive runs of ``bucket_batches`` batches share one bucket group. A DataLoader worker w
-of n (n divides WORKER_STRIDE) makes the batches b = w (mod n), whole groups each, and the
-DataLoader's round robin hands them out in order b, b+1, ...
+of n makes the batches b = start + w (mod n) and the DataLoader's round robin hands them out
+in order b, b+1, ...; when n divides WORKER_STRIDE each group is made by one worker only.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -28,7 +29,9 @@ from trainer.data.seeds import BATCH_ORDER
 from trainer.data.sources import RealSource, SyntheticSource, make_source
 from trainer.data.synth import SynthConfig
 
-#: DataLoader num_workers must divide this; see the module docstring.
+logger = logging.getLogger(__name__)
+
+#: DataLoader num_workers should divide this; see the module docstring.
 WORKER_STRIDE = 4
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]
@@ -116,7 +119,8 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
     """Endless training batches (x, lengths, labels, batch_index) for one rank.
 
     Use directly or in a DataLoader with ``batch_size=None`` and num_workers dividing
-    WORKER_STRIDE (0, 1, 2 or 4); either way batches arrive in order from ``start_batch``.
+    WORKER_STRIDE (0, 1, 2 or 4; other counts work but repeat work); either way batches
+    arrive in order from ``start_batch``.
     """
 
     def __init__(
@@ -190,9 +194,10 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
     def __iter__(self) -> Iterator[Batch]:
         info = get_worker_info()
         n, w = (1, 0) if info is None else (info.num_workers, info.id)
-        if WORKER_STRIDE % n:
-            raise ValueError(
-                f"DataLoader num_workers must divide {WORKER_STRIDE} for TrainStream, got {n}"
+        if WORKER_STRIDE % n and w == 0:
+            logger.warning(
+                "DataLoader num_workers=%d does not divide %d: the workers repeat each other's "
+                "work (same batches, more CPU); use 1, 2 or 4", n, WORKER_STRIDE
             )
         b = self.start_batch + w  # the DataLoader takes one batch from each worker in turn
         while True:
