@@ -12,11 +12,13 @@ from ime.qt import (
     QKeySequence,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
     QPointF,
+    QPolygonF,
     QRectF,
+    QResizeEvent,
     QSize,
     QSizePolicy,
     Qt,
@@ -65,6 +67,9 @@ class Pad(QWidget):
         self._use_event_time = True
         self._clock = QElapsedTimer()
         self._faded = False
+        # Background, guide and finished strokes, rendered once: a repaint during writing
+        # then costs one blit plus the open stroke, however much ink is on the pad.
+        self._cache: QPixmap | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -94,7 +99,7 @@ class Pad(QWidget):
         self._widths.pop()
         if not self._strokes:
             self._t0 = None
-        self.update()
+        self._invalidate()
         self.inkChanged.emit()
         return True
 
@@ -106,13 +111,13 @@ class Pad(QWidget):
         self._faded = False
         if self._current is None:
             self._t0 = None
-        self.update()
+        self._invalidate()
         if had:
             self.inkChanged.emit()
 
     def set_ink_colour(self, colour: str) -> None:
         self._ink = QColor(colour)
-        self.update()
+        self._invalidate()
 
     def set_side(self, side: int) -> None:
         self._side = side
@@ -122,7 +127,7 @@ class Pad(QWidget):
         """Draw the finished ink lighter: the character is done, the next stroke starts anew."""
         if faded != self._faded:
             self._faded = faded
-            self.update()
+            self._invalidate()
 
     def sizeHint(self) -> QSize:
         return QSize(self._side, self._side)
@@ -156,17 +161,20 @@ class Pad(QWidget):
         self.strokeStarted.emit()
         if self._t0 is None:
             self._last_t = 0.0
-        self._faded = False
+        if self._faded:
+            self._faded = False
+            self._invalidate()
         self._current = [(pos.x(), pos.y(), self._time(event_ms))]
         self._current_w = [width]
-        self.update()
+        self._update_around(pos.x(), pos.y(), pos.x(), pos.y(), width)
 
     def _add(self, pos: QPointF, event_ms: int, width: float) -> None:
         if self._current is None:
             return
+        x0, y0, _ = self._current[-1]
         self._current.append((pos.x(), pos.y(), self._time(event_ms)))
         self._current_w.append(width)
-        self.update()
+        self._update_around(x0, y0, pos.x(), pos.y(), width)
 
     def _end(self, pos: QPointF | None, event_ms: int, width: float) -> None:
         if self._current is None:
@@ -177,6 +185,11 @@ class Pad(QWidget):
                 self._add(pos, event_ms, width)
         self._strokes.append(self._current)
         self._widths.append(self._current_w)
+        if self._cache is not None:
+            p = QPainter(self._cache)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self._paint_stroke(p, self._current, self._current_w, self._ink_colour())
+            p.end()
         self._current, self._current_w = None, []
         self.update()
         self.inkChanged.emit()
@@ -187,6 +200,11 @@ class Pad(QWidget):
         if not self._strokes:
             self._t0 = None
         self.update()
+
+    def _update_around(self, x0: float, y0: float, x1: float, y1: float, width: float) -> None:
+        m = width + 2
+        self.update(QRectF(min(x0, x1) - m, min(y0, y1) - m, abs(x1 - x0) + 2 * m,
+                           abs(y1 - y0) + 2 * m).toAlignedRect())
 
     # ----------------------------------------------------------------- events
     def mousePressEvent(self, e: QMouseEvent) -> None:
@@ -247,17 +265,41 @@ class Pad(QWidget):
             super().keyPressEvent(e)
 
     # ----------------------------------------------------------------- painting
-    def paintEvent(self, e: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.fillRect(self.rect(), QColor(255, 255, 250))
-        self._paint_grid(p)
+    def resizeEvent(self, e: QResizeEvent) -> None:
+        self._cache = None
+        super().resizeEvent(e)
+
+    def _invalidate(self) -> None:
+        self._cache = None
+        self.update()
+
+    def _ink_colour(self) -> QColor:
         ink = QColor(self._ink)
         if self._faded:
             ink.setAlpha(90)
+        return ink
+
+    def _render_cache(self) -> QPixmap:
+        dpr = self.devicePixelRatioF()
+        pm = QPixmap(self.size() * dpr)
+        pm.setDevicePixelRatio(dpr)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.fillRect(self.rect(), QColor(255, 255, 250))
+        self._paint_grid(p)
+        ink = self._ink_colour()
         for pts, ws in zip(self._strokes, self._widths):
             self._paint_stroke(p, pts, ws, ink)
+        p.end()
+        return pm
+
+    def paintEvent(self, e: QPaintEvent) -> None:
+        if self._cache is None:
+            self._cache = self._render_cache()
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._cache)
         if self._current is not None:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             self._paint_stroke(p, self._current, self._current_w, QColor(self._ink))
         p.end()
 
@@ -281,12 +323,9 @@ class Pad(QWidget):
             p.setPen(pen)
             p.drawPoint(QPointF(pts[0][0], pts[0][1]))
             return
-        if min(ws) == max(ws):  # mouse / touch: one smooth path
-            path = QPainterPath(QPointF(pts[0][0], pts[0][1]))
-            for x, y, _ in pts[1:]:
-                path.lineTo(x, y)
+        if min(ws) == max(ws):  # mouse / touch: one polyline
             p.setPen(pen)
-            p.drawPath(path)
+            p.drawPolyline(QPolygonF([QPointF(x, y) for x, y, _ in pts]))
             return
         for (x0, y0, _), (x1, y1, _), w in zip(pts, pts[1:], ws[1:]):  # tablet: width per segment
             pen.setWidthF(w)
