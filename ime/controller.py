@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ime.associations import Associations
 from ime.candidates import CandidateBar
@@ -13,9 +13,6 @@ from ime.keys import BACKSPACE, ENTER, SPACE
 from ime.pad import Pad
 from ime.qt import QObject, Signal
 from ime.recognition import RecognitionService
-
-if TYPE_CHECKING:
-    from engine.ink import Ink
 
 logger = logging.getLogger(__name__)
 
@@ -77,31 +74,15 @@ class Controller(QObject):
         service.modelReady.connect(self._on_model_ready)
         self.auto_commit.timeout.connect(self._on_pause)
 
-    # ------------------------------------------------------------------ ink → engine
-    def ink(self) -> Ink | None:
-        """The finished strokes on the pad as an engine Ink (None when empty)."""
-        strokes = self.pad.strokes()
-        if not strokes:
-            return None
-        # engine imports numpy: imported here (long loaded by the model loader by now), not
-        # at start-up, so the window paints sooner.
-        from engine.errors import InkError
-        from engine.ink import make_ink
-
-        try:
-            return make_ink(strokes)
-        except InkError as e:  # e.g. more points than the engine takes
-            self.message.emit(tr("recognize_failed", self.language, reason=e))
-            return None
-
+    # ------------------------------------------------------------------ ink -> engine
     def _on_ink_changed(self) -> None:
         self.generation += 1
         self._results = None
         self._paused = False
         self.auto_commit.stop()
-        ink = self.ink()
-        if ink is not None:
-            self.service.request(self.generation, ink)
+        strokes = self.pad.strokes()
+        if strokes:
+            self.service.request(self.generation, strokes)
         elif self.bar.kind == "candidates":
             self._show([], "")
 

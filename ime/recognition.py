@@ -56,7 +56,7 @@ LOAD_TAG = -1
 class RecognitionService(QObject):
     """Asks a recognizer off the GUI thread, one request at a time.
 
-    ``request(generation, ink)`` queues a recognition; requests run in order, each one (a
+    ``request(generation, strokes)`` queues a recognition; requests run in order, each one (a
     recognition takes milliseconds, a stroke far longer, so no queue builds up; and an older
     result may still be wanted, e.g. for an auto-commit). ``resultReady(generation, candidates)`` or ``failed(generation, message)`` follow on the
     GUI thread. ``load(factory)`` builds the recognizer on the worker (so the window paints
@@ -102,8 +102,14 @@ class RecognitionService(QObject):
 
         self._pool.start(_Job(work, self._relay, LOAD_TAG))
 
-    def request(self, generation: int, ink: Any) -> None:
+    def request(self, generation: int, strokes: list[list[tuple[float, float, float]]]) -> None:
+        """Recognize strokes of (x, y, t_ms) points; the engine Ink is built (and validated)
+        on the worker too, so a pen-up costs the GUI thread next to nothing."""
+
         def work() -> object:
+            from engine.ink import make_ink
+
+            ink = make_ink(strokes)
             with self._lock:
                 r, err = self._recognizer, self._load_error
             if r is None:
