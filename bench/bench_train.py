@@ -40,8 +40,12 @@ from trainer.train import TrainConfig
 
 def throughput(
     batch: int, t: int, steps: int, classes: int = 3755, bf16: bool = False, pooling: str = "mean"
-) -> float:
-    """Samples/s of training steps on random ready batches (after 2 warm-up steps)."""
+) -> tuple[float, float]:
+    """Samples/s of training steps on random ready batches (after 2 warm-up steps).
+
+    Returns (wall-clock samples/s, samples per CPU-second x threads): the second estimates the
+    rate on an idle machine, since a process waiting for a shared core uses no CPU time.
+    """
     torch.manual_seed(0)
     model = BaselineLSTM(ModelConfig(classes, pooling=pooling))
     opt, sched = build_optimizer(model, TrainConfig(warmup_steps=0), 10_000)
@@ -62,10 +66,13 @@ def throughput(
 
     for _ in range(2):
         step()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    return batch * steps / (time.perf_counter() - t0)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    # what the threads would do with their cores to themselves (a loaded machine lowers `wall`)
+    threads = torch.get_num_threads()
+    return batch * steps / wall, batch * steps / cpu * threads
 
 
 def data_rate(batch: int, batches: int) -> float:
@@ -142,8 +149,11 @@ def main() -> int:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)"
     )
     for b in args.batches:
-        rate = throughput(b, args.t, args.steps)
-        print(f"baseline 3755 classes, T={args.t}, batch {b}: {rate:6.0f} samples/s")
+        rate, idle = throughput(b, args.t, args.steps)
+        print(
+            f"baseline 3755 classes, T={args.t}, batch {b}: {rate:6.0f} samples/s "
+            f"(CPU-time estimate for idle cores: {idle:.0f})"
+        )
         if args.variants:
             for name, kwargs, off in (
                 ("oneDNN off", {}, True),
@@ -152,8 +162,8 @@ def main() -> int:
             ):
                 try:
                     with torch.backends.mkldnn.flags(enabled=not off):
-                        r = throughput(b, args.t, args.steps, **kwargs)
-                    print(f"  {name:14s} {r:6.0f} samples/s")
+                        r, i = throughput(b, args.t, args.steps, **kwargs)
+                    print(f"  {name:14s} {r:6.0f} samples/s (idle estimate {i:.0f})")
                 except RuntimeError as e:  # e.g. no bf16 LSTM kernel on an AVX2-only CPU
                     print(f"  {name:14s} not supported here: {str(e).splitlines()[0][:70]}")
     if args.data:

@@ -151,8 +151,10 @@ class Run:
             net = DistributedDataParallel(bare, device_ids=ids)
         for cb in self.callbacks:
             cb.on_train_start(bare)
-        stream = self.source.stream(ctx.rank, ctx.world_size, self.data_position)
-        batches = iter(make_loader(stream, cfg.workers))
+        batches: Any = iter(())
+        if self.step < self.total:  # no data worker for a run that is already complete
+            stream = self.source.stream(ctx.rank, ctx.world_size, self.data_position)
+            batches = iter(make_loader(stream, cfg.workers))
         if self.pending_rng is not None:
             ck.restore_rng(self.pending_rng)
         bar = self._bar()
