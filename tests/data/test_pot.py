@@ -116,3 +116,16 @@ def test_missing_paths_and_bad_samples_are_clear_errors(tmp_path: Path) -> None:
         encode_sample("中国", [np.array([[1, 2]])])
     with pytest.raises(ValueError, match="no strokes"):
         encode_sample("中", [])
+
+
+def test_index_reads_headers_and_a_corrupt_sample_fails_when_read(tmp_path: Path) -> None:
+    first = encode_sample("中", [np.array([[1, 2], [3, 4]])])
+    bad = bytearray(encode_sample("国", [np.array([[5, 6]])]))
+    struct.pack_into("<hh", bad, len(bad) - 4, 9, 9)  # no (-1, -1) at the end
+    path = tmp_path / "w.pot"
+    path.write_bytes(first + bytes(bad))
+    index = PotIndex([path])
+    assert len(index) == 2 and index.codes.tolist() == [ord("中"), ord("国")]
+    assert index.arrays(0)[0].tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(DataError, match=rf"w\.pot: byte {len(first)}: .*does not end with"):
+        index.sample(1)
