@@ -78,23 +78,32 @@ def _lstm_op(g: _Graph, x: str, prefix: str, suffix: str, hidden: int) -> str:
     return g.op("Squeeze", [y, g.const(f"{prefix}.axis1", np.array([1], dtype=np.int64))])
 
 
-def _project(g: _Graph, x: str, layer: nn.Module, prefix: str, name: str, hidden: int) -> str:
-    """x (..., in) @ W^T, gates reordered to IFOG, for W = ``prefix.name`` or U @ V."""
-    if hasattr(layer, name):
-        w = _gather_rows(g, f"{prefix}.{name}", hidden, IFOG)
-        return g.op("MatMul", [x, g.op("Transpose", [w])])
-    v = g.op("MatMul", [x, g.op("Transpose", [f"{prefix}.{name}_V"])])
-    u = _gather_rows(g, f"{prefix}.{name}_U", hidden, IFOG)
-    return g.op("MatMul", [v, g.op("Transpose", [u])])
+def _input_projection(g: _Graph, x: str, layer: LowRankLSTMLayer, prefix: str) -> str:
+    """x (T, B, I) -> x W_ih^T + b_ih + b_hh (T, B, 4H), gates in IFOG order, for all steps.
+
+    One Gemm (or two for W_ih = U V) over the (T*B, I) matrix, the bias added in the Gemm.
+    """
+    h = layer.hidden_size
+    bias = _gather_rows(g, g.op("Add", [f"{prefix}.bias_ih", f"{prefix}.bias_hh"]), h, IFOG)
+    flat = g.op("Reshape", [x, g.const(f"{prefix}.flat", np.array([-1, layer.input_size]))])
+    if layer.rank_ih is None:
+        w = _gather_rows(g, f"{prefix}.weight_ih", h, IFOG)
+        y = g.op("Gemm", [flat, w, bias], transB=1)
+    else:
+        v = g.op("Gemm", [flat, f"{prefix}.weight_ih_V"], transB=1)
+        u = _gather_rows(g, f"{prefix}.weight_ih_U", h, IFOG)
+        y = g.op("Gemm", [v, u, bias], transB=1)
+    tb = g.op("Slice", [g.op("Shape", [x]), g.const(f"{prefix}.tb0", np.array([0])),
+                        g.const(f"{prefix}.tb1", np.array([2]))])
+    shape = g.op("Concat", [tb, g.const(f"{prefix}.gates", np.array([4 * h]))], axis=0)
+    return g.op("Reshape", [y, shape])
 
 
 def _lowrank_lstm_scan(g: _Graph, x: str, batch: str, layer: LowRankLSTMLayer,
                        prefix: str) -> str:
     """The factored LSTM over x (T, B, I) as an ONNX Scan; returns hidden states (T, B, H)."""
     h_size = layer.hidden_size
-    xp = _project(g, x, layer, prefix, "weight_ih", h_size)
-    bias = g.op("Add", [f"{prefix}.bias_ih", f"{prefix}.bias_hh"])
-    xp = g.op("Add", [xp, _gather_rows(g, bias, h_size, IFOG)])
+    xp = _input_projection(g, x, layer, prefix)
     # Transposed hidden factors, computed in the outer graph (folded at load) and read by
     # the body from the outer scope.
     if layer.rank_hh is None:

@@ -85,6 +85,7 @@ class Latency:
 
     median_ms: float
     p95_ms: float
+    min_ms: float
     runs: int
 
 
@@ -111,4 +112,4 @@ def latencies(models: dict[str, OrtModel], runs: int = 50, warmup: int = 5,
 
 def _summary(ms: Sequence[float]) -> Latency:
     a = np.asarray(ms)
-    return Latency(float(np.median(a)), float(np.percentile(a, 95)), len(a))
+    return Latency(float(np.median(a)), float(np.percentile(a, 95)), float(a.min()), len(a))

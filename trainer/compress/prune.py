@@ -23,15 +23,17 @@ logger = logging.getLogger(__name__)
 
 def _default_sparsity() -> dict[str, float]:
     # Targets for the full model with the default ranks (docs/compression.md). The FC layers
-    # are the most redundant (Han et al. prune FC layers by 90%+): fc1 85%, fc2's class
-    # factor U (3755 x 192) 88%; its shared factor V and the factored LSTM matrices, already
-    # small and the most sensitive, 40-60%; lstm1's input matrix (400 x 6) is left whole.
+    # are the most redundant (Han et al. prune FC layers by 90%+): fc1 and fc2's class factor
+    # U (3755 x 192) 80%; fc2's shared factor V and the factored LSTM matrices, already small
+    # and the most sensitive, 50-60%; lstm1's input matrix (400 x 6) is left whole. With
+    # random weights these targets give a 43x smaller package at 88% for fc2.U / 85% for
+    # fc1; 80% spends part of that margin on accuracy (about 35x; bench/bench_compress.py).
     return {
         "lstm1.weight_hh": 0.5,
         "lstm2.weight_ih_U": 0.6,
         "lstm2.weight_hh": 0.5,
-        "fc1.weight": 0.85,
-        "fc2.weight_U": 0.88,
+        "fc1.weight": 0.8,
+        "fc2.weight_U": 0.8,
         "fc2.weight_V": 0.5,
     }
 
