@@ -14,14 +14,15 @@ the path with bell-shaped, curvature-slowed speed and sampling it at the digitiz
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.ink import Ink, make_ink
-from trainer.data.synth_geometry import chaikin, deform, elastic, join_strokes
+from trainer.data.synth_geometry import deform, join_strokes
 from trainer.data.synth_structure import restructure
-from trainer.data.synth_template import TemplateCache, build, unit
+from trainer.data.synth_template import TemplateCache, build
 from trainer.data.synth_timing import Motion, sample_trajectory
 
 #: Geometry of the templates already seen (the loader hands out the same lists every time).
@@ -73,8 +74,10 @@ class SynthConfig:
         split_prob: probability that one stroke is broken in two at its sharpest corner.
         jitter_sd: digitizer noise per point (em) at multiplier 1.
         drop_prob: probability that an interior sample is lost.
-        ramp: see Motion. end_speed: see Motion. corner_radius: see Motion.
-        min_speed: see Motion. pen_up_ms: see Motion.
+        end_speed: pen speed at the ends of a pen-down stroke, fraction of cruising speed.
+        corner_radius: radius of curvature (em) below which the pen slows (as R^(1/3)).
+        min_speed: the slowest a corner makes the pen, fraction of cruising speed.
+        pen_up_ms: pause between strokes besides the pen-up travel (timestamps only).
     """
 
     slant_sd: float = 0.12
@@ -115,7 +118,6 @@ class SynthConfig:
     split_prob: float = 0.03
     jitter_sd: float = 0.002
     drop_prob: float = 0.03
-    ramp: float = 0.06
     end_speed: float = 0.25
     corner_radius: float = 0.12
     min_speed: float = 0.3
@@ -196,7 +198,7 @@ def synthesize(
         raise ValueError("a template needs at least one stroke")
     u = rng.random(2 * len(strokes) + 5)
     todo = restructure(strokes, u[-3:], rng, config)
-    tpl = _CACHE.get(todo, config.hook_frac) if todo is strokes else build(todo, config.hook_frac)
+    tpl = _CACHE.get(todo, config) if todo is strokes else build(todo, config)
     K = len(tpl.counts)
     n_w = config.elastic_waves
     mess = config.mess_min + (config.mess_max - config.mess_min) * (1.0 - style.neatness)
@@ -204,44 +206,26 @@ def synthesize(
 
     # which strokes the pen joins to the next: likelier when the next start is near and ahead
     c = min(max(style.cursiveness, 1e-4), 1 - 1e-4)
-    logit = (config.join_dist_coef * config.join_dist_ref + np.log(c / (1 - c))) + (
-        tpl.ahead * config.join_dir_coef - tpl.gap * config.join_dist_coef
-    )
-    join = u[: K - 1] * (1.0 + np.exp(-logit)) < 1.0
+    join = u[: K - 1] * (1.0 + tpl.join_w * ((1.0 - c) / c)) < 1.0
     # a hook the pen does not carry into a join is dropped
     hook = tpl.hook & (u[K - 1 : 2 * K - 1] < style.simplify)
     hook[:-1] &= ~join
-    exit_ = tpl.exit
-    if hook.any():
-        exit_ = np.where(hook, tpl.hook_exit, exit_)
-    else:
-        hook = None
+    zs = (z[: 8 * K].reshape(K, 8) * (tpl.sd * mess)).view(np.complex128)
+    P = deform(tpl, zs, style.roundness, hook if hook.any() else None)
+    P, g, f = join_strokes(P, tpl, join, np.exp(zs[:-1, 3].imag) * config.reach_mean)
 
-    zs = z[: 8 * K].reshape(K, 8)
-    P = deform(tpl, zs[:, :7] * (_stroke_sd(config) * mess), hook, exit_)
-    # smooth elastic field, then the writer's (and this character's) linear map
-    zg = z[8 * K :]
-    w = zg[3:].reshape(5, n_w)
-    waves = w[:3] * np.array([[config.elastic_freq], [config.elastic_freq], [np.pi]])
-    P = elastic(P, waves, w[3:].T * (config.elastic_amp * mess / np.sqrt(2.0 * n_w)))
-    alpha, beta = _linear_map(style, config.sample_sd * zg[:3])
-    P = alpha * P + beta * P.conj() + (0.5 * style.size * (1 + 1j) - alpha * (0.5 + 0.5j)
-                                         - beta * (0.5 - 0.5j))
-
-    # pen-down connectors between joined strokes, then rounded corners
-    t_a = alpha * exit_[:-1] + beta * exit_[:-1].conj()
-    t_b = alpha * tpl.entry[1:] + beta * tpl.entry[1:].conj()
-    reach = np.exp(zs[:-1, 7] * config.reach_sd) * config.reach_mean
-    P, g = join_strokes(P, tpl, join, unit(t_a), unit(t_b), reach)
-    P, g = chaikin(P, g, style.roundness)
+    # smooth elastic field, then the writer's (and this character's) linear map, on x, y
+    w = z[8 * K + 3 :].reshape(5, n_w)
+    xy = P.view(np.float64).reshape(-1, 2)
+    amp = config.elastic_amp * mess / np.sqrt(2.0 * n_w)
+    xy = xy + np.sin(xy @ (w[:2] * config.elastic_freq) + w[2] * np.pi) @ (w[3:].T * amp)
+    m, off = _linear_map(style, config.sample_sd * z[8 * K : 8 * K + 3])
+    P = (xy @ m + off).view(np.complex128).ravel()
 
     size = style.size
-    motion = Motion(
-        speed=style.speed * size, rate=style.rate, ramp=config.ramp * size,
-        end_speed=config.end_speed, corner_radius=config.corner_radius * size,
-        min_speed=config.min_speed, pen_up_ms=config.pen_up_ms, up_speed=style.speed * size,
-    )
-    pts, sid, t = sample_trajectory(P, g, motion)
+    motion = Motion(style.speed * size, style.rate, config.end_speed, config.pen_up_ms,
+                    style.speed * size)
+    pts, sid, t = sample_trajectory(P, g, f, motion)
 
     # digitizer: jitter and lost samples (never a stroke's first or last)
     n = len(pts)
@@ -252,31 +236,27 @@ def synthesize(
     keep[:-1] |= edge
     keep[1:] |= edge
     keep[0] = keep[-1] = True
-    return xy[keep], sid[keep], np.rint(t[keep] * 1000.0)
+    return xy[keep], sid[keep], np.rint(t[keep])
 
 
-def _stroke_sd(config: SynthConfig) -> np.ndarray:
-    """Standard deviations of the per-stroke draws of ``deform`` at noise multiplier 1."""
-    return np.array([
-        config.offset_sd, config.offset_sd, config.scale_log_sd, config.stroke_rotation_sd,
-        config.bend_sd, config.extend_sd, config.extend_sd,
-    ])
+def _linear_map(style: WriterStyle, wobble: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The writer's shear, aspect, rotation and size about the box centre (0.5, 0.5).
 
-
-def _linear_map(style: WriterStyle, wobble: np.ndarray) -> tuple[complex, complex]:
-    """The writer's shear, aspect, rotation and size as ``z -> alpha z + beta conj(z)``.
-
-    The real matrix size * R(rotation) @ [[a, a * slant], [0, 1 / a]] with a = sqrt(aspect)
-    (column vectors, y down); ``wobble`` (3,) adds this character's slant, rotation and log
-    aspect deviations. [[p, q], [r, s]] is alpha = (p + s + i(r - q)) / 2,
-    beta = (p - s + i(r + q)) / 2.
+    Column-vector matrix size * R(rotation) @ [[a, a * slant], [0, 1 / a]] with
+    a = sqrt(aspect) (y down); ``wobble`` (3,) adds this character's slant, rotation and log
+    aspect deviations. Returns (M (2, 2), offset (2,)) for row vectors: p' = p @ M + offset,
+    which maps the centre to (0.5, 0.5) * size.
     """
-    slant = style.slant + wobble[0]
-    rot = style.rotation + wobble[1]
-    a = np.sqrt(style.aspect * np.exp(wobble[2]))
-    c, s = np.cos(rot) * style.size, np.sin(rot) * style.size
+    slant = style.slant + float(wobble[0])
+    rot = style.rotation + float(wobble[1])
+    a = math.sqrt(style.aspect * math.exp(float(wobble[2])))
+    c, s = math.cos(rot) * style.size, math.sin(rot) * style.size
     m00, m01, m10, m11 = c * a, c * a * slant - s / a, s * a, s * a * slant + c / a
-    return complex(m00 + m11, m10 - m01) / 2, complex(m00 - m11, m10 + m01) / 2
+    h = 0.5 * style.size
+    return (
+        np.array([[m00, m10], [m01, m11]]),
+        np.array([h - 0.5 * (m00 + m01), h - 0.5 * (m10 + m11)]),
+    )
 
 
 def to_ink(xy: np.ndarray, sid: np.ndarray, t: np.ndarray, label: str | None = None) -> Ink:

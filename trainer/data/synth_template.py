@@ -1,80 +1,95 @@
-"""A stroke template's geometry, computed once and cached for the synthesizer.
+"""A stroke template's geometry, prepared once per template and cached for the synthesizer.
 
 Points travel as complex numbers ``x + 1j * y`` (y down): a rotation and scale is one
-multiplication and a 2x2 linear map is ``a * z + b * conj(z)``, which keeps the
-synthesizer at few numpy calls per character.
+multiplication. Everything that depends only on the template and the SynthConfig is done
+here, so that writing one character costs few numpy calls: the corner-cut (Chaikin) form of
+every stroke, which is linear in the cut fraction r (``z0 + r * dz``); the bend profile; the
+join odds of every gap; the shape of each connector; the pen speed at each point.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-#: Points of a pen-down connector between two joined strokes.
-N_CONNECTOR = 3
-#: Most templates kept by ``prepare``'s cache (9,574 characters have templates).
+from trainer.data.synth_geometry import CONNECTOR_A, CONNECTOR_B, N_CONNECTOR, chaikin, unit
+from trainer.data.synth_timing import corner_speed
+
+if TYPE_CHECKING:
+    from trainer.data.synth import SynthConfig
+
+#: Most templates kept by TemplateCache (9,574 characters have templates).
 CACHE_SIZE = 16384
 
 
 @dataclass(frozen=True)
 class Template:
-    """Geometry of one template (K strokes, M points, every stroke of at least 2 points).
+    """Geometry of one template of K strokes, M points after corner cutting.
 
     Attributes:
-        z: (M,) complex points. counts, starts, ends: (K,) points per stroke, index of
-            each stroke's first and last point. bulge: (M,) 4u(1-u) for u the arc-length
-            fraction of the point along its stroke (the shape of a bend).
-        length: (K,) stroke lengths. entry, exit: (K,) complex unit directions of each
-            stroke's first and last segment. normal: (K,) unit normal of each chord.
-        centre: (K,) midpoint of each chord. min_ext: (2, K) the most a stroke may be
-            shortened at its start and end (minus half the end segments' lengths).
-        gap: (K-1,) distance from each stroke's end to the next one's start. ahead: (K-1,)
-            cosine between a stroke's exit direction and the way to the next start.
-        hook: (K,) whether the stroke ends in a hook. hook_tip: (K,) complex, where a dropped
-            hook's tip goes. hook_exit: (K,) the exit direction without the hook.
-        hook_frac: the hook_frac it was built with.
-        slots: length of the padded layout of the joined path: every stroke's points, each
-            followed (but the last) by N_CONNECTOR connector slots. point_slot: (M,) slot of
-            each point. conn_slot: (K-1, N_CONNECTOR) slots of each connector.
-            slot_stroke: (slots,) the stroke each slot belongs to (a connector: the stroke
-            before it). is_point: (slots,) bool, True at point slots.
+        config: the SynthConfig it was prepared for.
+        counts, starts, ends: (K,) points per stroke, index of its first and last point.
+        z0, dz: (M,) complex; a stroke with corners cut at fraction r is ``z0 + r * dz``.
+        hook: (K,) bool, the stroke ends in a hook. hook_z0, hook_dz: (M,) what dropping
+            every hook adds to z0 and dz (zero outside hooked strokes).
+        bulge: (M,) 4u(1-u), u the arc-length fraction along the stroke (shape of a bend).
+        centre: (K,) chord midpoints. len_normal: (K,) length times the chord's unit normal.
+        len_entry, len_exit, len_hook_exit: (K,) length times the unit direction of the
+            first segment, the last one, and the last one before a hook.
+        min_ext: (2, K) shortest allowed extension at the start and end (fraction of length).
+        join_w: (K-1,) exp(-x) for x the config's join log-odds of each gap from its length
+            and direction (the writer's cursiveness is added at writing time).
+        conn_dir: (K-1, N_CONNECTOR) the connector's arm term: exit * b1 - entry * b2.
+        sd: (8,) per-stroke draw scales: offset x, y, log scale, rotation, bend, extension
+            at start, at end, log connector reach.
+        slots, point_slot, conn_slot, slot_stroke, is_point: the padded layout of the joined
+            path: every stroke's points, each followed (but the last) by N_CONNECTOR
+            connector slots; slot of each point, (K-1, N_CONNECTOR) slots of connectors,
+            stroke of each slot, and whether a slot holds a point.
+        speed: (slots,) pen speed factor at each slot (two-thirds power law), path all joined.
     """
 
-    z: np.ndarray
+    config: SynthConfig
     counts: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
-    bulge: np.ndarray
-    length: np.ndarray
-    entry: np.ndarray
-    exit: np.ndarray
-    normal: np.ndarray
-    centre: np.ndarray
-    min_ext: np.ndarray
-    gap: np.ndarray
-    ahead: np.ndarray
+    z0: np.ndarray
+    dz: np.ndarray
     hook: np.ndarray
-    hook_tip: np.ndarray
-    hook_exit: np.ndarray
-    hook_frac: float
+    hook_z0: np.ndarray
+    hook_dz: np.ndarray
+    bulge: np.ndarray
+    centre: np.ndarray
+    len_normal: np.ndarray
+    len_entry: np.ndarray
+    len_exit: np.ndarray
+    len_hook_exit: np.ndarray
+    min_ext: np.ndarray
+    join_w: np.ndarray
+    conn_dir: np.ndarray
+    sd: np.ndarray
     slots: int
     point_slot: np.ndarray
     conn_slot: np.ndarray
     slot_stroke: np.ndarray
     is_point: np.ndarray
+    speed: np.ndarray
 
 
-def unit(z: np.ndarray) -> np.ndarray:
-    """Complex numbers scaled to modulus 1 (zero stays zero)."""
-    return z / np.maximum(np.abs(z), 1e-12)
+def _cut(X: np.ndarray, sid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chaikin form of the strokes: (z0, dz) with cut points z0 + r * dz."""
+    z0, _ = chaikin(X, sid, 0.0)
+    z1, _ = chaikin(X, sid, 1.0)
+    return z0, z1 - z0
 
 
-def build(strokes: list[np.ndarray], hook_frac: float = 0.3) -> Template:
-    """The geometry of ``strokes`` (one (k_i, 2) array per stroke; not modified).
+def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
+    """Prepare ``strokes`` (one (k_i, 2) array per stroke, unit box, y down; not modified).
 
     A one-point stroke (a dot) becomes a tiny tick of two points. A hook is a last segment
-    shorter than ``hook_frac`` of its stroke that turns back by more than 90 degrees.
+    shorter than ``config.hook_frac`` of its stroke that turns back by more than 90 degrees.
     """
     if len(strokes) == 0:
         raise ValueError("a template needs at least one stroke")
@@ -86,76 +101,109 @@ def build(strokes: list[np.ndarray], hook_frac: float = 0.3) -> Template:
         if len(a) == 1:
             a = np.concatenate([a, a + [0.004, 0.006]])
         parts.append(a)
-    counts = np.array([len(a) for a in parts], dtype=np.intp)
-    z = np.ascontiguousarray(np.concatenate(parts)).view(np.complex128).ravel()
+    k0 = np.array([len(a) for a in parts], dtype=np.intp)
+    X = np.ascontiguousarray(np.concatenate(parts)).view(np.complex128).ravel()
+    sid0 = np.repeat(np.arange(len(k0)), k0)
+    e0 = np.cumsum(k0) - 1
+    s0 = e0 - k0 + 1
+    d = X[1:] - X[:-1]
+    seg0 = np.abs(d)
+    entry, exit_ = unit(d[s0]), unit(d[e0 - 1])
+    v1 = X[e0 - 1] - X[np.maximum(e0 - 2, s0)]
+    # hooks, and the template with every hook pulled back onto its stroke
+    length0 = np.bincount(sid0[1:], weights=seg0 * (sid0[1:] == sid0[:-1]), minlength=len(k0))
+    hook = (k0 >= 3) & (seg0[e0 - 1] < config.hook_frac * length0)
+    hook &= (d[e0 - 1] * v1.conj()).real < 0
+    Xh = X.copy()
+    Xh[e0[hook]] = X[e0[hook] - 1] + 0.01 * unit(v1[hook])
+    z0, dz = _cut(X, sid0)
+    h0, hd = _cut(Xh, sid0)
+
+    counts = 2 * k0
     ends = np.cumsum(counts) - 1
     starts = ends - counts + 1
-    d = z[1:] - z[:-1]
-    seg = np.abs(d)
+    r_mid = 0.5 * (config.round_min + config.round_max)
+    zn = z0 + r_mid * dz
+    seg = np.abs(zn[1:] - zn[:-1])
     seg[ends[:-1]] = 0.0
     cum = np.concatenate(([0.0], np.cumsum(seg)))
     length = cum[ends] - cum[starts]
     u = (cum - np.repeat(cum[starts], counts)) / np.repeat(np.maximum(length, 1e-9), counts)
-    chord = z[ends] - z[starts]
-    entry, exit_ = unit(d[starts]), unit(d[ends - 1])
-    gapv = z[starts[1:]] - z[ends[:-1]]
-    v1 = z[ends - 1] - z[np.maximum(ends - 2, starts)]
-    v2 = z[ends] - z[ends - 1]
-    hook = (counts >= 3) & (np.abs(v2) < hook_frac * length) & ((v2 * v1.conj()).real < 0)
+    chord = X[e0] - X[s0]
+    gapv = X[s0[1:]] - X[e0[:-1]]
+    x = (
+        config.join_dir_coef * (exit_[:-1] * unit(gapv).conj()).real
+        + config.join_dist_coef * (config.join_dist_ref - np.abs(gapv))
+    )
+    conn_dir = exit_[:-1, None] * CONNECTOR_B[1] - entry[1:, None] * CONNECTOR_B[2]
+    layout = _layout(counts)
+    # pen speed along the nominal path with every gap joined
+    path = np.empty(layout["slots"], dtype=np.complex128)  # type: ignore[call-overload]
+    path[layout["point_slot"]] = zn
+    A, B = zn[ends[:-1]], zn[starts[1:]]
+    arm = (np.abs(B - A) * config.reach_mean)[:, None]
+    path[layout["conn_slot"]] = A[:, None] * CONNECTOR_A[0] + B[:, None] * CONNECTOR_A[1] + (
+        arm * conn_dir
+    )
+    speed = corner_speed(path, config.corner_radius, config.min_speed)
     return Template(
-        z=z, counts=counts, starts=starts, ends=ends, bulge=4.0 * u * (1.0 - u),
-        length=length, entry=entry, exit=exit_, normal=unit(1j * chord),
-        centre=0.5 * (z[starts] + z[ends]), min_ext=-0.5 * np.stack([seg[starts], seg[ends - 1]]),
-        gap=np.abs(gapv), ahead=(exit_[:-1] * unit(gapv).conj()).real, hook=hook,
-        hook_tip=z[ends - 1] + 0.01 * unit(v1), hook_exit=unit(v1),
-        hook_frac=hook_frac,
-        **_layout(counts),
+        config=config, counts=counts, starts=starts, ends=ends, z0=z0, dz=dz, hook=hook,
+        hook_z0=h0 - z0, hook_dz=hd - dz, bulge=4.0 * u * (1.0 - u),
+        centre=0.5 * (X[s0] + X[e0]), len_normal=length0 * unit(1j * chord),
+        len_entry=length0 * entry, len_exit=length0 * exit_,
+        len_hook_exit=length0 * unit(v1),
+        min_ext=-0.5 * np.stack([seg0[s0], seg0[e0 - 1]]) / np.maximum(length0, 1e-9),
+        join_w=np.exp(-x), conn_dir=conn_dir,
+        sd=np.array([
+            config.offset_sd, config.offset_sd, config.scale_log_sd, config.stroke_rotation_sd,
+            config.bend_sd, config.extend_sd, config.extend_sd, config.reach_sd,
+        ]),
+        speed=speed, **layout,  # type: ignore[arg-type]
     )
 
 
 def _layout(counts: np.ndarray) -> dict[str, object]:
-    """The padded layout of a path with a connector slot group after every stroke but the last."""
-    k = len(counts)
+    """The padded layout of a path with N_CONNECTOR slots after every stroke but the last."""
     padded = counts + N_CONNECTOR
     padded[-1] -= N_CONNECTOR
     first = np.cumsum(padded) - padded
-    point_slot = np.arange(int(counts.sum())) + np.repeat(first - (np.cumsum(counts) - counts), counts)
-    conn_slot = (first + counts)[:-1, None] + np.arange(N_CONNECTOR)
+    before = np.cumsum(counts) - counts
+    point_slot = np.arange(int(counts.sum())) + np.repeat(first - before, counts)
     slots = int(padded.sum())
     is_point = np.zeros(slots, dtype=bool)
     is_point[point_slot] = True
     return {
         "slots": slots,
         "point_slot": point_slot,
-        "conn_slot": conn_slot,
-        "slot_stroke": np.repeat(np.arange(k), padded),
+        "conn_slot": (first + counts)[:-1, None] + np.arange(N_CONNECTOR),
+        "slot_stroke": np.repeat(np.arange(len(counts)), padded),
         "is_point": is_point,
     }
 
 
 class TemplateCache:
-    """Templates already built, keyed by the identity of the stroke list and its arrays.
+    """Templates already prepared, keyed by the identity of the stroke list and its arrays.
 
     The template loader hands out the same read-only list for a character every time, so
     the identity of the list and of each array tells a template apart; a changed list
-    (another object) is simply built again.
+    (another object) or another config is simply prepared again.
     """
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._entries: dict[int, tuple[list[np.ndarray], tuple[np.ndarray, ...], Template]] = {}
 
-    def get(self, strokes: list[np.ndarray], hook_frac: float) -> Template:
+    def get(self, strokes: list[np.ndarray], config: SynthConfig) -> Template:
         hit = self._entries.get(id(strokes))
         if (
             hit is not None
             and hit[0] is strokes
             and len(hit[1]) == len(strokes)
             and all(a is b for a, b in zip(hit[1], strokes))
-            and hit[2].hook_frac == hook_frac
+            and (hit[2].config is config or hit[2].config == config)
         ):
             return hit[2]
-        tpl = build(strokes, hook_frac)
+        tpl = build(strokes, config)
         if len(self._entries) >= self.size:
             self._entries.clear()
         self._entries[id(strokes)] = (strokes, tuple(strokes), tpl)
