@@ -112,6 +112,10 @@ def check_settings(config: BuildConfig, classes: int) -> None:
     model = LowRankLSTM(replace(config.model, num_classes=classes), ranks)
     resolve(model, config.pruning.sparsity, None, "pruning sparsity")
     resolve(model, config.quantization.clusters, None, "quantization clusters")
+    if config.prune.steps <= config.pruning.steps_to_target:
+        logger.warning("the prune stage has %d steps but the pruning schedule reaches its "
+                       "targets at step %d: no retraining at full sparsity",
+                       config.prune.steps, config.pruning.steps_to_target)
 
 
 class _Builder:
