@@ -1,22 +1,51 @@
 """Xiezi's recognition engine: ink, the preprocessing of Zhang et al. 2017, and an ONNX recognizer.
 
-Needs only numpy and onnxruntime; never imports torch or Qt.
+Needs only numpy and onnxruntime; never imports torch or Qt. The recognizer and the model
+package are imported on first use of their names (``engine.Recognizer``), so ``import engine``
+stays light; ``engine.recognizer`` and ``engine.package`` can also be imported directly.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.ink import Ink, ink_from_json, make_ink, read_jsonl, write_jsonl
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig, preprocess
 
+_LAZY = {
+    "Candidate": "engine.recognizer",
+    "Recognizer": "engine.recognizer",
+    "RecognizerOptions": "engine.recognizer",
+    "default_recognizer": "engine.recognizer",
+    "ModelPackage": "engine.package",
+    "load_package": "engine.package",
+    "write_package": "engine.package",
+}
+
 __all__ = [
     "PREPROCESS_VERSION",
+    "Candidate",
     "EngineError",
     "Ink",
     "InkError",
     "ModelLoadError",
+    "ModelPackage",
     "PreprocessConfig",
+    "Recognizer",
+    "RecognizerOptions",
+    "default_recognizer",
     "ink_from_json",
+    "load_package",
     "make_ink",
     "preprocess",
     "read_jsonl",
     "write_jsonl",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

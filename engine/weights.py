@@ -87,7 +87,9 @@ def decode_tensor(
     size = math.prod(shape)
     if any(d < 0 for d in shape):
         raise ValueError(f"bad shape {shape}")
-    needed = ("values",) if encoding.startswith("dense") else ("codebook", "codes", "meta")
+    needed: tuple[str, ...] = (
+        ("values",) if encoding.startswith("dense") else ("codebook", "codes", "meta")
+    )
     if encoding in _GAP_BITS:
         needed += ("gaps",)
     missing = [f for f in needed if f not in fields]

@@ -53,7 +53,7 @@ def inks(draw: st.DrawFn) -> Ink:
     return make_ink(out)
 
 
-number = st.one_of(
+number: Any = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-(10**12), 10**12),
     st.sampled_from([True, None, "1", [], {}]),
