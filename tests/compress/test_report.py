@@ -1,0 +1,64 @@
+"""Report figures: MACs counted analytically, ratios to the baseline, targets, CLI mapping."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+from compress_helpers import tiny_baseline
+
+from trainer.compress.cli import config_from_args, register
+from trainer.compress.measure import macs_per_char, param_counts
+from trainer.compress.prune import AdaptiveDropWeight, PruneConfig
+from trainer.compress.report import StageRow, make_report, render_markdown, write_report
+from trainer.compress.svd import LowRankConfig, factorize
+from trainer.model import BaselineLSTM, ModelConfig
+
+
+def test_macs_of_the_paper_baseline_at_t70():
+    model = BaselineLSTM(ModelConfig(num_classes=3755))
+    macs = macs_per_char(model, seq_len=70)
+    assert macs["lstm1"] == 70 * 400 * (6 + 100)
+    assert macs["lstm2.input"] + macs["lstm2.hidden"] == 70 * 2048 * (100 + 512)
+    assert macs["fc1"] == 512 * 512 and macs["fc2"] == 512 * 3755
+    assert macs["total"] == 92_889_024
+    assert param_counts(model) == (3_489_643, 3_489_643)
+
+
+def test_macs_honour_ranks_and_sparsity():
+    model, _ = factorize(tiny_baseline(), LowRankConfig(ranks={"lstm2.weight_hh": 3}))
+    assert macs_per_char(model, seq_len=10)["lstm2.hidden"] == 10 * (64 * 3 + 3 * 16)
+    AdaptiveDropWeight(PruneConfig(sparsity={"fc2": 0.5}, increments=1)).prepare(model)
+    assert macs_per_char(model)["fc2"] == 96 == macs_per_char(model, dense=True)["fc2"] // 2
+
+
+def row(stage: str, top1: float, size: int, ms: float) -> StageRow:
+    return StageRow(stage, stage, top1, 0.9, 100, 50, size, "package", 1000, 2000, ms, ms * 2)
+
+
+def test_ratios_and_targets(tmp_path):
+    report = make_report([row("baseline", 0.90, 3100, 6.0), row("quant", 0.897, 100, 1.5)],
+                         {"preset": "t"})
+    final = report["stages"][-1]["vs_baseline"]
+    assert final["size_x"] == pytest.approx(31.0) and final["speedup_x"] == pytest.approx(4.0)
+    assert final["top1_drop_points"] == pytest.approx(0.3)
+    assert report["targets"]["met"] == {"size_x": True, "speedup_x": True,
+                                        "top1_drop_points": True}
+    json_path, md_path = write_report(tmp_path, report)
+    assert json.loads(json_path.read_text()) == report
+    assert "| quant | 89.70% |" in md_path.read_text() == render_markdown(report)
+    with pytest.raises(ValueError, match="first row"):
+        make_report([row("quant", 0.9, 1, 1.0)], {})
+
+
+def test_cli_maps_arguments_into_the_build_config():
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["build", "--preset", "full", "--out", "o", "--data", "pot",
+                              "--data-path", "a", "--data-path", "b", "--prune-steps", "7"])
+    cfg = config_from_args(args)
+    assert cfg.data.source == "pot" and cfg.data.paths == ("a", "b")
+    assert cfg.prune.steps == 7 and cfg.baseline.steps == 12000
+    assert cfg.model.hidden2 == 512 and cfg.data.num_classes == 3755
+
