@@ -27,7 +27,8 @@ class BuildConfig:
         baseline, svd, prune, quant: training of each stage: the baseline from scratch, the
             fine-tuning after SVD, the retraining under Adaptive Drop Weight, the centroid
             fine-tuning. Their ``steps`` size the build (about 250 samples/s on 2 cores for
-            the full model; the factored one trains faster).
+            the full model; the factored stages about the same: training runs the fused
+            kernel on the rebuilt dense matrices).
         lowrank, pruning, quantization: the settings of the three passes.
         latency_runs: timed runs per stage (after 5 warm-up runs) for the report.
         seq_len: points per character of the latency and MAC figures (70, as the paper).
@@ -99,7 +100,8 @@ def full() -> BuildConfig:
     """The paper's model on the 3755 GB2312 level-1 characters; about 80 minutes on 2 cores.
 
     Step counts at batch 64: 12000 + 2000 + 3000 + 1500 = 18500 steps, 1.18 M samples; at
-    ~250 samples/s that is ~80 min (less: the factored stages train faster). Every stage
+    ~250 samples/s that is ~80 min (the factored stages train at about the baseline's
+    speed: the fused kernel runs the rebuilt dense matrices). Every stage
     resumes, so the build may also be spread over several sessions.
     """
 
