@@ -33,6 +33,9 @@ FORMAT_VERSION = 1
 #: The location an external initializer names when its data is in the package.
 PACKAGE_LOCATION = "__xiezi_package__"
 MANIFEST = "manifest.json"
+#: Largest package file, and largest total of its unpacked members, that load_package reads
+#: (the full GB2312 model is ~15 MB uncompressed; this only stops a wrong file or a zip bomb).
+MAX_BYTES = 1 << 30
 MODEL = "model.onnx"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so equal inputs give byte-equal packages
 #: What zipfile raises for damaged archives: a flipped byte can make a member look encrypted
@@ -92,6 +95,10 @@ def write_package(
     Raises:
         ValueError: arguments that would make a package the engine refuses to load.
     """
+    if not isinstance(preprocess, PreprocessConfig):
+        raise TypeError(f"preprocess must be a PreprocessConfig, got {type(preprocess).__name__}")
+    if not isinstance(info, dict):
+        raise TypeError(f"info must be a dict, got {type(info).__name__}")
     summary = _summary(onnx_bytes, "onnx_bytes")
     _check_interface(summary, charset)
     if not isinstance(charset, str) or len(set(charset)) != len(charset):
@@ -163,6 +170,8 @@ def load_package(path: str | Path) -> ModelPackage:
         return ModelLoadError(f"cannot load model package {path}: {reason}")
 
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise fail(f"{path.stat().st_size} bytes is too large for a model package")
         data = path.read_bytes()
     except FileNotFoundError as e:
         raise fail("no such file") from e
@@ -173,6 +182,8 @@ def load_package(path: str | Path) -> ModelPackage:
     except _ZIP_ERRORS as e:
         raise fail(f"not a zip archive, or truncated ({e})") from e
     with z:
+        if sum(i.file_size for i in z.infolist()) > MAX_BYTES:
+            raise fail("its members unpack to more than 1 GiB (not a model package)")
         manifest = _read_manifest(z, fail)
         digests: dict[str, str] = manifest["sha256"]
         unlisted = sorted(set(z.namelist()) - set(digests) - {MANIFEST})

@@ -102,6 +102,11 @@ class Recognizer:
     def recognize_batch(self, inks: Sequence[Ink], n: int = 10) -> list[list[Candidate]]:
         """Like recognize for each ink; one model run over the batch, padded to the longest."""
         package, _ = self._load()
+        for i, ink in enumerate(inks):
+            if not isinstance(ink, Ink):
+                raise InkError(
+                    f"ink {i} is a {type(ink).__name__}, not an engine.Ink (build it with make_ink)"
+                )
         feats = [preprocess(ink, package.preprocess) for ink in inks]
         return self._run(feats, n)
 

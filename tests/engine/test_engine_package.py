@@ -78,9 +78,22 @@ def test_write_refuses_inconsistent_arguments(tmp_path: Path) -> None:
         write_package(out, *args, weights, {"nope": "dense"}, {})
     with pytest.raises(ValueError, match="JSON"):
         write_package(out, *args, weights, {}, {"bad": object()})
+    with pytest.raises(TypeError, match="info must be a dict"):
+        write_package(out, *args, weights, {}, [])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="not a serialized ONNX"):
         write_package(out, b"\xff\xff\xff", CHARSET, PreprocessConfig(), weights, {}, {})
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_directory_and_zip_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ModelLoadError, match="cannot read it"):
+        load_package(tmp_path)
+    bomb = tmp_path / "bomb.xiezi"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_LZMA) as z:
+        z.writestr(MANIFEST, b"{}" + b" " * 5000)
+    monkeypatch.setattr("engine.package.MAX_BYTES", 4096)
+    with pytest.raises(ModelLoadError, match="unpack to more than"):
+        load_package(bomb)
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -70,6 +70,8 @@ def test_recognize_features(tiny_package: Path) -> None:
     for bad in (np.zeros((0, 6)), np.zeros((4, 5)), np.full((2, 6), np.nan)):
         with pytest.raises(InkError, match="features"):
             r.recognize_features(bad)
+    with pytest.raises(InkError, match="not an engine.Ink"):
+        r.recognize([[[0, 0, 0]]])  # type: ignore[arg-type]
     for n in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="n must be"):
             r.recognize(ink, n)  # type: ignore[arg-type]
