@@ -28,7 +28,9 @@ def stages(pooling: str) -> dict[str, torch.nn.Module]:
     quant.load_state_dict(quant.state_dict())
     sgd_steps(quant, [KMeansQuantizer(QuantConfig(clusters={"lstm1": 8, "fc2": 4}))], steps=2)
     dense_ih, _ = factorize(base, LowRankConfig(ranks={"lstm2.weight_hh": 5}))
-    return {"baseline": base, "svd": svd, "prune": pruned, "quant": quant, "dense_ih": dense_ih}
+    dense_hh, _ = factorize(base, LowRankConfig(ranks={"lstm2.weight_ih": 5, "fc1.weight": 3}))
+    return {"baseline": base, "svd": svd, "prune": pruned, "quant": quant, "dense_ih": dense_ih,
+            "dense_hh": dense_hh}
 
 
 def run(onnx_bytes: bytes, x: torch.Tensor, lengths: torch.Tensor,
