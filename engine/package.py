@@ -24,15 +24,18 @@ from urllib.parse import quote
 import numpy as np
 
 from engine.errors import ModelLoadError
+from engine.manifest import (
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    check_interface,
+    check_tensor_set,
+    validate_manifest,
+)
 from engine.onnx_info import ONNX_DTYPES, OnnxSummary, ProtoError, read_onnx_summary
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
-from engine.weights import ENCODINGS, decode_tensor, encode_tensor
+from engine.weights import decode_tensor, encode_tensor
 
-FORMAT = "xiezi-model"
-FORMAT_VERSION = 1
-#: The location an external initializer names when its data is in the package.
-PACKAGE_LOCATION = "__xiezi_package__"
-MANIFEST = "manifest.json"
 #: Largest package file, and largest total of its unpacked members, that load_package reads
 #: (the full GB2312 model is ~15 MB uncompressed; this only stops a wrong file or a zip bomb).
 MAX_BYTES = 1 << 30
@@ -94,19 +97,20 @@ def write_package(
 
     Raises:
         ValueError: arguments that would make a package the engine refuses to load.
+        TypeError: preprocess that is not a PreprocessConfig, info that is not a dict.
     """
     if not isinstance(preprocess, PreprocessConfig):
         raise TypeError(f"preprocess must be a PreprocessConfig, got {type(preprocess).__name__}")
     if not isinstance(info, dict):
         raise TypeError(f"info must be a dict, got {type(info).__name__}")
     summary = _summary(onnx_bytes, "onnx_bytes")
-    _check_interface(summary, charset)
+    check_interface(summary, charset)
     if not isinstance(charset, str) or len(set(charset)) != len(charset):
         raise ValueError("charset must be a string of distinct characters")
     unknown = sorted(set(encodings) - set(tensors))
     if unknown:
         raise ValueError(f"encodings name tensors that are not given: {unknown}")
-    _check_tensor_set(summary, {n: tuple(np.shape(t)) for n, t in tensors.items()})
+    check_tensor_set(summary, {n: tuple(np.shape(t)) for n, t in tensors.items()})
     members: dict[str, bytes] = {MODEL: bytes(onnx_bytes)}
     table: dict[str, dict[str, Any]] = {}
     for name, w in tensors.items():
@@ -208,9 +212,9 @@ def load_package(path: str | Path) -> ModelPackage:
         raise fail(f"{MODEL} is not a valid ONNX model ({e})") from e
     charset = manifest["charset"]
     try:
-        _check_interface(summary, charset)
+        check_interface(summary, charset)
         shapes = {n: tuple(t["shape"]) for n, t in manifest["tensors"].items()}
-        _check_tensor_set(summary, shapes)
+        check_tensor_set(summary, shapes)
     except ValueError as e:
         raise fail(str(e)) from e
     tensors: dict[str, np.ndarray] = {}
@@ -258,41 +262,11 @@ def _read_manifest(z: zipfile.ZipFile, fail: Any) -> dict[str, Any]:
     except _ZIP_ERRORS as e:
         raise fail(f"{MANIFEST} is corrupt ({e})") from e
     try:
-        m = json.loads(raw.decode("utf-8"))
+        return validate_manifest(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise fail(f"{MANIFEST} is not valid JSON ({e})") from e
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise fail(f"{MANIFEST} does not describe a {FORMAT} package")
-    if m.get("format_version") != FORMAT_VERSION:
-        raise fail(
-            f"format_version {m.get('format_version')!r}; this engine reads {FORMAT_VERSION}"
-        )
-    if m.get("preprocess_version") != PREPROCESS_VERSION:
-        raise fail(
-            f"the model was trained with preprocess_version {m.get('preprocess_version')!r}, "
-            f"this engine has {PREPROCESS_VERSION}: rebuild the model or use a matching engine"
-        )
-    checks = {
-        "charset": str, "tensors": dict, "sha256": dict, "info": dict, "preprocess": dict,
-    }
-    for key, typ in checks.items():
-        if not isinstance(m.get(key), typ):
-            raise fail(f"{MANIFEST} has no valid {key!r}")
-    for name, entry in m["tensors"].items():
-        if (
-            not isinstance(entry, dict)
-            or entry.get("encoding") not in ENCODINGS
-            or not isinstance(entry.get("shape"), list)
-            or not all(isinstance(d, int) and d >= 0 for d in entry["shape"])
-        ):
-            raise fail(f"{MANIFEST} entry of tensor {name!r} is malformed")
-    if not m["charset"] or len(set(m["charset"])) != len(m["charset"]):
-        raise fail(f"{MANIFEST} has an empty charset or one with repeated characters")
-    try:
-        PreprocessConfig.from_dict(m["preprocess"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise fail(f"{MANIFEST} has a malformed 'preprocess' ({e})") from e
-    return m
+    except ValueError as e:
+        raise fail(str(e)) from e
 
 
 def _summary(onnx_bytes: bytes, what: str) -> OnnxSummary:
@@ -300,42 +274,3 @@ def _summary(onnx_bytes: bytes, what: str) -> OnnxSummary:
         return read_onnx_summary(bytes(onnx_bytes))
     except ProtoError as e:
         raise ValueError(f"{what} is not a serialized ONNX model: {e}") from e
-
-
-def _check_interface(s: OnnxSummary, charset: str) -> None:
-    """The contract: features float32 [B, T, 6], lengths int64 [B] -> logits float32 [B, C]."""
-    ins = {v.name: v for v in s.inputs if v.name not in s.external}
-    outs = {v.name: v for v in s.outputs}
-    f, ln, lo = ins.get("features"), ins.get("lengths"), outs.get("logits")
-    if f is None or f.elem_type != 1 or (f.dims is not None and len(f.dims) != 3):
-        raise ValueError("the model needs an input 'features' float32 [B, T, 6]")
-    if f.dims is not None and isinstance(f.dims[2], int) and f.dims[2] != 6:
-        raise ValueError(f"input 'features' has {f.dims[2]} features per point, not 6")
-    if ln is None or ln.elem_type != 7:
-        raise ValueError("the model needs an input 'lengths' int64 [B]")
-    if lo is None or lo.elem_type != 1 or (lo.dims is not None and len(lo.dims) != 2):
-        raise ValueError("the model needs an output 'logits' float32 [B, C]")
-    classes = lo.dims[1] if lo.dims is not None else None
-    if isinstance(classes, int) and classes != len(charset):
-        raise ValueError(
-            f"the charset has {len(charset)} characters but the model outputs {classes} classes"
-        )
-
-
-def _check_tensor_set(s: OnnxSummary, shapes: dict[str, tuple[int, ...]]) -> None:
-    ours = {n for n, t in s.external.items() if t.location == PACKAGE_LOCATION}
-    other = sorted(set(s.external) - ours)
-    if other:
-        raise ValueError(f"initializer {other[0]!r} is external but not in the package")
-    missing = sorted(ours - set(shapes))
-    if missing:
-        raise ValueError(f"tensor {missing[0]!r} of the model is missing from the package")
-    extra = sorted(set(shapes) - ours)
-    if extra:
-        raise ValueError(f"tensor {extra[0]!r} is not an external initializer of the model")
-    for name, shape in shapes.items():
-        t = s.external[name]
-        if t.dims != tuple(shape):
-            raise ValueError(f"tensor {name!r} has shape {tuple(shape)}, the graph says {t.dims}")
-        if t.data_type not in ONNX_DTYPES:
-            raise ValueError(f"tensor {name!r} has an unsupported ONNX type {t.data_type}")
