@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ime.i18n import tr
-from ime.qt import QHBoxLayout, QPushButton, Qt, QVBoxLayout, QWidget, Signal
+from ime.qt import QHBoxLayout, QSizePolicy, Qt, QToolButton, QVBoxLayout, QWidget, Signal
 
 PUNCTUATION = ("，", "。", "？", "！", "、", "：", "；", "“", "”")
 
@@ -27,7 +27,7 @@ class QuickKeys(QWidget):
         rows.setSpacing(2)
         punct = QHBoxLayout()
         punct.setSpacing(2)
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons: dict[str, QToolButton] = {}
         for mark in PUNCTUATION:
             b = self._button(mark)
             b.clicked.connect(lambda _=False, m=mark: self.text.emit(m))
@@ -42,11 +42,12 @@ class QuickKeys(QWidget):
             self.buttons[name] = b
         rows.addLayout(actions)
 
-    def _button(self, label: str) -> QPushButton:
-        b = QPushButton(label, self)
+    def _button(self, label: str) -> QToolButton:
+        b = QToolButton(self)
+        b.setText(label)
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        b.setAutoDefault(False)
-        b.setMinimumWidth(24)
+        b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        b.setMinimumSize(24, 30)
         self.buttons[label] = b
         return b
 
