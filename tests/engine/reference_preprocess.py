@@ -6,6 +6,25 @@ import math
 
 import numpy as np
 
+from engine.ink import Ink
+from engine.preprocess import PreprocessConfig, features
+
+
+def ink_arrays(ink: Ink) -> tuple[np.ndarray, np.ndarray]:
+    xy = np.concatenate([s[:, :2] for s in ink.strokes], axis=0).astype(np.float64)
+    sid = np.concatenate(
+        [np.full(len(s), i, dtype=np.int32) for i, s in enumerate(ink.strokes)]
+    )
+    return xy, sid
+
+
+def preprocess(ink: Ink, config: PreprocessConfig) -> np.ndarray:
+    """engine.preprocess.preprocess (no augmentation) as first written."""
+    xy, sid = ink_arrays(ink)
+    norm = normalize(xy, sid)
+    pts, s = remove_redundant(norm, sid, config.dist_threshold, config.cos_threshold)
+    return features(pts, s)
+
 
 def normalize(xy: np.ndarray, sid: np.ndarray) -> np.ndarray:
     xy = np.asarray(xy, dtype=np.float64)
