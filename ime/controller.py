@@ -64,6 +64,7 @@ class Controller(QObject):
         self._results: tuple[int, list[str]] | None = None
         self._pending_commit: int | None = None
         self._model_message = ""
+        self._error_shown = False
         pad.inkChanged.connect(self._on_ink_changed)
         pad.strokeFinished.connect(self._on_stroke_finished)
         pad.strokeStarted.connect(self._on_stroke_started)
@@ -102,9 +103,13 @@ class Controller(QObject):
             return
         self._results = (generation, chars)
         self._show(chars, "candidates")
+        if self._error_shown:
+            self._error_shown = False
+            self.message.emit("")
 
     def _on_failed(self, generation: int, reason: str) -> None:
         if generation == self.generation:
+            self._error_shown = not self._model_message
             self.message.emit(self._model_message or tr("recognize_failed", self.language,
                                                           reason=reason))
 

@@ -81,6 +81,10 @@ class Pad(QWidget):
         """A copy of the finished strokes, each a list of (x, y, t_ms)."""
         return [list(s) for s in self._strokes]
 
+    def stroke_widths(self) -> list[list[float]]:
+        """Pen width (px) at each point of each finished stroke (from tablet pressure)."""
+        return [list(w) for w in self._widths]
+
     @property
     def stroke_count(self) -> int:
         return len(self._strokes)

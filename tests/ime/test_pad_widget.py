@@ -70,3 +70,26 @@ def test_touch_input_is_recorded(qtbot, pad: Pad) -> None:
     assert abs(x0 - 30) <= 2 and abs(y0 - 30) <= 2
     assert (x1 - x0, y1 - y0) == (60, 70)
     assert t1 >= t0
+
+
+def test_tablet_pressure_sets_the_width_and_the_points_are_kept(qtbot, pad: Pad) -> None:
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+    from PySide6.QtWidgets import QApplication
+
+    pen = QPointingDevice("test stylus", 7, QInputDevice.DeviceType.Stylus,
+                          QPointingDevice.PointerType.Pen,
+                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+                          1, 2)
+    kinds = [QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletRelease]
+    points = [(30.0, 40.0, 0.1), (80.0, 90.0, 0.9), (120.0, 95.0, 0.5)]
+    with qtbot.waitSignal(pad.strokeFinished, timeout=1000):
+        for kind, (x, y, pressure) in zip(kinds, points):
+            ev = QTabletEvent(kind, pen, QPointF(x, y), pad.mapToGlobal(QPointF(x, y)),
+                              pressure, 0.0, 0.0, 0.0, 0.0, 0.0,
+                              Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton,
+                              Qt.MouseButton.LeftButton)
+            QApplication.sendEvent(pad, ev)
+    assert [[(x, y) for x, y, _ in s] for s in pad.strokes()] == [[p[:2] for p in points]]
+    [widths] = pad.stroke_widths()
+    assert widths[0] < widths[2] < widths[1]  # harder pressure, wider ink
