@@ -19,7 +19,10 @@ def quantized(shape: tuple[int, ...], k: int, density: float, seed: int = 0) -> 
 @pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize(
     ("shape", "k", "density"),
-    [((40, 30), 16, 0.1), ((7,), 1, 1.0), ((3, 4, 5), 256, 0.5), ((600,), 3, 0.002), ((0,), 2, 1)],
+    [
+        ((40, 30), 16, 0.1), ((7,), 1, 1.0), ((3, 4, 5), 256, 0.5), ((600,), 3, 0.002),
+        ((0,), 2, 1), ((5, 9), 2, 0.0),
+    ],
 )
 def test_round_trip_is_exact(
     encoding: str, shape: tuple[int, ...], k: int, density: float
