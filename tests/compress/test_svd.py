@@ -83,5 +83,8 @@ def test_bad_config_is_refused():
         LowRankConfig(ranks={"lstm1.weight_hh": 4})
     with pytest.raises(ValueError, match="rank of fc1.weight"):
         LowRankConfig(ranks={"fc1.weight": 0})
-    with pytest.raises(ValueError, match="rank 40 out of range"):
-        factorize(tiny_baseline(), LowRankConfig(ranks={"fc1.weight": 40}))
+
+
+def test_a_rank_above_the_matrix_rank_is_clamped():
+    model, report = factorize(tiny_baseline(), LowRankConfig(ranks={"fc2.weight": 192}))
+    assert report["fc2.weight"]["rank"] == 12 == model.fc2.weight_U.shape[1]  # 12 classes

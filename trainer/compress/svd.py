@@ -191,6 +191,11 @@ def factorize(model: BaselineLSTM, config: LowRankConfig) -> tuple[LowRankLSTM, 
     }
     ranks = {n: rank_for_energy(dense[n], e) for n, e in config.energy.items()}
     ranks.update(config.ranks)
+    for name, r in ranks.items():
+        full = min(dense[name].shape[0], dense[name].shape[1])
+        if r > full:  # e.g. the default fc2 rank 192 on a model of fewer classes
+            logger.warning("%s: rank %d exceeds the matrix's %d; using %d", name, r, full, full)
+            ranks[name] = full
     out = LowRankLSTM(model.config, ranks)
     state = {k: v for k, v in model.state_dict().items() if k.startswith("lstm1.")}
     for ours, theirs in (("lstm2.bias_ih", "lstm2.bias_ih_l0"), ("lstm2.bias_hh", "lstm2.bias_hh_l0"),
