@@ -69,7 +69,9 @@ def warmup_ink() -> Ink:
     return make_ink([[[0, 0, 0], [10, 10, 16], [20, 0, 32]]])
 
 
-def create(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
+def create(
+    argv: list[str] | None = None,
+) -> tuple[QApplication, MainWindow, argparse.Namespace]:
     """Parse arguments and build the window; the model starts loading at its first paint.
     Does not show the window or run the event loop."""
     from ime.associations import Associations
@@ -81,7 +83,8 @@ def create(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    app = QApplication.instance() or QApplication(["xiezi"])  # also the X11 WM_CLASS
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(["xiezi"])  # WM_CLASS
     settings = load_settings(args.settings)
     mode = args.insert or settings.insert_mode
     service = RecognitionService()
@@ -97,16 +100,15 @@ def create(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
         service.load(model_factory(args.model))
 
     window.bar.painted.connect(load)
-    window.args = args  # type: ignore[attr-defined]
-    return app, window
+    return app, window, args
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app, window = create(argv)
+        app, window, args = create(argv)
     except SystemExit as e:  # argparse: --help or a usage error, already printed
         return int(e.code or 0)
-    if window.args.exit_after_paint:
+    if args.exit_after_paint:
         def painted() -> None:
             print(f"painted {1000 * (time.perf_counter() - _T0):.1f}", flush=True)
             QTimer.singleShot(0, app.quit)

@@ -13,8 +13,11 @@ logger = logging.getLogger(__name__)
 
 
 class CandidateLike(Protocol):
-    char: str
-    prob: float
+    @property
+    def char(self) -> str: ...
+
+    @property
+    def prob(self) -> float: ...
 
 
 class Recognize(Protocol):

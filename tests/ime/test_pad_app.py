@@ -31,7 +31,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.mark.gui
 def test_missing_model_opens_the_pad_with_one_clear_message(qtbot, tmp_path: Path) -> None:
     missing = tmp_path / "nope.xiezi"
-    _app, window = create(["--model", str(missing), "--settings", str(tmp_path / "s.json"),
+    _app, window, _args = create(["--model", str(missing), "--settings", str(tmp_path / "s.json"),
                           "--no-tray", "--insert", "clipboard"])
     qtbot.addWidget(window)
     service = window.controller.service
