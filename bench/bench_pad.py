@@ -247,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
               f"p90 {q[-1]:.1f} ms, max {max(wall):.1f} ms over {len(wall)} strokes "
               f"(last ink {r['points']} points, {r['stale']} stale)  [target <= 16 ms]")
         crit = [a + b for a, b in zip(eng, gui)]
-        print(f"  of which CPU: worker (make_ink + recognize) median {statistics.median(eng):.1f} ms, GUI thread "
+        print(f"  of which CPU: worker (make_ink + recognize) median "
+              f"{statistics.median(eng):.1f} ms, GUI thread "
               f"median {statistics.median(gui):.1f} ms; sum median {statistics.median(crit):.1f}"
               " ms (the latency on an otherwise idle core)")
     cold = bench_cold_start(model, args.runs)

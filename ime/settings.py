@@ -44,7 +44,8 @@ class Settings:
         if self.language not in ("zh", "en"):
             self.language = "zh"
         c = str(self.ink_colour)
-        if not (len(c) == 7 and c[0] == "#" and all(ch in "0123456789abcdefABCDEF" for ch in c[1:])):
+        hexdigits = "0123456789abcdefABCDEF"
+        if not (len(c) == 7 and c[0] == "#" and all(ch in hexdigits for ch in c[1:])):
             self.ink_colour = "#202020"
         if self.geometry is not None:
             g = [int(v) for v in self.geometry]

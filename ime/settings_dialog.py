@@ -36,7 +36,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout(self)
 
         self.mode = QComboBox(self)
-        self.mode.addItems(modes if settings.insert_mode in modes else [*modes, settings.insert_mode])
+        shown = modes if settings.insert_mode in modes else [*modes, settings.insert_mode]
+        self.mode.addItems(shown)
         self.mode.setCurrentText(settings.insert_mode)
         form.addRow(tr("insert_mode", lang), self.mode)
         self.chain = QLabel(chain, self)

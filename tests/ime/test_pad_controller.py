@@ -85,7 +85,9 @@ def test_undo_and_clear_buttons_ask_again_or_empty_the_bar(qtbot, window, fake) 
     assert window.pad.is_empty() and window.bar.items() == []
 
 
-def test_auto_commit_when_writing_resumes_after_the_pause(qtbot, make_window, recording, fake) -> None:
+def test_auto_commit_when_writing_resumes_after_the_pause(
+    qtbot, make_window, recording, fake
+) -> None:
     window = make_window(fake, auto_commit_ms=1)
     c = window.controller
     with qtbot.waitSignals([c.auto_commit.timeout, c.candidatesShown], timeout=5000):
