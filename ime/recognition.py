@@ -62,9 +62,10 @@ class RecognitionService(QObject):
     ``request(generation, strokes)`` queues a recognition; requests run in order, each one (a
     recognition takes milliseconds, a stroke far longer, so no queue builds up; and an older
     result may still be wanted, e.g. for an auto-commit). ``resultReady(generation,
-    candidates)`` or ``failed(generation, message)`` follow on the GUI thread. ``load(factory)`` builds the recognizer on the worker (so the window paints
-    while onnxruntime is imported and the model loads); ``modelReady()`` or
-    ``modelFailed(message)`` follow.
+    candidates)`` or ``failed(generation, message)`` follow on the GUI thread.
+    ``load(factory)`` builds the recognizer on the worker (so the window paints while
+    onnxruntime is imported and the model loads); ``modelReady()`` or ``modelFailed(message)``
+    follow.
     """
 
     resultReady = Signal(int, list)
