@@ -8,6 +8,7 @@ see the build report (`trainer build`). Usage:
 
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_compress.py [--runs 100]
         [--classes 3755] [--rank-hh 48] [--rank-fc2 0] [--json OUT.json]
+    .venv/bin/python bench/bench_compress.py --build DIR   # the ratios of a build's report
 """
 
 from __future__ import annotations
@@ -44,7 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rank-hh", type=int, help="override the default W_hh rank")
     p.add_argument("--rank-fc2", type=int, help="override the fc2 rank (0: dense)")
     p.add_argument("--json", type=Path, help="also write the figures here")
+    p.add_argument("--build", type=Path, help="print the ratios of DIR/report.json instead")
     args = p.parse_args(argv)
+    if args.build is not None:
+        report = json.loads((args.build / "report.json").read_text(encoding="utf-8"))
+        for row in report["stages"]:
+            print(row["stage"], json.dumps(row["vs_baseline"]))
+        print("targets met:", json.dumps(report["targets"]["met"]))
+        return 0
     torch.set_num_threads(1)
     torch.manual_seed(0)
     cfg = full()
