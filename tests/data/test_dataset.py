@@ -187,14 +187,14 @@ def test_bad_configs_are_clear_errors(tmp_path: Path) -> None:
 
 def test_reading_in_order_spreads_the_work_evenly() -> None:
     stream = TrainStream(SMALL, PRE)
-    made = []
-    train = stream.source.train
+    made: list[int] = []
+    train_many = stream.source.train_many
 
-    def counting(i: int):  # type: ignore[no-untyped-def]
-        made.append(i)
-        return train(i)
+    def counting(indices: range):  # type: ignore[no-untyped-def]
+        made.extend(indices)
+        return train_many(indices)
 
-    stream.source.train = counting  # type: ignore[method-assign]
+    stream.source.train_many = counting  # type: ignore[method-assign]
     per_batch = []
     for b in range(3 * WORKER_STRIDE * SMALL.bucket_batches):
         before = len(made)

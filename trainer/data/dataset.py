@@ -160,8 +160,9 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
             self._groups = {key: g for key, g in self._groups.items() if key[1] >= k - 1}
             group = self._groups[(j, k)] = _Group()
         todo = self.sample_indices(k * cfg.bucket_batches * WORKER_STRIDE + j)
-        for i in todo[len(group.labels) : len(group.labels) + count]:
-            xy, sid, label, rng = self.source.train(i)
+        for xy, sid, label, rng in self.source.train_many(
+            todo[len(group.labels) : len(group.labels) + count]
+        ):
             f = preprocess_arrays(xy, sid, self.preprocess, rng if cfg.augment else None)
             group.feats.append(cap_length(f, cfg.max_len))
             group.labels.append(label)

@@ -135,6 +135,12 @@ class RealSource:
         xy, sid = self._store.arrays(k)
         return xy, sid, int(self._class[k]), np.random.default_rng([self._seed, TRAIN_SAMPLE, i])
 
+    def train_many(
+        self, indices: range
+    ) -> list[tuple[np.ndarray, np.ndarray, int, np.random.Generator]]:
+        """``[self.train(i) for i in indices]``."""
+        return [self.train(i) for i in indices]
+
     def validation(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         for k in self._val.tolist():
             xy, sid = self._store.arrays(k)

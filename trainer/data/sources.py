@@ -70,6 +70,10 @@ class SyntheticSource:
         xy, sid = self._make(label, rng)
         return xy, sid, label, rng
 
+    def train_many(self, indices: range) -> list[Raw]:
+        """``[self.train(i) for i in indices]``."""
+        return [self.train(i) for i in indices]
+
     def validation(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         n = len(self.classes)
         for v in range(n * self.val_per_class):
