@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from ime.i18n import tr
@@ -23,11 +24,12 @@ from ime.settings import Settings
 class SettingsDialog(QDialog):
     """A small form over a copy of the settings; ``result_settings()`` after Ok.
 
-    ``modes`` are the insertion modes offered (``ime.insert.available_modes()``) and ``chain``
-    the line describing what "auto" tries here (``ime.insert.describe_chain()``).
+    ``modes`` are the insertion modes offered (``ime.insert.available_modes()``) and
+    ``describe(mode)`` the line saying what that mode tries here, in order
+    (``ime.insert.describe_chain``); it follows the mode chosen.
     """
 
-    def __init__(self, settings: Settings, modes: list[str], chain: str,
+    def __init__(self, settings: Settings, modes: list[str], describe: Callable[[str], str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = replace(settings)
@@ -40,9 +42,12 @@ class SettingsDialog(QDialog):
         self.mode.addItems(shown)
         self.mode.setCurrentText(settings.insert_mode)
         form.addRow(tr("insert_mode", lang), self.mode)
-        self.chain = QLabel(chain, self)
+        self.chain = QLabel(self)
         self.chain.setWordWrap(True)
         form.addRow(tr("insert_chain", lang), self.chain)
+        self._describe = describe
+        self.mode.currentTextChanged.connect(self._show_chain)
+        self._show_chain(self.mode.currentText())
 
         self.delay = QSpinBox(self)
         self.delay.setRange(0, 10_000)
@@ -75,6 +80,12 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _show_chain(self, mode: str) -> None:
+        try:
+            self.chain.setText(self._describe(mode))
+        except ValueError as e:  # a mode this machine does not know
+            self.chain.setText(str(e))
 
     def _pick_colour(self) -> None:
         c = QColorDialog.getColor(QColor(self.colour.text()), self)

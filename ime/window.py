@@ -168,15 +168,10 @@ class MainWindow(QWidget):
 
     # ------------------------------------------------------------------ settings
     def open_settings(self) -> None:
+        from ime.insert import available_modes, describe_chain
         from ime.settings_dialog import SettingsDialog
 
-        try:
-            from ime.insert import available_modes, describe_chain
-
-            modes, chain = available_modes(), describe_chain(self.settings.insert_mode)
-        except ValueError as e:
-            modes, chain = ["auto"], str(e)
-        dialog = SettingsDialog(self.settings, modes, chain, self)
+        dialog = SettingsDialog(self.settings, available_modes(), describe_chain, self)
         if dialog.exec():
             self.apply_settings(dialog.result_settings())
 

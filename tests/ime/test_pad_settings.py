@@ -53,8 +53,10 @@ def test_env_var_overrides_the_path(tmp_path: Path, monkeypatch) -> None:
 def test_dialog_edits_settings_and_window_applies_them(window, settings_path) -> None:
     from ime.settings_dialog import SettingsDialog
 
-    d = SettingsDialog(window.settings, ["auto", "clipboard"], "clipboard")
+    d = SettingsDialog(window.settings, ["auto", "clipboard"], lambda mode: f"chain of {mode}")
+    assert d.chain.text() == "chain of auto"
     d.mode.setCurrentText("clipboard")
+    assert d.chain.text() == "chain of clipboard"
     d.delay.setValue(300)
     d.pad_size.setValue(300)
     d.colour.setText("#aa0000")
@@ -93,3 +95,22 @@ def test_window_flags_never_take_the_focus(window) -> None:
     assert window.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
     assert window.pad.focusPolicy() == Qt.FocusPolicy.NoFocus
     assert all(b.focusPolicy() == Qt.FocusPolicy.NoFocus for b in window.keys.buttons.values())
+
+
+@pytest.mark.gui
+def test_settings_button_shows_the_real_insertion_chain(window, monkeypatch) -> None:
+    from ime.settings_dialog import SettingsDialog
+
+    seen = {}
+
+    def fake_exec(self: SettingsDialog) -> int:  # the modal loop, answered at once
+        seen["modes"] = [self.mode.itemText(i) for i in range(self.mode.count())]
+        seen["chain"] = self.chain.text()
+        self.delay.setValue(1234)
+        return 1
+
+    monkeypatch.setattr(SettingsDialog, "exec", fake_exec)
+    window.settings_button.click()
+    assert seen["modes"][0] == "auto" and "clipboard" in seen["modes"]
+    assert "clipboard" in seen["chain"]
+    assert window.settings.auto_commit_ms == 1234
