@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from ime.ink_painting import Point, paint_grid, paint_stroke
 from ime.qt import (
     QColor,
     QElapsedTimer,
@@ -13,10 +14,8 @@ from ime.qt import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
     QPixmap,
     QPointF,
-    QPolygonF,
     QRectF,
     QResizeEvent,
     QSize,
@@ -30,10 +29,6 @@ from ime.qt import (
 
 logger = logging.getLogger(__name__)
 
-#: One pen point: x, y in the pad's pixels (y down), t in ms since the ink's first point.
-Point = tuple[float, float, float]
-
-GRID_COLOUR = QColor(220, 160, 160)
 BASE_WIDTH = 4.0
 
 
@@ -192,7 +187,7 @@ class Pad(QWidget):
         if self._cache is not None:
             p = QPainter(self._cache)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            self._paint_stroke(p, self._current, self._current_w, self._ink_colour())
+            paint_stroke(p, self._current, self._current_w, self._ink_colour())
             p.end()
         self._current, self._current_w = None, []
         self.update()
@@ -290,10 +285,10 @@ class Pad(QWidget):
         p = QPainter(pm)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.fillRect(self.rect(), QColor(255, 255, 250))
-        self._paint_grid(p)
+        paint_grid(p, self.guide_rect())
         ink = self._ink_colour()
         for pts, ws in zip(self._strokes, self._widths):
-            self._paint_stroke(p, pts, ws, ink)
+            paint_stroke(p, pts, ws, ink)
         p.end()
         return pm
 
@@ -304,34 +299,5 @@ class Pad(QWidget):
         p.drawPixmap(0, 0, self._cache)
         if self._current is not None:
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            self._paint_stroke(p, self._current, self._current_w, QColor(self._ink))
+            paint_stroke(p, self._current, self._current_w, QColor(self._ink))
         p.end()
-
-    def _paint_grid(self, p: QPainter) -> None:
-        r = self.guide_rect()
-        p.setPen(QPen(GRID_COLOUR, 1.5))
-        p.drawRect(r)
-        dash = QPen(GRID_COLOUR, 1, Qt.PenStyle.DashLine)
-        p.setPen(dash)
-        c = r.center()
-        p.drawLine(QPointF(r.left(), c.y()), QPointF(r.right(), c.y()))
-        p.drawLine(QPointF(c.x(), r.top()), QPointF(c.x(), r.bottom()))
-        p.drawLine(r.topLeft(), r.bottomRight())
-        p.drawLine(r.topRight(), r.bottomLeft())
-
-    @staticmethod
-    def _paint_stroke(p: QPainter, pts: list[Point], ws: list[float], colour: QColor) -> None:
-        pen = QPen(colour, ws[0], Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                   Qt.PenJoinStyle.RoundJoin)
-        if len(pts) == 1:
-            p.setPen(pen)
-            p.drawPoint(QPointF(pts[0][0], pts[0][1]))
-            return
-        if min(ws) == max(ws):  # mouse / touch: one polyline
-            p.setPen(pen)
-            p.drawPolyline(QPolygonF([QPointF(x, y) for x, y, _ in pts]))
-            return
-        for (x0, y0, _), (x1, y1, _), w in zip(pts, pts[1:], ws[1:]):  # tablet: width per segment
-            pen.setWidthF(w)
-            p.setPen(pen)
-            p.drawLine(QPointF(x0, y0), QPointF(x1, y1))
