@@ -38,13 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: -n and --threads must be at least 1", file=sys.stderr)
         return EXIT_FAILURE
     try:
-        recognizer = Recognizer(args.model, RecognizerOptions(threads=args.threads)).load()
-        with _open_input(args.ink) as lines:
+        with _open_input(args.ink) as lines:  # before the model: a typo fails at once
+            recognizer = Recognizer(args.model, RecognizerOptions(threads=args.threads)).load()
             if args.command == "recognize":
                 return _recognize(recognizer, lines, args.n)
             return _eval(recognizer, lines, args.json, args.threads)
     except (ModelLoadError, OSError) as e:
         print(f"error: {_describe(e)}", file=sys.stderr)
+        return EXIT_FAILURE
+    except UnicodeDecodeError as e:
+        print(f"error: {args.ink} is not UTF-8 text ({e.reason} at byte {e.start})", file=sys.stderr)
         return EXIT_FAILURE
     except EngineError as e:
         print(f"error: {e}", file=sys.stderr)

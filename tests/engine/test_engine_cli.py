@@ -92,6 +92,15 @@ def test_bad_model_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "not a zip" in capsys.readouterr().err
 
 
+def test_not_utf8_exits_2(
+    tiny_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"strokes": [[[0, 0, 0]]], "label": "\xe9"}\n')
+    assert main(["recognize", str(path), "--model", str(tiny_package)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
+
+
 def test_bad_n(tiny_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["recognize", str(ink_file(tmp_path)), "--model", str(tiny_package), "-n", "0"]) == 2
     assert "-n" in capsys.readouterr().err
