@@ -9,7 +9,14 @@ import pytest
 
 from engine.ink import make_ink
 from engine.preprocess import preprocess_arrays
-from trainer.data.synth import SynthConfig, WriterStyle, sample_writer, synthesize, to_ink
+from trainer.data.synth import (
+    SynthConfig,
+    WriterStyle,
+    sample_writer,
+    synthesize,
+    synthesize_batch,
+    to_ink,
+)
 
 F = np.float32
 #: Hand-made templates (unit box, y down) in standard order and direction.
@@ -66,6 +73,21 @@ def test_contract_and_determinism(template: list[np.ndarray]) -> None:
         for a, b in zip((xy, sid, t), again):
             np.testing.assert_array_equal(a, b)
     assert not np.array_equal(run(YONG, 1)[0][:5], run(YONG, 2)[0][:5])
+
+
+def test_a_batch_writes_what_single_calls_write() -> None:
+    templates = [SHI, KOU, YONG, LINE, CHUAN] * 6
+    styles = [sample_writer(np.random.default_rng(100 + i)) for i in range(len(templates))]
+    batch = synthesize_batch(
+        templates, [np.random.default_rng(i) for i in range(len(templates))], styles
+    )
+    for i, (tpl, style) in enumerate(zip(templates, styles)):
+        xy, sid, t = synthesize(tpl, np.random.default_rng(i), style)
+        np.testing.assert_array_equal(sid, batch[i][1])
+        np.testing.assert_allclose(xy, batch[i][0], atol=1e-6)
+        np.testing.assert_allclose(t, batch[i][2], atol=1.0)  # ms, rounded
+    with pytest.raises(ValueError):
+        synthesize_batch([SHI], [], [])
 
 
 def test_input_is_not_modified_and_one_point_strokes_work() -> None:

@@ -14,16 +14,15 @@ the path with bell-shaped, curvature-slowed speed and sampling it at the digitiz
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.ink import Ink, make_ink
-from trainer.data.synth_geometry import deform, join_strokes
+from trainer.data.synth_batch import write
 from trainer.data.synth_structure import restructure
 from trainer.data.synth_template import TemplateCache, build
-from trainer.data.synth_timing import Motion, sample_trajectory
 
 #: Geometry of the templates already seen (the loader hands out the same lists every time).
 _CACHE = TemplateCache()
@@ -113,9 +112,9 @@ class SynthConfig:
     hook_frac: float = 0.3
     round_min: float = 0.1
     round_max: float = 0.25
-    swap_prob: float = 0.04
-    reverse_prob: float = 0.03
-    split_prob: float = 0.03
+    swap_prob: float = 0.025
+    reverse_prob: float = 0.015
+    split_prob: float = 0.015
     jitter_sd: float = 0.002
     drop_prob: float = 0.03
     end_speed: float = 0.25
@@ -192,71 +191,39 @@ def synthesize(
     Returns:
         xy (N, 2) float64 (y down, about the unit box times ``style.size``), sid (N,) int32
         pen-down stroke index (0, non-decreasing, contiguous), t (N,) float64 ms,
-        non-decreasing from 0. Deterministic for a given rng state.
+        non-decreasing from 0. Deterministic for a given rng state; the same as
+        ``synthesize_batch([strokes], [rng], [style], config)[0]``.
     """
-    if len(strokes) == 0:
-        raise ValueError("a template needs at least one stroke")
-    u = rng.random(2 * len(strokes) + 5)
-    todo = restructure(strokes, u[-3:], rng, config)
-    tpl = _CACHE.get(todo, config) if todo is strokes else build(todo, config)
-    K = len(tpl.counts)
+    return synthesize_batch([strokes], [rng], [style], config)[0]
+
+
+def synthesize_batch(
+    templates: Sequence[list[np.ndarray]],
+    rngs: Sequence[np.random.Generator],
+    styles: Sequence[WriterStyle],
+    config: SynthConfig = SynthConfig(),
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Write several characters at once, character b from ``rngs[b]`` and ``styles[b]``.
+
+    Gives exactly what ``synthesize`` gives for each (template, rng, style), several times
+    faster per character (numpy's per-call cost is shared by the batch); use it when a
+    data loader can ask for many samples at a time.
+    """
+    if not len(templates) == len(rngs) == len(styles) > 0:
+        raise ValueError("synthesize_batch needs as many templates, rngs and styles, at least one")
     n_w = config.elastic_waves
-    mess = config.mess_min + (config.mess_max - config.mess_min) * (1.0 - style.neatness)
-    z = rng.standard_normal(8 * K + 3 + 5 * n_w)
-
-    # which strokes the pen joins to the next: likelier when the next start is near and ahead
-    c = min(max(style.cursiveness, 1e-4), 1 - 1e-4)
-    join = u[: K - 1] * (1.0 + tpl.join_w * ((1.0 - c) / c)) < 1.0
-    # a hook the pen does not carry into a join is dropped
-    hook = tpl.hook & (u[K - 1 : 2 * K - 1] < style.simplify)
-    hook[:-1] &= ~join
-    zs = (z[: 8 * K].reshape(K, 8) * (tpl.sd * mess)).view(np.complex128)
-    P = deform(tpl, zs, style.roundness, hook if hook.any() else None)
-    P, g, f = join_strokes(P, tpl, join, np.exp(zs[:-1, 3].imag) * config.reach_mean)
-
-    # smooth elastic field, then the writer's (and this character's) linear map, on x, y
-    w = z[8 * K + 3 :].reshape(5, n_w)
-    xy = P.view(np.float64).reshape(-1, 2)
-    amp = config.elastic_amp * mess / np.sqrt(2.0 * n_w)
-    xy = xy + np.sin(xy @ (w[:2] * config.elastic_freq) + w[2] * np.pi) @ (w[3:].T * amp)
-    m, off = _linear_map(style, config.sample_sd * z[8 * K : 8 * K + 3])
-    P = (xy @ m + off).view(np.complex128).ravel()
-
-    size = style.size
-    motion = Motion(style.speed * size, style.rate, config.end_speed, config.pen_up_ms,
-                    style.speed * size)
-    pts, sid, t = sample_trajectory(P, g, f, motion)
-
-    # digitizer: jitter and lost samples (never a stroke's first or last)
-    n = len(pts)
-    xy = pts.view(np.float64).reshape(n, 2)
-    xy += rng.standard_normal((n, 2)) * (config.jitter_sd * mess * size)
-    keep = rng.random(n) >= config.drop_prob
-    edge = sid[1:] != sid[:-1]
-    keep[:-1] |= edge
-    keep[1:] |= edge
-    keep[0] = keep[-1] = True
-    return xy[keep], sid[keep], np.rint(t[keep])
-
-
-def _linear_map(style: WriterStyle, wobble: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The writer's shear, aspect, rotation and size about the box centre (0.5, 0.5).
-
-    Column-vector matrix size * R(rotation) @ [[a, a * slant], [0, 1 / a]] with
-    a = sqrt(aspect) (y down); ``wobble`` (3,) adds this character's slant, rotation and log
-    aspect deviations. Returns (M (2, 2), offset (2,)) for row vectors: p' = p @ M + offset,
-    which maps the centre to (0.5, 0.5) * size.
-    """
-    slant = style.slant + float(wobble[0])
-    rot = style.rotation + float(wobble[1])
-    a = math.sqrt(style.aspect * math.exp(float(wobble[2])))
-    c, s = math.cos(rot) * style.size, math.sin(rot) * style.size
-    m00, m01, m10, m11 = c * a, c * a * slant - s / a, s * a, s * a * slant + c / a
-    h = 0.5 * style.size
-    return (
-        np.array([[m00, m10], [m01, m11]]),
-        np.array([h - 0.5 * (m00 + m01), h - 0.5 * (m10 + m11)]),
-    )
+    tpls, us, zs = [], [], []
+    for strokes, rng in zip(templates, rngs):
+        if len(strokes) == 0:
+            raise ValueError("a template needs at least one stroke")
+        u = rng.random(2 * len(strokes) + 5)
+        todo = restructure(strokes, u[-3:], rng, config)
+        tpl = _CACHE.get(todo, config) if todo is strokes else build(todo, config)
+        k = len(tpl.counts)
+        tpls.append(tpl)
+        us.append(u[: 2 * k - 1])
+        zs.append(rng.standard_normal(8 * k + 3 + 5 * n_w))
+    return write(tpls, us, zs, list(styles), list(rngs), config)
 
 
 def to_ink(xy: np.ndarray, sid: np.ndarray, t: np.ndarray, label: str | None = None) -> Ink:

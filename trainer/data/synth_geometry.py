@@ -69,7 +69,7 @@ def deform(
 
 def join_strokes(
     P: np.ndarray, tpl: Template, join: np.ndarray, reach: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Insert pen-down connectors after every stroke that ``join`` (K-1,) links to the next.
 
     A connector is a cubic Bezier from the stroke's end A, leaving along the stroke's exit
@@ -79,11 +79,12 @@ def join_strokes(
 
     Returns:
         points (n,) complex, group (n,) intp (the pen-down stroke of each point), speed (n,)
-        the template's pen speed factor at each point.
+        the template's pen speed factor at each point, stroke (n,) the template stroke of
+        each point (a connector: the stroke before it), and the group of each stroke (K,).
     """
-    if len(join) == 0:
-        return P, np.zeros(len(P), dtype=np.intp), tpl.speed.copy()
     group = np.zeros(len(tpl.counts), dtype=np.intp)
+    if len(join) == 0:
+        return P, group.repeat(tpl.counts), tpl.speed.copy(), group.repeat(tpl.counts), group
     np.add.accumulate(~join, out=group[1:])
     A, B = P[tpl.ends[:-1]], P[tpl.starts[1:]]
     arm = np.abs(B - A) * reach
@@ -95,7 +96,8 @@ def join_strokes(
     keep = tpl.is_point.copy()
     keep[tpl.conn_slot] = join[:, None]
     idx = keep.nonzero()[0]
-    return out[idx], group[tpl.slot_stroke[idx]], tpl.speed[idx]
+    stroke = tpl.slot_stroke[idx]
+    return out[idx], group[stroke], tpl.speed[idx], stroke, group
 
 
 def chaikin(X: np.ndarray, g: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray]:

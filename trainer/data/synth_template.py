@@ -114,10 +114,13 @@ def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
     length0 = np.bincount(sid0[1:], weights=seg0 * (sid0[1:] == sid0[:-1]), minlength=len(k0))
     hook = (k0 >= 3) & (seg0[e0 - 1] < config.hook_frac * length0)
     hook &= (d[e0 - 1] * v1.conj()).real < 0
-    Xh = X.copy()
-    Xh[e0[hook]] = X[e0[hook] - 1] + 0.01 * unit(v1[hook])
     z0, dz = _cut(X, sid0)
-    h0, hd = _cut(Xh, sid0)
+    if hook.any():
+        Xh = X.copy()
+        Xh[e0[hook]] = X[e0[hook] - 1] + 0.01 * unit(v1[hook])
+        h0, hd = _cut(Xh, sid0)
+    else:
+        h0, hd = z0, dz
 
     counts = 2 * k0
     ends = np.cumsum(counts) - 1
@@ -208,3 +211,38 @@ class TemplateCache:
             self._entries.clear()
         self._entries[id(strokes)] = (strokes, tuple(strokes), tpl)
         return tpl
+
+
+def stack(tpls: list[Template]) -> Template:
+    """The templates of several characters as one Template, written one after the other.
+
+    Between two characters sits a gap that must never be joined (its ``join_w`` is inf and
+    its connector slots are never kept); the caller also forces those joins off.
+    """
+    if len(tpls) == 1:
+        return tpls[0]
+    cat = np.concatenate
+    counts = cat([t.counts for t in tpls])
+    ends = np.cumsum(counts) - 1
+    inf = np.array([np.inf])
+    no_conn = np.zeros((1, N_CONNECTOR), dtype=np.complex128)
+    no_slots = np.ones(N_CONNECTOR)
+    gaps: list[np.ndarray] = []
+    dirs: list[np.ndarray] = []
+    speeds: list[np.ndarray] = []
+    for t in tpls:
+        gaps += [t.join_w, inf]
+        dirs += [t.conn_dir, no_conn]
+        speeds += [t.speed, no_slots]
+    return Template(
+        config=tpls[0].config, counts=counts, starts=ends - counts + 1, ends=ends,
+        z0=cat([t.z0 for t in tpls]), dz=cat([t.dz for t in tpls]),
+        hook=cat([t.hook for t in tpls]), hook_z0=cat([t.hook_z0 for t in tpls]),
+        hook_dz=cat([t.hook_dz for t in tpls]), bulge=cat([t.bulge for t in tpls]),
+        centre=cat([t.centre for t in tpls]), len_normal=cat([t.len_normal for t in tpls]),
+        len_entry=cat([t.len_entry for t in tpls]), len_exit=cat([t.len_exit for t in tpls]),
+        len_hook_exit=cat([t.len_hook_exit for t in tpls]),
+        min_ext=cat([t.min_ext for t in tpls], axis=1), join_w=cat(gaps[:-1]),
+        conn_dir=cat(dirs[:-1]), sd=tpls[0].sd, speed=cat(speeds[:-1]),
+        **_layout(counts),  # type: ignore[arg-type]
+    )

@@ -16,21 +16,20 @@ import numpy as np
 
 
 class Motion(NamedTuple):
-    """How one writer moves the pen while writing one character.
+    """How the writers of a batch move the pen.
 
     Attributes:
-        speed: cruising pen-down speed on straight runs, em/s.
-        rate: digitizer sampling rate, Hz.
+        speed: (B,) cruising pen-down speed on straight runs of each character, em/s.
+        rate: (B,) digitizer sampling rate, Hz.
         end_speed: speed at the ends of a pen-down movement as a fraction of ``speed``.
-        pen_up_ms: time spent with the pen up between two strokes, besides the travel.
-        up_speed: speed of the pen-up travel to the next stroke, em/s.
+        pen_up_ms: time spent with the pen up between two strokes, besides the travel
+            (done at the pen-down speed).
     """
 
-    speed: float
-    rate: float
+    speed: np.ndarray
+    rate: np.ndarray
     end_speed: float
     pen_up_ms: float
-    up_speed: float
 
 
 def corner_speed(X: np.ndarray, corner_radius: float, min_speed: float) -> np.ndarray:
@@ -50,9 +49,9 @@ def corner_speed(X: np.ndarray, corner_radius: float, min_speed: float) -> np.nd
 
 
 def sample_trajectory(
-    X: np.ndarray, g: np.ndarray, f: np.ndarray, m: Motion
+    X: np.ndarray, g: np.ndarray, f: np.ndarray, ch: np.ndarray, m: Motion
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Time the path X along its pen-down groups and sample it at ``m.rate``.
+    """Time the path X along its pen-down groups and sample it at the digitizer's rate.
 
     The speed at point i is ``m.speed * f[i]``, slowed to ``m.end_speed`` at the two ends
     of every pen-down group, and varies linearly along each segment. The digitizer's clock
@@ -65,9 +64,10 @@ def sample_trajectory(
     Args:
         X: (n,) complex points in em. g: (n,) non-decreasing pen-down group, 0..G-1
             contiguous, every group of at least 2 points. f: (n,) speed factors (changed).
+            ch: (n,) the character (index into m's arrays) of each point.
     Returns:
-        xy (N,) complex, sid (N,) int32 (the group of each sample), t (N,) ms from the
-        first sample. Every group gives at least two samples.
+        xy (N,) complex, sid (N,) intp (the group of each sample), t (N,) ms, and the
+        character of each group (G,). Every group gives at least two samples.
     """
     n = len(X)
     d = X[1:] - X[:-1]
@@ -77,33 +77,41 @@ def sample_trajectory(
     f[0] = f[-1] = m.end_speed
     f[edges] = m.end_speed
     f[edges + 1] = m.end_speed
-    dt = ds * same / (f[:-1] + f[1:]) * (2000.0 / m.speed) + 1e-7  # ms; +: increasing
+    inv_speed = (2000.0 / m.speed)[ch[1:]]
+    dt = ds * same / (f[:-1] + f[1:]) * inv_speed + 1e-7  # ms; +: strictly increasing
     T = np.empty(n)
     T[0] = 0.0
     np.add.accumulate(dt, out=T[1:])
-    bound = np.empty(len(edges) + 2)
+    G = len(edges) + 1
+    fi = np.empty(G, dtype=np.intp)
+    fi[0] = 0
+    fi[1:] = edges + 1
+    gc = ch[fi]
+    bound = np.empty(G + 1)
     bound[0] = 0.0
     bound[1:-1] = T[edges]
     bound[-1] = T[-1]
     start = bound[:-1].copy()
     start[1:] += 1e-7
     dur = bound[1:] - start
-    period = 1000.0 / m.rate
-    ns = np.ceil(dur * (1.0 / period) + 1e-9)  # sample periods per stroke, at least one
+    period = (1000.0 / m.rate)[gc]
+    ns = np.ceil(dur / period + 1e-9)  # sample periods per stroke, at least one
     h = dur / ns  # the stroke's own period
     first = np.empty_like(ns)
     first[0] = 0.0
     np.add.accumulate(ns[:-1] + 1.0, out=first[1:])  # index of each stroke's first sample
-    per = np.empty((3, len(ns)))
-    per[0] = start - first * h
-    per[1] = h
+    per = np.empty((4, G))
+    per[0] = start
+    per[1] = first
+    per[2] = h
     # pen-up pauses before each stroke, accumulated: wall-clock time to add to its samples
-    per[2, 0] = 0.0
-    np.add.accumulate(m.pen_up_ms + ds[edges] * (1000.0 / m.up_speed), out=per[2, 1:])
-    per[2] += per[0]
+    per[3, 0] = 0.0
+    np.add.accumulate(m.pen_up_ms + ds[edges] * inv_speed[edges] * 0.5, out=per[3, 1:])
+    per[3] += start
     count = ns.astype(np.intp) + 1
     rep = per.repeat(count, axis=1)
-    i = np.arange(rep.shape[1])
-    xy = np.interp(rep[0] + i * rep[1], T, X)
-    sid = np.arange(len(ns), dtype=np.int32).repeat(count)
-    return xy, sid, rep[2] + i * rep[1]
+    # local sample times (start + k h, k exact) keep every sample inside its own stroke
+    kh = (np.arange(rep.shape[1]) - rep[1]) * rep[2]
+    xy = np.interp(rep[0] + kh, T, X)
+    sid = np.arange(G).repeat(count)
+    return xy, sid, rep[3] + kh, gc
