@@ -29,8 +29,11 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.mark.gui
-def test_missing_model_opens_the_pad_with_one_clear_message(qtbot, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["missing", "garbage"])
+def test_bad_model_opens_the_pad_with_one_clear_message(qtbot, tmp_path: Path, kind) -> None:
     missing = tmp_path / "nope.xiezi"
+    if kind == "garbage":
+        missing.write_bytes(b"not a zip archive at all")
     _app, window, _args = create(["--model", str(missing), "--settings", str(tmp_path / "s.json"),
                           "--no-tray", "--insert", "clipboard"])
     qtbot.addWidget(window)
