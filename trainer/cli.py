@@ -176,7 +176,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         seed_everything(tc.seed)  # the weights' initialization
         model = build_model_from_spec({"kind": "baseline", "config": mc.to_dict()})
-    result = train(model, tc, dc, args.out, init_checkpoint=init, progress=not args.no_progress)
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with logging_redirect_tqdm():  # log lines print above the progress bar, not through it
+        result = train(model, tc, dc, args.out, init_checkpoint=init, progress=not args.no_progress)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun, rank 0 reports
     if result.stopped:
