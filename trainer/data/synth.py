@@ -14,6 +14,7 @@ the path with bell-shaped, curvature-slowed speed and sampling it at the digitiz
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -83,14 +84,14 @@ class SynthConfig:
     rotation_mean: float = -0.04
     rotation_sd: float = 0.05
     aspect_log_mean: float = -0.14
-    aspect_log_sd: float = 0.18
+    aspect_log_sd: float = 0.22
     size_log_sd: float = 0.1
-    spacing_log_mean: float = -2.33
+    spacing_log_mean: float = -2.3
     spacing_log_sd: float = 0.25
     rate_min_hz: float = 75.0
     rate_max_hz: float = 150.0
-    cursive_a: float = 2.2
-    cursive_b: float = 2.0
+    cursive_a: float = 1.85
+    cursive_b: float = 1.75
     neat_a: float = 2.0
     neat_b: float = 2.0
     mess_min: float = 0.5
@@ -154,24 +155,23 @@ class WriterStyle:
 
 def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig()) -> WriterStyle:
     """Draw one writer's style from the population the config describes."""
-    z = rng.standard_normal(6)
-    u = rng.random(2)
+    z = rng.standard_normal(6).tolist()
+    u = rng.random(2).tolist()
     cursive = float(rng.beta(config.cursive_a, config.cursive_b))
     neat = float(rng.beta(config.neat_a, config.neat_b))
-    rate = config.rate_min_hz + (config.rate_max_hz - config.rate_min_hz) * float(u[0])
-    spacing = float(np.exp(config.spacing_log_mean + config.spacing_log_sd * z[4]))
+    rate = config.rate_min_hz + (config.rate_max_hz - config.rate_min_hz) * u[0]
+    spacing = math.exp(config.spacing_log_mean + config.spacing_log_sd * z[4])
     return WriterStyle(
-        slant=float(config.slant_sd * z[0]),
-        rotation=float(config.rotation_mean + config.rotation_sd * z[1]),
-        aspect=float(np.exp(config.aspect_log_mean + config.aspect_log_sd * z[2])),
-        size=float(np.exp(config.size_log_sd * z[3])),
+        slant=config.slant_sd * z[0],
+        rotation=config.rotation_mean + config.rotation_sd * z[1],
+        aspect=math.exp(config.aspect_log_mean + config.aspect_log_sd * z[2]),
+        size=math.exp(config.size_log_sd * z[3]),
         speed=spacing * rate,
         rate=rate,
         cursiveness=cursive,
-        simplify=float(np.clip(cursive + 0.3 * z[5], 0.0, 1.0)),
-        roundness=config.round_min + (config.round_max - config.round_min) * float(
-            np.clip(0.5 * cursive + 0.5 * u[1], 0.0, 1.0)
-        ),
+        simplify=min(max(cursive + 0.3 * z[5], 0.0), 1.0),
+        roundness=config.round_min
+        + (config.round_max - config.round_min) * min(0.5 * cursive + 0.5 * u[1], 1.0),
         neatness=neat,
     )
 
