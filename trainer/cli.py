@@ -189,8 +189,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 0
     top1 = "-" if result.val_top1 is None else f"{100 * result.val_top1:.2f}%"
     top10 = "-" if result.val_top10 is None else f"{100 * result.val_top10:.2f}%"
+    loss = "-" if result.loss is None else f"{result.loss:.4f}"
     print(
-        f"step {result.step}, {result.samples_seen} samples, loss {result.loss:.4f}, "
+        f"step {result.step}, {result.samples_seen} samples, loss {loss}, "
         f"validation top-1 {top1} top-10 {top10}, {result.elapsed_s:.0f} s -> {result.checkpoint}"
     )
     return 0

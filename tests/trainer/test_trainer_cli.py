@@ -55,6 +55,8 @@ def test_train_maps_arguments_and_resume_extends_a_run(tmp_path: Path) -> None:
     ckpt = read_checkpoint(out / "last.pt")
     assert ckpt["step"] == 5 and ckpt["train_config"]["steps"] == 5
     assert ckpt["samples_seen"] == 5 * 4 and ckpt["data_position"] == 5
+    assert cli.main(["train", "--out", str(out), "--resume", *tiny]) == 0  # already complete
+    assert read_checkpoint(out / "last.pt")["step"] == 5
 
 
 def test_train_refuses_to_overwrite_a_run(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
