@@ -5,12 +5,12 @@ size, speed, digitizer rate, cursiveness, simplification, roundness and neatness
 characters. One character is written by (1) rarely reordering, reversing or splitting
 strokes, (2) deciding which consecutive strokes the pen joins (likelier when the next stroke
 starts near, and in the direction the pen is already going), dropping the hooks of strokes
-it does not join, (3) deforming each stroke (offset, scale, rotation, bend, length), adding a
-smooth elastic field and the writer's affine transform, (4) drawing pen-down connectors
-between joined strokes, (5) rounding corners by Chaikin cutting, (6) timing the pen along
-the path with bell-shaped, curvature-slowed speed and sampling it at the digitizer rate, and
-(7) adding digitizer jitter and dropped points.
-"""
+it does not join, (3) rounding corners (Chaikin cutting) and deforming each stroke (offset,
+scale, rotation, bend, length; joined ends cut short), (4) drawing tangent pen-down
+connectors between joined strokes, (5) a smooth elastic field and the writer's linear map,
+(6) timing the pen along the path (slow at pen-down ends and in tight curves) and sampling
+it at the digitizer rate, and (7) digitizer jitter and dropped points.
+``synthesize_batch`` writes many characters in one pass (the same samples, faster)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,8 @@ class SynthConfig:
         join_dist_coef: how fast the log-odds of joining fall with the gap length (per em).
         join_dist_ref: gap length (em) at which joining has the writer's base odds.
         join_dir_coef: log-odds added when the next stroke lies straight ahead of the pen.
+        join_cut: how much shorter (fraction of length) a stroke ends, and the next one
+            starts, where the pen joins them: fast writers turn before the corner.
         reach_mean: connector control arm as a fraction of the gap (roundness of joins).
         reach_sd: its per-connector log standard deviation.
         hook_frac: a last segment shorter than this fraction of its stroke, turning back by
@@ -108,11 +110,12 @@ class SynthConfig:
     join_dist_coef: float = 6.0
     join_dist_ref: float = 0.3
     join_dir_coef: float = 0.8
+    join_cut: float = 0.06
     reach_mean: float = 0.3
     reach_sd: float = 0.3
     hook_frac: float = 0.3
     round_min: float = 0.1
-    round_max: float = 0.25
+    round_max: float = 0.3
     swap_prob: float = 0.025
     reverse_prob: float = 0.015
     split_prob: float = 0.015

@@ -68,6 +68,10 @@ def write(
     hook = tpl.hook & (uh < st[cs, 1])
     hook[:-1] &= ~join
     zk = (zk * (tpl.sd * mess[cs, None])).view(np.complex128)
+    # the pen turns towards the next stroke before reaching the end of a joined one
+    cut = join * config.join_cut
+    zk[:-1, 3] -= cut
+    zk[1:, 2] -= 1j * cut
     r = st[cs, 2].repeat(tpl.counts) if B > 1 else st[0, 2]
     P = deform(tpl, zk, r, hook if hook.any() else None)
     P, g, f, stroke, group = join_strokes(
