@@ -191,3 +191,13 @@ def check_compatible(
             f"checkpoint {where} was trained on another class list "
             f"({len(ckpt['charset'])} classes, this run has {len(charset)})"
         )
+
+
+def check_resumable(ckpt: dict[str, Any], where: str | Path) -> None:
+    """Refuse to resume from a model-only checkpoint (best.pt, a compression stage's final.pt)."""
+    missing = [k for k in ("optimizer", "scheduler", "data_position") if k not in ckpt]
+    if missing:
+        raise CheckpointError(
+            f"{where} holds a model but no training state ({', '.join(missing)}); "
+            f"resume from a run's {LAST}"
+        )

@@ -74,6 +74,7 @@ class Run:
         """Continue from a checkpoint of this run (see train(init_checkpoint=))."""
         ckpt = ck.read_checkpoint(path)
         ck.check_compatible(ckpt, model_spec(self.model), self.source.charset, path)
+        ck.check_resumable(ckpt, path)
         try:
             self.model.load_state_dict(ckpt["model"])
             self.opt.load_state_dict(ckpt["optimizer"])
@@ -157,7 +158,11 @@ class Run:
             batches = iter(make_loader(stream, cfg.workers))
         if self.pending_rng is not None:
             ck.restore_rng(self.pending_rng)
-        bar = self._bar()
+        bar = None
+        if self.progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=self.total, initial=self.step, unit="step", dynamic_ncols=True)
         self.t_start = time.monotonic()
         t_log, n_log = time.monotonic(), 0
         last_save = time.monotonic()
@@ -232,13 +237,6 @@ class Run:
             elapsed_s=self.elapsed(),
             stopped=stopped,
         )
-
-    def _bar(self) -> Any:
-        if not self.progress:
-            return None
-        from tqdm import tqdm
-
-        return tqdm(total=self.total, initial=self.step, unit="step", dynamic_ncols=True)
 
     def _log(self, rate: float, bar: Any) -> None:
         if self.loss_n == 0:

@@ -131,10 +131,20 @@ def test_resume_refuses_another_model_or_charset(tmp_path: Path) -> None:
         )
 
 
-def test_resume_refuses_a_missing_callback_state(tmp_path: Path) -> None:
+def test_resume_refuses_a_model_only_checkpoint_or_missing_callback_state(tmp_path: Path) -> None:
     config = TrainConfig(steps=2, log_every=1, threads=1, workers=0, val_every=0)
     train(tiny_model(), config, FakeDataConfig(), tmp_path, source=FakeSource(), progress=False)
     shutil.copy(tmp_path / "last.pt", tmp_path / "x.pt")
+    with pytest.raises(CheckpointError, match="no training state"):
+        train(
+            tiny_model(),
+            config,
+            FakeDataConfig(),
+            tmp_path / "c",
+            init_checkpoint=tmp_path / "best.pt",
+            source=FakeSource(),
+            progress=False,
+        )
     with pytest.raises(CheckpointError, match="callback"):
         train(
             tiny_model(),
