@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from onnx_builders import externalize, lstm_classifier
+import pytest
 
 from engine.ink import Ink, make_ink
 from engine.package import write_package
@@ -22,7 +22,13 @@ def build_package(
     static_classes: bool = True,
     num_classes: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """Write a tiny package (LSTM 6->8, FC 8->8->C) at ``path``; returns its weights."""
+    """Write a tiny package (LSTM 6->8, FC 8->8->C) at ``path``; returns its weights.
+
+    Needs the onnx package (a test skips when it is missing).
+    """
+    pytest.importorskip("onnx")
+    from onnx_builders import externalize, lstm_classifier
+
     model, weights = lstm_classifier(
         num_classes or len(charset), seed=seed, static_classes=static_classes
     )
