@@ -54,20 +54,24 @@ def write(
          s.size) for s in styles
     ])
     mess = config.mess_min + (config.mess_max - config.mess_min) * (1.0 - st[:, 3])
-    uj = np.concatenate([x for u, k in zip(us, ks) for x in (u[: k - 1], u[:1])][:-1])
-    uh = np.concatenate([u[k - 1 :] for u, k in zip(us, ks)])
-    zk = np.concatenate([z[: 8 * k] for z, k in zip(zs, ks)]).reshape(-1, 8)
-    zc = np.stack([z[8 * k :] for z, k in zip(zs, ks)])  # (B, 3 + 5 W)
+    if B == 1:
+        k = ks[0]
+        uj, uh, zk, zc = us[0][: k - 1], us[0][k - 1 :], zs[0][: 8 * k], zs[0][None, 8 * k :]
+    else:
+        uj = np.concatenate([x for u, k in zip(us, ks) for x in (u[: k - 1], u[:1])][:-1])
+        uh = np.concatenate([u[k - 1 :] for u, k in zip(us, ks)])
+        zk = np.concatenate([z[: 8 * k] for z, k in zip(zs, ks)])
+        zc = np.stack([z[8 * k :] for z, k in zip(zs, ks)])  # (B, 3 + 5 W)
 
     # which strokes the pen joins to the next: likelier when the next start is near and ahead
-    c = np.clip(st[:, 0], 1e-4, 1 - 1e-4)
+    c = np.minimum(np.maximum(st[:, 0], 1e-4), 1 - 1e-4)
     join = uj * (1.0 + tpl.join_w * ((1.0 - c) / c)[cs[:-1]]) < 1.0
     if B > 1:
         join[np.cumsum(ks)[:-1] - 1] = False  # never from one character into the next
     # a hook the pen does not carry into a join is dropped
     hook = tpl.hook & (uh < st[cs, 1])
     hook[:-1] &= ~join
-    zk = (zk * (tpl.sd * mess[cs, None])).view(np.complex128)
+    zk = (zk.reshape(-1, 8) * (tpl.sd * mess[cs, None])).view(np.complex128)
     # the pen turns towards the next stroke before reaching the end of a joined one
     cut = join * config.join_cut
     zk[:-1, 3] -= cut
