@@ -111,7 +111,8 @@ class Recognizer:
         return self._run(feats, n)
 
     def recognize_features(self, features: np.ndarray, n: int = 10) -> list[Candidate]:
-        """Candidates for already preprocessed features (T, 6), T >= 1."""
+        """Candidates for features (T, 6), T >= 1, made by engine.preprocess with this
+        model's ``package.preprocess`` config (the trainer's validation path uses this)."""
         f = np.asarray(features)
         if f.ndim != 2 or f.shape[1] != 6 or f.shape[0] < 1:
             raise InkError(f"features must have shape (T, 6) with T >= 1, got {f.shape}")
@@ -129,7 +130,10 @@ class Recognizer:
         batch = np.zeros((len(feats), int(lengths.max()), 6), dtype=np.float32)
         for i, f in enumerate(feats):
             batch[i, : len(f)] = f
-        logits = session.run(["logits"], {"features": batch, "lengths": lengths})[0]
+        try:
+            logits = session.run(["logits"], {"features": batch, "lengths": lengths})[0]
+        except Exception as e:  # onnxruntime raises its own unexported exception types
+            raise EngineError(f"the model failed on this input: {e}") from e
         logits = np.asarray(logits, dtype=np.float64)
         if not np.isfinite(logits).all():
             raise EngineError("the model produced non-finite scores for this ink")
