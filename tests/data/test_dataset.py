@@ -74,6 +74,25 @@ def test_ranks_read_disjoint_samples() -> None:
         TrainStream(SMALL, PRE, rank=2, world_size=2)
 
 
+def test_samples_barely_depend_on_how_many_are_made_at_once() -> None:
+    source = SyntheticSource(SMALL)
+    many = source.train_many(range(5, 15))
+    again = source.train_many(range(5, 15))
+    for i, (xy, sid, label, _), (xy2, *_) in zip(range(5, 15), many, again):
+        assert np.array_equal(xy, xy2)
+        xy1, sid1, label1, _ = source.train(i)  # batched float sums may round differently
+        assert label == label1 and np.allclose(xy, xy1, atol=1e-5) and np.array_equal(sid, sid1)
+
+
+def test_out_of_order_reading_gives_the_same_batches() -> None:
+    cfg = DataConfig(num_classes=30, batch_size=4, bucket_batches=3)
+    ahead = TrainStream(cfg, PRE)
+    in_order = [ahead.batch(b) for b in range(3 * WORKER_STRIDE * 3)]
+    jumpy = TrainStream(cfg, PRE)
+    for b in [17, 5, 30, 2, 35, 0, 12]:
+        assert _equal(jumpy.batch(b), in_order[b])
+
+
 def test_classes_are_balanced_within_an_epoch() -> None:
     source = SyntheticSource(SMALL)
     labels = [source.train(i)[2] for i in range(2 * SMALL.num_classes)]

@@ -153,19 +153,26 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
         return range(gid * n, (gid + 1) * n)
 
     def _fill(self, j: int, k: int, count: int) -> _Group:
-        """Make up to ``count`` more samples of bucket group (j, k); sort it once complete."""
+        """Make at least ``count`` more samples (or all that are left) of bucket group (j, k)
+        and sort it once complete.
+
+        Samples are made in runs of batch_size aligned to the group's start, whatever the
+        order batches are read in: a batched synthesizer may round differently with other
+        neighbours, and a resumed run must see the very same samples.
+        """
         cfg = self.config
         group = self._groups.get((j, k))
         if group is None:
             self._groups = {key: g for key, g in self._groups.items() if key[1] >= k - 1}
             group = self._groups[(j, k)] = _Group()
         todo = self.sample_indices(k * cfg.bucket_batches * WORKER_STRIDE + j)
-        for xy, sid, label, rng in self.source.train_many(
-            todo[len(group.labels) : len(group.labels) + count]
-        ):
-            f = preprocess_arrays(xy, sid, self.preprocess, rng if cfg.augment else None)
-            group.feats.append(cap_length(f, cfg.max_len))
-            group.labels.append(label)
+        stop = min(len(group.labels) + count, len(todo))
+        while len(group.labels) < stop:
+            run = todo[len(group.labels) : len(group.labels) + cfg.batch_size]
+            for xy, sid, label, rng in self.source.train_many(run):
+                f = preprocess_arrays(xy, sid, self.preprocess, rng if cfg.augment else None)
+                group.feats.append(cap_length(f, cfg.max_len))
+                group.labels.append(label)
         if len(group.labels) == len(todo) and not group.batches:
             order = np.argsort([len(f) for f in group.feats], kind="stable")
             chunks = [order[m * cfg.batch_size : (m + 1) * cfg.batch_size]

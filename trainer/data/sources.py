@@ -19,13 +19,15 @@ from engine.ink import Ink, make_ink
 from trainer.data.errors import DataError
 from trainer.data.real import RealSource, make_real_source, real_samples
 from trainer.data.seeds import TRAIN_SAMPLE, VAL_SAMPLE, VAL_SEED, EpochOrder
-from trainer.data.synth import SynthConfig, sample_writer, synthesize
+from trainer.data.synth import SynthConfig, sample_writer, synthesize, synthesize_batch
 from trainer.data.templates import load_charset, load_templates
 
 if TYPE_CHECKING:
     from trainer.data.dataset import DataConfig
 
 Raw = tuple[np.ndarray, np.ndarray, int, np.random.Generator]
+#: Validation samples synthesized per synthesize_batch call.
+_VAL_CHUNK = 256
 
 
 def synthesize_ink(
@@ -59,27 +61,35 @@ class SyntheticSource:
         self.val_per_class = config.val_per_class
         self._real_paths = config.paths
 
-    def _make(self, label: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        style = sample_writer(rng, self._synth)
-        xy, sid, _ = synthesize(self._strokes[label], rng, style, self._synth)
-        return xy, sid
+    def _make(
+        self, labels: list[int], rngs: list[np.random.Generator]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Synthesize class labels[b] with a fresh writer drawn from rngs[b], all at once."""
+        styles = [sample_writer(rng, self._synth) for rng in rngs]
+        out = synthesize_batch([self._strokes[c] for c in labels], rngs, styles, self._synth)
+        return [(xy, sid) for xy, sid, _ in out]
 
     def train(self, i: int) -> Raw:
-        label = self._order(i)
-        rng = np.random.default_rng([self._seed, TRAIN_SAMPLE, i])
-        xy, sid = self._make(label, rng)
-        return xy, sid, label, rng
+        return self.train_many(range(i, i + 1))[0]
 
     def train_many(self, indices: range) -> list[Raw]:
-        """``[self.train(i) for i in indices]``."""
-        return [self.train(i) for i in indices]
+        """``[self.train(i) for i in indices]``, synthesized as one batch (same samples)."""
+        if len(indices) == 0:
+            return []
+        labels = [self._order(i) for i in indices]
+        rngs = [np.random.default_rng([self._seed, TRAIN_SAMPLE, i]) for i in indices]
+        made = self._make(labels, rngs)
+        return [(xy, sid, c, rng) for (xy, sid), c, rng in zip(made, labels, rngs)]
 
     def validation(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         n = len(self.classes)
-        for v in range(n * self.val_per_class):
-            label = v % n
-            xy, sid = self._make(label, np.random.default_rng([VAL_SEED, VAL_SAMPLE, v]))
-            yield xy, sid, label
+        total = n * self.val_per_class
+        for start in range(0, total, _VAL_CHUNK):
+            vs = range(start, min(start + _VAL_CHUNK, total))
+            labels = [v % n for v in vs]
+            rngs = [np.random.default_rng([VAL_SEED, VAL_SAMPLE, v]) for v in vs]
+            for (xy, sid), c in zip(self._make(labels, rngs), labels):
+                yield xy, sid, c
         yield from self._real_validation()
 
     def _real_validation(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
