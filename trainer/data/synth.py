@@ -69,6 +69,8 @@ class SynthConfig:
         reach_sd: its per-connector log standard deviation.
         hook_frac: a last segment shorter than this fraction of its stroke, turning back by
             more than 90 degrees, is a hook.
+        dot_len: a stroke shorter than this (em) is a dot; a writer who simplifies writes
+            it as a tick that heads for the next stroke's start (at most dot_len / 3 longer).
         round_min: Chaikin cut fraction (corner rounding) of the least cursive writer.
         round_max: of the most cursive writer.
         swap_prob: probability that a character has two adjacent strokes in swapped order.
@@ -114,6 +116,7 @@ class SynthConfig:
     reach_mean: float = 0.3
     reach_sd: float = 0.3
     hook_frac: float = 0.3
+    dot_len: float = 0.12
     round_min: float = 0.1
     round_max: float = 0.3
     swap_prob: float = 0.025
@@ -139,7 +142,8 @@ class WriterStyle:
         speed: cruising pen speed, em/s.
         rate: digitizer sampling rate, Hz.
         cursiveness: base probability of joining one stroke to the next, 0..1.
-        simplify: probability of dropping a hook the pen does not carry into a join, 0..1.
+        simplify: probability of dropping a hook, or turning a dot into a tick, where the
+            pen does not join that stroke to the next, 0..1.
         roundness: Chaikin cut fraction of corners, 0.05..0.3.
         neatness: 0..1; scales every deformation and noise (1: the least).
     """

@@ -68,7 +68,7 @@ def write(
     join = uj * (1.0 + tpl.join_w * ((1.0 - c) / c)[cs[:-1]]) < 1.0
     if B > 1:
         join[np.cumsum(ks)[:-1] - 1] = False  # never from one character into the next
-    # a hook the pen does not carry into a join is dropped
+    # a hook the pen does not carry into a join is dropped, a dot becomes a tick
     hook = tpl.hook & (uh < st[cs, 1])
     hook[:-1] &= ~join
     zk = (zk.reshape(-1, 8) * (tpl.sd * mess[cs, None])).view(np.complex128)

@@ -32,12 +32,13 @@ class Template:
         config: the SynthConfig it was prepared for.
         counts, starts, ends: (K,) points per stroke, index of its first and last point.
         z0, dz: (M,) complex; a stroke with corners cut at fraction r is ``z0 + r * dz``.
-        hook: (K,) bool, the stroke ends in a hook. hook_z0, hook_dz: (M,) what dropping
-            every hook adds to z0 and dz (zero outside hooked strokes).
+        hook: (K,) bool, the stroke has a fast writer's simplification: a hook to drop, or a
+            dot to turn into a tick towards the next stroke. hook_z0, hook_dz: (M,) what
+            simplifying every such stroke adds to z0 and dz (zero elsewhere).
         bulge: (M,) 4u(1-u), u the arc-length fraction along the stroke (shape of a bend).
         centre: (K,) chord midpoints. len_normal: (K,) length times the chord's unit normal.
         len_entry, len_exit, len_hook_exit: (K,) length times the unit direction of the
-            first segment, the last one, and the last one before a hook.
+            first segment, the last one, and the last one once simplified.
         min_ext: (2, K) shortest allowed extension at the start and end (fraction of length).
         join_w: (K-1,) exp(-x) for x the config's join log-odds of each gap from its length
             and direction (the writer's cursiveness is added at writing time).
@@ -89,7 +90,8 @@ def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
     """Prepare ``strokes`` (one (k_i, 2) array per stroke, unit box, y down; not modified).
 
     A one-point stroke (a dot) becomes a tiny tick of two points. A hook is a last segment
-    shorter than ``config.hook_frac`` of its stroke that turns back by more than 90 degrees.
+    shorter than ``config.hook_frac`` of its stroke that turns back by more than 90 degrees;
+    a dot is a stroke shorter than ``config.dot_len``.
     """
     if len(strokes) == 0:
         raise ValueError("a template needs at least one stroke")
@@ -114,10 +116,19 @@ def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
     length0 = np.bincount(sid0[1:], weights=seg0 * (sid0[1:] == sid0[:-1]), minlength=len(k0))
     hook = (k0 >= 3) & (seg0[e0 - 1] < config.hook_frac * length0)
     hook &= (d[e0 - 1] * v1.conj()).real < 0
+    simple_exit = unit(v1)
+    # a dot (short stroke) followed by another stroke becomes a tick towards its start
+    dot = ~hook & (length0 < config.dot_len)
+    dot[-1] = False
     z0, dz = _cut(X, sid0)
-    if hook.any():
+    if hook.any() or dot.any():
         Xh = X.copy()
         Xh[e0[hook]] = X[e0[hook] - 1] + 0.01 * unit(v1[hook])
+        way = X[s0[1:]] - X[e0[:-1]]
+        tick = unit(way) * np.minimum(0.3 * np.abs(way), config.dot_len / 3)
+        Xh[e0[dot]] += tick[dot[:-1]]
+        simple_exit[dot] = unit(Xh[e0[dot]] - X[e0[dot] - 1])
+        hook |= dot
         h0, hd = _cut(Xh, sid0)
     else:
         h0, hd = z0, dz
@@ -154,7 +165,7 @@ def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
         hook_z0=h0 - z0, hook_dz=hd - dz, bulge=4.0 * u * (1.0 - u),
         centre=0.5 * (X[s0] + X[e0]), len_normal=length0 * unit(1j * chord),
         len_entry=length0 * entry, len_exit=length0 * exit_,
-        len_hook_exit=length0 * unit(v1),
+        len_hook_exit=length0 * simple_exit,
         min_ext=-0.5 * np.stack([seg0[s0], seg0[e0 - 1]]) / np.maximum(length0, 1e-9),
         join_w=np.exp(-x), conn_dir=conn_dir,
         sd=np.array([
