@@ -50,7 +50,10 @@ class Run:
         self.model = model.to(ctx.device)
         self.global_batch = source.batch_size * ctx.world_size
         self.total = config.total_steps(self.global_batch)
-        self.opt, self.sched = build_optimizer(self.model, config, self.total)
+        # built in loop(), once the data worker runs (see there)
+        self.opt: torch.optim.Optimizer
+        self.sched: torch.optim.lr_scheduler.LRScheduler
+        self.pending_opt: tuple[dict[str, Any], dict[str, Any]] | None = None
         self.static = checkpoint_state(
             model, config, data_config, source.charset, source.preprocess
         )
@@ -77,10 +80,9 @@ class Run:
         ck.check_resumable(ckpt, path)
         try:
             self.model.load_state_dict(ckpt["model"])
-            self.opt.load_state_dict(ckpt["optimizer"])
-            self.sched.load_state_dict(ckpt["scheduler"])
         except (ValueError, RuntimeError, KeyError) as e:
             raise ck.CheckpointError(f"checkpoint {path} does not fit this run: {e}") from e
+        self.pending_opt = (ckpt["optimizer"], ckpt["scheduler"])
         self.step, self.samples_seen = int(ckpt["step"]), int(ckpt["samples_seen"])
         self.elapsed_before = float(ckpt.get("elapsed_s", 0.0))
         self.best_top1 = float(ckpt.get("best_top1", -1.0))
@@ -156,6 +158,15 @@ class Run:
         if self.step < self.total:  # no data worker for a run that is already complete
             stream = self.source.stream(ctx.rank, ctx.world_size, self.data_position)
             batches = iter(make_loader(stream, cfg.workers))
+        # After the worker started: an optimizer's first construction imports torch._dynamo
+        # (seconds), which now overlaps with the worker making the first batches.
+        self.opt, self.sched = build_optimizer(bare, cfg, self.total)
+        if self.pending_opt is not None:
+            try:
+                self.opt.load_state_dict(self.pending_opt[0])
+                self.sched.load_state_dict(self.pending_opt[1])
+            except (ValueError, RuntimeError, KeyError) as e:
+                raise ck.CheckpointError(f"optimizer state does not fit this run: {e}") from e
         if self.pending_rng is not None:
             ck.restore_rng(self.pending_rng)
         bar = None
