@@ -131,6 +131,21 @@ def test_without_joins_and_noise_the_template_is_traced() -> None:
         assert _dist_to_polyline(stroke.astype(np.float64), pts).max() < 0.03
 
 
+def test_a_simplifying_writer_drops_unjoined_hooks_and_turns_dots_into_ticks() -> None:
+    # YONG: stroke 0 is a dot ending at (0.52, 0.14); stroke 1 ends in a hook from its base
+    # (0.45, 0.9) to (0.38, 0.84); stroke 1 starts at (0.3, 0.3)
+    plain = replace(PLAIN, roundness=0.1)
+    ends = {}
+    for simplify in (0.0, 1.0):
+        xy, sid, _ = run(YONG, 0, replace(plain, simplify=simplify), QUIET)
+        ends[simplify] = xy[sid == 0][-1], xy[sid == 1][-1]
+    (dot, tip), (tick, base) = ends[0.0], ends[1.0]
+    assert np.hypot(*(tip - [0.38, 0.84])) < 0.01
+    assert np.hypot(*(base - [0.45, 0.9])) < 0.02
+    assert np.hypot(*(dot - [0.52, 0.14])) < 0.01
+    assert 0.03 < np.hypot(*(tick - dot)) < 0.06 and tick[0] < dot[0] and tick[1] > dot[1]
+
+
 def _vertical_slopes(xy: np.ndarray, sid: np.ndarray) -> list[float]:
     """dx/dy of the least-squares line through each pen-down stroke."""
     out = []

@@ -67,10 +67,10 @@ class SynthConfig:
             starts, where the pen joins them: fast writers turn before the corner.
         reach_mean: connector control arm as a fraction of the gap (roundness of joins).
         reach_sd: its per-connector log standard deviation.
-        hook_frac: a last segment shorter than this fraction of its stroke, turning back by
-            more than 90 degrees, is a hook.
+        hook_frac: a last segment shorter than this fraction of its stroke that runs back
+            (more than 90 degrees) against the stroke's course so far is a hook.
         dot_len: a stroke shorter than this (em) is a dot; a writer who simplifies writes
-            it as a tick that heads for the next stroke's start (at most dot_len / 3 longer).
+            it as a tick that heads for the next stroke's start (at most dot_len / 5 longer).
         round_min: Chaikin cut fraction (corner rounding) of the least cursive writer.
         round_max: of the most cursive writer.
         swap_prob: probability that a character has two adjacent strokes in swapped order.
@@ -116,7 +116,7 @@ class SynthConfig:
     reach_mean: float = 0.3
     reach_sd: float = 0.3
     hook_frac: float = 0.3
-    dot_len: float = 0.12
+    dot_len: float = 0.24
     round_min: float = 0.1
     round_max: float = 0.3
     swap_prob: float = 0.025

@@ -90,7 +90,8 @@ def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
     """Prepare ``strokes`` (one (k_i, 2) array per stroke, unit box, y down; not modified).
 
     A one-point stroke (a dot) becomes a tiny tick of two points. A hook is a last segment
-    shorter than ``config.hook_frac`` of its stroke that turns back by more than 90 degrees;
+    shorter than ``config.hook_frac`` of its stroke that runs back (by more than 90 degrees)
+    against the chord from the stroke's start to the hook's base;
     a dot is a stroke shorter than ``config.dot_len``.
     """
     if len(strokes) == 0:
@@ -115,7 +116,8 @@ def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
     # hooks, and the template with every hook pulled back onto its stroke
     length0 = np.bincount(sid0[1:], weights=seg0 * (sid0[1:] == sid0[:-1]), minlength=len(k0))
     hook = (k0 >= 3) & (seg0[e0 - 1] < config.hook_frac * length0)
-    hook &= (d[e0 - 1] * v1.conj()).real < 0
+    # against the stroke's course so far (a 竖钩's rounded bottom turns by less than 90)
+    hook &= (d[e0 - 1] * (X[e0 - 1] - X[s0]).conj()).real < 0
     simple_exit = unit(v1)
     # a dot (short stroke) followed by another stroke becomes a tick towards its start
     dot = ~hook & (length0 < config.dot_len)
@@ -125,7 +127,7 @@ def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
         Xh = X.copy()
         Xh[e0[hook]] = X[e0[hook] - 1] + 0.01 * unit(v1[hook])
         way = X[s0[1:]] - X[e0[:-1]]
-        tick = unit(way) * np.minimum(0.3 * np.abs(way), config.dot_len / 3)
+        tick = unit(way) * np.minimum(0.3 * np.abs(way), config.dot_len / 5)
         Xh[e0[dot]] += tick[dot[:-1]]
         simple_exit[dot] = unit(Xh[e0[dot]] - X[e0[dot] - 1])
         hook |= dot
