@@ -90,12 +90,19 @@ def write(
     wave[:, 2] = w[:, 2] * np.pi
     amp = (config.elastic_amp / math.sqrt(2.0 * n_w)) * mess
     lin = np.array([_linear_map(s, config.sample_sd * zc[b, :3]) for b, s in enumerate(styles)])
-    e = wave[ch]
-    phase = P.real[:, None] * e[:, 0] + P.imag[:, None] * e[:, 1] + e[:, 2]
     ampc = (w[:, 3] + 1j * w[:, 4]) * amp[:, None]
-    P = P + (np.sin(phase) * ampc[ch]).sum(axis=1)
-    L = lin[ch]
-    P = L[:, 0] * P + L[:, 1] * P.conj() + L[:, 2]
+    if B == 1:  # the same sums as below, as two small matrix products
+        xy = P.view(np.float64).reshape(-1, 2)
+        d = np.sin(xy @ wave[0, :2] + wave[0, 2]) @ ampc[0].view(np.float64).reshape(n_w, 2)
+        P = P + d.view(np.complex128).ravel()
+        a, b, o = lin[0].tolist()
+        P = a * P + b * P.conj() + o
+    else:
+        e = wave[ch]
+        phase = P.real[:, None] * e[:, 0] + P.imag[:, None] * e[:, 1] + e[:, 2]
+        P = P + (np.sin(phase) * ampc[ch]).sum(axis=1)
+        L = lin[ch]
+        P = L[:, 0] * P + L[:, 1] * P.conj() + L[:, 2]
 
     motion = Motion(st[:, 4], st[:, 5], config.end_speed, config.pen_up_ms)
     pts, sid, t, gc = sample_trajectory(P, g, f, ch, motion)
@@ -115,9 +122,13 @@ def write(
     keep[0] = keep[-1] = True
     xy, sid, t, sc = xy[keep], sid[keep], t[keep], sc[keep]
     # each character's strokes from 0 and its time from 0 ms
+    if B == 1:
+        return [(xy, sid.astype(np.int32), np.rint(t - t[0]))]
     bounds = np.zeros(B + 1, dtype=np.intp)
     np.add.accumulate(np.bincount(sc, minlength=B), out=bounds[1:])
-    sid = (sid - group[np.cumsum(ks) - ks][sc]).astype(np.int32)
+    first_stroke = np.zeros(B, dtype=np.intp)
+    np.add.accumulate(ks[:-1], out=first_stroke[1:])
+    sid = (sid - group[first_stroke][sc]).astype(np.int32)
     t = np.rint(t - t[bounds[:-1]][sc])
     b = bounds.tolist()
     return [(xy[i:j], sid[i:j], t[i:j]) for i, j in itertools.pairwise(b)]

@@ -61,7 +61,10 @@ def deform(
     out = rep[0] * P
     out += rep[1]
     out += tpl.bulge * rep[2]
-    ext = np.maximum(np.stack([zs[:, 2].imag, zs[:, 3].real]), tpl.min_ext) * rs
+    ext = np.empty((2, len(k)))
+    ext[0] = zs[:, 2].imag
+    ext[1] = zs[:, 3].real
+    ext = np.maximum(ext, tpl.min_ext) * rs
     out[tpl.starts] -= ext[0] * tpl.len_entry
     out[tpl.ends] += ext[1] * len_exit
     return out
