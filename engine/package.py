@@ -11,9 +11,7 @@ import hashlib
 import io
 import json
 import lzma
-import os
 import struct
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from engine.atomic import atomic_open
 from engine.errors import ModelLoadError
 from engine.manifest import (
     FORMAT,
@@ -146,18 +145,9 @@ def write_package(
     except (TypeError, ValueError) as e:
         raise ValueError(f"info must be JSON-serializable: {e}") from e
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_LZMA) as z:
-                for member, data in [(MANIFEST, manifest_bytes), *members.items()]:
-                    z.writestr(zipfile.ZipInfo(member, _ZIP_DATE), data, zipfile.ZIP_LZMA)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_LZMA) as z:
+        for member, data in [(MANIFEST, manifest_bytes), *members.items()]:
+            z.writestr(zipfile.ZipInfo(member, _ZIP_DATE), data, zipfile.ZIP_LZMA)
 
 
 def load_package(path: str | Path) -> ModelPackage:

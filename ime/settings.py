@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from engine.atomic import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
@@ -102,19 +103,6 @@ def save_settings(settings: Settings, path: str | Path | None = None) -> Path:
     Returns the path written. Raises OSError when the folder cannot be written.
     """
     p = Path(path) if path is not None else default_path()
-    p.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(settings.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_text(p, data)
     return p

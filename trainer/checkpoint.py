@@ -16,10 +16,8 @@ training stream.
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import random
-import tempfile
 import zipfile
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from engine.atomic import atomic_open
 from trainer.errors import CheckpointError
 from trainer.model import build_model_from_spec
 
@@ -105,26 +104,8 @@ def atomic_save(obj: Any, path: str | Path) -> None:
     A reader (or a resumed run) sees either the old file or the new one, never a half one,
     even when the process is killed mid-write.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:  # some filesystems cannot fsync a directory; the file is still whole
-        pass
+    with atomic_open(path, "wb") as f:
+        torch.save(obj, f)
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:

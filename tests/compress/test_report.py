@@ -10,6 +10,7 @@ from compress_helpers import tiny_baseline
 
 from trainer.compress.cli import config_from_args, register
 from trainer.compress.measure import macs_per_char, param_counts
+from trainer.compress.presets import preset
 from trainer.compress.prune import AdaptiveDropWeight, PruneConfig
 from trainer.compress.report import StageRow, make_report, render_markdown, write_report
 from trainer.compress.svd import LowRankConfig, factorize
@@ -59,6 +60,6 @@ def test_cli_maps_arguments_into_the_build_config():
                               "--data-path", "a", "--data-path", "b", "--prune-steps", "7"])
     cfg = config_from_args(args)
     assert cfg.data.source == "pot" and cfg.data.paths == ("a", "b")
-    assert cfg.prune.steps == 7 and cfg.baseline.steps == 12000
+    assert cfg.prune.steps == 7 and cfg.baseline.steps == preset("full").baseline.steps
     assert cfg.model.hidden2 == 512 and cfg.data.num_classes == 3755
 

@@ -27,6 +27,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
+from engine.atomic import atomic_write_text
 from engine.package import load_package
 from engine.preprocess import PREPROCESS_VERSION
 from trainer import checkpoint as ck
@@ -37,7 +38,7 @@ from trainer.compress.pack import write_model_package
 from trainer.compress.presets import STAGES, BuildConfig
 from trainer.compress.prune import AdaptiveDropWeight
 from trainer.compress.quantize import KMeansQuantizer
-from trainer.compress.report import StageRow, atomic_write_text, make_report, write_report
+from trainer.compress.report import StageRow, make_report, write_report
 from trainer.compress.svd import LowRankLSTM, factorize
 from trainer.evaluate import evaluate
 from trainer.model import BaselineLSTM, build_model_from_spec, model_spec

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from engine.atomic import atomic_write_text
 
 #: Figures the issue asks of the final stage against the fp32 baseline (issue 5).
 TARGETS = {"size_x": 30.0, "speedup_x": 3.0, "top1_drop_points": 0.5}
@@ -123,21 +123,6 @@ def write_report(out_dir: str | Path, report: dict[str, Any]) -> tuple[Path, Pat
     atomic_write_text(paths[0], json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     atomic_write_text(paths[1], render_markdown(report))
     return paths
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a text file through a temporary file and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _size(n: int) -> str:
