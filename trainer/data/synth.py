@@ -75,7 +75,9 @@ class SynthConfig:
         round_max: of the most cursive writer.
         swap_prob: probability that a character has two adjacent strokes in swapped order.
         reverse_prob: probability that a character has one stroke written backwards.
-        split_prob: probability that one stroke is broken in two at its sharpest corner.
+        split_prob: probability that one stroke is broken in two at its sharpest corner,
+            for a writer who never joins; times (1 - cursiveness)^8 (careful writers break
+            strokes, and never re-join them; about 1% of all characters).
         jitter_sd: digitizer noise per point (em) at multiplier 1.
         drop_prob: probability that an interior sample is lost.
         end_speed: pen speed at the ends of a pen-down stroke, fraction of cruising speed.
@@ -121,7 +123,7 @@ class SynthConfig:
     round_max: float = 0.3
     swap_prob: float = 0.025
     reverse_prob: float = 0.015
-    split_prob: float = 0.015
+    split_prob: float = 0.3
     jitter_sd: float = 0.002
     drop_prob: float = 0.03
     end_speed: float = 0.25
@@ -220,12 +222,14 @@ def synthesize_batch(
         raise ValueError("synthesize_batch needs as many templates, rngs and styles, at least one")
     n_w = config.elastic_waves
     tpls, us, zs = [], [], []
-    for strokes, rng in zip(templates, rngs):
+    for strokes, rng, style in zip(templates, rngs, styles):
         if len(strokes) == 0:
             raise ValueError("a template needs at least one stroke")
         u = rng.random(2 * len(strokes) + 5)
-        todo = restructure(strokes, u[-3:], rng, config)
-        tpl = _CACHE.get(todo, config) if todo is strokes else build(todo, config)
+        # broken strokes come from careful writers, who lift the pen where others join
+        split_p = config.split_prob * (1.0 - style.cursiveness) ** 8
+        todo, broken = restructure(strokes, u[-3:], rng, config, split_p)
+        tpl = _CACHE.get(todo, config) if todo is strokes else build(todo, config, broken)
         k = len(tpl.counts)
         tpls.append(tpl)
         us.append(u[: 2 * k - 1])

@@ -11,8 +11,12 @@ if TYPE_CHECKING:
 
 
 def restructure(
-    strokes: list[np.ndarray], u: np.ndarray, rng: np.random.Generator, config: SynthConfig
-) -> list[np.ndarray]:
+    strokes: list[np.ndarray],
+    u: np.ndarray,
+    rng: np.random.Generator,
+    config: SynthConfig,
+    split_prob: float,
+) -> tuple[list[np.ndarray], int]:
     """Rarely swap two adjacent strokes, reverse one, or break one at its sharpest corner.
 
     Real writers deviate from the standard stroke order and direction now and then, and a
@@ -21,17 +25,18 @@ def restructure(
 
     Args:
         strokes: the template (not modified). u: (3,) uniform draws deciding whether to
-            swap, reverse, split (config.swap_prob, reverse_prob, split_prob); rng picks which
-            strokes when one happens.
+            swap, reverse (config.swap_prob, reverse_prob) or split (``split_prob``, the
+            writer's); rng picks which strokes when one happens.
     Returns:
-        the strokes to write, in writing order (the same list when nothing changed).
+        the strokes to write, in writing order (the same list when nothing changed), and
+        the gap where a stroke was broken (the pen is lifted there: never joined), or -1.
     """
     k = len(strokes)
     swap = u[0] < config.swap_prob and k >= 2
     reverse = u[1] < config.reverse_prob
-    split = u[2] < config.split_prob
+    split = u[2] < split_prob
     if not (swap or reverse or split):
-        return strokes
+        return strokes, -1
     out = list(strokes)
     if swap:
         i = int(rng.integers(k - 1))
@@ -40,12 +45,15 @@ def restructure(
         i = int(rng.integers(k))
         out[i] = out[i][::-1]
     if split:
-        out = _split_sharpest(out)
-    return out
+        return _split_sharpest(out)
+    return out, -1
 
 
-def _split_sharpest(strokes: list[np.ndarray]) -> list[np.ndarray]:
-    """Break the stroke with the sharpest interior corner there (unchanged if none turns)."""
+def _split_sharpest(strokes: list[np.ndarray]) -> tuple[list[np.ndarray], int]:
+    """Break the stroke with the sharpest interior corner there (unchanged if none turns).
+
+    Returns the strokes and the gap between the two halves (-1 when nothing was broken).
+    """
     best, where, cos_min = -1, 0, 0.0  # only corners of more than 90 degrees
     for i, s in enumerate(strokes):
         if len(s) < 3:
@@ -57,6 +65,6 @@ def _split_sharpest(strokes: list[np.ndarray]) -> list[np.ndarray]:
         if cos[j] < cos_min:
             best, where, cos_min = i, j + 1, float(cos[j])
     if best < 0:
-        return strokes
+        return strokes, -1
     s = strokes[best]
-    return strokes[:best] + [s[: where + 1], s[where:]] + strokes[best + 1 :]
+    return strokes[:best] + [s[: where + 1], s[where:]] + strokes[best + 1 :], best

@@ -86,13 +86,14 @@ def _cut(X: np.ndarray, sid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z0, z1 - z0
 
 
-def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
+def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> Template:
     """Prepare ``strokes`` (one (k_i, 2) array per stroke, unit box, y down; not modified).
 
     A one-point stroke (a dot) becomes a tiny tick of two points. A hook is a last segment
     shorter than ``config.hook_frac`` of its stroke that runs back (by more than 90 degrees)
     against the chord from the stroke's start to the hook's base;
-    a dot is a stroke shorter than ``config.dot_len``.
+    a dot is a stroke shorter than ``config.dot_len``. The gap after stroke ``broken``
+    (a stroke the writer broke in two) is never joined.
     """
     if len(strokes) == 0:
         raise ValueError("a template needs at least one stroke")
@@ -151,6 +152,8 @@ def build(strokes: list[np.ndarray], config: SynthConfig) -> Template:
         config.join_dir_coef * (exit_[:-1] * unit(gapv).conj()).real
         + config.join_dist_coef * (config.join_dist_ref - np.abs(gapv))
     )
+    if broken >= 0:
+        x[broken] = -np.inf
     conn_dir = exit_[:-1, None] * CONNECTOR_B[1] - entry[1:, None] * CONNECTOR_B[2]
     layout = _layout(counts)
     # pen speed along the nominal path with every gap joined
