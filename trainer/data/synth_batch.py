@@ -4,7 +4,7 @@ Every numpy call here costs a few microseconds whatever the size of its arrays, 
 characters of a batch go through each step together: their templates are stacked into one
 (``synth_template.stack``, the gap between two characters never joined) and every
 per-character parameter is gathered per stroke or per point. A batch of one character is
-the same computation, so ``synthesize`` and ``synthesize_batch`` give the same samples.
+the same computation (to rounding), so ``synthesize`` and ``synthesize_batch`` agree.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def corner_speed(X: np.ndarray, corner_radius: float, min_speed: float) -> np.nd
 
 def sample_trajectory(
     X: np.ndarray, g: np.ndarray, f: np.ndarray, ch: np.ndarray, m: Motion
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Time the path X along its pen-down groups and sample it at the digitizer's rate.
 
     The speed at point i is ``m.speed * f[i]``, slowed to ``m.end_speed`` at the two ends
