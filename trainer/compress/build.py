@@ -27,7 +27,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from engine.atomic import atomic_write_text
+from engine.atomic import atomic_open, atomic_write_text
 from engine.package import load_package
 from engine.preprocess import PREPROCESS_VERSION
 from trainer import checkpoint as ck
@@ -234,7 +234,8 @@ class _Builder:
         for stage in todo:
             data = to_onnx(self.models[stage]).SerializeToString()
             folder.mkdir(parents=True, exist_ok=True)
-            _atomic_write_bytes(folder / f"{stage}.onnx", data)
+            with atomic_open(folder / f"{stage}.onnx") as f:
+                f.write(data)
         self.mark("export", ran=bool(todo))
 
     def packages(self) -> None:
@@ -310,10 +311,4 @@ def _record_config(path: Path, config: BuildConfig) -> None:
         if changed:
             logger.warning("settings changed since this build started: %s", ", ".join(changed))
     atomic_write_text(path, json.dumps(now, indent=1, ensure_ascii=False) + "\n")
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 

@@ -1,0 +1,60 @@
+"""An installed Xiezi (a wheel, as pipx installs it) finds its bundled model and data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = ("charsets/gb2312_level1.txt", "lexicon/associations.txt", "templates/medians.npz",
+           "model/xiezi-gb1.xiezi")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = out.glob("xiezi-*.whl")
+    site = out / "site"
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(site)
+    return site
+
+
+@pytest.mark.slow
+def test_wheel_carries_every_bundled_resource(site: Path) -> None:
+    for name in BUNDLED:
+        packed, source = site / "xiezi_resources" / name, ROOT / "resources" / name
+        assert packed.read_bytes() == source.read_bytes(), name
+
+
+@pytest.mark.slow
+def test_installed_engine_recognizes_with_the_bundled_model(site: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(site), "OMP_WAIT_POLICY": "PASSIVE"}
+    where = subprocess.run(
+        [sys.executable, "-c", "import engine, engine.resources as r; "
+         "print(engine.__file__); print(r.resource_path(*r.DEFAULT_MODEL))"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert where.returncode == 0, where.stderr
+    engine_file, model = where.stdout.split()
+    assert engine_file.startswith(str(site)) and model.startswith(str(site))
+    ink = {"strokes": [[[10, 50, 0], [90, 50, 120]]]}  # 一
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "recognize", "-", "-n", "5"], input=json.dumps(ink),
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    candidates = json.loads(done.stdout)["candidates"]
+    assert len(candidates) == 5 and all(len(c) == 2 and len(c[0]) == 1 for c in candidates)
