@@ -1,0 +1,84 @@
+"""Accuracy of a model package on held-out synthetic writers, from neat to joined-up writing.
+
+Writes one JSONL per style (writer seeds far from any the trainer draws) and scores each with
+the engine's own evaluation, so the figures are what `python -m engine eval` reports. Real ink
+you have (JSONL in the engine's format) can be scored the same way with `--jsonl FILE`.
+
+    python bench/eval_model.py [--model PATH] [--per-style 1000] [--jsonl real.jsonl] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np
+
+from engine.evaluate import evaluate_lines
+from engine.recognizer import Recognizer, RecognizerOptions
+from trainer.data.sources import synthesize_ink
+from trainer.data.synth import SynthConfig
+from trainer.data.templates import load_charset, load_templates
+
+#: Writer seeds of this bench; the trainer's streams never reach this range.
+SEED_BASE = 7_000_000_000
+#: Cursiveness is Beta(cursive_a, cursive_b) per writer: how often strokes are joined.
+STYLES = {
+    "neat (few joins)": replace(SynthConfig(), cursive_a=0.6, cursive_b=6.0),
+    "default writers": SynthConfig(),
+    "fast, joined-up": replace(SynthConfig(), cursive_a=6.0, cursive_b=1.0),
+}
+
+
+def write_style(path: Path, config: SynthConfig, per_style: int, offset: int) -> None:
+    charset = load_charset()
+    templates = load_templates()
+    step = max(1, len(charset) // per_style)
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(per_style):
+            char = charset[(i * step + offset) % len(charset)]
+            rng = np.random.default_rng(SEED_BASE + offset * 1_000_003 + i)
+            ink = synthesize_ink(templates.strokes(char), rng, config, label=char)
+            f.write(ink.to_json() + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", help="model package (default: the bundled one)")
+    p.add_argument("--per-style", type=int, default=1000, help="inks per writing style")
+    p.add_argument("--jsonl", action="append", default=[], help="labelled real ink to score too")
+    p.add_argument("--out", type=Path, default=Path("/tmp/xiezi-eval"), help="where inks go")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    args = p.parse_args(argv)
+    rec = Recognizer(args.model, RecognizerOptions(threads=1))
+    args.out.mkdir(parents=True, exist_ok=True)
+    sets: list[tuple[str, Path]] = []
+    for k, (name, config) in enumerate(STYLES.items()):
+        path = args.out / f"style{k}.jsonl"
+        write_style(path, config, args.per_style, offset=k)
+        sets.append((f"synthetic, {name}", path))
+    sets += [(f"real: {Path(j).name}", Path(j)) for j in args.jsonl]
+    rows = []
+    for name, path in sets:
+        with open(path, encoding="utf-8") as f:
+            r = evaluate_lines(rec, f)
+        rows.append({"set": name, **r.to_dict(), "errors": len(r.errors)})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    print(f"model: {rec.package.path}")
+    print("| set | inks | top-1 | top-10 | median ms | p95 ms |\n|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['set']} | {r['labelled']} | {100 * r['top1']:.1f}% | {100 * r['top10']:.1f}% "
+              f"| {r['latency_median_ms']:.2f} | {r['latency_p95_ms']:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
