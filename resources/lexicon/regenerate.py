@@ -15,6 +15,7 @@ jieba sdist (``jieba-0.42.1.tar.gz``); without PATH the sdist is fetched with
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import tarfile
@@ -42,7 +43,7 @@ def followers(lines: Iterable[str], top_n: int = TOP_N) -> dict[str, str]:
         word, freq = parts[0], int(parts[1])
         if len(word) < 2 or not all(is_hanzi(c) for c in word):
             continue
-        for a, b in zip(word, word[1:]):
+        for a, b in itertools.pairwise(word):
             score[a][b] += freq
     out = {}
     for a, nexts in score.items():

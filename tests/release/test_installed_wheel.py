@@ -26,7 +26,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        check=False, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
     (wheel,) = out.glob("xiezi-*.whl")
@@ -50,9 +50,9 @@ def test_wheel_carries_every_bundled_resource(site: Path) -> None:
 def test_installed_engine_recognizes_with_the_bundled_model(site: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(site), "OMP_WAIT_POLICY": "PASSIVE"}
     where = subprocess.run(
-        [sys.executable, "-c", "import engine, engine.resources as r; "
-         "print(engine.__file__); print(r.resource_path(*r.DEFAULT_MODEL))"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", ("import engine, engine.resources as r; "
+                                "print(engine.__file__); print(r.resource_path(*r.DEFAULT_MODEL))")],
+        cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=60,
     )
     assert where.returncode == 0, where.stderr
     engine_file, model = where.stdout.split()
@@ -60,7 +60,7 @@ def test_installed_engine_recognizes_with_the_bundled_model(site: Path, tmp_path
     ink = {"strokes": [[[10, 50, 0], [90, 50, 120]]]}  # 一
     done = subprocess.run(
         [sys.executable, "-m", "engine", "recognize", "-", "-n", "5"], input=json.dumps(ink),
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
     candidates = json.loads(done.stdout)["candidates"]

@@ -99,9 +99,9 @@ def tiny() -> BuildConfig:
 def full() -> BuildConfig:
     """The paper's model on the 3755 GB2312 level-1 characters, sized to one session here.
 
-    Step counts at batch 64: 10000 + 800 + 1200 + 500 = 12500 steps, 0.8 M samples: about
-    60-80 minutes on 2 cores at the 170-270 samples/s measured here (T ~ 40 after
-    preprocessing). Every stage resumes, so the build may also be spread over
+    Step counts at batch 64: 10000 + 3000 + 3000 + 1000 = 17000 steps, 1.1 M samples: about
+    90 minutes on 2 cores at the 210-270 samples/s measured here (T ~ 40 after
+    preprocessing; the baseline took 50 minutes). Every stage resumes, so the build may also be spread over
     several sessions; raise the steps on a bigger machine (torchrun) for a better model.
 
     Pooling is the last valid step: on 50 classes it left the initial plateau within 40
@@ -119,11 +119,11 @@ def full() -> BuildConfig:
         data=DataConfig(num_classes=3755, batch_size=64, val_per_class=2),
         model=ModelConfig(num_classes=3755, pooling="last", dropout=0.0),
         baseline=run(10000, 1e-3, 200, 2000),
-        svd=run(800, 5e-4, 50, 800),
-        prune=run(1200, 5e-4, 50, 1200),
-        quant=run(500, 2e-4, 25, 500),
+        svd=run(3000, 5e-4, 50, 1000),
+        prune=run(3000, 5e-4, 50, 1000),
+        quant=run(1000, 2e-4, 25, 500),
         # ADW raises the ratio 12 times, every 50 steps: targets reached at step 550, then
-        # 650 steps of retraining at the final sparsity.
+        # 2450 steps of retraining at the final sparsity.
         pruning=PruneConfig(interval=50, increments=12),
     )
 
