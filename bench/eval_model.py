@@ -4,7 +4,10 @@ Writes one JSONL per style (writer seeds far from any the trainer draws) and sco
 the engine's own evaluation, so the figures are what `python -m engine eval` reports. Real ink
 you have (JSONL in the engine's format) can be scored the same way with `--jsonl FILE`.
 
-    python bench/eval_model.py [--model PATH] [--per-style 1000] [--jsonl real.jsonl] [--json]
+    python bench/eval_model.py [--model PATH] [--per-style 1000] [--stress] [--jsonl real.jsonl]
+
+`--stress` adds writers beyond the calibrated population: many stroke-order errors, doubled
+deformation, everything joined and sloppy, a coarse mouse (docs/synthesizer.md).
 """
 
 from __future__ import annotations
@@ -34,6 +37,15 @@ STYLES = {
     "default writers": SynthConfig(),
     "fast, joined-up": replace(SynthConfig(), cursive_a=6.0, cursive_b=1.0),
 }
+_BASE = SynthConfig()
+STRESS = {
+    "order: swaps 15%, reversals 8%": replace(_BASE, swap_prob=0.15, reverse_prob=0.08),
+    "messy: deformation x2": replace(_BASE, offset_sd=0.04, scale_log_sd=0.16,
+                                     stroke_rotation_sd=0.12, bend_sd=0.1, elastic_amp=0.03),
+    "all joined-up, sloppy": replace(_BASE, cursive_a=8.0, cursive_b=0.7, neat_a=0.7, neat_b=3.0),
+    "coarse mouse (40-60 Hz)": replace(_BASE, rate_min_hz=40, rate_max_hz=60,
+                                       spacing_log_mean=-1.6),
+}
 
 
 def write_style(path: Path, config: SynthConfig, per_style: int, offset: int) -> None:
@@ -52,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", help="model package (default: the bundled one)")
     p.add_argument("--per-style", type=int, default=1000, help="inks per writing style")
+    p.add_argument("--stress", action="store_true", help="add the stress styles")
     p.add_argument("--jsonl", action="append", default=[], help="labelled real ink to score too")
     p.add_argument("--out", type=Path, default=Path("/tmp/xiezi-eval"), help="where inks go")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -59,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     rec = Recognizer(args.model, RecognizerOptions(threads=1))
     args.out.mkdir(parents=True, exist_ok=True)
     sets: list[tuple[str, Path]] = []
-    for k, (name, config) in enumerate(STYLES.items()):
+    styles = {**STYLES, **(STRESS if args.stress else {})}
+    for k, (name, config) in enumerate(styles.items()):
         path = args.out / f"style{k}.jsonl"
         write_style(path, config, args.per_style, offset=k)
         sets.append((f"synthetic, {name}", path))

@@ -11,6 +11,7 @@ from trainer.compress.prune import PruneConfig
 from trainer.compress.quantize import QuantConfig
 from trainer.compress.svd import LowRankConfig
 from trainer.data.dataset import DataConfig
+from trainer.data.synth import SynthConfig
 from trainer.model import ModelConfig
 from trainer.train import TrainConfig
 
@@ -96,12 +97,27 @@ def tiny() -> BuildConfig:
     )
 
 
+def robust_writers() -> SynthConfig:
+    """The synthesizer's writers, with a wider tail of messy and out-of-order writing.
+
+    A model trained 10000 steps on the default writers read held-out default writers at
+    97.7% top-1 but 93.0% when 15% of characters had two strokes swapped and 8% one stroke
+    reversed, and 87.3% with every per-stroke deformation doubled (bench/eval_model.py
+    styles, 300 inks each). Real writers deviate from the standard order and shape more
+    than the calibrated means say, and a recognizer is judged on its worst writers: the
+    full build trains on 4x the order errors and noise multipliers up to 2.2 for the
+    messiest writers (1.6 before); the calibrated statistics (pen-down strokes, points,
+    aspect) do not depend on these.
+    """
+    return replace(SynthConfig(), swap_prob=0.10, reverse_prob=0.06, mess_max=2.2)
+
+
 def full() -> BuildConfig:
     """The paper's model on the 3755 GB2312 level-1 characters, sized to one session here.
 
-    Step counts at batch 64: 10000 + 3000 + 3000 + 1000 = 17000 steps, 1.1 M samples: about
-    90 minutes on 2 cores at the 210-270 samples/s measured here (T ~ 40 after
-    preprocessing; the baseline took 50 minutes). Every stage resumes, so the build may also be spread over
+    Step counts at batch 64: 14000 + 3000 + 3000 + 1000 = 21000 steps, 1.3 M samples: about
+    95 minutes on 2 cores at the 210-270 samples/s measured here (T ~ 40 after
+    preprocessing; 10000 baseline steps took 50 minutes). Every stage resumes, so the build may also be spread over
     several sessions; raise the steps on a bigger machine (torchrun) for a better model.
 
     Pooling is the last valid step: on 50 classes it left the initial plateau within 40
@@ -116,9 +132,9 @@ def full() -> BuildConfig:
 
     return BuildConfig(
         preset="full",
-        data=DataConfig(num_classes=3755, batch_size=64, val_per_class=2),
+        data=DataConfig(num_classes=3755, batch_size=64, val_per_class=2, synth=robust_writers()),
         model=ModelConfig(num_classes=3755, pooling="last", dropout=0.0),
-        baseline=run(10000, 1e-3, 200, 2000),
+        baseline=run(14000, 1e-3, 200, 2000),
         svd=run(3000, 5e-4, 50, 1000),
         prune=run(3000, 5e-4, 50, 1000),
         quant=run(1000, 2e-4, 25, 500),
