@@ -115,8 +115,8 @@ def robust_writers() -> SynthConfig:
 def full() -> BuildConfig:
     """The paper's model on the 3755 GB2312 level-1 characters, sized to one session here.
 
-    Step counts at batch 64: 14000 + 3000 + 3000 + 1000 = 21000 steps, 1.3 M samples: about
-    95 minutes on 2 cores at the 210-270 samples/s measured here (T ~ 40 after
+    Step counts at batch 64: 14000 + 3000 + 4500 + 1500 = 23000 steps, 1.5 M samples: about
+    105 minutes on 2 cores at the 210-270 samples/s measured here (T ~ 40 after
     preprocessing; 10000 baseline steps took 50 minutes). Every stage resumes, so the build may also be spread over
     several sessions; raise the steps on a bigger machine (torchrun) for a better model.
 
@@ -136,10 +136,10 @@ def full() -> BuildConfig:
         model=ModelConfig(num_classes=3755, pooling="last", dropout=0.0),
         baseline=run(14000, 1e-3, 200, 2000),
         svd=run(3000, 5e-4, 50, 1000),
-        prune=run(3000, 5e-4, 50, 1000),
-        quant=run(1000, 2e-4, 25, 500),
+        prune=run(4500, 5e-4, 50, 1000),
+        quant=run(1500, 2e-4, 25, 500),
         # ADW raises the ratio 12 times, every 50 steps: targets reached at step 550, then
-        # 2450 steps of retraining at the final sparsity.
+        # 3950 steps of retraining at the final sparsity.
         pruning=PruneConfig(interval=50, increments=12),
     )
 
