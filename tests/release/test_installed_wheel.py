@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,9 +24,14 @@ needs_model = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Build from a clean copy: a stale build/ folder in the checkout would fill the wheel
+    # with packages pyproject no longer (or never) lists.
+    src = out / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "runs", "__pycache__", ".*_cache"))
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
+         "-w", str(out), str(src)],
         check=False, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
@@ -43,6 +49,25 @@ def test_wheel_carries_every_bundled_resource(site: Path) -> None:
             continue
         packed, source = site / "xiezi_resources" / name, ROOT / "resources" / name
         assert packed.read_bytes() == source.read_bytes(), name
+
+
+@pytest.mark.slow
+def test_wheel_carries_every_python_package(site: Path) -> None:
+    for top in ("engine", "trainer", "ime"):
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.relative_to(ROOT)
+            assert (site / rel).is_file(), f"{rel.parent} is missing from the wheel (pyproject)"
+
+
+@pytest.mark.slow
+def test_installed_pad_and_trainer_modules_import(site: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(site), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", ("import ime.app, ime.insert, trainer.cli, trainer.data.synth, "
+                                "trainer.compress.build; ime.app.build_parser()")],
+        cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.slow
