@@ -8,7 +8,6 @@ draws) about as well as its build report says. Speed is measured by bench/, not 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +16,6 @@ import pytest
 from engine.preprocess import PREPROCESS_VERSION
 from engine.recognizer import Recognizer, RecognizerOptions
 from engine.resources import DEFAULT_MODEL, resource_path
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "model"
 pytestmark = pytest.mark.skipif(not (MODEL_DIR / "xiezi-gb1.xiezi").is_file(),

@@ -42,6 +42,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
+def run_installed(site: Path, cwd: Path, args: list[str], input: str | None = None,
+                  timeout: int = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` with only the extracted wheel ``site`` added to the import path."""
+    return subprocess.run(
+        [sys.executable, *args], input=input, cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(site), **env},
+        check=False, capture_output=True, text=True, timeout=timeout,
+    )
+
+
 @pytest.mark.slow
 def test_wheel_carries_every_bundled_resource(site: Path) -> None:
     for name in BUNDLED:
@@ -61,11 +71,10 @@ def test_wheel_carries_every_python_package(site: Path) -> None:
 
 @pytest.mark.slow
 def test_installed_pad_and_trainer_modules_import(site: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(site), "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run(
-        [sys.executable, "-c", ("import ime.app, ime.insert, trainer.cli, trainer.data.synth, "
+    done = run_installed(
+        site, tmp_path, ["-c", ("import ime.app, ime.insert, trainer.cli, trainer.data.synth, "
                                 "trainer.compress.build; ime.app.build_parser()")],
-        cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=120,
+        timeout=120, QT_QPA_PLATFORM="offscreen",
     )
     assert done.returncode == 0, done.stderr
 
@@ -73,20 +82,17 @@ def test_installed_pad_and_trainer_modules_import(site: Path, tmp_path: Path) ->
 @pytest.mark.slow
 @needs_model
 def test_installed_engine_recognizes_with_the_bundled_model(site: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(site), "OMP_WAIT_POLICY": "PASSIVE"}
-    where = subprocess.run(
-        [sys.executable, "-c", ("import engine, engine.resources as r; "
+    where = run_installed(
+        site, tmp_path, ["-c", ("import engine, engine.resources as r; "
                                 "print(engine.__file__); print(r.resource_path(*r.DEFAULT_MODEL))")],
-        cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=60,
+        OMP_WAIT_POLICY="PASSIVE",
     )
     assert where.returncode == 0, where.stderr
     engine_file, model = where.stdout.split()
     assert engine_file.startswith(str(site)) and model.startswith(str(site))
     ink = {"strokes": [[[10, 50, 0], [90, 50, 120]]]}  # 一
-    done = subprocess.run(
-        [sys.executable, "-m", "engine", "recognize", "-", "-n", "5"], input=json.dumps(ink),
-        cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=120,
-    )
+    done = run_installed(site, tmp_path, ["-m", "engine", "recognize", "-", "-n", "5"],
+                         input=json.dumps(ink), timeout=120, OMP_WAIT_POLICY="PASSIVE")
     assert done.returncode == 0, done.stderr
     candidates = json.loads(done.stdout)["candidates"]
     assert len(candidates) == 5 and all(len(c) == 2 and len(c[0]) == 1 for c in candidates)

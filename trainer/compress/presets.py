@@ -101,9 +101,9 @@ def robust_writers() -> SynthConfig:
     """The synthesizer's writers, with a wider tail of messy and out-of-order writing.
 
     A model trained 10000 steps on the default writers read held-out default writers at
-    97.7% top-1 but 93.0% when 15% of characters had two strokes swapped and 8% one stroke
-    reversed, and 87.3% with every per-stroke deformation doubled (bench/eval_model.py
-    styles, 300 inks each). Real writers deviate from the standard order and shape more
+    98.4% top-1 but 91.8% when 15% of characters had two strokes swapped and 8% one stroke
+    reversed, and 91.2% with every per-stroke deformation doubled
+    (`bench/eval_model.py --stress --per-style 500`; docs/synthesizer.md). Real writers deviate from the standard order and shape more
     than the calibrated means say, and a recognizer is judged on its worst writers: the
     full build trains on 4x the order errors and noise multipliers up to 2.2 for the
     messiest writers (1.6 before); the calibrated statistics (pen-down strokes, points,
@@ -117,8 +117,8 @@ def full() -> BuildConfig:
 
     Step counts at batch 64: 14000 + 3000 + 4500 + 1500 = 23000 steps, 1.5 M samples: about
     105 minutes on 2 cores at the 210-270 samples/s measured here (T ~ 40 after
-    preprocessing; 10000 baseline steps took 50 minutes). Every stage resumes, so the build may also be spread over
-    several sessions; raise the steps on a bigger machine (torchrun) for a better model.
+    preprocessing; 10000 baseline steps took 50 minutes). Every stage resumes, so the build
+    may also be spread over several sessions; raise the steps on a bigger machine (torchrun) for a better model.
 
     Pooling is the last valid step: on 50 classes it left the initial plateau within 40
     steps where the mean over time (Zhang et al.) needed 80-100 (same data, same seed), and
