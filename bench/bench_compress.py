@@ -7,7 +7,7 @@ per character on one onnxruntime thread (stages timed interleaved). Accuracy nee
 see the build report (`trainer build`). Usage:
 
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_compress.py [--runs 100]
-        [--classes 3755] [--rank-hh 48] [--rank-fc2 0] [--json OUT.json]
+        [--classes 3755] [--rank-hh 48] [--rank-fc2 0] [--stride2 1] [--json OUT.json]
     .venv/bin/python bench/bench_compress.py --build DIR   # the ratios of a build's report
 """
 
@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rank-ih", type=int, help="override the default W_ih rank")
     p.add_argument("--rank-hh", type=int, help="override the default W_hh rank")
     p.add_argument("--rank-fc2", type=int, help="override the fc2 rank (0: dense)")
+    p.add_argument("--stride2", type=int,
+                   help="override the second LSTM's time stride of the factored model")
     p.add_argument("--json", type=Path, help="also write the figures here")
     p.add_argument("--build", type=Path, help="print the ratios of DIR/report.json instead")
     args = p.parse_args(argv)
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         elif value is not None:
             ranks[key] = value
     lowrank = replace(cfg.lowrank, ranks=ranks)
+    if args.stride2 is not None:
+        lowrank = replace(lowrank, stride2=args.stride2)
     charset = "".join(chr(0x4E00 + i) for i in range(args.classes))
 
     base = BaselineLSTM(replace(cfg.model, num_classes=args.classes)).eval()
@@ -93,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                  "prune": prune_path.stat().st_size, "quant": pkg_path.stat().st_size}
     models = {"baseline": base, "svd": svd, "prune": pruned, "quant": quant}
     figures = {
-        "ranks": ranks, "energy_kept_random_init": {k: v["energy"] for k, v in energy.items()},
+        "ranks": ranks, "stride2": svd.config.stride2, "energy_kept_random_init": {k: v["energy"] for k, v in energy.items()},
         "sparsity": {k: v["sparsity"] for k, v in sparsity.items()},
         "distinct": {k: v["distinct_nonzero"] for k, v in distinct.items()},
         "encodings": encodings, "size_bytes": sizes,

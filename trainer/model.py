@@ -22,6 +22,9 @@ class ModelConfig:
         pooling: how the sequence becomes one vector: "mean" over valid steps (Zhang et al.
             2017) or "last" valid step.
         dropout: dropout before each fully connected layer during training.
+        stride2: time stride of the second LSTM: it reads every ``stride2``-th output of the
+            first, ending at the last point (1: every output, as the paper). The first LSTM
+            still reads every point; 2 halves the steps of the costly second layer.
     """
 
     num_classes: int
@@ -31,6 +34,7 @@ class ModelConfig:
     fc: int = 512
     pooling: str = "mean"
     dropout: float = 0.1
+    stride2: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,6 +52,9 @@ class BaselineLSTM(nn.Module):
         super().__init__()
         if config.pooling not in ("mean", "last"):
             raise ValueError(f"pooling must be 'mean' or 'last', got {config.pooling!r}")
+        if isinstance(config.stride2, bool) or not isinstance(config.stride2, int) \
+                or config.stride2 < 1:
+            raise ValueError(f"stride2 must be an integer >= 1, got {config.stride2!r}")
         self.config = config
         self.lstm1 = nn.LSTM(config.input_dim, config.hidden1, batch_first=True)
         self.lstm2 = nn.LSTM(config.hidden1, config.hidden2, batch_first=True)
@@ -69,10 +76,29 @@ class BaselineLSTM(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         h, _ = self.lstm1(x)
+        h, lengths = decimate(h, lengths, self.config.stride2)
         h, _ = self.lstm2(h)
         v = self.pool(h, lengths)
         v = torch.relu(self.fc1(self.drop(v)))
         return self.fc2(self.drop(v))
+
+
+def decimate(h: torch.Tensor, lengths: torch.Tensor, stride: int
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every ``stride``-th step of h (B, T, H) ending at each sequence's last valid step.
+
+    Sequence b (length L) keeps steps o, o + s, ..., L - 1 with o = (L - 1) mod s: its
+    K = ceil(L / s) kept steps come first, padding (the clamped last step) after. Returns
+    (B, ceil(T / s), H) and the lengths K. The exporter builds the same indices in ONNX.
+    """
+    if stride == 1:
+        return h, lengths
+    t = h.shape[1]
+    lens = lengths.clamp(min=1)
+    k = torch.arange(-(-t // stride), device=h.device)
+    idx = ((lens - 1) % stride)[:, None] + stride * k[None, :]
+    idx = idx.clamp(max=t - 1)[:, :, None].expand(-1, -1, h.shape[2])
+    return h.gather(1, idx), (lens + stride - 1) // stride
 
 
 def build_model(config: ModelConfig) -> BaselineLSTM:

@@ -16,9 +16,10 @@ torch.set_num_threads(1)
 CLASSES = 12
 
 
-def tiny_baseline(seed: int = 0, pooling: str = "mean") -> BaselineLSTM:
+def tiny_baseline(seed: int = 0, pooling: str = "mean", stride2: int = 1) -> BaselineLSTM:
     torch.manual_seed(seed)
-    cfg = ModelConfig(num_classes=CLASSES, hidden1=8, hidden2=16, fc=16, pooling=pooling)
+    cfg = ModelConfig(num_classes=CLASSES, hidden1=8, hidden2=16, fc=16, pooling=pooling,
+                      stride2=stride2)
     return BaselineLSTM(cfg)
 
 

@@ -30,6 +30,9 @@ def test_macs_of_the_paper_baseline_at_t70():
 def test_macs_honour_ranks_and_sparsity():
     model, _ = factorize(tiny_baseline(), LowRankConfig(ranks={"lstm2.weight_hh": 3}))
     assert macs_per_char(model, seq_len=10)["lstm2.hidden"] == 10 * (64 * 3 + 3 * 16)
+    strided, _ = factorize(tiny_baseline(), LowRankConfig(ranks={"lstm2.weight_hh": 3}, stride2=3))
+    assert macs_per_char(strided, seq_len=10)["lstm2.hidden"] == 4 * (64 * 3 + 3 * 16)
+    assert macs_per_char(strided, seq_len=10)["lstm1"] == macs_per_char(model, seq_len=10)["lstm1"]
     AdaptiveDropWeight(PruneConfig(sparsity={"fc2": 0.5}, increments=1)).prepare(model)
     assert macs_per_char(model)["fc2"] == 96 == macs_per_char(model, dense=True)["fc2"] // 2
 

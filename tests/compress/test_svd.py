@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 from compress_helpers import batch, tiny_baseline
 
 from trainer.compress.svd import LowRankConfig, LowRankLSTM, factorize, rank_for_energy
-from trainer.model import build_model_from_spec, model_spec
+from trainer.model import build_model_from_spec, decimate, model_spec
 
 RANKS = {"lstm2.weight_ih": 3, "lstm2.weight_hh": 2, "fc1.weight": 4, "fc2.weight": 5}
 
@@ -79,6 +81,10 @@ def test_fused_kernel_gives_the_gradients_of_a_cell_loop():
 
 
 def test_bad_config_is_refused():
+    with pytest.raises(ValueError, match="stride2"):
+        LowRankConfig(stride2=0)
+    with pytest.raises(ValueError, match="stride2"):
+        tiny_baseline(stride2=0)
     with pytest.raises(ValueError, match="cannot factor 'lstm1.weight_hh'"):
         LowRankConfig(ranks={"lstm1.weight_hh": 4})
     with pytest.raises(ValueError, match="rank of fc1.weight"):
@@ -88,3 +94,30 @@ def test_bad_config_is_refused():
 def test_a_rank_above_the_matrix_rank_is_clamped():
     model, report = factorize(tiny_baseline(), LowRankConfig(ranks={"fc2.weight": 192}))
     assert report["fc2.weight"]["rank"] == 12 == model.fc2.weight_U.shape[1]  # 12 classes
+
+
+def test_decimation_keeps_every_stride_th_step_ending_at_the_last_point():
+    h = torch.arange(9.0)[None, :, None].expand(5, 9, 2)
+    lengths = torch.tensor([1, 2, 6, 7, 9])
+    out, kept = decimate(h, lengths, 2)
+    assert kept.tolist() == [1, 1, 3, 4, 5]
+    for row, n, last in zip(out[:, :, 0], kept.tolist(), lengths.tolist()):
+        steps = row[:n].tolist()
+        assert steps[-1] == last - 1 and all(b - a == 2 for a, b in itertools.pairwise(steps))
+    assert decimate(h, lengths, 1)[0] is h
+
+
+@pytest.mark.parametrize("stride", [2, 3])
+def test_a_strided_model_reads_a_padded_batch_as_each_sequence_alone(stride):
+    base = tiny_baseline(pooling="last", stride2=stride).eval()
+    model, _ = factorize(tiny_baseline(pooling="last"), LowRankConfig(ranks=RANKS, stride2=stride))
+    assert model.config.stride2 == stride
+    x, lengths, _ = batch(size=6, steps=11)
+    for m in (base, model.eval()):
+        with torch.no_grad():
+            together = m(x, lengths)
+            for b, n in enumerate(lengths.tolist()):
+                alone = m(x[b:b + 1, :n], lengths[b:b + 1])
+                assert torch.allclose(alone[0], together[b], atol=1e-6)
+    again = build_model_from_spec(model_spec(model))
+    assert again.config.stride2 == stride

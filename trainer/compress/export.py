@@ -102,44 +102,86 @@ def _input_projection(g: _Graph, x: str, layer: LowRankLSTMLayer, prefix: str) -
 
 def _lowrank_lstm_scan(g: _Graph, x: str, batch: str, layer: LowRankLSTMLayer,
                        prefix: str) -> str:
-    """The factored LSTM over x (T, B, I) as an ONNX Scan; returns hidden states (T, B, H)."""
+    """The factored LSTM over x (T, B, I) as an ONNX Scan; returns hidden states (T, B, H).
+
+    Per step the node dispatch of onnxruntime (about 1 us a node) costs as much as the
+    arithmetic, so the body is 9 nodes: two Gemms that add the step's input projection and
+    end in their activation (onnxruntime fuses Gemm + Sigmoid/Tanh), one Split, the cell
+    update, and, with W_hh = U V, the product a = h V^T (r values) carried as the state in
+    place of h: h then is only a scan output and needs no Identity.
+    """
     h_size = layer.hidden_size
     xp = _input_projection(g, x, layer, prefix)
-    # Transposed hidden factors, computed in the outer graph (folded at load) and read by
-    # the body from the outer scope.
+    sizes = g.const(f"{prefix}.ifo_g", np.array([3 * h_size, h_size], dtype=np.int64))
+    x_ifo, x_g = g.op("Split", [xp, sizes], outputs=2, axis=2)
+    # Weights read by the body from the outer scope, transposed there (folded at load).
     if layer.rank_hh is None:
-        outer = [_gather_rows(g, f"{prefix}.weight_hh", h_size, IFOG)]
+        w = _gather_rows(g, f"{prefix}.weight_hh", h_size, IFOG)
+        state, width, v_t = "h_prev", h_size, None
     else:
-        outer = [f"{prefix}.weight_hh_V", _gather_rows(g, f"{prefix}.weight_hh_U", h_size, IFOG)]
-    outer = [g.op("Transpose", [m]) for m in outer]
+        w = _gather_rows(g, f"{prefix}.weight_hh_U", h_size, IFOG)
+        state, width = "a_prev", layer.rank_hh
+        v_t = g.op("Transpose", [f"{prefix}.weight_hh_V"])
+    w_ifo, w_g = (g.op("Transpose", [m]) for m in g.op("Split", [w, sizes], outputs=2, axis=0))
 
-    # Few nodes per step: at T=70 per-node overhead is a large share of the Scan's time.
-    # Gemm adds x_t in the same node; the sigmoid gates i, f, o are one slice.
     body = _Graph(prefix="body_")
-    h = "h_prev"
-    if len(outer) == 2:
-        h = body.op("MatMul", [h, outer[0]])
-    gates = body.op("Gemm", [h, outer[-1], "x_t"])
-    split = body.const("split", np.array([3 * h_size, h_size], dtype=np.int64))
-    ifo, c_in = body.op("Split", [gates, split], outputs=2, axis=1)
-    i, f, o = body.op("Split", [body.op("Sigmoid", [ifo])], outputs=3, axis=1)
-    c = body.op("Add", [body.op("Mul", [f, "c_prev"]), body.op("Mul", [i, body.op("Tanh", [c_in])])],
-                name="c_next")
-    body.op("Mul", [o, body.op("Tanh", [c])], name="h_next")
-    body.op("Identity", ["h_next"], name="h_out")
+    sig = body.op("Sigmoid", [body.op("Gemm", [state, w_ifo, "x_ifo_t"])])
+    cand = body.op("Tanh", [body.op("Gemm", [state, w_g, "x_g_t"])])
+    i, f, o = body.op("Split", [sig], outputs=3, axis=1)
+    c = body.op("Add", [body.op("Mul", [f, "c_prev"]), body.op("Mul", [i, cand])], name="c_next")
+    h = body.op("Mul", [o, body.op("Tanh", [c])], name="h_out")
+    if v_t is None:
+        body.op("Identity", [h], name="h_next")
+        state_out = "h_next"
+    else:
+        state_out = body.op("MatMul", [h, v_t], name="a_next")
     f32 = TensorProto.FLOAT
     graph = helper.make_graph(
         body.nodes, "lstm_cell",
         [helper.make_tensor_value_info(n, f32, ["B", shape]) for n, shape in
-         (("h_prev", h_size), ("c_prev", h_size), ("x_t", 4 * h_size))],
-        [helper.make_tensor_value_info(n, f32, ["B", h_size]) for n in
-         ("h_next", "c_next", "h_out")],
+         ((state, width), ("c_prev", h_size), ("x_ifo_t", 3 * h_size), ("x_g_t", h_size))],
+        [helper.make_tensor_value_info(n, f32, ["B", shape]) for n, shape in
+         ((state_out, width), ("c_next", h_size), ("h_out", h_size))],
         body.inits,
     )
-    zeros_shape = g.op("Concat", [batch, g.const(f"{prefix}.hidden", np.array([h_size]))], axis=0)
-    h0 = g.op("ConstantOfShape", [zeros_shape],
-              value=helper.make_tensor("zero", f32, [1], [0.0]))
-    return g.op("Scan", [h0, h0, xp], outputs=3, body=graph, num_scan_inputs=1)[2]
+
+    def zeros(what: str, n: int) -> str:
+        shape = g.op("Concat", [batch, g.const(f"{prefix}.{what}0", np.array([n]))], axis=0)
+        return g.op("ConstantOfShape", [shape], value=helper.make_tensor("zero", f32, [1], [0.0]))
+
+    return g.op("Scan", [zeros("state", width), zeros("cell", h_size), x_ifo, x_g], outputs=3,
+                body=graph, num_scan_inputs=2)[2]
+
+
+def _decimate(g: _Graph, y: str, lengths: str, stride: int) -> tuple[str, str]:
+    """y (T, B, H), lengths (B,) -> every stride-th step ending at each last valid step.
+
+    The indices of trainer.model.decimate: sequence b keeps o_b + s k (k < ceil(T / s)),
+    o_b = (L_b - 1) mod s, clamped to T - 1; its new length is ceil(L_b / s).
+    """
+    if stride == 1:
+        return y, lengths
+    i64 = np.int64
+    s = g.const("decimate.stride", np.array(stride, dtype=i64))
+    one = g.const("decimate.one", np.array(1, dtype=i64))
+    lens = g.op("Max", [lengths, one])
+    shape = g.op("Shape", [y])
+    t = g.op("Gather", [shape, g.const("decimate.zero", np.array(0, dtype=i64))])
+    steps = g.op("Div", [g.op("Add", [t, g.const("decimate.s1", np.array(stride - 1, i64))]), s])
+    k = g.op("Unsqueeze", [g.op("Range", [g.const("decimate.start", np.array(0, dtype=i64)),
+                                          steps, one]),
+                           g.const("decimate.axis1", np.array([1], dtype=i64))])  # (K, 1)
+    offset = g.op("Mod", [g.op("Sub", [lens, one]), s])  # (B,)
+    idx = g.op("Min", [g.op("Add", [offset, g.op("Mul", [k, s])]), g.op("Sub", [t, one])])
+    idx = g.op("Unsqueeze", [idx, g.const("decimate.axis2", np.array([2], dtype=i64))])
+    kb = g.op("Slice", [g.op("Shape", [idx]), g.const("decimate.s0", np.array([0])),
+                        g.const("decimate.s2", np.array([2]))])
+    hidden = g.op("Slice", [shape, g.const("decimate.h0", np.array([2])),
+                            g.const("decimate.h1", np.array([3]))])
+    idx = g.op("Expand", [idx, g.op("Concat", [kb, hidden], axis=0)])  # (K, B, H)
+    new_lengths = g.op("Div", [g.op("Add", [lens, g.const("decimate.s1b",
+                                                          np.array(stride - 1, dtype=i64))]), s])
+    return g.op("GatherElements", [y, idx], axis=0), new_lengths
 
 
 def _pool(g: _Graph, y: str, lengths: str, pooling: str) -> str:
@@ -186,11 +228,12 @@ def to_onnx(model: nn.Module) -> onnx.ModelProto:
     batch = g.op("Slice", [g.op("Shape", ["features"]), g.const("batch.start", np.array([0])),
                            g.const("batch.end", np.array([1]))])
     y = _lstm_op(g, x, "lstm1", "_l0", cfg.hidden1)
+    y, lengths = _decimate(g, y, "lengths", cfg.stride2)
     if isinstance(model, LowRankLSTM):
         y = _lowrank_lstm_scan(g, y, batch, model.lstm2, "lstm2")  # type: ignore[arg-type]
     else:
         y = _lstm_op(g, y, "lstm2", "_l0", cfg.hidden2)
-    v = _pool(g, y, "lengths", cfg.pooling)
+    v = _pool(g, y, lengths, cfg.pooling)
     v = g.op("Relu", [_linear(g, v, model.fc1, "fc1")])
     g.nodes.append(helper.make_node("Identity", [_linear(g, v, model.fc2, "fc2")], ["logits"]))
     graph = helper.make_graph(

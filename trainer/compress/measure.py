@@ -11,6 +11,7 @@ import onnxruntime as ort
 from torch import nn
 
 from trainer.compress.svd import LowRankLSTMLayer
+from trainer.model import BaselineLSTM
 
 #: The sequence length the paper's figures are given at (points per character).
 SEQ_LEN = 70
@@ -28,7 +29,8 @@ def macs_per_char(model: nn.Module, seq_len: int = SEQ_LEN, dense: bool = False)
 
     A matrix applied to a vector costs one MAC per non-zero weight (``dense``: per weight, as
     onnxruntime executes it); a factored matrix costs its two factors. The LSTM matrices run
-    at every step, the FC layers once. Element-wise gate arithmetic is not counted.
+    at every step (the second every ``stride2``-th: ceil(seq_len / stride2) steps), the FC
+    layers once. Element-wise gate arithmetic is not counted.
     Returns {"lstm1", "lstm2.input", "lstm2.hidden", "fc1", "fc2", "total"}.
     """
 
@@ -45,10 +47,12 @@ def macs_per_char(model: nn.Module, seq_len: int = SEQ_LEN, dense: bool = False)
         hh = ("lstm2.weight_hh", "lstm2.weight_hh_U", "lstm2.weight_hh_V")
     else:
         ih, hh = ("lstm2.weight_ih_l0",), ("lstm2.weight_hh_l0",)
+    stride = model.config.stride2 if isinstance(model, BaselineLSTM) else 1
+    steps2 = -(-seq_len // stride)
     out = {
         "lstm1": seq_len * cost("lstm1.weight_ih_l0", "lstm1.weight_hh_l0"),
-        "lstm2.input": seq_len * cost(*ih),
-        "lstm2.hidden": seq_len * cost(*hh),
+        "lstm2.input": steps2 * cost(*ih),
+        "lstm2.hidden": steps2 * cost(*hh),
         "fc1": cost("fc1.weight", "fc1.weight_U", "fc1.weight_V"),
         "fc2": cost("fc2.weight", "fc2.weight_U", "fc2.weight_V"),
     }

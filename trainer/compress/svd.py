@@ -8,14 +8,14 @@ V = sqrt(S_r) V_r^T (r x in), from the truncated SVD W = U_r S_r V_r^T. The fact
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainer.model import BaselineLSTM, ModelConfig
+from trainer.model import BaselineLSTM, ModelConfig, decimate
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +46,13 @@ class LowRankConfig:
         energy: alternatively, the fraction of singular-value energy (sum of s_i^2) to keep
             per matrix: the smallest rank reaching it is chosen. A name in both wins by rank.
             A matrix in neither stays dense.
+        stride2: the factored model's time stride of the second LSTM (ModelConfig.stride2;
+            None: the baseline's). The stage's fine-tuning adapts the second LSTM to it.
     """
 
     ranks: dict[str, int] = field(default_factory=_default_ranks)
     energy: dict[str, float] = field(default_factory=dict)
+    stride2: int | None = None
 
     def __post_init__(self) -> None:
         for name in (*self.ranks, *self.energy):
@@ -61,6 +64,10 @@ class LowRankConfig:
         for name, e in self.energy.items():
             if not 0.0 < e <= 1.0:
                 raise ValueError(f"energy target of {name} must be in (0, 1], got {e!r}")
+        if self.stride2 is not None and (isinstance(self.stride2, bool)
+                                         or not isinstance(self.stride2, int)
+                                         or self.stride2 < 1):
+            raise ValueError(f"stride2 must be an integer >= 1 or None, got {self.stride2!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -165,6 +172,7 @@ class LowRankLSTM(BaselineLSTM):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         h, _ = self.lstm1(x)
+        h, lengths = decimate(h, lengths, self.config.stride2)
         h = self.lstm2(h)
         v = self.pool(h, lengths)
         v = torch.relu(self.fc1(self.drop(v)))
@@ -196,7 +204,11 @@ def factorize(model: BaselineLSTM, config: LowRankConfig) -> tuple[LowRankLSTM, 
         if r > full:  # e.g. the default fc2 rank 192 on a model of fewer classes
             logger.warning("%s: rank %d exceeds the matrix's %d; using %d", name, r, full, full)
             ranks[name] = full
-    out = LowRankLSTM(model.config, ranks)
+    base = model.config
+    if config.stride2 is not None and config.stride2 != base.stride2:
+        logger.info("second LSTM stride %d -> %d", base.stride2, config.stride2)
+        base = replace(base, stride2=config.stride2)
+    out = LowRankLSTM(base, ranks)
     state = {k: v for k, v in model.state_dict().items() if k.startswith("lstm1.")}
     for ours, theirs in (("lstm2.bias_ih", "lstm2.bias_ih_l0"), ("lstm2.bias_hh", "lstm2.bias_hh_l0"),
                          ("fc1.bias", "fc1.bias"), ("fc2.bias", "fc2.bias")):
