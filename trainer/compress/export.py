@@ -186,22 +186,24 @@ def _decimate(g: _Graph, y: str, lengths: str, stride: int) -> tuple[str, str]:
 
 def _pool(g: _Graph, y: str, lengths: str, pooling: str) -> str:
     """y (T, B, H), lengths (B,) -> (B, H): mean over valid steps or the last valid step."""
+    one = g.const("pool.one", np.array(1, dtype=np.int64))
+    lens = g.op("Max", [lengths, one])
+    if pooling == "last":  # gather step L - 1 of each sequence
+        idx = g.op("Unsqueeze", [g.op("Sub", [lens, one]),
+                                 g.const("pool.axes02", np.array([0, 2], dtype=np.int64))])
+        bh = g.op("Slice", [g.op("Shape", [y]), g.const("pool.b", np.array([1])),
+                            g.const("pool.h", np.array([3]))])
+        shape = g.op("Concat", [g.const("pool.one1", np.array([1], dtype=np.int64)), bh], axis=0)
+        last = g.op("GatherElements", [y, g.op("Expand", [idx, shape])], axis=0)  # (1, B, H)
+        return g.op("Squeeze", [last, g.const("pool.axis0", np.array([0], dtype=np.int64))])
     t = g.op("Gather", [g.op("Shape", [y]), g.const("pool.zero", np.array(0, dtype=np.int64))])
     steps = g.op("Unsqueeze", [g.op("Range", [g.const("pool.start", np.array(0, np.int64)), t,
                                               g.const("pool.delta", np.array(1, np.int64))]),
                                g.const("pool.axis1", np.array([1], dtype=np.int64))])  # (T, 1)
-    one = g.const("pool.one", np.array(1, dtype=np.int64))
-    lens = g.op("Max", [lengths, one])
-    if pooling == "last":
-        mask = g.op("Equal", [steps, g.op("Sub", [lens, one])])  # (T, B)
-    else:
-        mask = g.op("Less", [steps, lengths])
-    mask = g.op("Unsqueeze", [g.op("Cast", [mask], to=TensorProto.FLOAT),
+    mask = g.op("Unsqueeze", [g.op("Cast", [g.op("Less", [steps, lengths])], to=TensorProto.FLOAT),
                               g.const("pool.axis2", np.array([2], dtype=np.int64))])
     total = g.op("ReduceSum", [g.op("Mul", [y, mask]), g.const("pool.axis0", np.array([0]))],
                  keepdims=0)
-    if pooling == "last":
-        return total
     denom = g.op("Unsqueeze", [g.op("Cast", [lens], to=TensorProto.FLOAT), "pool.axis1"])
     return g.op("Div", [total, denom])
 
