@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         "size_x": {k: sizes["baseline"] / v for k, v in sizes.items()},
         "params_nonzero": {k: measure.param_counts(m)[1] for k, m in models.items()},
         "macs_per_char": {k: measure.macs_per_char(m)["total"] for k, m in models.items()},
-        "latency_ms": {k: {"median": v.median_ms, "p95": v.p95_ms, "min": v.min_ms}
+        "latency_ms": {k: {"median": v.median_ms, "p95": v.p95_ms, "min": v.min_ms,
+                           "cold_median": v.cold_median_ms}
                        for k, v in lat.items()},
         "speedup_x": {k: lat["baseline"].median_ms / v.median_ms for k, v in lat.items()},
         "speedup_x_min": {k: lat["baseline"].min_ms / v.min_ms for k, v in lat.items()},

@@ -134,18 +134,27 @@ class Recognizer:
             logits = session.run(["logits"], {"features": batch, "lengths": lengths})[0]
         except Exception as e:  # onnxruntime raises its own unexported exception types
             raise EngineError(f"the model failed on this input: {e}") from e
-        logits = np.asarray(logits, dtype=np.float64)
+        logits = np.asarray(logits, dtype=np.float32)
         if not np.isfinite(logits).all():
             raise EngineError("the model produced non-finite scores for this ink")
-        z = logits - logits.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        k = min(int(n), p.shape[1])
-        top = np.argpartition(-p, k - 1, axis=1)[:, :k]
+        # Softmax only where it is read: the top k by logit, and one exp over all classes for
+        # the normalizer (a full float64 softmax and its argpartition took 0.3 ms, a quarter
+        # of the model's own time).
+        classes = logits.shape[1]
+        k = min(int(n), classes)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(shifted.astype(np.float64)).sum(axis=1))
+        if k < classes:
+            top = np.argpartition(shifted, classes - k, axis=1)[:, classes - k:]
+        else:
+            top = np.broadcast_to(np.arange(classes), shifted.shape)
         out = []
-        for row, idx in zip(p, top):
-            idx = idx[np.argsort(-row[idx], kind="stable")]
-            out.append([Candidate(package.charset[i], float(row[i])) for i in idx])
+        for row, idx, norm in zip(shifted, top, log_norm):
+            z = row[idx].astype(np.float64)
+            order = np.argsort(-z, kind="stable")
+            probs = np.exp(z[order] - norm)
+            out.append([Candidate(package.charset[i], p)
+                        for i, p in zip(idx[order].tolist(), probs.tolist())])
         return out
 
     def _load(self) -> tuple[ModelPackage, ort.InferenceSession]:

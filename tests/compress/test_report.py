@@ -66,3 +66,31 @@ def test_cli_maps_arguments_into_the_build_config():
     assert cfg.prune.steps == 7 and cfg.baseline.steps == preset("full").baseline.steps
     assert cfg.model.hidden2 == 512 and cfg.data.num_classes == 3755
 
+
+
+class _Session:
+    """Stands in for an OrtModel: its first run after another session ran is slow."""
+
+    last: object = None
+
+    def __init__(self, warm_s: float, cold_s: float) -> None:
+        self.warm_s, self.cold_s, self.calls = warm_s, cold_s, 0
+
+    def run(self, features, lengths):
+        import time
+
+        self.calls += 1
+        time.sleep(self.cold_s if _Session.last is not self else self.warm_s)
+        _Session.last = self
+
+
+def test_latencies_time_warm_runs_in_blocks_and_report_the_cold_first_run():
+    from trainer.compress.measure import latencies
+
+    a, b = _Session(0.0005, 0.004), _Session(0.0005, 0.004)
+    lat = latencies({"a": a, "b": b}, runs=18, warmup=1, block=4)  # type: ignore[dict-item]
+    assert lat["a"].runs == 18 and a.calls == 1 + 6 * 4  # 6 blocks of 1 cold + 3 warm
+    for v in lat.values():
+        assert v.median_ms < 2.5 < v.cold_median_ms
+    with pytest.raises(ValueError, match="block"):
+        latencies({"a": a}, runs=3, block=1)  # type: ignore[dict-item]

@@ -284,6 +284,7 @@ class _Builder:
                 macs_dense=measure.macs_per_char(model, cfg.seq_len, dense=True)["total"],
                 latency_median_ms=lat[stage].median_ms, latency_p95_ms=lat[stage].p95_ms,
                 details={**saved["details"], "latency_min_ms": round(lat[stage].min_ms, 3),
+                         "latency_cold_median_ms": round(lat[stage].cold_median_ms, 3),
                          "train_steps": saved["step"],
                          "train_s": round(float(saved["elapsed_s"]), 1)},
             ))

@@ -115,10 +115,12 @@ def robust_writers() -> SynthConfig:
 def full() -> BuildConfig:
     """The paper's model on the 3755 GB2312 level-1 characters, sized to one session here.
 
-    Step counts at batch 64: 14000 + 3000 + 4500 + 1500 = 23000 steps, 1.5 M samples: about
-    105 minutes on 2 cores at the 210-270 samples/s measured here (T ~ 40 after
-    preprocessing; 10000 baseline steps took 50 minutes). Every stage resumes, so the build
-    may also be spread over several sessions; raise the steps on a bigger machine (torchrun) for a better model.
+    Step counts at batch 64: 14000 + 3000 + 8000 + 2500 = 27500 steps, 1.8 M samples: about
+    115 minutes on 2 cores. The baseline trains at 210-270 samples/s here (T ~ 40 after
+    preprocessing; 14000 steps in 68 minutes), the compressed stages, whose second LSTM
+    runs every second step (``stride2``), at 330-390 (13500 steps in 43 minutes). Every
+    stage resumes, so the build may also be spread over several sessions; raise the steps
+    on a bigger machine (torchrun) for a better model.
 
     Pooling is the last valid step: on 50 classes it left the initial plateau within 40
     steps where the mean over time (Zhang et al.) needed 80-100 (same data, same seed), and

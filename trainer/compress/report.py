@@ -82,12 +82,13 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         (f"{meta.get('classes', '?')} classes, data `{meta.get('data', '?')}`, validation on "
         f"{meta.get('val_samples', '?')} samples. Latency per character: batch 1, {seq} "
-        f"points, one onnxruntime thread, {meta.get('latency_runs', '?')} runs "
-        f"interleaved across stages. MACs per character at T={seq} count non-zero weights "
+        f"points, one onnxruntime thread, {meta.get('latency_runs', '?')} warm runs per stage, "
+        "the stages interleaved in blocks of 10; cold: the median of each block's first run, "
+        f"just after the other stages ran (caches swept). MACs per character at T={seq} count non-zero weights "
         "(dense: every weight, as onnxruntime runs them)."),
         "",
         ("| stage | top-1 | top-10 | params (non-zero) | size | MACs/char (dense) "
-        "| latency median / p95 | smaller | faster | top-1 drop |"),
+        "| latency median / p95 (cold) | smaller | faster | top-1 drop |"),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in report["stages"]:
@@ -98,6 +99,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| {_size(s['size_bytes'])} ({s['size_of']}) "
             f"| {s['macs'] / 1e6:.2f} M ({s['macs_dense'] / 1e6:.2f} M) "
             f"| {s['latency_median_ms']:.2f} / {s['latency_p95_ms']:.2f} ms "
+            f"({_ms(s['details'].get('latency_cold_median_ms'))}) "
             f"| {v['size_x']:.1f}x | {v['speedup_x']:.2f}x | {v['top1_drop_points']:+.2f} pt |"
         )
     wanted, met = report["targets"]["wanted"], report["targets"]["met"]
@@ -127,6 +129,10 @@ def write_report(out_dir: str | Path, report: dict[str, Any]) -> tuple[Path, Pat
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.1f} KB"
+
+
+def _ms(value: float | None) -> str:
+    return "?" if value is None else f"{value:.2f} ms"
 
 
 def _yes(ok: bool) -> str:
