@@ -2,11 +2,12 @@
 
 The graph is built by hand (onnx.helper) so that its initializers are exactly the model's
 state_dict tensors, by name; the package stores those tensors and the engine feeds them back.
-The first LSTM, and the second when dense, is the standard ONNX LSTM op. A factored second
-LSTM is a Scan over time whose body holds only the hidden low-rank product
-h (V_hh^T) (U_hh^T) and the gate arithmetic: the input projection x V_ih^T U_ih^T + b for all
-steps is done before the Scan as one pair of Gemms (the speed-up of Yang et al. 2018 comes
-from the recurrence being cheap).
+The first LSTM, and the second when dense, is the standard ONNX LSTM op. With a time stride
+(ModelConfig.stride2) the second LSTM's steps are gathered from the first's output. A
+factored second LSTM is a Scan over time whose 9-node body holds only the hidden low-rank
+product and the gate arithmetic: the input projection x V_ih^T U_ih^T + b for all steps is
+done before the Scan as one pair of Gemms (the speed-up of Yang et al. 2018 comes from the
+recurrence being cheap).
 Reordering of gates (torch: i f g o; ONNX: i o f c) and transposes act on initializers only,
 so onnxruntime folds them once at load.
 """
