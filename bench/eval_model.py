@@ -7,7 +7,8 @@ you have (JSONL in the engine's format) can be scored the same way with `--jsonl
     python bench/eval_model.py [--model PATH] [--per-style 1000] [--stress] [--jsonl real.jsonl]
 
 `--stress` adds writers beyond the calibrated population: many stroke-order errors, doubled
-deformation, everything joined and sloppy, a coarse mouse (docs/synthesizer.md).
+deformation, everything joined and sloppy, a coarse mouse, two-part characters whose parts
+move and scale as wholes (docs/synthesizer.md).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ STRESS = {
     "all joined-up, sloppy": replace(_BASE, cursive_a=8.0, cursive_b=0.7, neat_a=0.7, neat_b=3.0),
     "coarse mouse (40-60 Hz)": replace(_BASE, rate_min_hz=40, rate_max_hz=60,
                                        spacing_log_mean=-1.6),
+    "layout: components moved and scaled": replace(_BASE, part_shift_sd=0.03,
+                                                   part_scale_sd=0.1, part_offset_sd=0.03),
 }
 
 

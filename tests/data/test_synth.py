@@ -186,3 +186,69 @@ def test_calibration_against_real_fast_handwriting() -> None:
     assert 45 <= np.median(pts) <= 75  # real: 59
     assert 0.8 <= np.median(wh) <= 1.0  # real: 0.89
     assert 0.8 <= np.mean(down < std) <= 0.97  # real: 0.91
+
+
+#: Two components side by side: a 口-like box on the left, a 十-like cross on the right.
+LEFT_RIGHT = [
+    np.array([[0.05, 0.3], [0.05, 0.7]], F),
+    np.array([[0.05, 0.3], [0.35, 0.3], [0.35, 0.7]], F),
+    np.array([[0.05, 0.7], [0.35, 0.7]], F),
+    np.array([[0.5, 0.5], [0.95, 0.5]], F),
+    np.array([[0.72, 0.1], [0.72, 0.9]], F),
+]
+
+
+def test_two_part_layouts_are_found_in_writing_order() -> None:
+    from trainer.data.synth_template import build
+    from trainer.data.templates import load_templates
+
+    assert build(LEFT_RIGHT, SynthConfig()).part.tolist() == [1, 1, 1, -1, -1]
+    assert build(LEFT_RIGHT, SynthConfig()).part_axis[0] == 1
+    assert not build(KOU, SynthConfig()).part.any()  # one component
+    assert not build(LINE, SynthConfig()).part.any()
+    templates = load_templates()
+    ni = build(templates.strokes("你"), SynthConfig())  # 亻 + 尔
+    assert ni.part.tolist() == [1, 1, -1, -1, -1, -1, -1] and ni.part_axis[0] == 1
+    si = build(templates.strokes("思"), SynthConfig())  # 田 over 心
+    assert si.part.tolist() == [1] * 5 + [-1] * 4 and si.part_axis[0] == 1j
+    assert not build(templates.strokes("国"), SynthConfig()).part.any()  # an enclosure
+
+
+def test_components_move_as_wholes() -> None:
+    # Only the layout noise: every stroke end is its template end under its component's
+    # own scale and shift, the same for all strokes of that component.
+    config = replace(QUIET, part_shift_sd=0.05, part_scale_sd=0.2, part_offset_sd=0.05)
+    ends = np.array([[s[0], s[-1]] for s in LEFT_RIGHT], dtype=np.float64)  # (5, 2, 2)
+    gaps, scales = [], []
+    for seed in range(10):
+        xy, sid, _ = run(LEFT_RIGHT, seed, PLAIN, config)
+        assert sid[-1] + 1 == len(LEFT_RIGHT)
+        out = np.array([[xy[sid == k][0], xy[sid == k][-1]] for k in range(5)])
+        fit = []
+        for part in (slice(0, 3), slice(3, 5)):
+            a = ends[part].reshape(-1, 2)
+            b = out[part].reshape(-1, 2)
+            s = np.linalg.norm(b - b.mean(0)) / np.linalg.norm(a - a.mean(0))
+            np.testing.assert_allclose(b - b.mean(0), s * (a - a.mean(0)), atol=1e-3)
+            fit.append((s, b.mean(0) - a.mean(0)))
+        scales.append(fit[0][0] / fit[1][0])
+        gaps.append(fit[1][1][0] - fit[0][1][0])
+    assert np.std(np.log(scales)) > 0.03 and np.std(gaps) > 0.01
+    # off by default: no draws, the template traced exactly as before
+    np.testing.assert_array_equal(run(LEFT_RIGHT, 0, PLAIN, QUIET)[0],
+                                  run(LEFT_RIGHT, 0, PLAIN, replace(QUIET, part_overlap=0.2))[0])
+
+
+def test_a_batch_with_moving_components_writes_what_single_calls_write() -> None:
+    from trainer.compress.presets import robust_writers
+
+    config = robust_writers()
+    assert config.parts_vary
+    templates = [LEFT_RIGHT, SHI, YONG, KOU] * 4
+    styles = [sample_writer(np.random.default_rng(200 + i), config) for i in range(16)]
+    batch = synthesize_batch(templates, [np.random.default_rng(i) for i in range(16)], styles,
+                             config)
+    for i, (tpl, style) in enumerate(zip(templates, styles)):
+        xy, sid, _ = synthesize(tpl, np.random.default_rng(i), style, config)
+        np.testing.assert_array_equal(sid, batch[i][1])
+        np.testing.assert_allclose(xy, batch[i][0], atol=1e-6)

@@ -84,6 +84,14 @@ class SynthConfig:
         corner_radius: radius of curvature (em) below which the pen slows (as R^(1/3)).
         min_speed: the slowest a corner makes the pen, fraction of cruising speed.
         pen_up_ms: pause between strokes besides the pen-up travel (timestamps only).
+        part_overlap: most overlap (em) of two components' extents for a character to count
+            as a left-right or top-bottom pair (``synth_template.components``).
+        part_shift_sd: the two components of such a pair moved apart (or together) along
+            the axis between them, each by this (em) at noise multiplier 1.
+        part_scale_sd: each component's own log scale about its centre.
+        part_offset_sd: the components moved against each other across that axis (em):
+            a left radical set higher or lower than its right-hand part. All three 0 (the
+            default): no component layout change, and no random draws for it.
     """
 
     slant_sd: float = 0.12
@@ -130,6 +138,15 @@ class SynthConfig:
     corner_radius: float = 0.12
     min_speed: float = 0.3
     pen_up_ms: float = 60.0
+    part_overlap: float = 0.05
+    part_shift_sd: float = 0.0
+    part_scale_sd: float = 0.0
+    part_offset_sd: float = 0.0
+
+    @property
+    def parts_vary(self) -> bool:
+        """Whether characters' component layouts are varied (and drawn for)."""
+        return self.part_shift_sd > 0 or self.part_scale_sd > 0 or self.part_offset_sd > 0
 
 
 @dataclass(frozen=True)
@@ -233,7 +250,7 @@ def synthesize_batch(
         k = len(tpl.counts)
         tpls.append(tpl)
         us.append(u[: 2 * k - 1])
-        zs.append(rng.standard_normal(8 * k + 3 + 5 * n_w))
+        zs.append(rng.standard_normal(8 * k + 3 + 5 * n_w + 4 * config.parts_vary))
     return write(tpls, us, zs, list(styles), list(rngs), config)
 
 

@@ -38,8 +38,9 @@ def write(
     Args:
         tpls: the prepared template of each character (K_b strokes).
         us: (2 K_b - 1,) uniform draws of each: joins of its K_b - 1 gaps, then hooks.
-        zs: (8 K_b + 3 + 5 W,) normal draws of each: 8 per stroke, 3 for this character's
-            slant, rotation and aspect wobble, 5 per elastic wave.
+        zs: (8 K_b + 3 + 5 W [+ 4],) normal draws of each: 8 per stroke, 3 for this
+            character's slant, rotation and aspect wobble, 5 per elastic wave, and where
+            ``config.parts_vary`` 4 for its component layout (shift, two scales, offset).
         styles, rngs: each character's writer and generator (for the digitizer noise).
     Returns:
         per character (xy (N, 2) float64, sid (N,) int32, t (N,) float64 ms).
@@ -78,13 +79,15 @@ def write(
     zk[1:, 2] -= 1j * cut
     r = st[cs, 2].repeat(tpl.counts) if B > 1 else st[0, 2]
     P = deform(tpl, zk, r, hook if hook.any() else None)
+    if config.parts_vary and tpl.part.any():
+        P = _move_parts(P, tpl, zc[:, 3 + 5 * n_w :], mess, cs, config)
     P, g, f, stroke, group = join_strokes(
         P, tpl, join, np.exp(zk[:-1, 3].imag) * config.reach_mean
     )
     ch = cs[stroke]  # character of each point
 
     # smooth elastic field, then the writer's (and this character's) linear map
-    w = zc[:, 3:].reshape(B, 5, n_w)
+    w = zc[:, 3 : 3 + 5 * n_w].reshape(B, 5, n_w)
     wave = np.empty((B, 3, n_w))
     wave[:, :2] = w[:, :2] * config.elastic_freq
     wave[:, 2] = w[:, 2] * np.pi
@@ -132,6 +135,27 @@ def write(
     t = np.rint(t - t[bounds[:-1]][sc])
     b = bounds.tolist()
     return [(xy[i:j], sid[i:j], t[i:j]) for i, j in itertools.pairwise(b)]
+
+
+def _move_parts(
+    P: np.ndarray, tpl: Template, zp: np.ndarray, mess: np.ndarray, cs: np.ndarray,
+    config: SynthConfig,
+) -> np.ndarray:
+    """Each character's two components moved and scaled as wholes (``Template.part``).
+
+    zp: (B, 4) normal draws per character: the shift apart along the axis between the
+    components, the log scale of the first and of the second, the offset across the axis.
+    Strokes of no two-part layout (part 0) stay. Returns the moved (M,) complex points.
+    """
+    z = zp[cs] * mess[cs, None]  # (K, 4)
+    side = tpl.part.astype(np.float64)
+    scale = np.exp(config.part_scale_sd * np.where(side > 0, z[:, 1], z[:, 2]))
+    move = tpl.part_axis * side * (
+        config.part_offset_sd * 1j * z[:, 3] - config.part_shift_sd * z[:, 0])
+    scale = np.where(side != 0, scale, 1.0)
+    c = tpl.part_centre
+    per = np.stack([scale, c * (1.0 - scale) + move]).repeat(tpl.counts, axis=1)
+    return per[0] * P + per[1]
 
 
 def _linear_map(style: WriterStyle, wobble: np.ndarray) -> tuple[complex, complex, complex]:

@@ -50,6 +50,11 @@ class Template:
             connector slots; slot of each point, (K-1, N_CONNECTOR) slots of connectors,
             stroke of each slot, and whether a slot holds a point.
         speed: (slots,) pen speed factor at each slot (two-thirds power law), path all joined.
+        part: (K,) +1 / -1: the stroke is in the first (left or top) / second component of
+            the character's two-part layout (``components``); 0: no such layout, or none
+            found. part_centre: (K,) complex centre of the stroke's component.
+            part_axis: (K,) complex unit direction from the first component to the second
+            (1 left-right, 1j top-bottom).
     """
 
     config: SynthConfig
@@ -77,6 +82,9 @@ class Template:
     slot_stroke: np.ndarray
     is_point: np.ndarray
     speed: np.ndarray
+    part: np.ndarray
+    part_centre: np.ndarray
+    part_axis: np.ndarray
 
 
 def _cut(X: np.ndarray, sid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,6 +173,7 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
         arm * conn_dir
     )
     speed = corner_speed(path, config.corner_radius, config.min_speed)
+    part, part_centre, part_axis = components(X, s0, e0, config.part_overlap)
     return Template(
         config=config, counts=counts, starts=starts, ends=ends, z0=z0, dz=dz, hook=hook,
         hook_z0=h0 - z0, hook_dz=hd - dz, bulge=4.0 * u * (1.0 - u),
@@ -177,8 +186,67 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
             config.offset_sd, config.offset_sd, config.scale_log_sd, config.stroke_rotation_sd,
             config.bend_sd, config.extend_sd, config.extend_sd, config.reach_sd,
         ]),
-        speed=speed, **layout,  # type: ignore[arg-type]
+        speed=speed, part=part, part_centre=part_centre, part_axis=part_axis,
+        **layout,  # type: ignore[arg-type]
     )
+
+
+def components(
+    X: np.ndarray, starts: np.ndarray, ends: np.ndarray, overlap: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two-part layout of a character (left-right or top-bottom), from its strokes' extents.
+
+    Most characters are two components side by side (你: 亻 + 尔) or one above the other
+    (思: 田 over 心), each written in one go; their proportions and alignment are what a
+    writer changes most while every stroke keeps its place within its component. The
+    strokes are cut in writing order, first j against the rest, where the two groups'
+    extents along x or y overlap least; the cut counts if that overlap is at most
+    ``overlap`` em and each group spans at least a fifth of the box along the axis.
+    Enclosures (国, 这) and single components have none.
+
+    Args:
+        X: (M,) complex template points; starts, ends: (K,) each stroke's first and last.
+    Returns:
+        part (K,) int8 in {+1, -1, 0}, part_centre (K,) complex, part_axis (K,) complex
+        (the Template attributes of the same names).
+    """
+    K = len(starts)
+    part = np.zeros(K, dtype=np.int8)
+    centre = np.zeros(K, dtype=np.complex128)
+    axis = np.zeros(K, dtype=np.complex128)
+    if K < 2:
+        return part, centre, axis
+    sid = np.repeat(np.arange(K), ends - starts + 1)
+    best = (overlap, -1, 0j, False)  # (overlap, cut, axis, the later group comes first)
+    for direction in (1.0 + 0j, 1j):
+        v = (X * direction.conjugate()).real  # coordinate along the axis
+        lo = np.full(K, np.inf)
+        hi = np.full(K, -np.inf)
+        np.minimum.at(lo, sid, v)
+        np.maximum.at(hi, sid, v)
+        # extents of strokes [:j] (a) and [j:] (b) for every cut j = 1 .. K-1
+        a_lo, a_hi = np.minimum.accumulate(lo)[:-1], np.maximum.accumulate(hi)[:-1]
+        b_lo = np.minimum.accumulate(lo[::-1])[::-1][1:]
+        b_hi = np.maximum.accumulate(hi[::-1])[::-1][1:]
+        wide = (a_hi - a_lo >= 0.2) & (b_hi - b_lo >= 0.2)
+        for flip, ov in ((False, a_hi - b_lo), (True, b_hi - a_lo)):
+            ov = np.where(wide, ov, np.inf)
+            j = int(np.argmin(ov))
+            if ov[j] <= best[0]:
+                best = (float(ov[j]), j + 1, direction, flip)
+    _, cut, direction, flip = best
+    if cut < 0:
+        return part, centre, axis
+    first = np.arange(K) < cut
+    if flip:
+        first = ~first
+    part[:] = np.where(first, 1, -1)
+    for group in (first, ~first):
+        pts = X[group[sid]]
+        centre[group] = complex(0.5 * (pts.real.min() + pts.real.max()),
+                                0.5 * (pts.imag.min() + pts.imag.max()))
+    axis[:] = direction
+    return part, centre, axis
 
 
 def _layout(counts: np.ndarray) -> dict[str, object]:
@@ -260,5 +328,7 @@ def stack(tpls: list[Template]) -> Template:
         len_hook_exit=cat([t.len_hook_exit for t in tpls]),
         min_ext=cat([t.min_ext for t in tpls], axis=1), join_w=cat(gaps[:-1]),
         conn_dir=cat(dirs[:-1]), sd=tpls[0].sd, speed=cat(speeds[:-1]),
+        part=cat([t.part for t in tpls]), part_centre=cat([t.part_centre for t in tpls]),
+        part_axis=cat([t.part_axis for t in tpls]),
         **_layout(counts),  # type: ignore[arg-type]
     )
