@@ -63,6 +63,19 @@ def write_style(path: Path, config: SynthConfig, per_style: int, offset: int) ->
             f.write(ink.to_json() + "\n")
 
 
+def write_styles(
+    out: Path, styles: dict[str, SynthConfig], per_style: int
+) -> list[tuple[str, Path]]:
+    """One JSONL per style in ``out`` (style k seeded by offset k); (set name, path) of each."""
+    out.mkdir(parents=True, exist_ok=True)
+    sets: list[tuple[str, Path]] = []
+    for k, (name, config) in enumerate(styles.items()):
+        path = out / f"style{k}.jsonl"
+        write_style(path, config, per_style, offset=k)
+        sets.append((f"synthetic, {name}", path))
+    return sets
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", help="model package (default: the bundled one)")
@@ -73,13 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print JSON")
     args = p.parse_args(argv)
     rec = Recognizer(args.model, RecognizerOptions(threads=1))
-    args.out.mkdir(parents=True, exist_ok=True)
-    sets: list[tuple[str, Path]] = []
     styles = {**STYLES, **(STRESS if args.stress else {})}
-    for k, (name, config) in enumerate(styles.items()):
-        path = args.out / f"style{k}.jsonl"
-        write_style(path, config, args.per_style, offset=k)
-        sets.append((f"synthetic, {name}", path))
+    sets = write_styles(args.out, styles, args.per_style)
     sets += [(f"real: {Path(j).name}", Path(j)) for j in args.jsonl]
     rows = []
     for name, path in sets:

@@ -18,7 +18,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -27,29 +29,30 @@ import eval_model
 import references
 
 from engine.errors import InkError
-from engine.ink import iter_jsonl
+from engine.ink import Ink, iter_jsonl
 from engine.recognizer import Recognizer, RecognizerOptions
 
 #: The training population's set gets offsets past eval_model's styles.
 TRAINING_OFFSET = 20
 
 
-def score(path: Path, engines: dict[str, object]) -> dict[str, object]:
+#: An engine as this bench calls it: the 10 best characters for an ink, best first.
+Reader = Callable[[Ink], list[str]]
+
+
+def score(path: Path, engines: dict[str, Reader]) -> dict[str, Any]:
     """Top-1 / top-10 (fractions) of every engine over the labelled inks of one JSONL file."""
     hits = {name: [0, 0] for name in engines}
     labelled, errors = 0, []
-    for num, ink in iter_jsonl(path):
+    for _, ink in iter_jsonl(path):
         if isinstance(ink, InkError):
             errors.append(str(ink))
             continue
         if ink.label is None:
             continue
         labelled += 1
-        for name, engine in engines.items():
-            if isinstance(engine, Recognizer):
-                best = [c.char for c in engine.recognize(ink, 10)]
-            else:
-                best = engine.recognize(ink.strokes, 10)  # type: ignore[attr-defined]
+        for name, read in engines.items():
+            best = read(ink)
             hits[name][0] += bool(best) and best[0] == ink.label
             hits[name][1] += ink.label in best
     if not labelled:
@@ -57,6 +60,10 @@ def score(path: Path, engines: dict[str, object]) -> dict[str, object]:
                          + (f"; first: {errors[0]}" if errors else ""))
     return {"inks": labelled, "bad_lines": len(errors),
             **{name: [h[0] / labelled, h[1] / labelled] for name, h in hits.items()}}
+
+
+def _reader(ref: references.Reference) -> Reader:
+    return lambda ink: ref.recognize(ink.strokes, 10)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,14 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     from trainer.compress.presets import robust_writers  # the synthesizer needs the train extra
 
     rec = Recognizer(args.model, RecognizerOptions(threads=1))
-    engines: dict[str, object] = {"xiezi": rec, **{r.name: r for r in refs}}
-    args.out.mkdir(parents=True, exist_ok=True)
-    styles = {**eval_model.STYLES, **eval_model.STRESS}
-    sets: list[tuple[str, Path]] = []
-    for k, (name, config) in enumerate(styles.items()):
-        path = args.out / f"style{k}.jsonl"
-        eval_model.write_style(path, config, args.per_style, offset=k)
-        sets.append((f"synthetic, {name}", path))
+    engines: dict[str, Reader] = {"xiezi": lambda ink: [c.char for c in rec.recognize(ink, 10)],
+                                  **{r.name: _reader(r) for r in refs}}
+    sets = eval_model.write_styles(args.out, {**eval_model.STYLES, **eval_model.STRESS},
+                                   args.per_style)
     path = args.out / "training.jsonl"
     eval_model.write_style(path, robust_writers(), args.per_style, offset=TRAINING_OFFSET)
     sets.append(("synthetic, the full build's training writers", path))
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {rec.package.path}; top-1 / top-10 in %")
     print("| set | inks | " + " | ".join(names) + " |\n|---|---|" + "---|" * len(names))
     for r in rows:
-        cells = [f"{100 * r[n][0]:.1f} / {100 * r[n][1]:.1f}" for n in names]  # type: ignore[index]
+        cells = [f"{100 * r[n][0]:.1f} / {100 * r[n][1]:.1f}" for n in names]
         print(f"| {r['set']} | {r['inks']} | " + " | ".join(cells) + " |")
     real = ["unmeasured" if n == "xiezi" else
             "{} / {}".format(*(v if v is not None else "-" for v in references.REAL_FIGURES[n]))

@@ -17,10 +17,10 @@ import ctypes
 import ctypes.util
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-#: Strokes as Xiezi's JSON gives them: [[[x, y, t], ...], ...].
-Strokes = Sequence[Sequence[Sequence[float]]]
+#: Strokes of (x, y, t) points: JSON lists [[[x, y, t], ...], ...] or an Ink's (n, 3) arrays.
+Strokes = Sequence[Any]
 #: Where Debian's tegaki-zinnia-simplified-chinese puts its model.
 ZINNIA_MODEL = Path("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model")
 

@@ -68,3 +68,28 @@ def test_eval_references_scores_every_engine_on_every_set(capsys: pytest.Capture
         eval_references.eval_model.STRESS) + 2
     assert rows["real: dinkit-wo.jsonl"]["xiezi"] == [1.0, 1.0]
     assert all(r["inks"] == 2 for name, r in rows.items() if name.startswith("synthetic"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--jsonl", "/nonexistent/real.jsonl"], "no such file"),
+    (["--references", "tegaki"], "unknown reference 'tegaki'"),
+    (["--per-style", "0"], "at least 1"),
+])
+def test_eval_references_names_bad_arguments(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import eval_references
+
+    with pytest.raises(SystemExit) as e:
+        eval_references.main(args)
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_eval_references_rejects_a_file_without_labelled_ink(tmp_path: Path) -> None:
+    import eval_references
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"strokes": []}\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match="no labelled ink .1 bad lines.; first: line 1"):
+        eval_references.score(bad, {})

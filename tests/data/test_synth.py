@@ -234,7 +234,7 @@ def test_components_move_as_wholes() -> None:
         scales.append(fit[0][0] / fit[1][0])
         gaps.append(fit[1][1][0] - fit[0][1][0])
     assert np.std(np.log(scales)) > 0.03 and np.std(gaps) > 0.01
-    # off by default: no draws, the template traced exactly as before
+    # off: the layout found (here with a looser overlap) does not change the ink
     np.testing.assert_array_equal(run(LEFT_RIGHT, 0, PLAIN, QUIET)[0],
                                   run(LEFT_RIGHT, 0, PLAIN, replace(QUIET, part_overlap=0.2))[0])
 
