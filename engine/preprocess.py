@@ -5,6 +5,13 @@ comprehensive study and new benchmark", Pattern Recognition 61 / TPAMI 2017, Sec
 moment normalization over line segments, removal of redundant points, a 6-d feature per
 point, and (training only) random removal of points.
 
+Version 2 departs from the paper in one place: between normalization and the removal of
+redundant points every stroke is resampled at an even arc length (``resample``), so the
+model sees the same sequence whatever the digitizer's rate, resolution or jitter (a 1-px
+pad ink was read at 17.5% by a version-1 model that read the same ink sparsely sampled at
+99.3%; docs/preprocessing.md has the figures). Sequences are capped at ``max_points``
+here, for training and serving alike.
+
 Every function is pure: it takes numpy arrays, returns new ones and never writes to its
 inputs. Points travel as ``xy`` (N, 2) float64 and ``sid`` (N,) int32, the stroke index of
 each point, non-decreasing. The trainer imports these very functions; there is no other copy.
@@ -23,7 +30,7 @@ from engine.ink import Ink
 
 #: Bumped whenever any function here changes its output; a model package records the version
 #: it was trained with and the engine refuses a package of another version.
-PREPROCESS_VERSION = 1
+PREPROCESS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -37,18 +44,29 @@ class PreprocessConfig:
             this (it stands nearly in line with its neighbours) is dropped (T_cos).
         drop_fraction: fraction of points removed at random when augmenting (training only;
             the seed used 30%).
+        resample_step: every stroke is resampled at this arc length, a fraction of the
+            normalized character's larger side, before the redundant points go (0: not
+            resampled, as in Zhang et al.).
+        max_points: a longer sequence is subsampled uniformly to this many points.
     """
 
     dist_threshold: float = 0.02
     cos_threshold: float = 0.99
     drop_fraction: float = 0.3
+    resample_step: float = 0.06
+    max_points: int = 200
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.resample_step < 1.0 and self.max_points >= 2):
+            raise ValueError(f"resample_step must be in [0, 1) and max_points >= 2: {self}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PreprocessConfig:
-        return cls(**{k: float(d[k]) for k in ("dist_threshold", "cos_threshold", "drop_fraction")})
+        floats = ("dist_threshold", "cos_threshold", "drop_fraction", "resample_step")
+        return cls(**{k: float(d[k]) for k in floats}, max_points=int(d["max_points"]))
 
 
 def ink_arrays(ink: Ink) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +112,54 @@ def normalize(xy: np.ndarray, sid: np.ndarray) -> np.ndarray:
     if delta < 1e-9:
         delta = 1.0  # a single point, or all points equal: only centre it
     return (xy - mu) / delta
+
+
+def resample(xy: np.ndarray, sid: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every stroke resampled at an even arc length (preprocessing version 2).
+
+    Points of a stroke are placed every ``step * max(width, height)`` along its polyline,
+    from its first point; the last point is kept, so no stroke loses its ends and a dot
+    (or a stroke shorter than the step) keeps its first and last point. What a digitizer
+    adds (its rate, whole-pixel rounding, repeated points) changes where the samples fall,
+    not how many there are or the path they follow.
+
+    Args:
+        xy: (N, 2) normalized points. sid: (N,) non-decreasing stroke index. step > 0.
+    Returns:
+        (xy (M, 2), sid (M,)).
+    """
+    n = len(xy)
+    if n < 2:
+        return xy.copy(), sid.copy()
+    extent = float((xy.max(axis=0) - xy.min(axis=0)).max())
+    if extent <= 0:
+        return xy.copy(), sid.copy()
+    h = step * extent
+    seg = np.hypot(*np.diff(xy, axis=0).T)
+    seg[sid[1:] != sid[:-1]] = 0.0  # no length across a pen-up
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    last = np.r_[first[1:] - 1, n - 1]
+    start, length = cum[first], cum[last] - cum[first]
+    # samples of stroke k at start + j h for j < length / h (j = 0 included), then its end
+    count = np.floor(length / h * (1 - 1e-9)).astype(np.intp) + 1
+    k = np.repeat(np.arange(len(first)), count)
+    j = np.arange(len(k)) - np.repeat(np.cumsum(count) - count, count)
+    pos = start[k] + j * h
+    # along the whole ink's cumulative length; a stroke's samples stay inside its own span
+    idx = np.clip(np.searchsorted(cum, pos, side="right") - 1, 0, n - 2)
+    idx = np.minimum(np.maximum(idx, first[k]), np.maximum(last[k] - 1, first[k]))
+    nxt = np.minimum(idx + 1, last[k])
+    span = cum[nxt] - cum[idx]
+    w = np.where(span > 0, (pos - cum[idx]) / np.where(span > 0, span, 1.0), 0.0)
+    pts = xy[idx] + np.clip(w, 0.0, 1.0)[:, None] * (xy[nxt] - xy[idx])
+    # every stroke's end point after its samples
+    order = np.argsort(np.r_[k * 2, np.arange(len(first)) * 2 + 1], kind="stable")
+    out = np.concatenate([pts, xy[last]])[order]
+    s = np.concatenate([sid[first][k], sid[last]])[order]
+    # a stroke of one point (or with no length) keeps that point once
+    dup = np.r_[False, (s[1:] == s[:-1]) & np.all(out[1:] == out[:-1], axis=1)]
+    return out[~dup], s[~dup]
 
 
 def remove_redundant(
@@ -198,7 +264,8 @@ def preprocess_arrays(
     config: PreprocessConfig = PreprocessConfig(),
     rng: np.random.Generator | None = None,
 ) -> np.ndarray:
-    """normalize -> remove_redundant -> (drop_points when rng is given) -> features.
+    """normalize -> resample -> remove_redundant -> (drop_points when rng is given)
+    -> cap at max_points -> features.
 
     Args:
         xy: (N, 2) raw points, y down, N >= 1. sid: (N,) non-decreasing stroke index.
@@ -208,10 +275,15 @@ def preprocess_arrays(
     """
     if len(xy) == 0:
         raise InkError("ink has no points")
-    norm = normalize(xy, sid)
-    pts, s = remove_redundant(norm, sid, config.dist_threshold, config.cos_threshold)
+    pts, s = normalize(xy, sid), sid
+    if config.resample_step > 0:
+        pts, s = resample(pts, s, config.resample_step)
+    pts, s = remove_redundant(pts, s, config.dist_threshold, config.cos_threshold)
     if rng is not None and config.drop_fraction > 0:
         pts, s = drop_points(pts, s, config.drop_fraction, rng)
+    if len(pts) > config.max_points:
+        idx = np.round(np.linspace(0, len(pts) - 1, config.max_points)).astype(np.intp)
+        pts, s = pts[idx], s[idx]
     return features(pts, s)
 
 

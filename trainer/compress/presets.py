@@ -119,7 +119,20 @@ def robust_writers() -> SynthConfig:
     """
     return replace(SynthConfig(), swap_prob=0.10, reverse_prob=0.06, mess_max=2.2,
                    offset_sd=0.015, part_shift_sd=0.02, part_scale_sd=0.08,
-                   part_offset_sd=0.02)
+                   part_offset_sd=0.02, **MOTION)
+
+
+#: Pen motion and digitizers of the training writers (``synth_motion``), fitted to the
+#: realism card (``bench/realism_population.py --card``).
+MOTION = dict(slant_mean=-0.2, rotation_mean=-0.085, tail_prob=0.85, lead_prob=0.18, spacing_log_mean=-2.12,
+              tail_frac_min=0.05, tail_frac_max=0.7,
+              digitizer_prob=0.5)
+
+
+#: Shape sources of the full build and their weights (``DataConfig.shapes``): a character that
+#: Tomoe has (1,654 of level 1, a fifth of them held out) takes its shape from Tomoe in 35%
+#: of its samples.
+SHAPES = (("medians", 0.55), ("tomoe", 0.3))
 
 
 def full() -> BuildConfig:
@@ -148,7 +161,8 @@ def full() -> BuildConfig:
 
     return BuildConfig(
         preset="full",
-        data=DataConfig(num_classes=3755, batch_size=64, val_per_class=2, synth=robust_writers()),
+        data=DataConfig(num_classes=3755, batch_size=64, val_per_class=2, synth=robust_writers(),
+                        shapes=SHAPES),
         model=ModelConfig(num_classes=3755, pooling="last", dropout=0.0),
         baseline=run(14000, 1e-3, 200, 2000),
         svd=run(6000, 5e-4, 50, 1000),

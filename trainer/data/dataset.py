@@ -55,6 +55,10 @@ class DataConfig:
         augment: apply the random point removal of Zhang et al. 2017 at training time.
         val_per_class: synthetic validation samples per class.
         synth: the synthesizer's settings.
+        shapes: (shape source, weight) pairs (``templates.SHAPE_SOURCES``): each synthetic
+            sample takes its character's shape from one source that has it, drawn by
+            weight; a source's shapes of held-out characters (``held_out_shape``) are
+            never trained on. One source: no draw for it.
     """
 
     source: str = "synthetic"
@@ -68,8 +72,13 @@ class DataConfig:
     augment: bool = True
     val_per_class: int = 2
     synth: SynthConfig = field(default_factory=SynthConfig)
+    shapes: tuple[tuple[str, float], ...] = (("medians", 1.0),)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "shapes", tuple((str(n), float(w)) for n, w in self.shapes))
+        if not self.shapes or self.shapes[0][0] != "medians" or any(w <= 0 for _, w in self.shapes):
+            raise ValueError(f"DataConfig.shapes must start with 'medians' and have weights > 0, "
+                             f"got {self.shapes}")
         for name in ("batch_size", "bucket_batches", "max_len"):
             if getattr(self, name) < 1:
                 raise ValueError(f"DataConfig.{name} must be >= 1, got {getattr(self, name)}")

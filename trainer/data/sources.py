@@ -20,7 +20,7 @@ from trainer.data.errors import DataError
 from trainer.data.real import RealSource, make_real_source, real_samples
 from trainer.data.seeds import TRAIN_SAMPLE, VAL_SAMPLE, VAL_SEED, EpochOrder
 from trainer.data.synth import SynthConfig, sample_writer, synthesize, synthesize_batch
-from trainer.data.templates import load_charset, load_templates
+from trainer.data.templates import held_out_shape, load_charset, load_shapes, load_templates
 
 if TYPE_CHECKING:
     from trainer.data.dataset import DataConfig
@@ -55,6 +55,15 @@ class SyntheticSource:
         if missing:
             raise DataError(f"no stroke template for {len(missing)} classes: {''.join(missing[:20])}")
         self._strokes = [templates.strokes(c) for c in self.classes]
+        # per class: the templates of every other shape source that has it (and trains on it)
+        self._others: list[list[tuple[list[np.ndarray], float]]] = [[] for _ in self.classes]
+        for name, weight in config.shapes[1:]:
+            shapes = load_shapes(name)
+            for i, c in enumerate(self.classes):
+                if c in shapes and not held_out_shape(c):
+                    self._others[i].append((shapes.strokes(c), weight))
+        self._medians_weight = config.shapes[0][1]
+        self._mixed = len(config.shapes) > 1
         self._synth = config.synth
         self._seed = config.seed
         self._order = EpochOrder(len(self.classes), config.seed)
@@ -65,9 +74,20 @@ class SyntheticSource:
         self, labels: list[int], rngs: list[np.random.Generator]
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Synthesize class labels[b] with a fresh writer drawn from rngs[b], all at once."""
+        shapes = [self._shape(c, rng) for c, rng in zip(labels, rngs)]
         styles = [sample_writer(rng, self._synth) for rng in rngs]
-        out = synthesize_batch([self._strokes[c] for c in labels], rngs, styles, self._synth)
+        out = synthesize_batch(shapes, rngs, styles, self._synth)
         return [(xy, sid) for xy, sid, _ in out]
+
+    def _shape(self, c: int, rng: np.random.Generator) -> list[np.ndarray]:
+        """Class c's template from one shape source, drawn by weight (no draw: one source)."""
+        if not self._mixed:
+            return self._strokes[c]
+        u = float(rng.random())
+        others = self._others[c]
+        cum = np.cumsum([self._medians_weight, *(w for _, w in others)])
+        k = int(np.searchsorted(cum, u * cum[-1], side="right"))
+        return others[k - 1][0] if 0 < k <= len(others) else self._strokes[c]
 
     def train(self, i: int) -> Raw:
         return self.train_many(range(i, i + 1))[0]

@@ -22,6 +22,7 @@ import numpy as np
 
 from engine.ink import Ink, make_ink
 from trainer.data.synth_batch import write
+from trainer.data.synth_motion import digitize, pen_motion
 from trainer.data.synth_structure import restructure
 from trainer.data.synth_template import TemplateCache, build
 
@@ -92,6 +93,21 @@ class SynthConfig:
         part_offset_sd: the components moved against each other across that axis (em):
             a left radical set higher or lower than its right-hand part. All three 0 (the
             default): no component layout change, and no random draws for it.
+        slant_mean: mean of the writers' shear (negative: verticals lean to the left at
+            the bottom, as real writers' downstrokes do on average).
+        tail_prob: probability that the pen runs on past a stroke's end towards the next
+            stroke before it lifts (``synth_motion.pen_motion``), for a writer of middle
+            fluency; 0 (the default): no tails, lead-ins or draws for them.
+        tail_frac_min: shortest tail, as a fraction of the pen-up gap.
+        tail_frac_max: longest tail.
+        lead_prob: probability that a stroke starts with a lead-in along the pen-up jump.
+        lead_len_min: shortest lead-in (fraction of the character's size).
+        lead_len_max: about the longest.
+        digitizer_prob: probability that a character is recorded by a drawn digitizer
+            (``synth_motion.digitize``: box 100-2000 px, dense sampling, whole pixels);
+            0 (the default): no draws for it.
+        dense_prob: of those, the share sampled every 1-6 px along the path.
+        integer_prob: of those, the share rounded to whole pixels.
     """
 
     slant_sd: float = 0.12
@@ -142,6 +158,16 @@ class SynthConfig:
     part_shift_sd: float = 0.0
     part_scale_sd: float = 0.0
     part_offset_sd: float = 0.0
+    slant_mean: float = 0.0
+    tail_prob: float = 0.0
+    tail_frac_min: float = 0.15
+    tail_frac_max: float = 0.5
+    lead_prob: float = 0.0
+    lead_len_min: float = 0.04
+    lead_len_max: float = 0.1
+    digitizer_prob: float = 0.0
+    dense_prob: float = 0.5
+    integer_prob: float = 0.7
 
     @property
     def parts_vary(self) -> bool:
@@ -188,7 +214,7 @@ def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig())
     rate = config.rate_min_hz + (config.rate_max_hz - config.rate_min_hz) * u[0]
     spacing = math.exp(config.spacing_log_mean + config.spacing_log_sd * z[4])
     return WriterStyle(
-        slant=config.slant_sd * z[0],
+        slant=config.slant_mean + config.slant_sd * z[0],
         rotation=config.rotation_mean + config.rotation_sd * z[1],
         aspect=math.exp(config.aspect_log_mean + config.aspect_log_sd * z[2]),
         size=math.exp(config.size_log_sd * z[3]),
@@ -251,7 +277,13 @@ def synthesize_batch(
         tpls.append(tpl)
         us.append(u[: 2 * k - 1])
         zs.append(rng.standard_normal(8 * k + 3 + 5 * n_w + 4 * config.parts_vary))
-    return write(tpls, us, zs, list(styles), list(rngs), config)
+    out = write(tpls, us, zs, list(styles), list(rngs), config)
+    if config.tail_prob > 0 or config.lead_prob > 0:
+        out = [pen_motion(*o, rng, style.cursiveness, config)
+               for o, rng, style in zip(out, rngs, styles)]
+    if config.digitizer_prob > 0:
+        out = [digitize(*o, rng, config) for o, rng in zip(out, rngs)]
+    return out
 
 
 def to_ink(xy: np.ndarray, sid: np.ndarray, t: np.ndarray, label: str | None = None) -> Ink:

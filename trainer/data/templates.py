@@ -1,4 +1,4 @@
-"""Stroke templates (Make Me a Hanzi medians) and character sets, read from resources/."""
+"""Stroke templates (Make Me a Hanzi medians, and other shape sources) and character sets."""
 
 from __future__ import annotations
 
@@ -92,6 +92,39 @@ def load_templates(path: str | Path | None = None) -> Templates:
     """The templates at ``path`` (default: the bundled resource), loaded once and cached."""
     p = Path(path) if path is not None else resource_file("templates", "medians.npz")
     return _load(p.resolve())
+
+
+#: Independent sources of character shape, each a templates file of the layout above with its
+#: own licence and regenerate script: name -> resource path.
+SHAPE_SOURCES: dict[str, tuple[str, str]] = {
+    "medians": ("templates", "medians.npz"),  # Make Me a Hanzi (Arphic fonts)
+    "tomoe": ("tomoe", "tomoe.npz"),  # Tomoe's hand-drawn key points
+    "fonts": ("fonts", "fonts.npz"),  # medians registered onto handwriting fonts
+}
+
+
+def load_shapes(name: str) -> Templates:
+    """The templates of the shape source ``name`` (a key of SHAPE_SOURCES).
+
+    Raises:
+        DataError: naming the known sources, or the missing file and its regenerate script.
+    """
+    if name not in SHAPE_SOURCES:
+        raise DataError(f"unknown shape source {name!r}; known: {', '.join(SHAPE_SOURCES)}")
+    path = resource_file(*SHAPE_SOURCES[name])
+    if not path.is_file():
+        raise DataError(f"shape source {name!r} has no file {path}; "
+                        f"run resources/{SHAPE_SOURCES[name][0]}/regenerate.py")
+    return load_templates(path)
+
+
+def held_out_shape(char: str) -> bool:
+    """Whether a character's non-median shapes are held out of training (about 1 in 5).
+
+    Those shapes are the validation set of a shape source never trained on
+    (``bench/eval_shapes.py``); the medians of every character are always trained on.
+    """
+    return ord(char) % 5 == 0
 
 
 @functools.lru_cache(maxsize=8)
