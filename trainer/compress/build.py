@@ -31,6 +31,7 @@ from engine.atomic import atomic_open, atomic_write_text
 from engine.package import load_package
 from engine.preprocess import PREPROCESS_VERSION
 from trainer import checkpoint as ck
+from trainer import yardsticks
 from trainer.compress import measure
 from trainer.compress.export import to_onnx
 from trainer.compress.layers import resolve
@@ -296,6 +297,12 @@ class _Builder:
             "torch": torch.__version__, "onnxruntime": ort.__version__,
         }
         self.result.report = make_report(rows, meta)
+        if cfg.yardstick_inks > 0:
+            logger.info("measuring the yardsticks on %d held-out inks each", cfg.yardstick_inks)
+            self.result.report["yardsticks"] = yardsticks.measure(
+                self.out / cfg.package_name, cfg.data.synth,
+                tuple(name for name, _ in cfg.data.shapes), cfg.yardstick_inks,
+                cfg.realism_card)
         write_report(self.out, self.result.report)
         self.mark("report", ran=True)
 

@@ -34,6 +34,9 @@ class BuildConfig:
         latency_runs: timed runs per stage (after 5 warm-up runs) for the report.
         seq_len: points per character of the latency and MAC figures (70, as the paper).
         package_name: the final package, written to OUT/.
+        yardstick_inks: held-out inks per yardstick of the report (``trainer.yardsticks``:
+            the digitizer sweep, held-out shapes, real ink in ../shared); 0: none.
+        realism_card: put the realism card of the training writers in the report.
     """
 
     preset: str
@@ -49,6 +52,8 @@ class BuildConfig:
     latency_runs: int = 50
     seq_len: int = 70
     package_name: str = "xiezi-gb1.xiezi"
+    yardstick_inks: int = 0
+    realism_card: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)  # type: ignore[no-any-return]
@@ -94,6 +99,7 @@ def tiny() -> BuildConfig:
         ),
         quantization=QuantConfig(clusters={"lstm1": 16, "lstm2": 16, "fc1": 16, "fc2": 16}),
         latency_runs=20,
+        yardstick_inks=48,
     )
 
 
@@ -178,6 +184,8 @@ def full() -> BuildConfig:
         pruning=PruneConfig(interval=50, increments=12),
         # 300 interleaved runs per stage (about 5 s): medians steadier on a noisy machine.
         latency_runs=300,
+        yardstick_inks=1000,
+        realism_card=True,
     )
 
 

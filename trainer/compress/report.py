@@ -111,11 +111,32 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"top-1 drop at most {wanted['top1_drop_points']} points: "
         f"{_yes(met['top1_drop_points'])}."),
     ]
+    if report.get("yardsticks"):
+        lines += _yardsticks(report["yardsticks"])
     for s in report["stages"]:
         if s["details"]:
             lines += ["", f"## {s['stage']}: {s['description']}", "", "```",
                       json.dumps(s["details"], indent=1, ensure_ascii=False), "```"]
     return "\n".join(lines) + "\n"
+
+
+def _yardsticks(y: dict[str, Any]) -> list[str]:
+    """The yardsticks as Markdown lines for the build report."""
+    sets = list(next(iter(y["digitizers"].values())))
+    lines = ["", "## Yardsticks from outside the generator", "",
+             f"Digitizer sweep (top-1; synthetic: {y['inks']} held-out writers of the training "
+             "population as the synthesizer samples them):", "",
+             "| device | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
+    for name, row in y["digitizers"].items():
+        lines.append(f"| {name} | " + " | ".join(f"{100 * row[s]['top1']:.1f}%" for s in sets)
+                     + " |")
+    lines += ["", "| set | inks | top-1 | top-10 |", "|---|---|---|---|"]
+    for name, r in {**y["shapes"], **y["real"]}.items():
+        lines.append(f"| {name} | {r['n']} | {100 * r['top1']:.1f}% | {100 * r['top10']:.1f}% |")
+    if y.get("realism"):
+        lines += ["", "Realism card of the training writers (`../shared/realism/realism.py`):",
+                  "", "```", y["realism"].rstrip(), "```"]
+    return lines
 
 
 def write_report(out_dir: str | Path, report: dict[str, Any]) -> tuple[Path, Path]:
