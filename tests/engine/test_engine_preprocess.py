@@ -131,3 +131,62 @@ def test_preprocess_end_to_end() -> None:
 def test_config_round_trip() -> None:
     c = pp.PreprocessConfig(dist_threshold=0.03)
     assert pp.PreprocessConfig.from_dict(c.to_dict()) == c
+
+
+def _dense_pixels(xy: np.ndarray, sid: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
+    """The strokes in a ``box`` px box, a point every pixel along each, whole pixels."""
+    lo = xy.min(axis=0)
+    p = (xy - lo) * (box / float((xy.max(axis=0) - lo).max()))
+    out, s_out = [], []
+    for s in np.unique(sid):
+        q = p[sid == s]
+        cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(q, axis=0).T))])
+        pos = np.append(np.arange(0.0, cum[-1], 1.0), cum[-1]) if cum[-1] > 0 else cum[:1]
+        out.append(np.rint(np.column_stack([np.interp(pos, cum, q[:, 0]),
+                                            np.interp(pos, cum, q[:, 1])])))
+        s_out.append(np.full(len(pos), s, dtype=np.int32))
+    return np.concatenate(out), np.concatenate(s_out)
+
+
+def _sid(feats: np.ndarray) -> np.ndarray:
+    """Stroke index of each point of (T, 6) features (from the pen-up flags)."""
+    return np.concatenate([[0], np.cumsum(feats[:-1, 5])]).astype(np.int32)
+
+
+def test_resample_keeps_every_stroke_end_and_spaces_points_evenly() -> None:
+    xy = np.array([[0, 0], [10, 0], [10, 10], [20, 20], [20, 20], [5, 5]], dtype=float)
+    sid = np.array([0, 0, 0, 1, 1, 2], dtype=np.int32)
+    out, s = pp.resample(xy, sid, 0.1)  # every 2 units of the 20-unit extent
+    assert s.tolist() == [0] * 11 + [1, 2]  # a repeated point and a dot: one point each
+    first = out[s == 0]
+    assert np.allclose(first[0], [0, 0]) and np.allclose(first[-1], [10, 10])
+    assert np.allclose(np.hypot(*np.diff(first, axis=0).T), 2.0)
+    assert np.allclose(out[s == 1], [[20, 20]]) and np.allclose(out[s == 2], [[5, 5]])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_features_do_not_depend_on_the_digitizer(seed: int) -> None:
+    """The same strokes sampled sparsely, or every pixel in whole pixels of a small or large
+    box: about the same sequence length (within a fifth) and the same shape (issue 13)."""
+    xy, sid = pp.ink_arrays(sample_ink(seed))
+    given = pp.preprocess_arrays(xy, sid)
+    for box in (100, 300, 2000):
+        dxy, dsid = _dense_pixels(xy, sid, box)
+        assert len(dxy) > 3 * len(xy)
+        dense = pp.preprocess_arrays(dxy, dsid)
+        assert abs(len(dense) - len(given)) <= max(4, 0.2 * len(given)), (box, len(dense))
+        assert dense[:, 5].sum() == given[:, 5].sum()  # the same pen-ups
+        # every point lies near the path of the sparse ink's sequence (normalized units;
+        # the character spans about 3.5)
+        path, _ = pp.resample(given[:, :2].astype(float), _sid(given), 0.002)
+        gap = np.hypot(*(dense[:, None, :2] - path[None, :, :]).transpose(2, 0, 1)).min(1)
+        assert gap.max() < 0.1, (box, gap.max())
+
+
+def test_points_are_capped_in_the_preprocessing() -> None:
+    xy = np.column_stack([np.arange(2000.0), np.sin(np.arange(2000.0))])
+    sid = np.repeat(np.arange(400, dtype=np.int32), 5)  # 400 strokes, every point kept
+    feats = pp.preprocess_arrays(xy, sid, pp.PreprocessConfig(max_points=120))
+    assert len(feats) == 120
+    with pytest.raises(ValueError, match="max_points"):
+        pp.PreprocessConfig(max_points=1)

@@ -99,7 +99,7 @@ def load_templates(path: str | Path | None = None) -> Templates:
 SHAPE_SOURCES: dict[str, tuple[str, str]] = {
     "medians": ("templates", "medians.npz"),  # Make Me a Hanzi (Arphic fonts)
     "tomoe": ("tomoe", "tomoe.npz"),  # Tomoe's hand-drawn key points
-    "fonts": ("fonts", "fonts.npz"),  # medians registered onto handwriting fonts
+    "wenkai": ("fonts", "wenkai.npz"),  # medians registered onto the LXGW WenKai font
 }
 
 
