@@ -1,10 +1,10 @@
 """Engine latency per character (preprocessing alone, model alone, end to end) and peak RSS.
 
-    .venv/bin/python bench/bench_engine.py [--inks 300] [--model PATH] [--json]
+    .venv/bin/python bench/bench_engine.py [--inks 300] [--model PATH] [--dense] [--json]
 
 The ink set is fixed and seeded: characters drawn from the GB2312 level-1 charset, written
-along their stroke medians (resources/templates) with digitizer-like spacing and jitter, so
-that a character keeps ~70 points after preprocessing. The model is the bundled
+along their stroke medians (resources/templates) with digitizer-like spacing and jitter
+(``--dense``: the same inks as the pad records them, a point every pixel). The model is the bundled
 resources/model/xiezi-gb1.xiezi when present (or --model), else a stand-in of the real size
 (LSTM 6->100->512, FC 512->512->3755, random weights) built with the onnx helper API
 (needs the `train` extra). Timings run in a child process that imports only the engine, one
@@ -114,25 +114,16 @@ def child(model: Path, ink_path: Path, rounds: int) -> dict[str, Any]:
     load_s = time.perf_counter() - t0
     cfg = r.package.preprocess
     feats = [pp.preprocess(i, cfg) for i in inks]
-    try:  # the first, slower preprocessing, for a load-independent speed-up ratio
-        sys.path.insert(0, str(ROOT / "tests" / "engine"))
-        ref: Any = importlib.import_module("reference_preprocess")
-    except ImportError:
-        ref = None
     for ink in inks[:20]:  # warm-up
         r.recognize(ink)
     pre_rounds = max(rounds, 10)  # preprocessing is cheap: more rounds, steadier figures
-    times = {k: np.zeros((pre_rounds, len(inks))) for k in ("pre", "ref_pre")}
+    times = {"pre": np.zeros((pre_rounds, len(inks)))}
     times.update({k: np.zeros((rounds, len(inks))) for k in ("model", "e2e")})
     for k in range(pre_rounds):
         for i, ink in enumerate(inks):
             a = time.perf_counter()
             pp.preprocess(ink, cfg)
-            b = time.perf_counter()
-            if ref is not None:
-                ref.preprocess(ink, cfg)
-            times["pre"][k, i] = b - a
-            times["ref_pre"][k, i] = time.perf_counter() - b
+            times["pre"][k, i] = time.perf_counter() - a
     for k in range(rounds):
         for i, (ink, f) in enumerate(zip(inks, feats)):
             a = time.perf_counter()
@@ -163,8 +154,6 @@ def child(model: Path, ink_path: Path, rounds: int) -> dict[str, Any]:
         "peak_rss_mib": memory_mib("VmHWM"),
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
-    if ref is not None:
-        res["preprocess_reference"] = percentiles(times["ref_pre"])
     return res
 
 
@@ -178,7 +167,6 @@ def print_table(res: dict[str, Any]) -> None:
     )
     print(f"{'stage':<32}{'median ms':>11}{'p95 ms':>9}{'best ms':>9}")
     rows = [("preprocess", "preprocessing"),
-            ("preprocess_reference", "preprocessing, first version"),
             ("model_only", "model only (features in)"), ("end_to_end", "end to end")]
     for key, name in rows:
         if key in res:
@@ -199,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="timed passes over the ink set")
     ap.add_argument("--model", type=Path, help="model package (default: bundled or stand-in)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--dense", action="store_true",
+                    help="the same inks as the pad records them: a 300 px box, a point every "
+                         "pixel, whole pixels (needs the train extra)")
     ap.add_argument("--child", nargs=2, metavar=("MODEL", "INKS"), help=argparse.SUPPRESS)
     ap.add_argument("--make-model", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -217,7 +208,13 @@ def main(argv: list[str] | None = None) -> int:
             # on to a child's getrusage(), and onnx + LZMA would inflate it
             subprocess.run([sys.executable, __file__, "--make-model", str(model)], check=True)
         ink_path = Path(tmp) / "inks.jsonl"
-        write_jsonl(ink_path, template_inks(args.inks))
+        inks = template_inks(args.inks)
+        if args.dense:
+            from trainer.yardsticks import Digitizer
+
+            pad, rng = Digitizer(300, 1, True), np.random.default_rng(SEED)
+            inks = [pad.record(i, rng) for i in inks]
+        write_jsonl(ink_path, inks)
         done = subprocess.run(
             [sys.executable, __file__, "--child", str(model), str(ink_path),
              "--rounds", str(args.rounds)],

@@ -117,5 +117,5 @@ def test_check_order_rejects_other_stroke_count_and_far_strokes() -> None:
     check = _regenerate().check_order
     assert not check(KOU[:2], KOU)[0]
     far = [KOU[0], KOU[1], np.array([[0.2, 0.5], [0.8, 0.5]])]  # bottom drawn in the middle
-    ok, why, worst = check(far, KOU)
+    ok, _why, worst = check(far, KOU)
     assert not ok and worst > 0.35

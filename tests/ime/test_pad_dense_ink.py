@@ -3,6 +3,7 @@ bundled model (the pad's own dense whole-pixel ink once broke the model; issue 1
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.slow,
 def pixel_path(points: np.ndarray) -> list[tuple[int, int]]:
     """Every whole pixel along the polyline, as a mouse moved slowly gives them."""
     out = [tuple(np.rint(points[0]).astype(int))]
-    for a, b in zip(points[:-1], points[1:]):
+    for a, b in itertools.pairwise(points):
         n = int(np.ceil(np.abs(b - a).max()))
         for s in np.arange(1, n + 1) / max(n, 1):
             p = tuple(np.rint(a + s * (b - a)).astype(int))

@@ -124,8 +124,8 @@ def _yardsticks(y: dict[str, Any]) -> list[str]:
     """The yardsticks as Markdown lines for the build report."""
     sets = list(next(iter(y["digitizers"].values())))
     lines = ["", "## Yardsticks from outside the generator", "",
-             f"Digitizer sweep (top-1; synthetic: {y['inks']} held-out writers of the training "
-             "population as the synthesizer samples them):", "",
+             (f"Digitizer sweep (top-1; synthetic: {y['inks']} held-out writers of the "
+              "training population as the synthesizer samples them):"), "",
              "| device | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
     for name, row in y["digitizers"].items():
         lines.append(f"| {name} | " + " | ".join(f"{100 * row[s]['top1']:.1f}%" for s in sets)

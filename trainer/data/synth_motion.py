@@ -46,7 +46,7 @@ def _end_direction(p: np.ndarray, reach: float, from_end: bool) -> np.ndarray:
 def _curve(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, spacing: float) -> np.ndarray:
     """Points of the quadratic Bezier p0 -> p2 (control p1) every ~spacing, p0 excluded."""
     approx = math.hypot(*(p1 - p0)) + math.hypot(*(p2 - p1))
-    n = max(2, int(math.ceil(approx / max(spacing, 1e-6))))
+    n = max(2, math.ceil(approx / max(spacing, 1e-6)))
     s = np.arange(1, n + 1)[:, None] / n
     return (1 - s) ** 2 * p0 + 2 * (1 - s) * s * p1 + s**2 * p2
 
