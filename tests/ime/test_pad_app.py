@@ -90,7 +90,7 @@ def test_help_shows_no_markup(module: str) -> None:
 @pytest.mark.gui
 def test_closing_the_window_without_a_tray_icon_quits(qtbot, tmp_path: Path) -> None:
     """Issue 15: a Tool window does not count for Qt's quit-on-last-window-closed."""
-    app, window, _ = create(["--no-tray", "--insert", "clipboard",
+    _app, window, _ = create(["--no-tray", "--insert", "clipboard",
                              "--settings", str(tmp_path / "s.json"),
                              "--model", str(tmp_path / "none.xiezi")])
     qtbot.addWidget(window)

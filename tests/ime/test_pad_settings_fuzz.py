@@ -119,7 +119,7 @@ def test_the_pad_starts_with_a_crafted_file_and_says_so(qtbot, tmp_path: Path, n
 
     path = tmp_path / "settings.json"
     path.write_bytes(CRAFTED[name])
-    app, window, _ = create(["--no-tray", "--settings", str(path), "--insert", "clipboard",
+    _app, window, _ = create(["--no-tray", "--settings", str(path), "--insert", "clipboard",
                              "--model", str(tmp_path / "none.xiezi")])
     qtbot.addWidget(window)
     window.show()
