@@ -87,8 +87,9 @@ class PauseModel:
         return round(learned)
 
     def learn(self, pauses: Iterable[float]) -> None:
-        """Add the pauses inside one finished character (``stroke_pauses``)."""
-        self._pauses.extend(float(p) for p in pauses)
+        """Add the pauses inside one finished character (``stroke_pauses``); a pause over a
+        minute (the writer left, auto-commit off) counts as a minute."""
+        self._pauses.extend(min(float(p), 60_000.0) for p in pauses)
 
     def too_early(self, pause_ms: float) -> None:
         """An auto-commit after ``pause_ms`` was taken back (Backspace right after it): that
