@@ -111,7 +111,7 @@ def bench_pen_up(model: Path, strokes: int) -> dict[str, list[float] | int]:
 
     app = QApplication.instance() or QApplication([])
     service = RecognitionService()
-    window = MainWindow(Settings(auto_commit_ms=0), service, RecordingInserter(),
+    window = MainWindow(Settings(auto_commit="off"), service, RecordingInserter(),
                         Associations.load(), settings_path=Path(tempfile.mkdtemp()) / "s.json",
                         tray=False)
     window.show()

@@ -18,7 +18,8 @@ EXIT_OK, EXIT_BAD_LINES, EXIT_FAILURE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m engine",
+                                description="Recognize JSONL ink, or evaluate a model on labelled ink.")
     sub = p.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("recognize", help="candidates for each ink of a JSONL file")
     rec.add_argument("ink", help="JSONL ink file, one ink per line; - reads standard input")

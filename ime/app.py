@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ime import preflight
 from ime.qt import QApplication, QTimer
 
 if TYPE_CHECKING:
@@ -22,11 +23,24 @@ logger = logging.getLogger(__name__)
 
 _T0 = time.perf_counter()
 
+DESCRIPTION = "Offline Chinese handwriting input: a writing pad that types into the focused window."
+EPILOG = """\
+Write a character on the pad; click a candidate to type it into the application you are
+writing in, or pause and the best candidate is typed for you (the pause is learned from
+your writing; see Settings). The buttons under the pad give punctuation, space, backspace
+and enter; right-click the pad or press Undo to take back a stroke. The pad takes no keys:
+the keyboard stays with your application.
+
+Settings: settings.json in the user config folder (~/.config/xiezi on Linux).
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     from ime.insert import MODES
 
-    p = argparse.ArgumentParser(prog="xiezi", description="Offline Chinese handwriting input pad.")
+    p = argparse.ArgumentParser(
+        prog="xiezi", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, help="model package (.xiezi); default: the bundled one")
     p.add_argument("--settings", type=Path,
                    help="settings file (default: settings.json in the user config folder)")
@@ -75,17 +89,26 @@ def create(
     """Parse arguments and build the window; the model starts loading at its first paint.
     Does not show the window or run the event loop."""
     from ime.associations import Associations
-    from ime.i18n import tr
+    from ime.i18n import install_qt_translator, resolve_language, tr
     from ime.recognition import RecognitionService
-    from ime.settings import load_settings
+    from ime.settings import default_path, read_settings
     from ime.window import MainWindow
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     existing = QApplication.instance()
+    if not isinstance(existing, QApplication):
+        problem = preflight.before_qt()  # Qt would abort (exit 134) without these
+        if problem is not None:
+            raise StartError(problem)
     app = existing if isinstance(existing, QApplication) else QApplication(["xiezi"])  # WM_CLASS
-    settings = load_settings(args.settings)
+    problem = preflight.check_font(font_sample())
+    if problem is not None:
+        raise StartError(problem)
+    settings, problems = read_settings(args.settings)
+    lang = resolve_language(settings.language)
+    install_qt_translator(lang)
     mode = args.insert or settings.insert_mode
     service = RecognitionService()
     window = MainWindow(settings, service, make_inserter(mode), Associations.lazy(),
@@ -93,7 +116,11 @@ def create(
                         tray=not args.no_tray)
     if window.tray is not None:
         app.setQuitOnLastWindowClosed(False)
-    window.show_message(tr("loading_model", settings.language))
+    if problems:
+        path = args.settings if args.settings is not None else default_path()
+        window.set_notice(tr("settings_bad", lang, what="; ".join(problems)[:300],
+                             bak=path.with_name(path.name + ".bak")))
+    window.show_message(tr("loading_model", lang))
 
     def load() -> None:  # after the first paint: importing onnxruntime holds the GIL a while
         window.bar.painted.disconnect(load)
@@ -103,11 +130,43 @@ def create(
     return app, window, args
 
 
+class StartError(Exception):
+    """The pad cannot start here; ``problem`` says what is missing and how to install it."""
+
+    def __init__(self, problem: preflight.Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def font_sample() -> str:
+    """Characters a usable font must draw: every 25th of the charset and the interface's."""
+    from engine.resources import resource_path
+
+    try:
+        charset = resource_path("charsets", "gb2312_level1.txt").read_text(encoding="utf-8")
+    except OSError:
+        charset = ""
+    return "".join(charset.split())[::25] + "写字撤销清除设置退格回车，。"
+
+
+def report(problem: preflight.Problem) -> None:
+    """Say what is missing: on stderr, and in a message box when Qt runs on a screen."""
+    print(problem.message, file=sys.stderr)
+    app = QApplication.instance()
+    if isinstance(app, QApplication) and app.platformName() not in preflight.HEADLESS:
+        from ime.qt import QMessageBox
+
+        QMessageBox.critical(None, "Xiezi", problem.message)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         app, window, args = create(argv)
     except SystemExit as e:  # argparse: --help or a usage error, already printed
         return int(e.code or 0)
+    except StartError as e:
+        report(e.problem)
+        return e.problem.exit_code
     if args.exit_after_paint:
         def painted() -> None:
             print(f"painted {1000 * (time.perf_counter() - _T0):.1f}", flush=True)

@@ -1,11 +1,10 @@
-"""CandidateBar: ten candidates in a row; click, 1-9 or space commits one."""
+"""CandidateBar: ten candidates in a row; a click commits one."""
 
 from __future__ import annotations
 
 from ime.qt import (
     QColor,
     QFont,
-    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -18,16 +17,16 @@ from ime.qt import (
 )
 
 SLOTS = 10
-DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}"): d for d in range(1, 10)}
 
 
 class CandidateBar(QWidget):
-    """Shows up to ten strings in cells; the first is the default (space).
+    """Shows up to ten strings in cells; the first is the default (the space quick key and
+    auto-commit take it).
 
     ``kind`` says what is shown: "candidates" (recognition results), "associations" (联想
-    after a commit) or "" (nothing). ``chosen(text)`` is emitted on a click, a digit key 1-9
-    (cell 1-9) or space (cell 1). ``painted`` is emitted at the end of every paint, so a test
-    or benchmark can wait until candidates are on screen.
+    after a commit) or "" (nothing). ``chosen(text)`` is emitted on a click. No keys: the pad
+    never has the keyboard focus (issue 15). ``painted`` is emitted at the end of every paint,
+    so a test or benchmark can wait until candidates are on screen.
     """
 
     chosen = Signal(str)
@@ -42,8 +41,6 @@ class CandidateBar(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._char_font = QFont(self.font())
         self._char_font.setPointSizeF(self.font().pointSizeF() * 1.7)
-        self._digit_font = QFont(self.font())
-        self._digit_font.setPointSizeF(max(6.0, self.font().pointSizeF() * 0.7))
 
     def items(self) -> list[str]:
         return list(self._items)
@@ -62,18 +59,6 @@ class CandidateBar(QWidget):
             self.chosen.emit(self._items[index])
             return True
         return False
-
-    def handle_key(self, key: int) -> bool:
-        """Digits 1-9 choose cells 1-9, space the first; True when the key was used."""
-        if key in DIGIT_KEYS:
-            return self.choose(DIGIT_KEYS[key] - 1)
-        if key == Qt.Key.Key_Space:
-            return self.choose(0)
-        return False
-
-    def keyPressEvent(self, e: QKeyEvent) -> None:
-        if not self.handle_key(e.key()):
-            super().keyPressEvent(e)
 
     def cell_rect(self, index: int) -> QRectF:
         w = self.width() / SLOTS
@@ -96,11 +81,6 @@ class CandidateBar(QWidget):
             r = self.cell_rect(i)
             if i == 0:
                 p.fillRect(r.adjusted(1, 2, -1, -2), QColor(225, 236, 250))
-            p.setPen(QColor(150, 150, 150))
-            p.setFont(self._digit_font)
-            if i < 9:
-                p.drawText(r.adjusted(3, 1, 0, 0),
-                           int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), str(i + 1))
             p.setPen(QColor(90, 90, 140) if assoc else QColor(20, 20, 20))
             p.setFont(self._char_font)
             p.drawText(r, int(Qt.AlignmentFlag.AlignCenter), text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Protocol
 
 from ime.associations import Associations
@@ -11,6 +12,7 @@ from ime.delay import Delay
 from ime.i18n import tr
 from ime.keys import BACKSPACE, ENTER, SPACE
 from ime.pad import Pad
+from ime.pauses import PauseModel, stroke_pauses
 from ime.qt import QObject, Signal
 from ime.recognition import RecognitionService
 
@@ -18,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 #: Quick-key action -> the key name of ime.insert.KEYS the inserter's ``key()`` takes.
 KEY_NAMES = {SPACE: "space", BACKSPACE: "BackSpace", ENTER: "Return"}
+#: A Backspace this soon after an auto-commit takes it back: the pause was too short (s).
+TAKE_BACK_S = 5.0
 
 
 class Inserter(Protocol):
@@ -35,9 +39,13 @@ class Controller(QObject):
 
     * Every change of the finished ink (pen-up, undo, clear) bumps ``generation`` and asks the
       engine; a result for an older generation is stale and never shown (``stale`` counts them).
-    * Auto-commit: ``auto_commit`` (a Delay) starts at pen-up; once it fired, the next pen-down
-      commits the best candidate of the character on the pad and starts a new one, as phone
-      pads do. ``Delay.enabled = False`` switches it off.
+    * Auto-commit: ``auto_commit`` (a Delay) starts at pen-up with ``commit_delay_ms()``;
+      when it fires, the best candidate is committed. A pen-down stops it, so a stroke that
+      starts before the pause is over always belongs to the character on the pad. Mode
+      "learn" takes the pause from ``pauses`` (the writer's own pauses inside characters,
+      learned from every committed character; a Backspace right after an auto-commit
+      teaches it that pause was too short), "fixed" uses ``fixed_ms``, "off" none
+      (``Delay.enabled = False``).
     * A commit sends the text to the inserter, clears the pad and shows associations (联想).
 
     Signals: ``committed(text)`` after text went to the inserter; ``message(text)`` for the
@@ -50,7 +58,8 @@ class Controller(QObject):
 
     def __init__(self, pad: Pad, bar: CandidateBar, service: RecognitionService,
                  inserter: Inserter, associations: Associations | None = None,
-                 auto_commit_ms: int = 800, language: str = "zh",
+                 auto_commit: str = "off", fixed_ms: int = 1000,
+                 pauses: PauseModel | None = None, language: str = "zh",
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pad, self.bar, self.service = pad, bar, service
@@ -59,8 +68,11 @@ class Controller(QObject):
         self.language = language
         self.generation = 0
         self.stale = 0
-        self.auto_commit = Delay(auto_commit_ms, enabled=auto_commit_ms > 0, parent=self)
-        self._paused = False
+        self.pauses = pauses if pauses is not None else PauseModel()
+        self.auto_commit = Delay(0, parent=self)
+        self.mode, self.fixed_ms = "off", fixed_ms
+        self.set_auto_commit(auto_commit, fixed_ms)
+        self._last_auto: tuple[float, int] | None = None  # (monotonic s, pause ms)
         self._results: tuple[int, list[str]] | None = None
         self._pending_commit: int | None = None
         self._model_message = ""
@@ -79,7 +91,6 @@ class Controller(QObject):
     def _on_ink_changed(self) -> None:
         self.generation += 1
         self._results = None
-        self._paused = False
         self.auto_commit.stop()
         strokes = self.pad.strokes()
         if strokes:
@@ -88,6 +99,7 @@ class Controller(QObject):
             self._show([], "")
 
     def _on_stroke_finished(self) -> None:
+        self.auto_commit.ms = self.commit_delay_ms()
         self.auto_commit.start()
 
     def _on_result(self, generation: int, candidates: list[Any]) -> None:
@@ -121,22 +133,38 @@ class Controller(QObject):
         self.message.emit("")
 
     # ------------------------------------------------------------------ auto-commit
+    def set_auto_commit(self, mode: str, fixed_ms: int) -> None:
+        """Mode "learn", "fixed" (after ``fixed_ms``) or "off"."""
+        if mode not in ("learn", "fixed", "off"):
+            raise ValueError(f"auto-commit mode must be learn, fixed or off, not {mode!r}")
+        self.mode, self.fixed_ms = mode, fixed_ms
+        self.auto_commit.enabled = mode != "off"
+        if mode == "off":
+            self.auto_commit.stop()
+
+    def commit_delay_ms(self) -> int:
+        """The pause after a pen-up that commits the character on the pad."""
+        return self.fixed_ms if self.mode == "fixed" else self.pauses.delay_ms()
+
     def _on_pause(self) -> None:
-        if self.pad.stroke_count and not self.pad.is_writing():
-            self._paused = True
-            self.pad.set_faded(True)
+        if not self.pad.stroke_count or self.pad.is_writing():
+            return
+        pause = self.auto_commit.ms
+        best = self.best()
+        if best is not None:
+            self.commit(best)
+        else:  # the engine has not answered yet: commit its answer when it comes
+            self._learn()
+            self._pending_commit = self.generation
+            self.pad.clear()
+        self._last_auto = (time.monotonic(), pause)
 
     def _on_stroke_started(self) -> None:
         self.auto_commit.stop()
-        if not (self._paused and self.pad.stroke_count):
-            return
-        self._paused = False
-        if self._results is not None and self._results[0] == self.generation:
-            if self._results[1]:
-                self._insert(self._results[1][0])
-        else:  # the engine has not answered yet: commit its answer when it comes
-            self._pending_commit = self.generation
-        self.pad.clear()
+
+    def _learn(self) -> None:
+        """The pauses inside the character about to be committed teach the commit pause."""
+        self.pauses.learn(stroke_pauses(self.pad.strokes()))
 
     # ------------------------------------------------------------------ commit
     def best(self) -> str | None:
@@ -147,6 +175,8 @@ class Controller(QObject):
 
     def commit(self, text: str) -> None:
         """Send text to the inserter, clear the pad and offer associations for it."""
+        self._learn()
+        self._last_auto = None
         self._insert(text)
         self.pad.clear()
         self._show(self.associations.following(text), "associations")
@@ -155,6 +185,7 @@ class Controller(QObject):
         """Commit the best candidate of the ink on the pad, if any (before punctuation etc.)."""
         best = self.best()
         if best is not None:
+            self._learn()
             self._insert(best)
             self.pad.clear()
         self._show([], "")
@@ -162,6 +193,7 @@ class Controller(QObject):
     def type_text(self, text: str) -> None:
         """A quick key (punctuation): commit what is pending, then the mark itself."""
         self.commit_pending()
+        self._last_auto = None
         self._insert(text)
 
     def key_action(self, name: str) -> None:
@@ -173,6 +205,13 @@ class Controller(QObject):
         if name == BACKSPACE and self.pad.stroke_count:
             self.pad.undo()
             return
+        if name == BACKSPACE and self._last_auto is not None:
+            at, pause = self._last_auto
+            if time.monotonic() - at < TAKE_BACK_S and self.mode == "learn":
+                self.pauses.too_early(pause)
+                logger.info("auto-commit after %d ms taken back: now %d ms", pause,
+                            self.commit_delay_ms())
+        self._last_auto = None
         self.commit_pending()
         try:
             ok = self.inserter.key(KEY_NAMES[name])
@@ -189,11 +228,12 @@ class Controller(QObject):
             logger.exception("inserter %s raised", getattr(self.inserter, "name", "?"))
             ok = False
         if not ok:
-            self._insert_failed()
+            self.message.emit(tr("insert_failed", self.language, text=text,
+                                 mode=getattr(self.inserter, "name", "?")))
         self.committed.emit(text)
 
     def _insert_failed(self) -> None:
-        self.message.emit(tr("insert_failed", self.language,
+        self.message.emit(tr("key_failed", self.language,
                              mode=getattr(self.inserter, "name", "?")))
 
     def _show(self, items: list[str], kind: str) -> None:

@@ -1,4 +1,5 @@
-"""Interface strings in Chinese and English: ``tr(key, lang)``."""
+"""Interface strings in Chinese (simplified) and English: ``tr(key, lang)``; the system's
+language (``resolve_language``) and Qt's own translations (``install_qt_translator``)."""
 
 from __future__ import annotations
 
@@ -25,21 +26,56 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "recognize_failed": ("识别失败：{reason}", "Recognition failed: {reason}"),
     "insert_failed": (
-        "无法输入文字（{mode}）。请在设置中换一种输入方式。",
-        "Could not type the text ({mode}). Choose another insertion mode in Settings.",
+        "无法输入“{text}”（{mode}）：已放到剪贴板，可用 Ctrl+V 粘贴；也可在设置中换一种输入方式。",
+        ("Could not type “{text}” ({mode}): it is on the clipboard, paste it with Ctrl+V, or "
+         "choose another insertion mode in Settings."),
+    ),
+    "key_failed": (
+        "无法发送按键（{mode}）。请在设置中换一种输入方式。",
+        "Could not send the key ({mode}). Choose another insertion mode in Settings.",
+    ),
+    "clipboard_notice": ("文字会放到剪贴板上，请用 Ctrl+V 粘贴。",
+                         "The text goes to the clipboard: paste it with Ctrl+V."),
+    "wayland_notice": (
+        ("此 Wayland 桌面不允许程序向其他窗口输入（wlroots 桌面如 Sway 可安装 wtype）："
+         "文字会放到剪贴板上，请用 Ctrl+V 粘贴。"),
+        ("This Wayland desktop lets no program type into other windows (install wtype on "
+         "wlroots compositors such as Sway): the text goes to the clipboard, paste it with "
+         "Ctrl+V."),
+    ),
+    "settings_bad": (
+        "设置文件有误，以下项已改用默认值：{what}。原文件已另存为 {bak}。",
+        ("The settings file had bad values; using the defaults for: {what}. "
+         "The original is kept as {bak}."),
     ),
     "settings_title": ("写字设置", "Xiezi settings"),
     "insert_mode": ("输入方式", "Insertion mode"),
     "insert_chain": ("自动时依次尝试", "Auto tries, in order"),
-    "auto_commit": ("停顿后自动上屏", "Auto-commit after pause"),
+    "auto_commit": ("停顿后自动上屏", "Auto-commit after a pause"),
+    "auto_commit_learn": ("按我的停顿习惯（自动学习）", "Learned from my pauses"),
+    "auto_commit_fixed": ("固定停顿时长", "After a fixed pause"),
     "auto_commit_off": ("关闭", "Off"),
+    "auto_commit_ms": ("固定停顿", "Fixed pause"),
     "ms": (" 毫秒", " ms"),
     "pad_size": ("书写区大小", "Pad size"),
     "px": (" 像素", " px"),
     "ink_colour": ("笔迹颜色", "Ink colour"),
     "language": ("界面语言", "Language"),
+    "lang_auto": ("跟随系统", "System language"),
     "lang_zh": ("中文", "Chinese"),
     "lang_en": ("英文", "English"),
+    "ok": ("确定", "OK"),
+    "cancel": ("取消", "Cancel"),
+    "mode_auto": ("自动", "Automatic"),
+    "mode_x11": ("X11 按键模拟（XTest）", "X11 key events (XTest)"),
+    "mode_x11-paste": ("X11 粘贴（剪贴板 + Ctrl+V）", "X11 paste (clipboard + Ctrl+V)"),
+    "mode_windows": ("Windows 按键模拟（SendInput）", "Windows key events (SendInput)"),
+    "mode_macos": ("macOS 按键模拟（CGEvent）", "macOS key events (CGEvent)"),
+    "mode_wayland": ("Wayland 按键模拟（wtype）", "Wayland key events (wtype)"),
+    "mode_clipboard": ("剪贴板", "Clipboard"),
+    "chain_then_clipboard": ("{first} → 剪贴板（失败时）", "{first} → clipboard (on failure)"),
+    "chain_unavailable": ("{label}（不可用：{why}）", "{label} (unavailable: {why})"),
+    "chain_clipboard_only": ("仅剪贴板（用 Ctrl+V 粘贴）", "clipboard only (paste with Ctrl+V)"),
 }
 
 
@@ -54,3 +90,37 @@ def tr(key: str, lang: str = "zh", **kwargs: object) -> str:
         return key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**kwargs) if kwargs else text
+
+
+def resolve_language(choice: str) -> str:
+    """"zh" or "en" for a settings value: "auto" follows the system locale (Chinese of any
+    region gives "zh"; anything else "en")."""
+    if choice in LANGUAGES:
+        return choice
+    from ime.qt import QLocale
+
+    return "zh" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+
+
+_translators: list[object] = []
+
+
+def install_qt_translator(lang: str) -> bool:
+    """Qt's own texts (standard buttons, the colour dialog) in ``lang``: loads qtbase_zh_CN
+    from Qt's translations for "zh", removes it for "en". True when Qt's texts are in lang."""
+    from ime.qt import QCoreApplication, QLibraryInfo, QTranslator
+
+    app = QCoreApplication.instance()
+    if app is None:
+        return False
+    while _translators:
+        app.removeTranslator(_translators.pop())  # type: ignore[arg-type]
+    if lang != "zh":
+        return True
+    t = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not t.load("qtbase_zh_CN", folder):
+        return False
+    app.installTranslator(t)
+    _translators.append(t)
+    return True

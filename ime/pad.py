@@ -9,8 +9,6 @@ from ime.qt import (
     QColor,
     QElapsedTimer,
     QEvent,
-    QKeyEvent,
-    QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -255,13 +253,6 @@ class Pad(QWidget):
             e.accept()
             return True
         return super().event(e)
-
-    def keyPressEvent(self, e: QKeyEvent) -> None:
-        if e.matches(QKeySequence.StandardKey.Undo):
-            self.undo()
-            e.accept()
-        else:
-            super().keyPressEvent(e)
 
     # ----------------------------------------------------------------- painting
     def resizeEvent(self, e: QResizeEvent) -> None:

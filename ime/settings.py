@@ -1,10 +1,18 @@
-"""User settings: a dataclass stored as JSON under the platform's config dir, written atomically."""
+"""User settings: a dataclass stored as JSON under the platform's config dir, written atomically.
+
+Reading never fails (issue 17): any file, whatever it holds, yields settings. Each value is
+checked on its own; a bad one falls back to its default and is named in a notice, and the
+file as it was is kept beside as ``<name>.bak``.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -15,6 +23,18 @@ logger = logging.getLogger(__name__)
 
 #: Environment variable that overrides where settings live (tests, portable installs).
 ENV_PATH = "XIEZI_SETTINGS"
+#: A settings file is a few hundred bytes; a bigger one is not read (bounded memory).
+MAX_BYTES = 64 * 1024
+INSERT_MODES = ("auto", "x11", "x11-paste", "windows", "macos", "wayland", "clipboard")
+AUTO_COMMIT = ("learn", "fixed", "off")
+LANGUAGE_CHOICES = ("auto", "zh", "en")
+#: Ranges of the numbers (inclusive). Window coordinates stay far inside Qt's 32-bit ints.
+AUTO_COMMIT_MS = (100, 10_000)
+PAD_SIZE = (120, 2000)
+COORD = (-100_000, 100_000)
+EXTENT = (50, 20_000)
+PAUSE_MS = (0, 60_000)
+MAX_PAUSES = 64
 
 
 @dataclass
@@ -23,45 +43,129 @@ class Settings:
 
     Attributes:
         insert_mode: how text reaches the focused application ("auto" or one of
-            ``ime.insert.available_modes()``).
-        auto_commit_ms: after a pen-up pause this long, writing the next character commits
-            the best candidate of the previous one; 0 switches auto-commit off.
-        pad_size: side of the square writing area, in pixels.
+            ``ime.insert.MODES``).
+        auto_commit: when the character on the pad is committed without a click: "learn"
+            (after a pause clearly longer than the writer's own pauses inside a character,
+            learned as they write; ``ime.pauses``), "fixed" (after ``auto_commit_ms``) or "off".
+        auto_commit_ms: the pause of "fixed", in ms (100..10000).
+        pad_size: side of the square writing area, in pixels (120..2000).
         ink_colour: ink colour as "#rrggbb".
-        language: interface language, "zh" or "en".
+        language: interface language: "auto" (the system's), "zh" or "en".
         geometry: window x, y, width, height in pixels, or None before the first save.
+        pauses_ms: the writer's latest pauses inside characters (pen-up to pen-down, ms),
+            what "learn" learned; at most 64, newest last.
     """
 
     insert_mode: str = "auto"
-    auto_commit_ms: int = 800
+    auto_commit: str = "learn"
+    auto_commit_ms: int = 1000
     pad_size: int = 280
     ink_colour: str = "#202020"
-    language: str = "zh"
+    language: str = "auto"
     geometry: list[int] | None = field(default=None)
+    pauses_ms: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.auto_commit_ms = max(0, min(int(self.auto_commit_ms), 10_000))
-        self.pad_size = max(120, min(int(self.pad_size), 2000))
-        if self.language not in ("zh", "en"):
-            self.language = "zh"
-        c = str(self.ink_colour)
-        hexdigits = "0123456789abcdefABCDEF"
-        if not (len(c) == 7 and c[0] == "#" and all(ch in hexdigits for ch in c[1:])):
-            self.ink_colour = "#202020"
-        if self.geometry is not None:
-            g = [int(v) for v in self.geometry]
-            self.geometry = g if len(g) == 4 and g[2] > 0 and g[3] > 0 else None
+        # Code that builds Settings must pass good values: a bad one is a bug, not a notice.
+        for name, check in CHECKS.items():
+            value = getattr(self, name)
+            good, problem = check(value)
+            if problem is not None:
+                raise ValueError(f"Settings.{name}: {problem}")
+            setattr(self, name, good)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Settings:
-        """Build from a parsed JSON object; unknown keys are ignored, bad values raise."""
+    def from_dict(cls, d: object) -> tuple[Settings, list[str]]:
+        """Settings from a parsed JSON value, and one line per value that was replaced.
+
+        Unknown keys are ignored; a bad value gives its default (a number out of range is
+        clamped); never raises.
+        """
         if not isinstance(d, dict):
-            raise TypeError(f"settings must be a JSON object, got {type(d).__name__}")
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+            return cls(), [f"the file holds a JSON {type(d).__name__}, not an object"]
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for f in fields(cls):
+            if f.name not in d:
+                continue
+            good, problem = CHECKS[f.name](d[f.name])
+            if problem is not None:
+                problems.append(f"{f.name}: {problem}")
+            values[f.name] = good
+        if "auto_commit" not in d and d.get("auto_commit_ms") == 0:
+            values["auto_commit"] = "off"  # files from before "learn": 0 meant off
+        return cls(**values), problems
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+Check = Callable[[Any], tuple[Any, "str | None"]]
+
+
+def _choice(options: tuple[str, ...], default: str) -> Check:
+    def check(v: Any) -> tuple[Any, str | None]:
+        if isinstance(v, str) and v in options:
+            return v, None
+        return default, f"{_show(v)} is not one of {', '.join(options)}"
+    return check
+
+
+def _int(lo: int, hi: int, default: int) -> Check:
+    def check(v: Any) -> tuple[Any, str | None]:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            return default, f"{_show(v)} is not a number"
+        if not lo <= v <= hi:
+            return int(max(lo, min(v, hi))), f"{_show(v)} is outside {lo}..{hi}"
+        return int(v), None
+    return check
+
+
+def _colour(v: Any) -> tuple[Any, str | None]:
+    hexdigits = "0123456789abcdefABCDEF"
+    if isinstance(v, str) and len(v) == 7 and v[0] == "#" and all(c in hexdigits for c in v[1:]):
+        return v, None
+    return "#202020", f"{_show(v)} is not a colour like #202020"
+
+
+def _geometry(v: Any) -> tuple[Any, str | None]:
+    if v is None:
+        return None, None
+    ok = (isinstance(v, list) and len(v) == 4
+          and all(isinstance(n, int) and not isinstance(n, bool) for n in v)
+          and all(COORD[0] <= n <= COORD[1] for n in v[:2])
+          and all(EXTENT[0] <= n <= EXTENT[1] for n in v[2:]))
+    return (list(v), None) if ok else (None, f"{_show(v)} is not a window place x, y, w, h")
+
+
+def _pauses(v: Any) -> tuple[Any, str | None]:
+    ok = (isinstance(v, list) and len(v) <= MAX_PAUSES
+          and all(isinstance(n, int) and not isinstance(n, bool) and PAUSE_MS[0] <= n <= PAUSE_MS[1]
+                  for n in v))
+    return (list(v), None) if ok else ([], f"{_show(v)} is not a list of pauses in ms")
+
+
+CHECKS: dict[str, Check] = {
+    "insert_mode": _choice(INSERT_MODES, "auto"),
+    "auto_commit": _choice(AUTO_COMMIT, "learn"),
+    "auto_commit_ms": _int(*AUTO_COMMIT_MS, 1000),
+    "pad_size": _int(*PAD_SIZE, 280),
+    "ink_colour": _colour,
+    "language": _choice(LANGUAGE_CHOICES, "auto"),
+    "geometry": _geometry,
+    "pauses_ms": _pauses,
+}
+
+
+def _show(v: Any) -> str:
+    """A short repr for a notice (a value may be megabytes of nested lists)."""
+    text = repr(v) if not isinstance(v, (list, dict)) else type(v).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _parse_int(text: str) -> int | float:
+    # A 100 000-digit number would take seconds to convert (and 3.11 refuses over 4300).
+    return int(text) if len(text) <= 20 else math.inf
 
 
 def default_path() -> Path:
@@ -74,27 +178,55 @@ def default_path() -> Path:
     return Path(platformdirs.user_config_dir("xiezi")) / "settings.json"
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Read settings; a missing file gives defaults, a corrupt one gives defaults with a
-    logged warning and is kept beside as ``<name>.bak``. Never raises for a bad file."""
+def read_settings(path: str | Path | None = None) -> tuple[Settings, list[str]]:
+    """Read settings; returns them and the problems found (empty when the file was fine).
+
+    A missing file gives defaults. An unreadable or unparsable file gives defaults and is
+    moved to ``<name>.bak``; a file with some bad values gives defaults for those and is
+    copied to ``<name>.bak``. Never raises; reads at most ``MAX_BYTES``.
+    """
     p = Path(path) if path is not None else default_path()
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        return Settings()
+        return Settings(), []
     except OSError as e:
         logger.warning("cannot read settings %s (%s); using defaults", p, e)
-        return Settings()
+        return Settings(), [f"cannot read {p}: {e}"]
     try:
-        return Settings.from_dict(json.loads(text))
-    except (ValueError, TypeError) as e:
-        bak = p.with_name(p.name + ".bak")
-        logger.warning("settings file %s is corrupt (%s); using defaults, kept it as %s", p, e, bak)
-        try:
+        if len(raw) > MAX_BYTES:
+            raise ValueError(f"larger than {MAX_BYTES} bytes")
+        data = json.loads(raw.decode("utf-8-sig"), parse_int=_parse_int)
+    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
+        why = str(e)[:120] if not isinstance(e, RecursionError) else "nested too deep"
+        bak = _backup(p, move=True)
+        logger.warning("settings file %s is corrupt (%s); using defaults, kept it as %s",
+                       p, why, bak)
+        return Settings(), [f"corrupt ({why})"]
+    settings, problems = Settings.from_dict(data)
+    if problems:
+        bak = _backup(p, move=False)
+        logger.warning("settings file %s: %s; using the defaults for those, kept it as %s",
+                       p, "; ".join(problems), bak)
+    return settings, problems
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """``read_settings`` without the problems (they are logged)."""
+    return read_settings(path)[0]
+
+
+def _backup(p: Path, move: bool) -> Path:
+    bak = p.with_name(p.name + ".bak")
+    try:
+        if move:
             os.replace(p, bak)
-        except OSError as e2:
-            logger.warning("cannot keep %s as %s: %s", p, bak, e2)
-        return Settings()
+        else:
+            shutil.copyfile(p, bak)
+    except OSError as e:
+        logger.warning("cannot keep %s as %s: %s", p, bak, e)
+    return bak
 
 
 def save_settings(settings: Settings, path: str | Path | None = None) -> Path:

@@ -30,9 +30,13 @@ def make_tray(toggle: Callable[[], None], quit_app: Callable[[], None], language
         return None
     tray = QSystemTrayIcon(app_icon(), parent)
     menu = QMenu()
-    menu.addAction(tr("show_hide", language)).triggered.connect(toggle)
+    show = menu.addAction(tr("show_hide", language))
+    show.triggered.connect(toggle)
+    show.setData("show_hide")
     menu.addSeparator()
-    menu.addAction(tr("quit", language)).triggered.connect(quit_app)
+    quit_action = menu.addAction(tr("quit", language))
+    quit_action.triggered.connect(quit_app)
+    quit_action.setData("quit")
     tray.setContextMenu(menu)
     tray.setToolTip(tr("app_name", language))
     tray.activated.connect(
@@ -41,3 +45,13 @@ def make_tray(toggle: Callable[[], None], quit_app: Callable[[], None], language
     tray._menu = menu  # type: ignore[attr-defined]  # keep the menu alive with the icon
     tray.show()
     return tray
+
+
+def retranslate_tray(tray: QSystemTrayIcon, language: str) -> None:
+    """The tray's tooltip and menu in ``language``."""
+    tray.setToolTip(tr("app_name", language))
+    menu = tray.contextMenu()
+    if menu is not None:
+        for action in menu.actions():
+            if action.data():
+                action.setText(tr(str(action.data()), language))

@@ -10,28 +10,30 @@ from ime.associations import Associations
 from ime.candidates import CandidateBar
 from ime.controller import Controller, Inserter
 from ime.delay import Delay
-from ime.i18n import tr
-from ime.keys import SPACE, QuickKeys
+from ime.i18n import install_qt_translator, resolve_language, tr
+from ime.insert.focus import FocusKeeper
+from ime.keys import QuickKeys
 from ime.pad import Pad
+from ime.pauses import PauseModel
 from ime.qt import (
     QApplication,
     QCloseEvent,
     QGuiApplication,
     QHBoxLayout,
-    QKeyEvent,
-    QKeySequence,
     QLabel,
     QMoveEvent,
     QRect,
     QResizeEvent,
     Qt,
+    QTimer,
     QToolButton,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 from ime.recognition import RecognitionService
 from ime.settings import Settings, save_settings
-from ime.tray import app_icon, make_tray
+from ime.tray import app_icon, make_tray, retranslate_tray
 
 logger = logging.getLogger(__name__)
 
@@ -40,19 +42,25 @@ class MainWindow(QWidget):
     """Top-level tool window: stays on top, shows without activating, never takes the focus
     (so keystrokes and inserted text keep going to the application being written into).
 
+    It takes no keys either: the keyboard stays with that application (issue 15).
     Remembers its geometry in the settings (saved ``save_delay`` after the last move/resize
-    and on close). Closing hides it to the tray when there is one, else quits.
+    and on close). Closing hides it to the tray when a tray icon is shown, else quits the
+    application (``quitting`` is emitted first).
     """
+
+    quitting = Signal()
 
     def __init__(self, settings: Settings, service: RecognitionService, inserter: Inserter,
                  associations: Associations | None = None, settings_path: Path | None = None,
                  make_inserter: Callable[[str], Inserter] | None = None,
-                 tray: bool = True) -> None:
+                 tray: bool = True, focus: FocusKeeper | None = None) -> None:
         super().__init__(None)
         self.settings = settings
         self.settings_path = settings_path
         self._make_inserter = make_inserter
-        lang = settings.language
+        self.focus = focus if focus is not None else FocusKeeper()
+        self._notice = ""
+        self.lang = lang = resolve_language(settings.language)
         self.setWindowTitle(tr("app_name", lang))
         self.setWindowIcon(app_icon())
         self.setWindowFlags(
@@ -89,14 +97,14 @@ class MainWindow(QWidget):
         layout.addLayout(middle, 1)
         layout.addWidget(self.keys)
 
-        self.controller = Controller(self.pad, self.bar, service, inserter, associations,
-                                     settings.auto_commit_ms, lang, self)
+        self.controller = Controller(
+            self.pad, self.bar, service, inserter, associations, settings.auto_commit,
+            settings.auto_commit_ms, PauseModel(pauses=settings.pauses_ms), lang, self)
         self.controller.message.connect(self.show_message)
+        self.controller.committed.connect(lambda _: self.set_notice(""))
         self.keys.text.connect(self.controller.type_text)
         self.keys.action.connect(self.controller.key_action)
-        notice = getattr(inserter, "notice", "")
-        if notice:
-            self.show_message(notice)
+        self._show_inserter_notice(inserter)
 
         self.save_delay = Delay(500, parent=self)
         self.save_delay.timeout.connect(self.save_geometry)
@@ -113,25 +121,25 @@ class MainWindow(QWidget):
 
     # ------------------------------------------------------------------ messages
     def show_message(self, text: str) -> None:
-        """Show one line of text above the candidates ("" hides it)."""
+        """Show one line of text above the candidates; "" shows the standing notice, if any,
+        else hides the line."""
+        text = text or self._notice
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    # ------------------------------------------------------------------ keys
-    def keyPressEvent(self, e: QKeyEvent) -> None:
-        # Only reached when the user focused the pad on purpose (it never takes the focus).
-        if e.matches(QKeySequence.StandardKey.Undo):
-            self.pad.undo()
-        elif e.key() == Qt.Key.Key_Escape:
-            self.pad.clear()
-        elif self.bar.handle_key(e.key()):
-            pass
-        elif e.key() == Qt.Key.Key_Space:
-            self.controller.key_action(SPACE)
-        else:
-            super().keyPressEvent(e)
+    def set_notice(self, text: str) -> None:
+        """A notice that stays until the next commit (a bad settings file, the clipboard)."""
+        if text == self._notice:
             return
-        e.accept()
+        shown = self.message.text() if self.message.isVisible() else ""
+        old, self._notice = self._notice, text
+        if not shown or shown == old:
+            self.show_message("")
+
+    def _show_inserter_notice(self, inserter: Inserter) -> None:
+        key = getattr(inserter, "notice_key", "")
+        if key:
+            self.show_message(tr(key, self.lang))
 
     # ------------------------------------------------------------------ geometry
     def _restore_geometry(self) -> None:
@@ -160,36 +168,50 @@ class MainWindow(QWidget):
         self.settings.geometry = [g.x(), g.y(), g.width(), g.height()]
         self.save()
 
+    # ------------------------------------------------------------------ settings
     def save(self) -> None:
+        if self.settings.auto_commit == "learn":
+            self.settings.pauses_ms = self.controller.pauses.pauses
         try:
             save_settings(self.settings, self.settings_path)
         except OSError as e:
             logger.warning("cannot save settings: %s", e)
 
-    # ------------------------------------------------------------------ settings
     def open_settings(self) -> None:
+        """The settings dialog; afterwards the focus goes back to the application that had it
+        (the dialog took it; issue 15)."""
         from ime.insert import available_modes, describe_chain
         from ime.settings_dialog import SettingsDialog
 
+        self.focus.remember()
         dialog = SettingsDialog(self.settings, available_modes(), describe_chain, self)
-        if dialog.exec():
+        accepted = dialog.exec()
+        dialog.deleteLater()
+        if accepted:
             self.apply_settings(dialog.result_settings())
+        # The dialog's unmap reaches the server over Qt's connection, the focus change over
+        # ours: once at once and once later, so it is not undone by a late revert-to-parent.
+        QTimer.singleShot(0, self.focus.restore)
+        QTimer.singleShot(250, self.focus.restore)
 
     def apply_settings(self, s: Settings) -> None:
         """Use new settings at once and save them."""
         old = self.settings
+        s.pauses_ms = self.controller.pauses.pauses
         self.settings = s
         self.pad.set_ink_colour(s.ink_colour)
         if s.pad_size != old.pad_size:
             self.pad.set_side(s.pad_size)
             self.adjustSize()
-        self.controller.auto_commit.ms = s.auto_commit_ms
-        self.controller.auto_commit.enabled = s.auto_commit_ms > 0
-        self.controller.language = s.language
-        if s.language != old.language:
-            self._retranslate(s.language)
+        self.controller.set_auto_commit(s.auto_commit, s.auto_commit_ms)
+        lang = resolve_language(s.language)
+        if lang != self.lang:
+            self.lang = self.controller.language = lang
+            install_qt_translator(lang)
+            self._retranslate(lang)
         if s.insert_mode != old.insert_mode and self._make_inserter is not None:
             self.controller.inserter = self._make_inserter(s.insert_mode)
+            self._show_inserter_notice(self.controller.inserter)
         self.save()
 
     def _retranslate(self, lang: str) -> None:
@@ -198,23 +220,29 @@ class MainWindow(QWidget):
         self.clear_button.setText(tr("clear", lang))
         self.settings_button.setText(tr("settings", lang))
         self.keys.retranslate(lang)
+        if self.tray is not None:
+            retranslate_tray(self.tray, lang)
 
     # ------------------------------------------------------------------ show / quit
     def toggle(self) -> None:
         self.setVisible(not self.isVisible())
 
     def quit(self) -> None:
+        self.save_delay.stop()
         self.save_geometry()
+        self.quitting.emit()
         self.controller.service.wait(2000)
         app = QApplication.instance()
         if app is not None:
             app.quit()
 
     def closeEvent(self, e: QCloseEvent) -> None:
-        self.save_delay.stop()
-        self.save_geometry()
         if self.tray is not None and self.tray.isVisible():
+            self.save_geometry()
             self.hide()
             e.ignore()
             return
+        # A tool window does not count for Qt's quit-on-last-window-closed: without a tray
+        # icon to come back through, closing it must end the process (issue 15).
         e.accept()
+        self.quit()

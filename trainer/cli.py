@@ -43,7 +43,8 @@ RESUMABLE = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trainer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="trainer", description="Train, evaluate and build (compress) Xiezi models; preview the data.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_train(sub)

@@ -35,7 +35,9 @@ def plot_curves(records: list[dict[str, Any]], path: str | Path) -> None:
         xs = [r["samples"] for r in val]
         ax3.plot(xs, [100 * r["val_top1"] for r in val], "o-", label="top-1")
         ax3.plot(xs, [100 * r["val_top10"] for r in val], "s-", label="top-10")
-        ax3.legend(loc="lower right")
+        ax3.set_ylim(0, 105)
+        # Outside the axes: inside, "lower right" hid the points of a run that stays low.
+        ax3.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax3.set_ylabel("validation accuracy (%)")
     ax3.set_xlabel("training samples")
     ax3.grid(alpha=0.3)

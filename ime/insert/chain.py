@@ -181,12 +181,17 @@ def choose_inserter(
             logger.info("%s unavailable: %s", LABELS[m], why)
     if environ.get("WAYLAND_DISPLAY") and sys.platform not in ("win32", "darwin"):
         fallback.notice = WAYLAND_NOTICE
+        fallback.notice_key = "wayland_notice"
     logger.warning("typing into applications is unavailable; using the clipboard")
     return fallback
 
 
-def describe_chain(mode: str = "auto", environ: Mapping[str, str] | None = None) -> str:
-    """One line for the settings dialog, e.g. "X11 XTest key events → clipboard (on failure)"."""
+def describe_chain(mode: str = "auto", environ: Mapping[str, str] | None = None,
+                   lang: str = "en") -> str:
+    """One line for the settings dialog in ``lang`` ("zh" or "en"), e.g.
+    "X11 key events (XTest) → clipboard (on failure)"."""
+    from ime.i18n import tr
+
     if mode not in MODES:
         raise ValueError(f"unknown insertion mode {mode!r}; known: {', '.join(MODES)}")
     environ = os.environ if environ is None else environ
@@ -195,7 +200,8 @@ def describe_chain(mode: str = "auto", environ: Mapping[str, str] | None = None)
         if m == "clipboard":
             break
         why = _reason(m, environ)
-        parts.append(LABELS[m] if why is None else f"{LABELS[m]} (unavailable: {why})")
+        label = tr(f"mode_{m}", lang)
+        parts.append(label if why is None else tr("chain_unavailable", lang, label=label, why=why))
         if why is None:
-            return f"{parts[-1]} → clipboard (on failure)"
-    return " → ".join([*parts, "clipboard only (paste with Ctrl+V)"])
+            return tr("chain_then_clipboard", lang, first=parts[-1])
+    return " → ".join([*parts, tr("chain_clipboard_only", lang)])

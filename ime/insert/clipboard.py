@@ -191,11 +191,13 @@ class ClipboardInserter:
         clipboard: where the text goes.
         notice: what the pad shows the user after a commit (e.g. "paste with Ctrl+V").
         name: shown in the settings dialog.
+        notice_key: the notice's key in ``ime.i18n`` (the pad shows it in its language).
     """
 
     clipboard: Clipboard
     notice: str = "The text is on the clipboard: paste it with Ctrl+V."
     name: str = "clipboard"
+    notice_key: str = "clipboard_notice"
 
     def insert(self, text: str) -> bool:
         why = check_text(text)

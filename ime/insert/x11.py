@@ -20,7 +20,7 @@ from typing import Protocol
 
 from ime.insert.later import Scheduler, call_later
 from ime.insert.protocol import KEYS, InsertConfig, Key, check_text
-from ime.insert.xlib import NO_SYMBOL, XDisplay, XlibError
+from ime.insert.xlib import NO_SYMBOL, NONE, POINTER_ROOT, XDisplay, XlibError
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ class Display(Protocol):
     def flush(self) -> None: ...
     def sync(self) -> None: ...
     def close(self) -> None: ...
+    def input_focus(self) -> int: ...
+    def root_window(self) -> int: ...
 
 
 def keysym_for(ch: str) -> int:
@@ -67,6 +69,13 @@ def unavailable_reason(environ: Mapping[str, str] | None = None) -> str | None:
     except XlibError as e:
         return str(e)
     return None
+
+
+def has_target(dpy: Display) -> bool:
+    """Whether some application window has the keyboard focus (not None, PointerRoot, the
+    root window)."""
+    focus = dpy.input_focus()
+    return focus not in (NONE, POINTER_ROOT) and focus != dpy.root_window()
 
 
 class X11Inserter:
@@ -118,6 +127,9 @@ class X11Inserter:
         with self._lock:
             try:
                 dpy = self._display()
+                if not has_target(dpy):
+                    logger.warning("no window has the keyboard focus: not pasting")
+                    return False
                 codes = [dpy.keysym_to_keycode(k) for k in keysyms]
                 if 0 in codes:
                     raise XlibError(f"keysym {keysyms[codes.index(0)]:#x} is not in the keymap")
@@ -184,7 +196,13 @@ class X11Inserter:
             self._generation += 1
             generation = self._generation
             try:
-                self._type(self._display(), syms)
+                dpy = self._display()
+                if not has_target(dpy):
+                    # Keys would go to the root window or to whatever is under the pointer
+                    # (the pad itself): nowhere the user is writing (issue 15, after Settings).
+                    logger.warning("no window has the keyboard focus: not typing")
+                    return False
+                self._type(dpy, syms)
                 ok = True
             except XlibError as e:
                 logger.warning("XTest typing failed: %s", e)

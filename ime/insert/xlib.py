@@ -11,6 +11,9 @@ logger = logging.getLogger(__name__)
 
 KeySym = ctypes.c_ulong
 NO_SYMBOL = 0
+#: XGetInputFocus's answers that name no window (X.h: None, PointerRoot).
+NONE, POINTER_ROOT = 0, 1
+REVERT_TO_PARENT, CURRENT_TIME = 2, 0
 
 
 class XlibError(Exception):
@@ -73,6 +76,10 @@ def libraries() -> tuple[Any, Any]:
         x11.XFlush.argtypes = [p]
         x11.XSetErrorHandler.restype = p
         x11.XSetErrorHandler.argtypes = [_ERROR_HANDLER_TYPE]
+        x11.XGetInputFocus.argtypes = [p, ctypes.POINTER(ctypes.c_ulong), pi]
+        x11.XSetInputFocus.argtypes = [p, ctypes.c_ulong, i, ctypes.c_ulong]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [p]
         xtst.XTestQueryExtension.argtypes = [p, pi, pi, pi, pi]
         xtst.XTestFakeKeyEvent.argtypes = [p, u, i, ctypes.c_ulong]
         x11.XSetErrorHandler(_on_error)
@@ -122,6 +129,19 @@ class XDisplay:
 
     def flush(self) -> None:
         self._x11.XFlush(self._dpy)
+
+    def input_focus(self) -> int:
+        """The window with the keyboard focus: an id, or NONE / POINTER_ROOT."""
+        window, revert = ctypes.c_ulong(), ctypes.c_int()
+        self._x11.XGetInputFocus(self._dpy, ctypes.byref(window), ctypes.byref(revert))
+        return int(window.value)
+
+    def root_window(self) -> int:
+        return int(self._x11.XDefaultRootWindow(self._dpy))
+
+    def set_input_focus(self, window: int) -> None:
+        """Give ``window`` the keyboard focus (reverting to its parent when it goes away)."""
+        self._x11.XSetInputFocus(self._dpy, window, REVERT_TO_PARENT, CURRENT_TIME)
 
     def sync(self) -> None:
         """Wait until the server processed every request; raise XlibError for any X error."""

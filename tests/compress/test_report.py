@@ -94,3 +94,16 @@ def test_latencies_time_warm_runs_in_blocks_and_report_the_cold_first_run():
         assert v.median_ms < 2.5 < v.cold_median_ms
     with pytest.raises(ValueError, match="block"):
         latencies({"a": a}, runs=3, block=1)  # type: ignore[dict-item]
+
+
+def test_the_tiny_report_says_its_figures_mean_nothing():
+    report = make_report([row("baseline", 0.90, 3100, 0.1), row("quant", 0.8, 2000, 0.4)],
+                         {"preset": "tiny", "classes": 24})
+    md = render_markdown(report)
+    assert "NOT met" not in md and "faster:" not in md
+    assert "checks that the whole pipeline runs" not in md  # the wording below, not a claim
+    assert "a check that the whole pipeline runs" in md and "(chance: 4.2%)" in md
+    assert "mean nothing" in md
+    full = render_markdown(make_report([row("baseline", 0.9, 3100, 6.0),
+                                        row("quant", 0.8, 2000, 7.0)], {"preset": "full"}))
+    assert "NOT met" in full

@@ -32,8 +32,10 @@ def settings_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_window(qtbot, recording, settings_path):
-    """make_window(recognizer, auto_commit_ms=0, ...) -> a shown MainWindow (auto-commit off)."""
+    """make_window(recognizer, auto_commit_ms=0, ...) -> a shown MainWindow; auto_commit_ms > 0
+    commits after that fixed pause (0: auto-commit off). No X focus handling."""
     from ime.associations import Associations
+    from ime.insert.focus import FocusKeeper
     from ime.recognition import RecognitionService
     from ime.settings import Settings
     from ime.window import MainWindow
@@ -43,11 +45,15 @@ def make_window(qtbot, recording, settings_path):
     def make(recognizer: Any, auto_commit_ms: int = 0, language: str = "en",
              settings: Settings | None = None) -> MainWindow:
         if settings is None:
-            settings = Settings(auto_commit_ms=auto_commit_ms, pad_size=240, language=language)
+            settings = Settings(auto_commit="fixed" if auto_commit_ms else "off",
+                                pad_size=240, language=language)
         service = RecognitionService(recognizer)
         w = MainWindow(settings, service, recording, Associations.load(),
-                       settings_path=settings_path, tray=False)
+                       settings_path=settings_path, tray=False,
+                       focus=FocusKeeper(environ={}))
         w.save_delay.ms = 0
+        if auto_commit_ms:
+            w.controller.fixed_ms = auto_commit_ms
         qtbot.addWidget(w)
         w.show()
         qtbot.waitExposed(w)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,8 +69,52 @@ def test_real_recognizer_on_a_tiny_model(qtbot, make_window, tiny_model) -> None
 
 def test_help_and_bad_arguments_return_a_code(capsys) -> None:
     assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "The pad takes no keys" in out
     assert main(["--insert", "telepathy"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("module", ["ime.app", "engine", "trainer"])
+def test_help_shows_no_markup(module: str) -> None:
+    """Issue 15: --help printed reStructuredText (``python -m engine``)."""
+    if module == "trainer":
+        pytest.importorskip("torch")
+    done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
+                          text=True, timeout=120, check=False,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    assert "``" not in done.stdout and ":func:" not in done.stdout
+
+
+@pytest.mark.gui
+def test_closing_the_window_without_a_tray_icon_quits(qtbot, tmp_path: Path) -> None:
+    """Issue 15: a Tool window does not count for Qt's quit-on-last-window-closed."""
+    _app, window, _ = create(["--no-tray", "--insert", "clipboard",
+                             "--settings", str(tmp_path / "s.json"),
+                             "--model", str(tmp_path / "none.xiezi")])
+    qtbot.addWidget(window)
+    window.show()
+    assert window.tray is None
+    with qtbot.waitSignal(window.quitting, timeout=5000):
+        window.close()
+    assert not window.isVisible()
+
+
+def test_the_pad_process_ends_when_its_window_closes(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from ime.app import create\n"
+        "from ime.qt import QTimer\n"
+        f"app, w, _ = create(['--insert', 'clipboard', '--settings', {str(tmp_path / 's.json')!r},"
+        f" '--model', {str(tmp_path / 'none.xiezi')!r}])\n"
+        "w.show(); QTimer.singleShot(300, w.close); QTimer.singleShot(20000, lambda: app.exit(7))\n"
+        "sys.exit(app.exec())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False, cwd=Path(__file__).resolve().parents[2],
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr  # 7: still running 20 s after the close
 
 
 def test_the_pad_never_imports_torch() -> None:

@@ -8,12 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from ime.settings import ENV_PATH, Settings, default_path, load_settings, save_settings
+from ime.settings import (
+    ENV_PATH,
+    Settings,
+    default_path,
+    load_settings,
+    read_settings,
+    save_settings,
+)
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    s = Settings(insert_mode="clipboard", auto_commit_ms=450, pad_size=360,
-                 ink_colour="#0055aa", language="en", geometry=[10, 20, 400, 520])
+    s = Settings(insert_mode="clipboard", auto_commit="fixed", auto_commit_ms=450, pad_size=360,
+                 ink_colour="#0055aa", language="en", geometry=[10, 20, 400, 520],
+                 pauses_ms=[300, 420])
     path = save_settings(s, tmp_path / "sub" / "settings.json")
     assert load_settings(path) == s
     assert json.loads(path.read_text(encoding="utf-8"))["auto_commit_ms"] == 450
@@ -24,7 +32,7 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
     assert load_settings(tmp_path / "none.json") == Settings()
 
 
-@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"pad_size": "big"}', "\xff"])
+@pytest.mark.parametrize("text", ["{not json", '{"a": 1', "\ufeff{", "\x00"])
 def test_corrupt_file_falls_back_to_defaults_and_is_kept(tmp_path: Path, caplog, text) -> None:
     path = tmp_path / "settings.json"
     path.write_text(text, encoding="utf-8")
@@ -39,9 +47,24 @@ def test_out_of_range_values_are_clamped_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text('{"auto_commit_ms": -5, "pad_size": 5, "language": "fr", '
                     '"ink_colour": "red", "geometry": [1, 2], "unknown": 1}', encoding="utf-8")
-    s = load_settings(path)
+    s, problems = read_settings(path)
     assert (s.auto_commit_ms, s.pad_size, s.language, s.ink_colour, s.geometry) == (
-        0, 120, "zh", "#202020", None)
+        100, 120, "auto", "#202020", None)
+    assert len(problems) == 5 and (tmp_path / "s.json.bak").exists()
+
+
+def test_old_files_keep_auto_commit_off(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"auto_commit_ms": 0}', encoding="utf-8")
+    s, problems = read_settings(path)
+    assert s.auto_commit == "off" and problems == ["auto_commit_ms: 0 is outside 100..10000"]
+    path.write_text('{"auto_commit_ms": 800}', encoding="utf-8")  # the old default: now learned
+    assert load_settings(path).auto_commit == "learn"
+
+
+def test_code_passing_a_bad_value_is_an_error() -> None:
+    with pytest.raises(ValueError, match="pad_size"):
+        Settings(pad_size=10**9)
 
 
 def test_env_var_overrides_the_path(tmp_path: Path, monkeypatch) -> None:
@@ -53,24 +76,85 @@ def test_env_var_overrides_the_path(tmp_path: Path, monkeypatch) -> None:
 def test_dialog_edits_settings_and_window_applies_them(window, settings_path) -> None:
     from ime.settings_dialog import SettingsDialog
 
-    d = SettingsDialog(window.settings, ["auto", "clipboard"], lambda mode: f"chain of {mode}")
-    assert d.chain.text() == "chain of auto"
-    d.mode.setCurrentText("clipboard")
-    assert d.chain.text() == "chain of clipboard"
+    d = SettingsDialog(window.settings, ["auto", "clipboard"],
+                       lambda mode, lang: f"chain of {mode} in {lang}")
+    assert d.chain.text() == "chain of auto in en"
+    d.mode.setCurrentIndex(1)
+    assert d.mode_value() == "clipboard" and d.chain.text() == "chain of clipboard in en"
+    assert not d.delay.isEnabled()
+    d.auto_commit.setCurrentIndex(1)  # fixed
+    assert d.delay.isEnabled()
     d.delay.setValue(300)
     d.pad_size.setValue(300)
     d.colour.setText("#aa0000")
-    d.language.setCurrentIndex(0)
+    d.language.setCurrentIndex(1)  # zh
     new = d.result_settings()
-    assert (new.insert_mode, new.auto_commit_ms, new.pad_size, new.ink_colour, new.language) == (
-        "clipboard", 300, 300, "#aa0000", "zh")
+    assert (new.insert_mode, new.auto_commit, new.auto_commit_ms, new.pad_size, new.ink_colour,
+            new.language) == ("clipboard", "fixed", 300, 300, "#aa0000", "zh")
     window.apply_settings(new)
-    assert window.controller.auto_commit.ms == 300 and window.controller.auto_commit.enabled
+    assert window.controller.commit_delay_ms() == 300 and window.controller.auto_commit.enabled
     assert window.undo_button.text() == "撤销"
     assert load_settings(settings_path).auto_commit_ms == 300
-    d.delay.setValue(0)
+    d.auto_commit.setCurrentIndex(2)  # off
     window.apply_settings(d.result_settings())
     assert not window.controller.auto_commit.enabled
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_dialog_speaks_one_language_qt_buttons_included(window, lang) -> None:
+    from ime.insert import MODES, describe_chain
+    from ime.qt import QDialogButtonBox
+    from ime.settings_dialog import SettingsDialog
+
+    s = Settings(language=lang)
+    d = SettingsDialog(s, list(MODES), lambda m, lang: describe_chain(m, {}, lang))
+    texts = [d.windowTitle(), d.chain.text()]
+    texts += [d.mode.itemText(i) for i in range(d.mode.count())]
+    texts += [d.auto_commit.itemText(i) for i in range(d.auto_commit.count())]
+    texts += [b.text() for b in d.buttons.buttons()]
+    from ime.qt import QLabel
+
+    texts += [w.text() for w in d.findChildren(QLabel)]
+    ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok).text()
+    if lang == "zh":
+        assert ok == "确定"
+        # Every visible text has Chinese in it, except names (X11, Ctrl+V, macOS) and numbers.
+        for t in texts:
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in t), t
+    else:
+        assert ok == "OK"
+        assert not any("\u4e00" <= ch <= "\u9fff" for t in texts for ch in t), texts
+
+
+@pytest.mark.gui
+def test_language_auto_follows_the_system_locale(monkeypatch) -> None:
+    from ime.i18n import resolve_language
+    from ime.qt import QLocale
+
+    old = QLocale()
+    try:
+        QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+        monkeypatch.setattr(QLocale, "system", staticmethod(lambda: QLocale()))
+        assert resolve_language("auto") == "zh"
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+        assert resolve_language("auto") == "en"
+        assert resolve_language("zh") == "zh"
+    finally:
+        QLocale.setDefault(old)
+
+
+@pytest.mark.gui
+def test_qt_own_texts_follow_the_language(qtbot) -> None:
+    from ime.i18n import install_qt_translator
+    from ime.qt import QCoreApplication
+
+    try:
+        assert install_qt_translator("zh")
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+    finally:
+        install_qt_translator("en")
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
 
 
 @pytest.mark.gui
@@ -104,7 +188,7 @@ def test_settings_button_shows_the_real_insertion_chain(window, monkeypatch) -> 
     seen = {}
 
     def fake_exec(self: SettingsDialog) -> int:  # the modal loop, answered at once
-        seen["modes"] = [self.mode.itemText(i) for i in range(self.mode.count())]
+        seen["modes"] = [self.mode.itemData(i) for i in range(self.mode.count())]
         seen["chain"] = self.chain.text()
         self.delay.setValue(1234)
         return 1

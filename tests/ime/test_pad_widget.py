@@ -37,7 +37,7 @@ def test_ink_is_exactly_what_was_drawn(qtbot, pad: Pad) -> None:
     assert times[-1] > times[0]  # QTest's timestamps advance with each event
 
 
-def test_undo_by_right_click_ctrl_z_and_clear(qtbot, pad: Pad) -> None:
+def test_undo_by_right_click_and_clear(qtbot, pad: Pad) -> None:
     for stroke in CROSS + CROSS[:1]:
         draw_stroke(pad, stroke)
     assert pad.stroke_count == 3
@@ -45,7 +45,7 @@ def test_undo_by_right_click_ctrl_z_and_clear(qtbot, pad: Pad) -> None:
         QTest.mouseClick(pad, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier,
                          QPoint(10, 10))
     assert pad.stroke_count == 2
-    QTest.keyClick(pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert pad.undo()
     assert [[(x, y) for x, y, _ in s] for s in pad.strokes()] == CROSS[:1]
     pad.clear()
     assert pad.is_empty() and pad.strokes() == []

@@ -68,8 +68,9 @@ def display() -> Iterator[str]:
 
 
 def test_pad_stays_on_top_and_leaves_the_focus_where_it_was(display: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
-    env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("WAYLAND_DISPLAY", "LC_ALL", "LC_MESSAGES", "LANGUAGE")}
+    env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", LANG="zh_CN.UTF-8")  # title 写字
     field = subprocess.Popen([sys.executable, "-c", FIELD], env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True)
     pad = None

@@ -71,26 +71,34 @@ class BuildConfig:
 
 
 def tiny() -> BuildConfig:
-    """A few dozen classes and a small model: the whole build in about a minute (tests, CI).
+    """A check of the whole pipeline in about a minute on 2 cores (tests, CI), not a model.
 
-    The hidden sizes are smaller than the paper's; only this preset does that.
+    24 classes and hidden sizes far below the paper's (only this preset does that). It must
+    visibly learn, or a newcomer takes it for a broken trainer (issue 15: 60 steps at batch 16
+    left it at chance, 4.2% top-1): 800 baseline steps at batch 32 read 94-95% top-1 on
+    its 96 validation samples and the compressed model 81-83% (the build took 57 s on the
+    idle 2-core development machine, 10 minutes beside a full build). Pooling is the last
+    valid step, as in the full preset: mean pooling reached 44% in the same steps. Its size
+    and speed ratios mean nothing (a model this small is dominated by fixed costs); the
+    report says so.
     """
 
-    def run(steps: int, lr: float) -> TrainConfig:
+    def run(steps: int, lr: float, val_every: int = 0) -> TrainConfig:
         # workers=0: data made inline (no process start per stage); checkpoints only at
         # the end of a stage (each one is an fsync'd write).
-        return TrainConfig(steps=steps, lr=lr, warmup_steps=5, val_every=0, log_every=10,
-                           threads=2, workers=0, seed=0)
+        return TrainConfig(steps=steps, lr=lr, warmup_steps=10, val_every=val_every,
+                           log_every=20, threads=2, workers=0, seed=0)
 
     return BuildConfig(
         preset="tiny",
-        data=DataConfig(num_classes=24, batch_size=16, bucket_batches=4, val_per_class=2),
-        model=ModelConfig(num_classes=24, hidden1=16, hidden2=32, fc=32, dropout=0.0),
-        baseline=run(60, 1e-2),
-        svd=run(15, 3e-3),
-        prune=run(24, 3e-3),
-        quant=run(12, 1e-3),
-        lowrank=LowRankConfig(ranks={"lstm2.weight_ih": 12, "lstm2.weight_hh": 6,
+        data=DataConfig(num_classes=24, batch_size=32, bucket_batches=4, val_per_class=4),
+        model=ModelConfig(num_classes=24, hidden1=32, hidden2=64, fc=64, pooling="last",
+                          dropout=0.0),
+        baseline=run(800, 5e-3, val_every=200),  # the curve shows it learning
+        svd=run(200, 5e-3 / 3),
+        prune=run(266, 5e-3 / 3),
+        quant=run(100, 5e-4),
+        lowrank=LowRankConfig(ranks={"lstm2.weight_ih": 24, "lstm2.weight_hh": 16,
                                      "fc2.weight": 12}, stride2=2),
         pruning=PruneConfig(
             sparsity={"lstm1.weight_hh": 0.5, "lstm2.weight_ih_U": 0.5, "lstm2.weight_hh": 0.5,

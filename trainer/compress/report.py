@@ -103,14 +103,26 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| {v['size_x']:.1f}x | {v['speedup_x']:.2f}x | {v['top1_drop_points']:+.2f} pt |"
         )
     wanted, met = report["targets"]["wanted"], report["targets"]["met"]
-    lines += [
-        "",
-        ("Targets of the final stage against the fp32 baseline (issue 5): "
-        f"at least {wanted['size_x']:.0f}x smaller: {_yes(met['size_x'])}; "
-        f"at least {wanted['speedup_x']:.0f}x faster: {_yes(met['speedup_x'])}; "
-        f"top-1 drop at most {wanted['top1_drop_points']} points: "
-        f"{_yes(met['top1_drop_points'])}."),
-    ]
+    if meta.get("preset") == "tiny":
+        classes = meta.get("classes")
+        chance = f" (chance: {100 / classes:.1f}%)" if isinstance(classes, int) and classes else ""
+        lines += [
+            "",
+            ("This is the tiny preset: a check that the whole pipeline runs and that the model "
+            f"learns; its top-1 should be well above chance{chance}. Its sizes, speeds and "
+            "ratios mean nothing: a model this small is dominated by fixed costs, so the "
+            "compressed stages may even run slower. The targets of issue 5 apply to "
+            "`trainer build --preset full` and are not judged here."),
+        ]
+    else:
+        lines += [
+            "",
+            ("Targets of the final stage against the fp32 baseline (issue 5): "
+            f"at least {wanted['size_x']:.0f}x smaller: {_yes(met['size_x'])}; "
+            f"at least {wanted['speedup_x']:.0f}x faster: {_yes(met['speedup_x'])}; "
+            f"top-1 drop at most {wanted['top1_drop_points']} points: "
+            f"{_yes(met['top1_drop_points'])}."),
+        ]
     if report.get("yardsticks"):
         lines += _yardsticks(report["yardsticks"])
     for s in report["stages"]:

@@ -6,6 +6,7 @@ import pytest
 
 from ime.insert.x11 import XK_BackSpace, XK_Control_L, XK_Insert, XK_Return, XK_Shift_L
 
+ROOT = 0x2A5
 WIDTH = 4  # keysyms per keycode, as XGetKeyboardMapping reports it (Xvfb says 7)
 LAYOUT = {
     10: [ord("1"), ord("!")],
@@ -41,6 +42,7 @@ class FakeDisplay:
         self.down: set[int] = set()
         self.syncs = 0
         self.closed = False
+        self.focus = 0x400001  # an application window; 0 (None), 1 (PointerRoot), ROOT: none
 
     def keycode_range(self) -> tuple[int, int]:
         return self.lo, self.hi
@@ -74,6 +76,12 @@ class FakeDisplay:
 
     def close(self) -> None:
         self.closed = True
+
+    def input_focus(self) -> int:
+        return self.focus
+
+    def root_window(self) -> int:
+        return ROOT
 
     @property
     def text(self) -> str:

@@ -4,7 +4,9 @@ Run with DISPLAY set and the insertion mode as argv[1]: shows ``ime.window.MainW
 (non-focusable, stay-on-top) at x=500, y=300 with argv[2] as its first candidate, and prints
 one JSON line per change: {"window", "visible", "active", "cell" (global centre of the first
 candidate cell), "committed", "message", "inserter", "t", "insert_t"} (times are
-time.monotonic(), the system-wide clock; "insert_t" lists when each insert() call began). Commands on stdin: "state", "reset" (show the candidates again), "quit".
+time.monotonic(), the system-wide clock; "insert_t" lists when each insert() call began;
+"dialog": whether the Settings dialog is open). Commands on stdin: "state", "reset" (show the
+candidates again), "settings" (open the Settings dialog, as its button does), "quit".
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def main() -> int:
             "inserter": inserter.name,
             "t": time.monotonic(),
             "insert_t": inserter.starts,
+            "dialog": QApplication.activeModalWidget() is not None,
         }
         print(json.dumps(state, ensure_ascii=False), flush=True)
 
@@ -81,6 +84,10 @@ def main() -> int:
             window.bar.set_items([first, "中", "文"], "candidates")
             report()
         elif line == "state":
+            report()
+        elif line == "settings":  # modal: later commands run in the dialog's event loop
+            QTimer.singleShot(300, report)
+            window.open_settings()
             report()
         elif line == "quit":
             app.quit()

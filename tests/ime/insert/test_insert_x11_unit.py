@@ -166,3 +166,40 @@ def test_keys_taken_by_a_new_layout_are_left_alone(fake_display: FakeDisplay) ->
     assert fake_display.rows[kc] == [0x6C1, 0x6E1, 0, 0]
     assert ins.insert("文") and fake_display.text == "中文"
     assert kc not in ins.remapped
+
+
+def test_no_focused_window_types_nothing_so_the_chain_uses_the_clipboard() -> None:
+    """After the focus fell to the root window (issue 15) keys would go nowhere, or under
+    PointerRoot to the window below the pointer: the pad itself."""
+    from conftest import ROOT
+
+    from ime.insert import ClipboardInserter, FallbackInserter, MemoryClipboard
+
+    for focus in (0, 1, ROOT):
+        dpy = FakeDisplay()
+        dpy.focus = focus
+        clip = MemoryClipboard()
+        chain = FallbackInserter(make(dpy), ClipboardInserter(clip))
+        assert chain.insert("中") is False
+        assert dpy.events == [] and clip.text == "中"
+        assert make(dpy).press_combo([XK_Control_L]) is False and dpy.events == []
+
+
+def test_the_focus_keeper_gives_the_focus_back() -> None:
+    from conftest import ROOT
+
+    from ime.insert.focus import FocusKeeper
+
+    class Dpy(FakeDisplay):
+        def set_input_focus(self, window: int) -> None:
+            self.focus = window
+
+    dpy = Dpy()
+    keeper = FocusKeeper({"DISPLAY": ":9"}, open_display=lambda _: dpy)
+    assert keeper.remember() == 0x400001
+    dpy.focus = ROOT  # the dialog closed; the focus reverted to its parent
+    assert keeper.restore() and dpy.focus == 0x400001
+    dpy.focus = ROOT
+    assert keeper.remember() is None and not keeper.restore()  # nothing to give back
+    assert FocusKeeper({"DISPLAY": ":9", "WAYLAND_DISPLAY": "w"},
+                       open_display=lambda _: dpy).remember() is None

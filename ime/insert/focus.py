@@ -1,0 +1,81 @@
+"""Give the keyboard focus back after the pad's own dialog took it (issue 15).
+
+The pad never takes the focus, but its Settings dialog must (it has fields to type in). When
+the dialog closes, the focus falls to the root window (no window manager) or wherever the
+window manager likes, and the next commit would go nowhere. ``FocusKeeper.remember()`` notes
+the focused window before the dialog opens; ``restore()`` focuses it again afterwards.
+Only X11 allows this to a client; elsewhere both do nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from ime.insert.xlib import NONE, POINTER_ROOT, XDisplay, XlibError
+
+logger = logging.getLogger(__name__)
+
+
+class FocusDisplay(Protocol):
+    """The X calls used here (``xlib.XDisplay``; a fake in unit tests)."""
+
+    def input_focus(self) -> int: ...
+    def root_window(self) -> int: ...
+    def set_input_focus(self, window: int) -> None: ...
+    def sync(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class FocusKeeper:
+    """Remembers which window had the keyboard focus and gives it back. Never raises."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None,
+                 open_display: Callable[[str | None], FocusDisplay] = XDisplay) -> None:
+        environ = os.environ if environ is None else environ
+        # Under Wayland (even with XWayland's DISPLAY) X clients cannot move the focus.
+        self._display_name = None if environ.get("WAYLAND_DISPLAY") else environ.get("DISPLAY")
+        self._open = open_display
+        self.window: int | None = None
+
+    def _with_display(self, use: Callable[[FocusDisplay], int | None]) -> int | None:
+        if not self._display_name:
+            return None
+        try:
+            dpy = self._open(self._display_name)
+        except XlibError as e:
+            logger.info("cannot keep the focus: %s", e)
+            return None
+        try:
+            return use(dpy)
+        except XlibError as e:
+            logger.warning("cannot move the focus: %s", e)
+            return None
+        finally:
+            dpy.close()
+
+    def remember(self) -> int | None:
+        """Note the window that has the focus now (None when no application window has it)."""
+
+        def get(dpy: FocusDisplay) -> int | None:
+            w = dpy.input_focus()
+            return None if w in (NONE, POINTER_ROOT) or w == dpy.root_window() else w
+
+        self.window = self._with_display(get)
+        logger.debug("focus remembered: %s", self.window)
+        return self.window
+
+    def restore(self) -> bool:
+        """Focus the remembered window again; True when it has the focus afterwards."""
+        window = self.window
+        if window is None:
+            return False
+
+        def put(dpy: FocusDisplay) -> int | None:
+            dpy.set_input_focus(window)
+            dpy.sync()  # raises XlibError when the window is gone (BadWindow)
+            return dpy.input_focus()
+
+        return self._with_display(put) == window

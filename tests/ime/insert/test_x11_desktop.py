@@ -1,0 +1,129 @@
+"""Under Xvfb, with and without the openbox window manager (issue 15): the focus comes back
+after Settings, a commit with no focused window lands on the clipboard with a notice, and
+closing the pad without a tray icon ends the process."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from xharness import App, Xvfb, XvfbUnavailable, click, start_field, start_pad, x_focus
+
+from ime.insert.clipboard import default_clipboard
+from ime.insert.xlib import XDisplay
+
+pytestmark = [pytest.mark.xserver, pytest.mark.gui]
+
+ROOT = Path(__file__).resolve().parents[3]
+TEXT = "写字"
+
+
+def wait_until(pred, timeout_s: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout_s
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)  # polling the X server, another process: no signal to wait on
+
+
+@pytest.fixture(scope="module", params=["no window manager", "openbox"])
+def desktop(request) -> Iterator[tuple[Xvfb, str]]:
+    try:
+        server = Xvfb()
+    except XvfbUnavailable as e:
+        pytest.skip(f"no X server can start here: {e}")
+    wm = None
+    if request.param == "openbox":
+        if shutil.which("openbox") is None:
+            server.close()
+            pytest.skip("openbox is not installed")
+        wm = subprocess.Popen(["openbox", "--sm-disable"], env=server.env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: "_NET_SUPPORTING_WM_CHECK(WINDOW)" in subprocess.run(
+            ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=server.env(),
+            capture_output=True, text=True, check=False).stdout, what="openbox")
+    yield server, request.param
+    if wm is not None:
+        wm.terminate()
+        wm.wait(10)
+    server.close()
+
+
+@pytest.fixture
+def field(desktop) -> Iterator[App]:
+    app = start_field(desktop[0])
+    yield app
+    app.close()
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
+def test_after_settings_ok_the_focus_and_the_next_commit_go_back(desktop, field: App) -> None:
+    xvfb, _ = desktop
+    focus = field.state["window"]
+    pad = start_pad(xvfb, "x11", TEXT)
+    try:
+        pad.send("settings")
+        pad.wait_for(lambda s: s["dialog"])
+        wait_until(lambda: x_focus(xvfb.display) != focus, what="the dialog to take the focus")
+        subprocess.run(["xdotool", "key", "Return"], env=xvfb.env(), check=True, timeout=10)
+        pad.wait_for(lambda s: not s["dialog"])
+        wait_until(lambda: x_focus(xvfb.display) == focus, what="the focus to come back")
+        pad.send("reset")
+        click(xvfb.display, *pad.query()["cell"])
+        assert field.wait_for(lambda s: s["text"] == TEXT)["focus"]
+        assert pad.query()["message"] == ""
+    finally:
+        pad.close()
+
+
+def test_a_commit_with_no_focused_window_goes_to_the_clipboard_with_a_notice(
+    desktop, field: App
+) -> None:
+    xvfb, wm = desktop
+    if wm == "openbox":
+        pytest.skip("openbox gives the focus straight back to a window: no focus-less state")
+    clip = default_clipboard(xvfb.env(), qt=False)
+    if clip.name != "xclip":
+        pytest.skip("xclip is not installed")
+    pad = start_pad(xvfb, "x11", TEXT)
+    try:
+        dpy = XDisplay(xvfb.display)
+        try:  # what Settings -> OK left behind before the fix: the focus on the root window
+            dpy.set_input_focus(dpy.root_window())
+            dpy.sync()
+        finally:
+            dpy.close()
+        click(xvfb.display, *pad.query()["cell"])
+        state = pad.wait_for(lambda s: s["committed"] and s["message"])
+        assert TEXT in state["message"] and "clipboard" in state["message"]
+        assert clip.get_text() == TEXT
+        assert field.query()["text"] == ""
+    finally:
+        pad.close()
+
+
+@pytest.mark.skipif(shutil.which("wmctrl") is None, reason="wmctrl is not installed")
+@pytest.mark.parametrize("tray", [[], ["--no-tray"]], ids=["no tray on this desktop", "--no-tray"])
+def test_closing_the_pad_without_a_tray_icon_ends_it(desktop, tmp_path: Path, tray) -> None:
+    xvfb, wm = desktop
+    if wm != "openbox":
+        pytest.skip("closing a window is the window manager's")
+    env = xvfb.env(LANG="C.UTF-8")
+    pad = subprocess.Popen(
+        [sys.executable, "-m", "ime.app", *tray, "--insert", "clipboard",
+         "--settings", str(tmp_path / "s.json"), "--model", str(tmp_path / "none.xiezi")],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: "Xiezi" in subprocess.run(["wmctrl", "-l"], env=env,
+                   capture_output=True, text=True, check=False).stdout, 30, "the pad")
+        subprocess.run(["wmctrl", "-c", "Xiezi"], env=env, check=True, timeout=10)
+        assert pad.wait(timeout=15) == 0
+    finally:
+        if pad.poll() is None:
+            pad.kill()
+            pad.wait()
