@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from engine.errors import EngineError, ModelLoadError
 from engine.evaluate import evaluate_lines, recognize_lines
@@ -43,27 +44,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "recognize":
                 return _recognize(recognizer, lines, args.n)
             return _eval(recognizer, lines, args.json, args.threads)
+    except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the exit flush stays quiet
+        return EXIT_OK
     except (ModelLoadError, OSError) as e:
         print(f"error: {_describe(e)}", file=sys.stderr)
-        return EXIT_FAILURE
-    except UnicodeDecodeError as e:
-        print(f"error: {args.ink} is not UTF-8 text ({e.reason} at byte {e.start})", file=sys.stderr)
         return EXIT_FAILURE
     except EngineError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILURE
 
 
-def _recognize(recognizer: Recognizer, lines: TextIO, n: int) -> int:
+def _recognize(recognizer: Recognizer, lines: IO[bytes], n: int) -> int:
+    """One output line per input line, in order (issue 17), flushed as it is known."""
     status = EXIT_OK
     for result in recognize_lines(recognizer, lines, n):
         if "error" in result:
             status = EXIT_BAD_LINES
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+        try:
+            text = json.dumps(result, ensure_ascii=False)
+            print(text, flush=True)
+        except UnicodeEncodeError:  # a stdout that cannot hold the characters (LANG=C)
+            print(json.dumps(result), flush=True)
     return status
 
 
-def _eval(recognizer: Recognizer, lines: TextIO, as_json: bool, threads: int) -> int:
+def _eval(recognizer: Recognizer, lines: IO[bytes], as_json: bool, threads: int) -> int:
     r = evaluate_lines(recognizer, lines)
     for err in r.errors:
         print(f"skipped {err}", file=sys.stderr)
@@ -83,11 +89,12 @@ def _eval(recognizer: Recognizer, lines: TextIO, as_json: bool, threads: int) ->
 
 
 @contextmanager
-def _open_input(name: str) -> Iterator[TextIO]:
+def _open_input(name: str) -> Iterator[IO[bytes]]:
+    """The input as bytes: engine.lines decodes each line on its own, file or stdin alike."""
     if name == "-":
-        yield sys.stdin
+        yield getattr(sys.stdin, "buffer", sys.stdin)
         return
-    with open(name, encoding="utf-8") as f:
+    with open(name, "rb") as f:
         yield f
 
 
