@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="top-1 / top-10 accuracy and latency on labelled ink")
     ev.add_argument("ink", help="JSONL ink file with labels; - reads standard input")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    rp = sub.add_parser("repack", help="convert a package of format 1 to the current format")
+    rp.add_argument("old", type=Path, help="package to convert")
+    rp.add_argument("new", type=Path, help="where to write it (may be the same path)")
     for sp in (rec, ev):
         sp.add_argument("--model", type=Path, help="model package (default: the bundled one)")
         sp.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
@@ -35,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "repack":
+        return _repack(args.old, args.new)
     if args.threads < 1 or (args.command == "recognize" and args.n < 1):
         print("error: -n and --threads must be at least 1", file=sys.stderr)
         return EXIT_FAILURE
@@ -53,6 +58,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngineError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _repack(old: Path, new: Path) -> int:
+    from engine.repack import repack
+
+    try:
+        repack(old, new)
+    except (EngineError, OSError) as e:
+        print(f"error: {_describe(e)}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"wrote {new}")
+    return EXIT_OK
 
 
 def _recognize(recognizer: Recognizer, lines: IO[bytes], n: int) -> int:
