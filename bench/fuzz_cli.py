@@ -10,8 +10,8 @@ process each, memory capped at 4 GiB, 60 s). ``packages``: each example is the m
 package made worse by one flipped byte, a truncation, or a craft of bench/fuzz_packages.py
 (with every checksum it holds recomputed), or a device / FIFO; recognize one good ink.
 
-Outcomes, worst first: hang (past the time limit), crash (a traceback, a signal or an
-unknown exit status), lost (lines: not one output line per input line, in order, or file
+Outcomes, worst first: hang (past the time limit), crash (a traceback, a signal, an
+unknown exit status, or a peak RSS over 1 GiB), lost (lines: not one output line per input line, in order, or file
 and stdin disagree; packages: a changed package accepted), clean error (exit 1 or 2 with
 messages only), ok. Prints the counts as one JSON line.
 """
@@ -32,12 +32,24 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
-
 import fuzz_packages as fp
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 MEMORY_CAP = 4 << 30
 TIMEOUT_S = 60.0
+#: A child past this peak RSS counts as a crash too (bounded memory is required).
+RSS_LIMIT_KB = 1 << 20
+#: Runs ``python -m engine`` and reports its peak RSS on stderr when it exits.
+WRAPPER = (
+    "import atexit, runpy, sys\n"
+    "def peak():\n"
+    "    for x in open('/proc/self/status'):\n"
+    "        if x.startswith('VmHWM'): sys.stderr.write('\\npeak_rss_kb=' + x.split()[1] + '\\n')\n"
+    "atexit.register(peak)\n"
+    "sys.argv = ['engine', *sys.argv[1:]]\n"
+    "runpy.run_module('engine', run_name='__main__', alter_sys=True)\n"
+)
 GOOD_INK = b'{"strokes": [[[0, 0, 0], [10, 10, 10]], [[0, 10, 20], [10, 0, 30]]]}'
 
 
@@ -50,15 +62,19 @@ def run_engine(args: list[str], stdin: bytes | None = None) -> tuple[str, int, b
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "engine", *args], input=stdin, capture_output=True,
+            [sys.executable, "-c", WRAPPER, *args], input=stdin, capture_output=True,
             timeout=TIMEOUT_S, env=env, preexec_fn=_limit, check=False,
             stdin=None if stdin is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
         return "hang", -1, b"", ""
     err = done.stderr.decode("utf-8", "replace")
+    head, sep, peak = err.rpartition("\npeak_rss_kb=")
+    err, peak = (head, peak.strip()) if sep else (err, "")
     if "Traceback" in err or done.returncode not in (0, 1, 2):
         return "crash", done.returncode, done.stdout, err
+    if peak and int(peak) > RSS_LIMIT_KB:
+        return "crash", done.returncode, done.stdout, f"peak RSS {int(peak) >> 10} MiB; {err}"
     return "done", done.returncode, done.stdout, err
 
 
@@ -155,7 +171,7 @@ def fuzz_lines(examples: int, seed: int, model: list[str]) -> Counter[str]:
 
 # -- packages -----------------------------------------------------------------------------
 def judge_package(path: Path | str, ink: Path, changed: bool) -> tuple[str, str]:
-    kind, rc, out, err = run_engine(["recognize", str(ink), "--model", str(path)])
+    kind, rc, _, err = run_engine(["recognize", str(ink), "--model", str(path)])
     if kind != "done":
         return kind, err[-300:]
     if rc == 0:

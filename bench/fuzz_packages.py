@@ -75,14 +75,14 @@ def edit_charset(members: Members) -> Members:
 def edit_preprocess(members: Members) -> Members:
     """Change one preprocessing number to another valid value."""
     m = manifest_of(members)
-    key = sorted(k for k, v in m["preprocess"].items() if isinstance(v, float))[0]
+    key = min(k for k, v in m["preprocess"].items() if isinstance(v, float))
     m["preprocess"][key] = m["preprocess"][key] * 1.5 + 0.01
     return with_manifest(members, m)
 
 
 def edit_tensor(members: Members) -> Members:
     """Change one stored value of a dense tensor (its member checksum then fails)."""
-    name = sorted(n for n in members if n.endswith("/values.npy"))[0]
+    name = min(n for n in members if n.endswith("/values.npy"))
     arr = np.load(io.BytesIO(members[name]), allow_pickle=False).copy()
     arr.reshape(-1)[0] += 1
     buf = io.BytesIO()
@@ -130,7 +130,7 @@ def sparse_bomb(members: Members, size: int = 10**9) -> Members:
 
 def npy_bomb(members: Members, count: int = 10**11) -> Members:
     """A .npy member whose header declares ``count`` float32 values but holds a few."""
-    name = sorted(n for n in members if n.endswith("/values.npy"))[0]
+    name = min(n for n in members if n.endswith("/values.npy"))
     header = {"descr": "<f4", "fortran_order": False, "shape": (count,)}
     buf = io.BytesIO()
     np.lib.format.write_array_header_1_0(buf, header)

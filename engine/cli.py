@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from engine.errors import EngineError, ModelLoadError
 from engine.evaluate import evaluate_lines, recognize_lines
@@ -109,7 +109,8 @@ def _eval(recognizer: Recognizer, lines: IO[bytes], as_json: bool, threads: int)
 def _open_input(name: str) -> Iterator[IO[bytes]]:
     """The input as bytes: engine.lines decodes each line on its own, file or stdin alike."""
     if name == "-":
-        yield getattr(sys.stdin, "buffer", sys.stdin)
+        stdin: Any = sys.stdin  # a test may put a StringIO there, which has no .buffer
+        yield stdin.buffer if hasattr(stdin, "buffer") else stdin
         return
     with open(name, "rb") as f:
         yield f

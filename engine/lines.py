@@ -63,19 +63,17 @@ def _stream_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | LineErr
 
 def _text(num: int, raw: str | bytes | bytearray, max_bytes: int) -> str | LineError:
     if isinstance(raw, str):
-        line = raw[:-1] if raw.endswith("\n") else raw
+        line = raw.removesuffix("\n")
         if len(line) > max_bytes:
             return LineError(f"line {num}: longer than {max_bytes} characters")
-        return line[:-1] if line.endswith("\r") else line
-    raw = bytes(raw)
-    line = raw[:-1] if raw.endswith(b"\n") else raw
-    line = line[:-1] if line.endswith(b"\r") else line
-    if len(line) > max_bytes:
+        return line.removesuffix("\r")
+    data = bytes(raw).removesuffix(b"\n").removesuffix(b"\r")
+    if len(data) > max_bytes:
         return LineError(f"line {num}: longer than {max_bytes} bytes")
     try:
-        return line.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         return LineError(
-            f"line {num}: not UTF-8 text ({e.reason}: byte 0x{line[e.start]:02x} at byte "
+            f"line {num}: not UTF-8 text ({e.reason}: byte 0x{data[e.start]:02x} at byte "
             f"{e.start + 1} of the line)"
         )

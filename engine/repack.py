@@ -46,7 +46,7 @@ def repack(src: str | Path, dst: str | Path) -> Path:
         raise fail(str(e)) from e
     listed = manifest["sha256"]
     if set(listed) != set(members):
-        odd = sorted(set(listed) ^ set(members))[0]
+        odd = min(set(listed) ^ set(members))
         raise fail(f"member {odd} is missing or not listed in the manifest")
     for member, digest in listed.items():
         if hashlib.sha256(members[member]).hexdigest() != digest:

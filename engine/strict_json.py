@@ -19,7 +19,7 @@ import numpy as np
 MAX_DEPTH = 32
 #: Integer literals with more digits than this are read as float (inf when out of range).
 _INT_DIGITS = 18
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _OPEN = np.frombuffer(b"[{", np.uint8)
 _CLOSE = np.frombuffer(b"]}", np.uint8)
 

@@ -139,12 +139,10 @@ def from_plain(cls: Any, values: dict[str, Any]) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from trainer.checkpoint import LAST, read_checkpoint
+    from trainer.checkpoint import LAST, check_out_dir, read_checkpoint
     from trainer.data.dataset import DataConfig
     from trainer.model import ModelConfig, build_model_from_spec
     from trainer.train import TrainConfig, seed_everything, train
-
-    from trainer.checkpoint import check_out_dir
 
     check_out_dir(args.out)
     train_names = [f.name for f in dataclasses.fields(TrainConfig)]

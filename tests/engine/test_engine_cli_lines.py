@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -15,7 +14,8 @@ from typing import Any
 
 import pytest
 from engine_fixtures import sample_ink
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.cli import main
 from engine.errors import InkError
@@ -117,14 +117,13 @@ def test_a_long_line_is_refused_and_the_next_one_read(tiny_package: Path, tmp_pa
 def test_dev_zero_is_read_in_bounded_memory(tiny_package: Path) -> None:
     """An endless line: its error comes at once, and reading on stays under 200 MB."""
     cap = 2 << 30
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
+    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
+            "import runpy, sys; sys.argv = ['engine', *sys.argv[1:]]\n"
+            "runpy.run_module('engine', run_name='__main__', alter_sys=True)\n")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "recognize", "/dev/zero", "--model", str(tiny_package)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit, env=env,
+        [sys.executable, "-c", code, "recognize", "/dev/zero", "--model", str(tiny_package)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )
     try:
         assert proc.stdout is not None

@@ -14,8 +14,8 @@ from engine_fixtures import CHARSET, build_package
 pytest.importorskip("onnx")  # the tiny models are built with onnx's helper API
 from onnx_builders import externalize, lstm_classifier
 
-from engine.errors import ModelLoadError
 from engine.archive import content_digest
+from engine.errors import ModelLoadError
 from engine.package import DIGEST, MANIFEST, MODEL, load_package, tensor_member, write_package
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
 

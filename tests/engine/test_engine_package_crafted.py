@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -35,15 +34,13 @@ CAP = 3 << 29  # 1.5 GiB
 
 def load_in_child(path: Path | str) -> tuple[int, str, float]:
     """(exit status, stderr, seconds) of loading ``path`` in a memory-capped child."""
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
-
-    code = ("import sys\nfrom engine.package import load_package\nfrom engine.errors import "
+    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({CAP}, {CAP}))\n"
+            "import sys\nfrom engine.package import load_package\nfrom engine.errors import "
             "ModelLoadError\ntry:\n    load_package(sys.argv[1])\nexcept ModelLoadError as e:\n"
             "    print(e, file=sys.stderr); sys.exit(3)\n")
     t0 = time.monotonic()
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                          text=True, timeout=30, preexec_fn=limit, check=False,
+                          text=True, timeout=30, check=False,
                           env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
     return done.returncode, done.stderr, time.monotonic() - t0
 
