@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ TIMEOUT_S = 60.0
 RSS_LIMIT_KB = 1 << 20
 #: Runs ``python -m engine`` and reports its peak RSS on stderr when it exits.
 WRAPPER = (
+    f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))\n"
     "import atexit, runpy, sys\n"
     "def peak():\n"
     "    for x in open('/proc/self/status'):\n"
@@ -53,17 +53,13 @@ WRAPPER = (
 GOOD_INK = b'{"strokes": [[[0, 0, 0], [10, 10, 10]], [[0, 10, 20], [10, 0, 30]]]}'
 
 
-def _limit() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-
-
 def run_engine(args: list[str], stdin: bytes | None = None) -> tuple[str, int, bytes, str]:
     """(kind, exit status, stdout, stderr) of one ``python -m engine`` process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     try:
         done = subprocess.run(
             [sys.executable, "-c", WRAPPER, *args], input=stdin, capture_output=True,
-            timeout=TIMEOUT_S, env=env, preexec_fn=_limit, check=False,
+            timeout=TIMEOUT_S, env=env, check=False,
             stdin=None if stdin is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
