@@ -7,6 +7,7 @@ child process capped at 1.5 GiB of address space and 30 s: before the fix they r
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from engine_fixtures import build_package
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("onnx")
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +132,38 @@ def test_repack_refuses_what_is_no_package(tmp_path: Path) -> None:
     junk.write_bytes(json.dumps({"x": 1}).encode())
     with pytest.raises(ModelLoadError, match="cannot repack .*not a zip"):
         repack(junk, tmp_path / "out.xiezi")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats() | st.text(max_size=4),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["format", "format_version", "preprocess_version", "preprocess",
+                        "charset", "tensors", "sha256", "info", "shape", "encoding", "dtype",
+                        "meta"]), JSON)
+def test_sealed_edits_raise_only_model_load_errors(
+    tiny_package: Path, tmp_path_factory: pytest.TempPathFactory, key: str, value: object
+) -> None:
+    """Whatever a sealed manifest or tensor header says, load_package raises ModelLoadError."""
+    members = fp.read_members(tiny_package)
+    m = fp.manifest_of(members)
+    entry = m["tensors"]["fc1.W"]
+    if key == "meta":  # a stored field replaced by an arbitrary array
+        arr = np.asarray(value if isinstance(value, (int, float)) else 0.0)
+        buf = io.BytesIO()
+        np.save(buf, arr, allow_pickle=False)
+        members["tensors/fc1.W/values.npy"] = buf.getvalue()
+    elif key in entry:
+        entry[key] = value
+    else:
+        m[key] = value
+    path = tmp_path_factory.mktemp("edit") / "edited.xiezi"
+    fp.write_members(path, fp.seal(fp.with_manifest(members, m)))
+    try:
+        load_package(path)
+    except ModelLoadError:
+        pass
