@@ -7,8 +7,11 @@
 nesting, huge integer literals, non-UTF-8 bytes, blank lines, CR endings, long lines, with
 or without a UTF-8 byte-order mark. It runs once on the file and once on stdin (a fresh
 process each, memory capped at 4 GiB, 60 s). ``packages``: each example is the model
-package made worse by one flipped byte, a truncation, or a craft of bench/fuzz_packages.py
-(with every checksum it holds recomputed), or a device / FIFO; recognize one good ink.
+package made worse by one flipped byte, a truncation, or a craft of bench/fuzz_packages.py,
+or a device / FIFO; recognize one good ink. Each craft runs three times: as ``--model``
+with its checksums left as they were; with every checksum it holds recomputed, as
+``--model`` (a valid package of its own: accepting it is right, but its sizes must be
+bounded) and as the bundled model (its recorded sha256 the original package's: refused).
 
 Outcomes, worst first: hang (past the time limit), crash (a traceback, a signal, an
 unknown exit status, or a peak RSS over 1 GiB), lost (lines: not one output line per input line, in order, or file
@@ -19,6 +22,7 @@ messages only), ok. Prints the counts as one JSON line.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -53,9 +57,16 @@ WRAPPER = (
 GOOD_INK = b'{"strokes": [[[0, 0, 0], [10, 10, 10]], [[0, 10, 20], [10, 0, 30]]]}'
 
 
-def run_engine(args: list[str], stdin: bytes | None = None) -> tuple[str, int, bytes, str]:
-    """(kind, exit status, stdout, stderr) of one ``python -m engine`` process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+def run_engine(
+    args: list[str], stdin: bytes | None = None, resources: Path | None = None
+) -> tuple[str, int, bytes, str]:
+    """(kind, exit status, stdout, stderr) of one ``python -m engine`` process.
+
+    ``resources``: a folder holding a package ``xiezi_resources``, found before the
+    installed one, so that the bundled model is the one put there.
+    """
+    path = str(ROOT) if resources is None else f"{resources}{os.pathsep}{ROOT}"
+    env = {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1"}
     try:
         done = subprocess.run(
             [sys.executable, "-c", WRAPPER, *args], input=stdin, capture_output=True,
@@ -166,8 +177,20 @@ def fuzz_lines(examples: int, seed: int, model: list[str]) -> Counter[str]:
 
 
 # -- packages -----------------------------------------------------------------------------
-def judge_package(path: Path | str, ink: Path, changed: bool) -> tuple[str, str]:
-    kind, rc, _, err = run_engine(["recognize", str(ink), "--model", str(path)])
+def judge_package(path: Path | str, ink: Path, changed: bool,
+                  bundled_digest: str | None = None) -> tuple[str, str]:
+    """Recognize one ink with the package; ``bundled_digest``: as the bundled model, whose
+    recorded sha256 is that (a re-sealed edit is a valid package, refused only there)."""
+    if bundled_digest is None:
+        kind, rc, _, err = run_engine(["recognize", str(ink), "--model", str(path)])
+    else:
+        res = Path(path).parent / "bundled"
+        model_dir = res / "xiezi_resources" / "model"
+        model_dir.mkdir(parents=True, exist_ok=True)
+        (res / "xiezi_resources" / "__init__.py").write_text("")
+        (model_dir / "xiezi-gb1.xiezi").write_bytes(Path(path).read_bytes())
+        (model_dir / "xiezi-gb1.sha256").write_text(f"{bundled_digest}  xiezi-gb1.xiezi\n")
+        kind, rc, _, err = run_engine(["recognize", str(ink)], resources=res)
     if kind != "done":
         return kind, err[-300:]
     if rc == 0:
@@ -181,6 +204,7 @@ def fuzz_packages(examples: int, seed: int, model: Path) -> Counter[str]:
     ink = tmp / "ink.jsonl"
     ink.write_bytes(GOOD_INK + b"\n")
     good = model.read_bytes()
+    digest = hashlib.sha256(good).hexdigest()
     members = fp.read_members(model)
 
     def record(kind: str, why: str, what: str) -> None:
@@ -199,7 +223,11 @@ def fuzz_packages(examples: int, seed: int, model: Path) -> Counter[str]:
         fp.write_members(path, craft(members))  # checksums left as they were
         record(*judge_package(path, ink, changed=True), f"{name}, unsealed")
         fp.write_members(path, fp.seal(craft(members)))
-        record(*judge_package(path, ink, changed=True), f"{name}, sealed")
+        # re-sealed, it is a valid package of its own (accepting it is right) whose sizes
+        # must still be bounded; as the bundled model it must be refused
+        record(*judge_package(path, ink, changed=False), f"{name}, sealed")
+        record(*judge_package(path, ink, changed=True, bundled_digest=digest),
+               f"{name}, sealed, as the bundled model")
 
     @settings(max_examples=examples, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
