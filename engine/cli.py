@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any
 
 from engine.errors import EngineError, ModelLoadError
 from engine.evaluate import evaluate_lines, recognize_lines
@@ -27,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="top-1 / top-10 accuracy and latency on labelled ink")
     ev.add_argument("ink", help="JSONL ink file with labels; - reads standard input")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    rp = sub.add_parser("repack", help="convert a package of format 1 to the current format")
+    rp.add_argument("old", type=Path, help="package to convert")
+    rp.add_argument("new", type=Path, help="where to write it (may be the same path)")
     for sp in (rec, ev):
         sp.add_argument("--model", type=Path, help="model package (default: the bundled one)")
         sp.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
@@ -35,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "repack":
+        return _repack(args.old, args.new)
     if args.threads < 1 or (args.command == "recognize" and args.n < 1):
         print("error: -n and --threads must be at least 1", file=sys.stderr)
         return EXIT_FAILURE
@@ -44,27 +50,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "recognize":
                 return _recognize(recognizer, lines, args.n)
             return _eval(recognizer, lines, args.json, args.threads)
+    except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the exit flush stays quiet
+        return EXIT_OK
     except (ModelLoadError, OSError) as e:
         print(f"error: {_describe(e)}", file=sys.stderr)
-        return EXIT_FAILURE
-    except UnicodeDecodeError as e:
-        print(f"error: {args.ink} is not UTF-8 text ({e.reason} at byte {e.start})", file=sys.stderr)
         return EXIT_FAILURE
     except EngineError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILURE
 
 
-def _recognize(recognizer: Recognizer, lines: TextIO, n: int) -> int:
+def _repack(old: Path, new: Path) -> int:
+    from engine.repack import repack
+
+    try:
+        repack(old, new)
+    except (EngineError, OSError) as e:
+        print(f"error: {_describe(e)}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"wrote {new}")
+    return EXIT_OK
+
+
+def _recognize(recognizer: Recognizer, lines: IO[bytes], n: int) -> int:
+    """One output line per input line, in order (issue 17), flushed as it is known."""
     status = EXIT_OK
     for result in recognize_lines(recognizer, lines, n):
         if "error" in result:
             status = EXIT_BAD_LINES
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+        try:
+            text = json.dumps(result, ensure_ascii=False)
+            print(text, flush=True)
+        except UnicodeEncodeError:  # a stdout that cannot hold the characters (LANG=C)
+            print(json.dumps(result), flush=True)
     return status
 
 
-def _eval(recognizer: Recognizer, lines: TextIO, as_json: bool, threads: int) -> int:
+def _eval(recognizer: Recognizer, lines: IO[bytes], as_json: bool, threads: int) -> int:
     r = evaluate_lines(recognizer, lines)
     for err in r.errors:
         print(f"skipped {err}", file=sys.stderr)
@@ -84,11 +107,13 @@ def _eval(recognizer: Recognizer, lines: TextIO, as_json: bool, threads: int) ->
 
 
 @contextmanager
-def _open_input(name: str) -> Iterator[TextIO]:
+def _open_input(name: str) -> Iterator[IO[bytes]]:
+    """The input as bytes: engine.lines decodes each line on its own, file or stdin alike."""
     if name == "-":
-        yield sys.stdin
+        stdin: Any = sys.stdin  # a test may put a StringIO there, which has no .buffer
+        yield stdin.buffer if hasattr(stdin, "buffer") else stdin
         return
-    with open(name, encoding="utf-8") as f:
+    with open(name, "rb") as f:
         yield f
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -15,14 +15,15 @@ from engine.recognizer import Recognizer
 
 
 def recognize_lines(
-    recognizer: Recognizer, lines: Iterable[str], n: int = 10
+    recognizer: Recognizer, lines: IO[bytes] | Iterable[str | bytes], n: int = 10
 ) -> Iterator[dict[str, Any]]:
-    """One result per non-blank JSONL line, in order.
+    """One result per line of JSONL (engine.lines.read_lines), blank lines included, in order.
 
     Yields ``{"candidates": [[char, prob], ...]}`` (prob rounded to 4 decimals) or, for a line
-    that is not a valid ink or cannot be recognized, ``{"error": "line N: ..."}``.
+    that is blank, not UTF-8, too long, not a valid ink or cannot be recognized,
+    ``{"error": "line N: ..."}``.
     """
-    for num, item in iter_jsonl_lines(lines):
+    for num, item in iter_jsonl_lines(lines, blank=True):
         if isinstance(item, InkError):
             yield {"error": str(item)}
             continue
@@ -58,8 +59,10 @@ class EvalResult:
         return asdict(self)
 
 
-def evaluate_lines(recognizer: Recognizer, lines: Iterable[str]) -> EvalResult:
-    """Recognize every ink of a JSONL stream and score the labelled ones."""
+def evaluate_lines(
+    recognizer: Recognizer, lines: IO[bytes] | Iterable[str | bytes]
+) -> EvalResult:
+    """Recognize every ink of a JSONL stream and score the labelled ones (blank lines skipped)."""
     recognizer.load()
     errors: list[str] = []
     times: list[float] = []

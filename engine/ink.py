@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from engine import strict_json
 from engine.errors import InkError
+from engine.lines import MAX_LINE_BYTES, LineError, read_lines
 
 #: Most points one ink may hold. A character written on a 200 Hz digitizer for 10 s is 2,000
 #: points; anything far beyond that is not one character and would only make the LSTM slow.
@@ -116,7 +118,10 @@ def _stroke_array(stroke: Any, i: int) -> np.ndarray:
         for v in p:
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
                 raise InkError(f"stroke {i} point {j}: {_short(v)} is not a number")
-    arr = np.asarray(stroke, dtype=np.float64).reshape(-1, 3).copy()
+    try:
+        arr = np.asarray(stroke, dtype=np.float64).reshape(-1, 3).copy()
+    except (OverflowError, ValueError, TypeError) as e:  # e.g. an int of 400 digits
+        raise InkError(f"stroke {i}: a value is out of range or not a number ({e})") from e
     finite = np.isfinite(arr).all(axis=1)
     if not finite.all():
         j = int(np.nonzero(~finite)[0][0])
@@ -141,33 +146,51 @@ def ink_from_json_obj(obj: Any) -> Ink:
     return make_ink(obj["strokes"], obj.get("label"))
 
 
-def ink_from_json(text: str) -> Ink:
-    """Parse one ink from its JSON text; a syntax error is an InkError naming the position."""
+def ink_from_json(text: str | bytes) -> Ink:
+    """Parse one ink from its JSON text.
+
+    Raises:
+        InkError: only; for JSON syntax (naming the position), nesting deeper than
+            engine.strict_json.MAX_DEPTH, text longer than engine.lines.MAX_LINE_BYTES, or
+            an object that is not a valid ink (see make_ink).
+    """
+    if len(text) > MAX_LINE_BYTES:
+        raise InkError(f"longer than {MAX_LINE_BYTES} bytes; an ink is at most a few hundred KB")
     try:
-        obj = json.loads(text)
+        obj = strict_json.loads(text)
     except json.JSONDecodeError as e:
         raise InkError(f"not valid JSON: {e}") from e
+    except ValueError as e:  # too deep, not UTF-8
+        raise InkError(str(e)) from e
     return ink_from_json_obj(obj)
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Ink | InkError]]:
     """Yield (line number from 1, Ink or the InkError of that line) for each non-blank line.
 
-    A bad line does not stop the iteration: its error is yielded in its place.
+    A bad line (not JSON, not UTF-8, too long, not an ink) does not stop the iteration: its
+    error is yielded in its place. Raises OSError when the file cannot be opened.
     """
-    with open(path, encoding="utf-8") as f:
+    with open(path, "rb") as f:
         yield from iter_jsonl_lines(f)
 
 
-def iter_jsonl_lines(lines: Any) -> Iterator[tuple[int, Ink | InkError]]:
-    """Like iter_jsonl, over any iterable of text lines (an open file, sys.stdin)."""
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield n, ink_from_json(line)
-        except InkError as e:
-            yield n, InkError(f"line {n}: {e}")
+def iter_jsonl_lines(lines: Any, blank: bool = False) -> Iterator[tuple[int, Ink | InkError]]:
+    """Like iter_jsonl, over a binary stream or an iterable of lines (engine.lines.read_lines).
+
+    ``blank``: also yield an InkError for each blank line, so that every line has an answer.
+    """
+    for n, text in read_lines(lines):
+        if isinstance(text, LineError):
+            yield n, InkError(str(text))
+        elif not text.strip():
+            if blank:
+                yield n, InkError(f"line {n}: blank line, no ink")
+        else:
+            try:
+                yield n, ink_from_json(text)
+            except InkError as e:
+                yield n, InkError(f"line {n}: {e}")
 
 
 def read_jsonl(path: str | Path) -> list[Ink]:

@@ -12,7 +12,9 @@ from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
 from engine.weights import ENCODINGS
 
 FORMAT = "xiezi-model"
-FORMAT_VERSION = 1
+#: 2: package.sha256 covers every member, manifest included (issue 17); 1 had only the
+#: manifest's per-member checksums (`python -m engine repack` converts it).
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 #: The location an external initializer names when its data is in the package.
 PACKAGE_LOCATION = "__xiezi_package__"
@@ -45,6 +47,8 @@ def validate_manifest(m: Any) -> dict[str, Any]:
             or not all(isinstance(d, int) and d >= 0 for d in entry["shape"])
         ):
             raise ValueError(f"{MANIFEST} entry of tensor {name!r} is malformed")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in m["sha256"].items()):
+        raise ValueError(f"{MANIFEST} has a malformed 'sha256' table")
     if not m["charset"] or len(set(m["charset"])) != len(m["charset"]):
         raise ValueError(f"{MANIFEST} has an empty charset or one with repeated characters")
     try:

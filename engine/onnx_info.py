@@ -98,6 +98,8 @@ def _fields(mv: memoryview) -> Iterator[tuple[int, int, int | memoryview]]:
     while i < n:
         key, i = _varint(mv, i)
         num, wire = key >> 3, key & 7
+        if num == 0:  # no field has number 0: not protobuf (and zeros would scan for ages)
+            raise ProtoError("field number 0")
         if wire == 0:
             val, i = _varint(mv, i)
             yield num, wire, val

@@ -1,8 +1,10 @@
 """The model package (``*.xiezi``): a zip of manifest.json, model.onnx and encoded tensors.
 
-Format in docs/architecture.md. Every member's sha256 is in the manifest and checked on
-load; tensors are .npy files read with ``allow_pickle=False``; the tensors the manifest lists
-are EXTERNAL initializers of model.onnx, located at ``__xiezi_package__``.
+Format in docs/architecture.md. Format 2 (issue 17): ``package.sha256`` holds one digest
+over every other member, manifest included, checked before anything is parsed; the manifest
+also lists each member's sha256, to name a damaged one. Sizes are bounded before they are
+allocated (engine.archive). Tensors are .npy files read with ``allow_pickle=False``; the
+tensors the manifest lists are EXTERNAL initializers of model.onnx, at ``__xiezi_package__``.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import lzma
-import struct
+import math
 import zipfile
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from urllib.parse import quote
 
 import numpy as np
 
+from engine import strict_json
+from engine.archive import content_digest, load_npy, read_file, read_members
 from engine.atomic import atomic_open
 from engine.errors import ModelLoadError
 from engine.manifest import (
@@ -35,17 +38,13 @@ from engine.onnx_info import ONNX_DTYPES, OnnxSummary, ProtoError, read_onnx_sum
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
 from engine.weights import decode_tensor, encode_tensor
 
-#: Largest package file, and largest total of its unpacked members, that load_package reads
-#: (the full GB2312 model is ~15 MB uncompressed; this only stops a wrong file or a zip bomb).
-MAX_BYTES = 1 << 30
+#: Most bytes the tensors of a package may decode to, checked before decoding (the full
+#: GB2312 model decodes to 14 MB; a sparse tensor declaring 1e9 zeros would be 4 GB).
+MAX_DECODED_BYTES = 256 << 20
 MODEL = "model.onnx"
+#: The member holding engine.archive.content_digest() of all the others, manifest included.
+DIGEST = "package.sha256"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so equal inputs give byte-equal packages
-#: What zipfile raises for damaged archives: a flipped byte can make a member look encrypted
-#: (RuntimeError) or of an unknown compression method (NotImplementedError).
-_ZIP_ERRORS = (
-    zipfile.BadZipFile, lzma.LZMAError, zlib.error, struct.error, OSError, EOFError,
-    ValueError, RuntimeError, NotImplementedError,
-)
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class ModelPackage:
         tensors: decoded tensors by initializer name (read-only arrays).
         encodings: how each tensor was stored.
         info: free-form build information (stage, report row, training figures).
-        sha256: hex digest of the whole file.
+        sha256: hex digest of the whole file (what ``sha256sum`` prints for it).
     """
 
     path: Path
@@ -141,59 +140,57 @@ def write_package(
         "info": info,
     }
     try:
-        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        manifest_bytes = dump_manifest(manifest)
     except (TypeError, ValueError) as e:
         raise ValueError(f"info must be JSON-serializable: {e}") from e
-    path = Path(path)
-    with atomic_open(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_LZMA) as z:
-        for member, data in [(MANIFEST, manifest_bytes), *members.items()]:
+    write_members(path, manifest_bytes, members)
+
+
+def write_members(path: str | Path, manifest_bytes: bytes, members: dict[str, bytes]) -> None:
+    """Write manifest.json, the members and their package.sha256 as a zip, atomically."""
+    everything = {MANIFEST: manifest_bytes, **members}
+    digest = (content_digest(everything) + "\n").encode("ascii")
+    with atomic_open(Path(path), "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_LZMA) as z:
+        for member, data in [*everything.items(), (DIGEST, digest)]:
             z.writestr(zipfile.ZipInfo(member, _ZIP_DATE), data, zipfile.ZIP_LZMA)
 
 
-def load_package(path: str | Path) -> ModelPackage:
-    """Read and check a package: checksums, versions, the ONNX interface, every tensor.
+def dump_manifest(manifest: dict[str, Any]) -> bytes:
+    return json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
 
+
+def load_package(path: str | Path, expected_sha256: str | None = None) -> ModelPackage:
+    """Read and check a package whole: its digest, versions, the ONNX interface, every tensor.
+
+    Args:
+        expected_sha256: the sha256 the file must have (the bundled model's, which the
+            engine ships beside it); None checks only the package's own digest.
     Raises:
-        ModelLoadError: naming the path and the reason, for a missing, unreadable,
-            truncated or tampered file, another format or preprocessing version, a charset
-            that does not match the model's output, or a missing or malformed tensor.
+        ModelLoadError: naming the path and the reason, for a missing, unreadable, too
+            large, truncated or tampered file, one of the older format 1 (repack it), another
+            format or preprocessing version, a charset that does not match the model's
+            output, a missing or malformed tensor, or another file than expected_sha256.
     """
     path = Path(path)
 
     def fail(reason: str) -> ModelLoadError:
         return ModelLoadError(f"cannot load model package {path}: {reason}")
 
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise fail(f"{path.stat().st_size} bytes is too large for a model package")
-        data = path.read_bytes()
-    except FileNotFoundError as e:
-        raise fail("no such file") from e
-    except OSError as e:
-        raise fail(f"cannot read it ({e.strerror or e})") from e
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-    except _ZIP_ERRORS as e:
-        raise fail(f"not a zip archive, or truncated ({e})") from e
-    with z:
-        if sum(i.file_size for i in z.infolist()) > MAX_BYTES:
-            raise fail("its members unpack to more than 1 GiB (not a model package)")
-        manifest = _read_manifest(z, fail)
-        digests: dict[str, str] = manifest["sha256"]
-        unlisted = sorted(set(z.namelist()) - set(digests) - {MANIFEST})
-        if unlisted:
-            raise fail(f"member {unlisted[0]} is not listed in the manifest (tampered?)")
-        blobs: dict[str, bytes] = {}
-        for member, digest in digests.items():
-            try:
-                blob = z.read(member)
-            except KeyError as e:
-                raise fail(f"member {member} is missing") from e
-            except _ZIP_ERRORS as e:
-                raise fail(f"member {member} is corrupt ({e})") from e
-            if hashlib.sha256(blob).hexdigest() != digest:
-                raise fail(f"checksum mismatch for {member} (the file was modified or damaged)")
-            blobs[member] = blob
+    data = read_file(path, fail)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if expected_sha256 is not None and sha256 != expected_sha256.lower():
+        raise fail(f"its sha256 is {sha256[:16]}..., not the {expected_sha256[:16]}... "
+                   "recorded for it: the file is damaged or was replaced")
+    blobs = read_members(data, fail)
+    _check_digest(blobs, fail)
+    manifest = _parse_manifest(blobs[MANIFEST], fail)
+    listed = set(manifest["sha256"])
+    unlisted = sorted(set(blobs) - listed - {MANIFEST, DIGEST})
+    if unlisted:
+        raise fail(f"member {unlisted[0]} is not listed in the manifest (tampered?)")
+    missing = sorted(listed - set(blobs))
+    if missing:
+        raise fail(f"member {missing[0]} is missing")
     if MODEL not in blobs:
         raise fail(f"no {MODEL} in the package")
     try:
@@ -205,6 +202,7 @@ def load_package(path: str | Path) -> ModelPackage:
         check_interface(summary, charset)
         shapes = {n: tuple(t["shape"]) for n, t in manifest["tensors"].items()}
         check_tensor_set(summary, shapes)
+        _check_decoded_size(summary, shapes)
     except ValueError as e:
         raise fail(str(e)) from e
     tensors: dict[str, np.ndarray] = {}
@@ -216,9 +214,9 @@ def load_package(path: str | Path) -> ModelPackage:
             if member.startswith(prefix) and member.endswith(".npy"):
                 field = member[len(prefix) : -len(".npy")]
                 try:
-                    fields[field] = np.load(io.BytesIO(blob), allow_pickle=False)
-                except (ValueError, OSError, EOFError) as e:
-                    raise fail(f"{member} is not a plain .npy array ({e})") from e
+                    fields[field] = load_npy(blob, MAX_DECODED_BYTES)
+                except ValueError as e:
+                    raise fail(f"{member} is not a plain .npy array: {e}") from e
         if not fields:
             raise fail(f"tensor {name!r} is listed but has no data in the package")
         try:
@@ -240,23 +238,74 @@ def load_package(path: str | Path) -> ModelPackage:
         tensors=tensors,
         encodings=encodings,
         info=manifest["info"],
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
     )
 
 
-def _read_manifest(z: zipfile.ZipFile, fail: Any) -> dict[str, Any]:
+def _check_digest(blobs: dict[str, bytes], fail: Callable[[str], Exception]) -> None:
+    """The whole-package digest first: nothing is parsed from a package that fails it."""
+    if MANIFEST not in blobs:
+        raise fail(f"no {MANIFEST}: not a Xiezi model package")
+    if DIGEST not in blobs:
+        version = _peek_format_version(blobs[MANIFEST])
+        if version is not None and version < FORMAT_VERSION:
+            raise fail(
+                f"it is in package format {version}, whose checksums do not cover "
+                f"{MANIFEST}; this engine reads format {FORMAT_VERSION}: convert it with "
+                "`python -m engine repack OLD NEW` or rebuild it with `trainer build`"
+            )
+        raise fail(f"no {DIGEST}: not a Xiezi model package of format {FORMAT_VERSION}")
+    body = {k: v for k, v in blobs.items() if k != DIGEST}
+    if blobs[DIGEST].strip().decode("ascii", "replace") != content_digest(body):
+        raise fail(f"{_damaged_member(blobs)} (the file was modified or damaged)")
+
+
+def _peek_format_version(raw: bytes) -> int | None:
     try:
-        raw = z.read(MANIFEST)
-    except KeyError as e:
-        raise fail(f"no {MANIFEST}: not a Xiezi model package") from e
-    except _ZIP_ERRORS as e:
-        raise fail(f"{MANIFEST} is corrupt ({e})") from e
+        m = strict_json.loads(raw)
+    except ValueError:
+        return None
+    v = m.get("format_version") if isinstance(m, dict) else None
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _damaged_member(blobs: dict[str, bytes]) -> str:
+    """What differs from the manifest's own list, to name it; else the manifest itself."""
     try:
-        return validate_manifest(json.loads(raw.decode("utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        listed = strict_json.loads(blobs[MANIFEST]).get("sha256", {})
+        for member, digest in sorted(listed.items()):
+            if member not in blobs:
+                return f"member {member} is missing"
+            if hashlib.sha256(blobs[member]).hexdigest() != digest:
+                return f"checksum mismatch for {member}"
+        unlisted = sorted(set(blobs) - set(listed) - {MANIFEST, DIGEST})
+        if unlisted:
+            return f"member {unlisted[0]} is not listed in the manifest"
+    except (ValueError, AttributeError, TypeError):
+        pass
+    return f"checksum mismatch for {MANIFEST} or {DIGEST}"
+
+
+def _parse_manifest(raw: bytes, fail: Callable[[str], Exception]) -> dict[str, Any]:
+    try:
+        return validate_manifest(strict_json.loads(raw))
+    except json.JSONDecodeError as e:
         raise fail(f"{MANIFEST} is not valid JSON ({e})") from e
-    except ValueError as e:
-        raise fail(str(e)) from e
+    except ValueError as e:  # too deep, not UTF-8, or not a valid manifest
+        raise fail(f"{MANIFEST}: {e}") from e
+
+
+def _check_decoded_size(summary: OnnxSummary, shapes: dict[str, tuple[int, ...]]) -> None:
+    """Refuse before decoding a package whose tensors would fill more than MAX_DECODED_BYTES."""
+    total = 0
+    for name, shape in shapes.items():
+        itemsize = np.dtype(ONNX_DTYPES[summary.external[name].data_type]).itemsize
+        total += math.prod(shape) * max(itemsize, 4)  # decoding goes through float32
+        if total > MAX_DECODED_BYTES:
+            raise ValueError(
+                f"its tensors would decode to more than {MAX_DECODED_BYTES >> 20} MiB "
+                f"(tensor {name!r} has shape {shape}); not a model package this engine loads"
+            )
 
 
 def _summary(onnx_bytes: bytes, what: str) -> OnnxSummary:

@@ -16,7 +16,7 @@ from engine.errors import EngineError, InkError, ModelLoadError
 from engine.ink import Ink
 from engine.package import ModelPackage, load_package
 from engine.preprocess import preprocess
-from engine.resources import DEFAULT_MODEL, resource_path
+from engine.resources import DEFAULT_MODEL, DEFAULT_MODEL_DIGEST, read_sha256_file, resource_path
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +173,20 @@ class Recognizer:
                 f"the bundled model {path} is not present; build it with "
                 "`trainer build --preset full` or pass the path of a model package"
             )
-        package = load_package(path)
+        # The bundled model must be the very file shipped with this engine (issue 17).
+        expected = None
+        if self._path is None:
+            expected = read_sha256_file(resource_path(*DEFAULT_MODEL_DIGEST))
+        try:
+            package = load_package(path, expected_sha256=expected)
+        except ModelLoadError as e:
+            if expected is None:
+                raise
+            raise ModelLoadError(
+                f"the bundled model is refused: {e}; reinstall Xiezi, or after rebuilding it "
+                "on purpose record its digest: python resources/model/regenerate.py "
+                "--record-digest"
+            ) from e
         so = ort.SessionOptions()
         so.intra_op_num_threads = self._options.threads
         so.inter_op_num_threads = 1

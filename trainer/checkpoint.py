@@ -98,6 +98,16 @@ def restore_rng(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def check_out_dir(out: str | Path) -> None:
+    """Raises ValueError when the run folder ``out`` (or one above it) exists as a file."""
+    out = Path(out)
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ValueError(f"--out {out}: {p} is a file, not a folder; name a folder")
+            return
+
+
 def atomic_save(obj: Any, path: str | Path) -> None:
     """torch.save to a temporary file in the same folder, fsync it, then os.replace.
 
@@ -120,15 +130,19 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except (
-        RuntimeError,
-        EOFError,
-        OSError,
-        ValueError,
-        pickle.UnpicklingError,
-        zipfile.BadZipFile,
-    ) as e:
-        raise CheckpointError(f"checkpoint {path} is corrupt or truncated: {e}") from e
+    except pickle.UnpicklingError as e:  # torch's text here is advice about weights_only
+        logger.debug("torch.load(%s): %s", path, e)
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or truncated, or not a Xiezi training checkpoint "
+            "(a torch.save file of tensors and plain values); pass a run's last.pt or "
+            "best.pt, or a build stage's final.pt"
+        ) from e
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as e:
+        logger.debug("torch.load(%s): %s", path, e)
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or truncated ({_first_line(e)}); use another "
+            "checkpoint of the run (best.pt, or rerun the stage)"
+        ) from e
     if not isinstance(ckpt, dict) or "model_spec" not in ckpt:
         raise CheckpointError(f"{path} is not a Xiezi training checkpoint")
     missing = [k for k in REQUIRED_KEYS if k not in ckpt]
@@ -139,6 +153,11 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
             f"checkpoint {path} has format {ckpt['format']}, this trainer reads {CHECKPOINT_FORMAT}"
         )
     return ckpt
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:

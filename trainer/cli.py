@@ -140,11 +140,12 @@ def from_plain(cls: Any, values: dict[str, Any]) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from trainer.checkpoint import LAST, read_checkpoint
+    from trainer.checkpoint import LAST, check_out_dir, read_checkpoint
     from trainer.data.dataset import DataConfig
     from trainer.model import ModelConfig, build_model_from_spec
     from trainer.train import TrainConfig, seed_everything, train
 
+    check_out_dir(args.out)
     train_names = [f.name for f in dataclasses.fields(TrainConfig)]
     last = args.out / LAST
     init = None
@@ -205,6 +206,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(max(1, args.threads))
     r = evaluate_file(args.checkpoint, args.inks, top=args.top, batch_size=args.batch_size)
+    for line, err in r["invalid"][:20]:
+        print(f"skipped {args.inks}: {err}", file=sys.stderr)
+    if r["n"] == 0:
+        raise ValueError(f"{args.inks} holds no labelled ink of the model's classes "
+                         f"({len(r['invalid'])} bad lines)")
     if args.json:
         print(json.dumps(r, ensure_ascii=False))
         return 0
@@ -220,8 +226,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{n} inks with labels outside the model's classes (not scored): {shown}")
     if r["unlabelled"]:
         print(f"{r['unlabelled']} inks without a label (not scored)")
-    for line, err in r["invalid"][:20]:
-        print(f"skipped {err}")
     return 0
 
 

@@ -70,6 +70,7 @@ class Run:
         self.last_val: dict[str, Any] | None = None
         self.metrics = MetricsLog(out_dir / METRICS)
         if ctx.is_main:
+            ck.check_out_dir(out_dir)
             out_dir.mkdir(parents=True, exist_ok=True)
 
     # -- checkpoints ------------------------------------------------------------------

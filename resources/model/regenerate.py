@@ -1,9 +1,13 @@
 """Rebuild the bundled model: `trainer build --preset full`, then copy its package, build
-report and training curves here. Resumable: run it again after an interruption.
+report and training curves here and record the package's sha256 in xiezi-gb1.sha256 (the
+digest the engine requires of its bundled model). Resumable: run it again after an
+interruption.
 
     python resources/model/regenerate.py [--out runs/full] [--threads 2]
+    python resources/model/regenerate.py --record-digest   # only re-record the digest
 
-Needs the train extra (torch); see the README for the time it takes.
+Needs the train extra (torch) to build; --record-digest needs only the engine. See the
+README for the time a build takes.
 """
 
 from __future__ import annotations
@@ -15,27 +19,51 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 STAGES = ("baseline", "svd", "prune", "quant")
+PACKAGE = "xiezi-gb1.xiezi"
+#: engine.resources.DEFAULT_MODEL_DIGEST: the engine refuses a bundled model without it.
+DIGEST = "xiezi-gb1.sha256"
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("runs/full"), help="build folder")
     p.add_argument("--threads", type=int, default=2, help="torch threads")
+    p.add_argument("--record-digest", action="store_true",
+                   help="only check the package here and record its sha256 (after a repack)")
     args = p.parse_args(argv)
+    if args.record_digest:
+        return record_digest()
     from trainer.cli import main as trainer
 
     rc = trainer(["build", "--preset", "full", "--out", str(args.out), "--threads",
                   str(args.threads)])
     if rc != 0:
         return rc
-    for name in ("xiezi-gb1.xiezi", "report.md", "report.json"):
+    for name in (PACKAGE, "report.md", "report.json"):
         shutil.copy2(args.out / name, HERE / name)
     (HERE / "curves").mkdir(exist_ok=True)
     for stage in STAGES:
         curves = args.out / stage / "curves.png"
         if curves.is_file():
             shutil.copy2(curves, HERE / "curves" / f"{stage}.png")
+    rc = record_digest()
     print(f"bundled model updated in {HERE}")
+    return rc
+
+
+def record_digest() -> int:
+    """Load the package here in full, then write its sha256 in ``sha256sum`` format."""
+    sys.path.insert(0, str(HERE.parent.parent))
+    from engine.errors import ModelLoadError
+    from engine.package import load_package
+
+    try:
+        package = load_package(HERE / PACKAGE)
+    except ModelLoadError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    (HERE / DIGEST).write_text(f"{package.sha256}  {PACKAGE}\n", encoding="ascii")
+    print(f"recorded sha256 {package.sha256} in {HERE / DIGEST}")
     return 0
 
 

@@ -92,13 +92,14 @@ def test_bad_model_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "not a zip" in capsys.readouterr().err
 
 
-def test_not_utf8_exits_2(
+def test_not_utf8_is_an_error_of_its_line(
     tiny_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(b'{"strokes": [[[0, 0, 0]]], "label": "\xe9"}\n')
-    assert main(["recognize", str(path), "--model", str(tiny_package)]) == 2
-    assert "not UTF-8" in capsys.readouterr().err
+    assert main(["recognize", str(path), "--model", str(tiny_package)]) == 1
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["error"].startswith("line 1: not UTF-8 text") and "0xe9 at byte 38" in row["error"]
 
 
 def test_bad_n(tiny_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,20 +14,33 @@ from engine_fixtures import CHARSET, build_package
 pytest.importorskip("onnx")  # the tiny models are built with onnx's helper API
 from onnx_builders import externalize, lstm_classifier
 
+from engine.archive import content_digest
 from engine.errors import ModelLoadError
-from engine.package import MANIFEST, MODEL, load_package, tensor_member, write_package
+from engine.package import DIGEST, MANIFEST, MODEL, load_package, tensor_member, write_package
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
 
 
-def rewrite(src: Path, dst: Path, change: dict[str, bytes], fix_digests: bool = False) -> None:
-    """Copy a package replacing some members (CRCs stay valid: only sha256 can tell)."""
+def rewrite(
+    src: Path, dst: Path, change: dict[str, bytes], fix_digests: bool = False,
+    seal: bool = False, drop: str | None = None,
+) -> None:
+    """Copy a package replacing some members (CRCs stay valid: only sha256 can tell).
+
+    ``fix_digests``: recompute the manifest's member checksums; ``seal``: recompute the
+    whole-package digest too (so only the checks after it can refuse the result);
+    ``drop``: leave out the members whose name holds this.
+    """
     with zipfile.ZipFile(src) as z:
-        members = {n: z.read(n) for n in z.namelist()}
+        members = {n: z.read(n) for n in z.namelist() if drop is None or drop not in n}
     members.update(change)
     if fix_digests:
         m = json.loads(members[MANIFEST])
-        m["sha256"] = {k: hashlib.sha256(members[k]).hexdigest() for k in m["sha256"]}
+        m["sha256"] = {k: hashlib.sha256(members[k]).hexdigest() for k in m["sha256"]
+                       if k in members}
         members[MANIFEST] = json.dumps(m).encode()
+    if seal:
+        body = {k: v for k, v in members.items() if k != DIGEST}
+        members[DIGEST] = content_digest(body).encode()
     with zipfile.ZipFile(dst, "w", zipfile.ZIP_LZMA) as z:
         for name, data in members.items():
             z.writestr(name, data)
@@ -37,7 +50,7 @@ def edit_manifest(src: Path, dst: Path, **fields: object) -> None:
     with zipfile.ZipFile(src) as z:
         m = json.loads(z.read(MANIFEST))
     m.update(fields)
-    rewrite(src, dst, {MANIFEST: json.dumps(m).encode()})
+    rewrite(src, dst, {MANIFEST: json.dumps(m).encode()}, seal=True)
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -93,8 +106,8 @@ def test_directory_and_zip_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     bomb = tmp_path / "bomb.xiezi"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_LZMA) as z:
         z.writestr(MANIFEST, b"{}" + b" " * 5000)
-    monkeypatch.setattr("engine.package.MAX_BYTES", 4096)
-    with pytest.raises(ModelLoadError, match="unpack to more than"):
+    monkeypatch.setattr("engine.archive.MAX_UNPACKED_BYTES", 4096)
+    with pytest.raises(ModelLoadError, match="unpack to 5002 bytes, more than"):
         load_package(bomb)
 
 
@@ -171,15 +184,14 @@ def test_missing_tensor(tiny_package: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(tiny_package) as z:
         m = json.loads(z.read(MANIFEST))
     del m["tensors"]["fc1.W"]
-    rewrite(tiny_package, path, {MANIFEST: json.dumps(m).encode()})
+    rewrite(tiny_package, path, {MANIFEST: json.dumps(m).encode()}, seal=True)
     with pytest.raises(ModelLoadError, match="tensor 'fc1.W' of the model is missing"):
         load_package(path)
     # the member gone but still listed
-    with zipfile.ZipFile(tiny_package) as z:
-        members = {n: z.read(n) for n in z.namelist() if "fc1.W" not in n}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_LZMA) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
+    rewrite(tiny_package, path, {}, drop="fc1.W")
+    with pytest.raises(ModelLoadError, match="fc1.W.*is missing"):
+        load_package(path)
+    rewrite(tiny_package, path, {}, drop="fc1.W", seal=True)
     with pytest.raises(ModelLoadError, match="fc1.W.*is missing"):
         load_package(path)
 
@@ -191,6 +203,7 @@ def test_unlisted_member_and_pickle(tiny_package: Path, tmp_path: Path) -> None:
         load_package(path)
     pickled = b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
     member = tensor_member("fc1.b", "values")
-    rewrite(tiny_package, path, {member: pickled.ljust(128) + b"\n"}, fix_digests=True)
+    rewrite(tiny_package, path, {member: pickled.ljust(128) + b"\n"}, fix_digests=True,
+            seal=True)
     with pytest.raises(ModelLoadError, match="not a plain .npy"):
         load_package(path)

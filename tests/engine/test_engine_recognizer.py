@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ import engine.recognizer as rec_mod
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.preprocess import preprocess
 from engine.recognizer import Candidate, Recognizer, RecognizerOptions, default_recognizer
+from engine.resources import read_sha256_file
 
 
 def reference_logits(features: list[np.ndarray], seed: int = 0) -> np.ndarray:
@@ -124,7 +126,40 @@ def test_default_recognizer_is_lazy_and_says_how_to_build(
         r.recognize(sample_ink(0))
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "xiezi-gb1.xiezi").write_bytes(tiny_package.read_bytes())
+    digest = hashlib.sha256(tiny_package.read_bytes()).hexdigest()
+    (tmp_path / "model" / "xiezi-gb1.sha256").write_text(f"{digest}  xiezi-gb1.xiezi\n")
     assert len(r.recognize(sample_ink(0), 2)) == 2
+
+
+def test_a_damaged_or_swapped_bundled_model_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_package: Path
+) -> None:
+    """Issue 17: the bundled model must be the file whose digest the engine ships."""
+    monkeypatch.setattr(rec_mod, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
+    (tmp_path / "model").mkdir()
+    bundled = tmp_path / "model" / "xiezi-gb1.xiezi"
+    bundled.write_bytes(tiny_package.read_bytes())
+    with pytest.raises(ModelLoadError, match="digest .*xiezi-gb1.sha256 cannot be read"):
+        Recognizer().load()
+    other = tmp_path / "other.xiezi"
+    build_package(other, seed=1)  # a valid package, but not the one recorded
+    digest = hashlib.sha256(tiny_package.read_bytes()).hexdigest()
+    (tmp_path / "model" / "xiezi-gb1.sha256").write_text(f"{digest}  xiezi-gb1.xiezi\n")
+    bundled.write_bytes(other.read_bytes())
+    with pytest.raises(ModelLoadError, match=f"bundled model is refused: .*{bundled}.*replaced"):
+        Recognizer().load()
+    assert Recognizer(bundled).load().path == bundled  # named explicitly: its own checks only
+    bundled.write_bytes(tiny_package.read_bytes())
+    assert len(Recognizer().recognize(sample_ink(0), 2)) == 2
+
+
+def test_the_checked_in_bundled_model_matches_its_recorded_digest() -> None:
+    """After a rebuild or repack: python resources/model/regenerate.py --record-digest."""
+    folder = Path(rec_mod.__file__).resolve().parent.parent / "resources" / "model"
+    if not (folder / "xiezi-gb1.xiezi").is_file():
+        pytest.skip("no bundled model in this checkout")
+    recorded = read_sha256_file(folder / "xiezi-gb1.sha256")
+    assert hashlib.sha256((folder / "xiezi-gb1.xiezi").read_bytes()).hexdigest() == recorded
 
 
 def test_non_finite_scores_are_an_engine_error(tiny_package: Path) -> None:

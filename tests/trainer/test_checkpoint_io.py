@@ -79,6 +79,27 @@ def test_truncated_or_garbage_checkpoint_is_a_clear_error(
         read_checkpoint(other)
 
 
+class NotPlain:
+    """An object torch.load(weights_only=True) refuses (its message is torch's advice)."""
+
+
+def test_garbage_checkpoint_errors_are_ours_not_torchs(tmp_path: Path) -> None:
+    """Issue 17: the message names the file and the fix, without PyTorch's internal text."""
+    rng = np.random.default_rng(0)
+    garbage = tmp_path / "garbage.pt"
+    pickled = tmp_path / "pickled.pt"
+    torch.save({"model_spec": NotPlain()}, pickled)
+    for path, data in ((garbage, rng.bytes(3000)), (pickled, None)):
+        if data is not None:
+            path.write_bytes(data)
+        with pytest.raises(CheckpointError) as info:
+            read_checkpoint(path)
+        text = str(info.value)
+        assert str(path) in text and "\n" not in text and len(text) < 300
+        for internal in ("weights_only", "PyTorch", "WeightsUnpickler", "torch.load"):
+            assert internal not in text
+
+
 def test_atomic_save_replaces_whole_files_only(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "last.pt"
     atomic_save({"a": torch.arange(4)}, path)

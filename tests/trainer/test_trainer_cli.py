@@ -77,6 +77,52 @@ def test_bad_train_arguments_are_one_line_errors(
     assert "invalid choice" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["train", "build"])
+def test_out_naming_a_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture, command: str
+) -> None:
+    """Issue 17: was a FileExistsError traceback."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    extra = TINY if command == "train" else ["--no-progress"]
+    for out in (afile, afile / "sub"):
+        assert cli.main([command, "--out", str(out), *extra]) == 2
+        captured = capsys.readouterr()
+        text = captured.err + captured.out
+        assert f"{afile} is a file, not a folder" in text and "Traceback" not in text
+    assert afile.read_text() == "x"
+
+
+@pytest.mark.parametrize("steps", ["0", "-1"])
+def test_build_refuses_stages_without_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture, steps: str
+) -> None:
+    """Issue 17: --baseline-steps 0 or -1 packaged an untrained model silently."""
+    out = tmp_path / "b"
+    assert cli.main(["build", "--out", str(out), "--baseline-steps", steps, "--no-progress"]) == 2
+    assert f"the baseline stage has {steps} steps; give it at least 1" in capsys.readouterr().out
+    assert not out.exists()
+
+
+def test_garbage_jsonl_errors_name_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Issue 17: a non-UTF-8 JSONL gave "'utf-8' codec can't decode ..." and no file name."""
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_bytes(bytes(range(128, 256)) * 4 + b"\n{not json\n")
+    run = tmp_path / "run"
+    assert cli.main(["train", "--out", str(run), *TINY]) == 0
+    capsys.readouterr()
+    assert cli.main(["eval", str(run / "last.pt"), str(garbage), "--threads", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"skipped {garbage}: line 1: not UTF-8 text" in err
+    assert f"error: {garbage} holds no labelled ink" in err
+    assert cli.main(["train", "--out", str(tmp_path / "j"), *TINY, "--data", "jsonl",
+                     "--data-path", str(garbage)]) == 2
+    err = capsys.readouterr().err
+    assert f"{garbage}: line 1: not UTF-8 text" in err and "Traceback" not in err
+
+
 def test_python_dash_m_trainer_runs(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

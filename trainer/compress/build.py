@@ -44,7 +44,7 @@ from trainer.compress.svd import LowRankLSTM, factorize
 from trainer.evaluate import evaluate
 from trainer.model import BaselineLSTM, build_model_from_spec, model_spec
 from trainer.source import Batch, DataSource, StreamSource
-from trainer.train import train
+from trainer.train import seed_everything, train
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +96,22 @@ def build(config: BuildConfig, out_dir: str | Path, threads: int | None = None,
         source: training/validation data other than StreamSource(config.data) (tests).
     """
     out = Path(out_dir)
+    ck.check_out_dir(out)
+    check_steps(config)
     out.mkdir(parents=True, exist_ok=True)
     _record_config(out / "build.json", config)
     src = CachedSource(source if source is not None else StreamSource(config.data))
     check_settings(config, len(src.charset))
     return _Builder(config, out, src, threads, progress).run()
+
+
+def check_steps(config: BuildConfig) -> None:
+    """Every stage trains at least one step: 0 or less would package an untrained model."""
+    for stage in STAGES:
+        cfg = config.train_config(stage)
+        if cfg.steps < 1 and cfg.samples < 1:
+            raise ValueError(f"the {stage} stage has {cfg.steps} steps; give it at least 1 "
+                             f"(--{stage}-steps N)")
 
 
 def check_settings(config: BuildConfig, classes: int) -> None:
@@ -193,6 +204,10 @@ class _Builder:
         if init is not None:
             model = build_model_from_spec(ck.read_checkpoint(init)["model_spec"])
         else:
+            # Seeded before the model is made, so the baseline's initial weights (and so
+            # every build) are the same each time (issue 17: they came from an unseeded
+            # generator and two clean builds differed).
+            seed_everything(self.config.train_config(stage).seed)
             model = make()
             if stage == "svd":
                 folder.mkdir(parents=True, exist_ok=True)

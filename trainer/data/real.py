@@ -47,8 +47,10 @@ class JsonlStore:
         for p in paths:
             try:
                 inks = read_jsonl(p)
-            except (OSError, InkError) as e:
-                raise DataError(f"cannot read JSONL ink {p}: {e}") from e
+            except OSError as e:
+                raise DataError(f"cannot read JSONL ink {p}: {e.strerror or e}") from e
+            except InkError as e:  # its message starts with the file's name
+                raise DataError(f"bad JSONL ink: {e}") from e
             for n, ink in enumerate(inks, start=1):
                 if ink.label is None or len(ink.label) != 1:
                     raise DataError(f"{p}: ink {n} has label {ink.label!r}: need one character")
