@@ -152,12 +152,13 @@ SHAPES = (("medians", 0.55), ("tomoe", 0.3))
 def full() -> BuildConfig:
     """The paper's model on the 3755 GB2312 level-1 characters, sized to one session here.
 
-    Step counts at batch 64: 14000 + 6000 + 8000 + 2500 = 30500 steps, 2.0 M samples. The
-    bundled model's build ran in 80 minutes on the 2-core development machine: the baseline
-    at 290-410 samples/s (T ~ 40 after preprocessing; 14000 steps in 41 minutes), the
-    compressed stages, whose second LSTM runs every second step (``stride2``), at 340-650
-    (16500 steps in 37 minutes); on a busier day it trained at 210-275 samples/s, which
-    would make it about two hours. SVD has 6000 steps because the strided factored model
+    Step counts at batch 64: 14000 + 6000 + 5000 + 1500 = 26500 steps, 1.7 M samples. The
+    bundled model's build ran on the 2-core development machine beside other work: the
+    baseline at 200-265 samples/s (T ~ 35 after preprocessing version 2; the pen motion,
+    digitizers and second shape source make the data cost about half a core; 14000 steps
+    in 63 minutes), the compressed stages, whose second LSTM runs every second step
+    (``stride2``), at 300-350 samples/s. Pruning and quantization have 5000 and 1500 steps
+    (8000 and 2500 before) to fit one session. SVD has 6000 steps because the strided factored model
     was still climbing at 3000 (96.70% there, 0.89 points under its baseline, a final
     model 0.69 under; with 6000 it passes the baseline). Every stage resumes, so the build
     may also be spread over several sessions; raise the steps on a bigger machine
@@ -180,14 +181,14 @@ def full() -> BuildConfig:
         model=ModelConfig(num_classes=3755, pooling="last", dropout=0.0),
         baseline=run(14000, 1e-3, 200, 2000),
         svd=run(6000, 5e-4, 50, 1000),
-        prune=run(8000, 5e-4, 50, 1000),
-        quant=run(2500, 2e-4, 25, 500),
+        prune=run(5000, 5e-4, 50, 1000),
+        quant=run(1500, 2e-4, 25, 500),
         # The second LSTM of the factored model reads every second output of the first: the
         # factored recurrence is still 70 steps of ORT node dispatch at T=70 (about 16 us a
         # step, docs/compression.md "Latency"), so this halves the costliest part.
         lowrank=LowRankConfig(stride2=2),
         # ADW raises the ratio 12 times, every 50 steps: targets reached at step 550, then
-        # 7450 steps of retraining at the final sparsity (they also finish adapting the
+        # 4450 steps of retraining at the final sparsity (they also finish adapting the
         # second LSTM to its stride).
         pruning=PruneConfig(interval=50, increments=12),
         # 300 interleaved runs per stage (about 5 s): medians steadier on a noisy machine.
