@@ -333,22 +333,9 @@ def box_map(font, chars, tpl):
 
 
 def write_npz(path: Path, result: dict[str, list[np.ndarray]], version: str) -> None:
-    cps, soff, poff, pts = [], [0], [0], []
-    for ch in sorted(result, key=ord):
-        cps.append(ord(ch))
-        for s in result[ch]:
-            q = np.clip(np.rint(s), 0, EM).astype(np.int16)
-            pts.append(q)
-            poff.append(poff[-1] + len(q))
-        soff.append(poff.__len__() - 1)
-    np.savez_compressed(
-        path,
-        codepoints=np.array(cps, np.uint32),
-        stroke_offsets=np.array(soff, np.int32),
-        point_offsets=np.array(poff, np.int32),
-        points=np.concatenate(pts).astype(np.int16),
-        version=np.array(version),
-    )
+    from trainer.data.templates import pack_templates  # ROOT is on sys.path (load_medians)
+
+    np.savez_compressed(path, **pack_templates(result, version))
 
 
 def overlay(path: str, items) -> None:

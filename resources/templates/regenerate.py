@@ -59,22 +59,12 @@ def read_medians(tgz: Path) -> dict[int, list[list[list[int]]]]:
 
 def pack(medians: dict[int, list[list[list[int]]]]) -> dict[str, np.ndarray]:
     """Flatten the medians into the arrays of medians.npz (y flipped to point down)."""
-    cps = sorted(medians)
-    stroke_off = [0]
-    point_off = [0]
-    pts: list[list[int]] = []
-    for cp in cps:
-        for stroke in medians[cp]:
-            pts.extend([x, 900 - y] for x, y in stroke)
-            point_off.append(len(pts))
-        stroke_off.append(len(point_off) - 1)
-    return {
-        "codepoints": np.asarray(cps, dtype=np.uint32),
-        "stroke_offsets": np.asarray(stroke_off, dtype=np.int32),
-        "point_offsets": np.asarray(point_off, dtype=np.int32),
-        "points": np.asarray(pts, dtype=np.int16).reshape(-1, 2),
-        "version": np.asarray(PACKAGE),
-    }
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from trainer.data.templates import pack_templates
+
+    return pack_templates({chr(cp): [np.array([[x, 900 - y] for x, y in stroke], dtype=float)
+                                     for stroke in strokes] for cp, strokes in medians.items()},
+                          PACKAGE)
 
 
 def copy_notices(tgz: Path) -> None:

@@ -227,24 +227,11 @@ def select(entries: dict[str, list[list[np.ndarray]]], charset: str, medians) ->
 
 
 def pack(chosen: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
-    """Flatten into the arrays of medians.npz (x, y_down in the 1024 box, int16)."""
-    cps = sorted(ord(c) for c in chosen)
-    stroke_off, point_off, pts = [0], [0], []
-    for cp in cps:
-        for s in chosen[chr(cp)]:
-            q = np.clip(np.rint(s * EM), 0, EM).astype(np.int64)  # a few tips poke out
-            if len(q) == 1:
-                q = np.repeat(q, 2, axis=0)
-            pts.extend(q.tolist())
-            point_off.append(len(pts))
-        stroke_off.append(len(point_off) - 1)
-    return {
-        "codepoints": np.asarray(cps, dtype=np.uint32),
-        "stroke_offsets": np.asarray(stroke_off, dtype=np.int32),
-        "point_offsets": np.asarray(point_off, dtype=np.int32),
-        "points": np.asarray(pts, dtype=np.int16).reshape(-1, 2),
-        "version": np.asarray(VERSION),
-    }
+    """The arrays of medians.npz (x, y_down in the 1024 box); a one-point stroke doubled."""
+    from trainer.data.templates import pack_templates  # ROOT is on sys.path (main)
+
+    return pack_templates({c: [np.repeat(s, 2, axis=0) * EM if len(s) == 1 else s * EM
+                               for s in strokes] for c, strokes in chosen.items()}, VERSION)
 
 
 def main(argv: list[str] | None = None) -> int:

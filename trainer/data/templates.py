@@ -82,6 +82,26 @@ class Templates:
         return out
 
 
+def pack_templates(strokes: dict[str, list[np.ndarray]], version: str) -> dict[str, np.ndarray]:
+    """The arrays of a templates file (the layout ``Templates`` reads) from each character's
+    strokes, (k, 2) x and y-down in the 1024 box, rounded to whole units inside the box; the
+    characters in code point order. Every regenerate script of a shape source writes these."""
+    cps = sorted(ord(c) for c in strokes)
+    stroke_off, point_off, pts = [0], [0], []
+    for cp in cps:
+        for s in strokes[chr(cp)]:
+            pts.append(np.clip(np.rint(np.asarray(s, dtype=np.float64)), 0, EM))
+            point_off.append(point_off[-1] + len(pts[-1]))
+        stroke_off.append(len(point_off) - 1)
+    return {
+        "codepoints": np.asarray(cps, dtype=np.uint32),
+        "stroke_offsets": np.asarray(stroke_off, dtype=np.int32),
+        "point_offsets": np.asarray(point_off, dtype=np.int32),
+        "points": np.concatenate(pts).astype(np.int16).reshape(-1, 2),
+        "version": np.asarray(version),
+    }
+
+
 @functools.lru_cache(maxsize=4)
 def _load(path: Path) -> Templates:
     logger.debug("loading stroke templates from %s", path)
