@@ -124,7 +124,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"{_yes(met['top1_drop_points'])}."),
         ]
     if report.get("yardsticks"):
-        lines += _yardsticks(report["yardsticks"])
+        lines += yardsticks_markdown(report["yardsticks"])
     for s in report["stages"]:
         if s["details"]:
             lines += ["", f"## {s['stage']}: {s['description']}", "", "```",
@@ -132,7 +132,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _yardsticks(y: dict[str, Any]) -> list[str]:
+def yardsticks_markdown(y: dict[str, Any]) -> list[str]:
     """The yardsticks as Markdown lines for the build report."""
     sets = list(next(iter(y["digitizers"].values())))
     lines = ["", "## Yardsticks from outside the generator", "",
