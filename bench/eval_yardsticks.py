@@ -18,7 +18,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine.resources import DEFAULT_MODEL, resource_path
 from trainer import yardsticks
-from trainer.compress.presets import SHAPES, robust_writers
+from trainer.compress.presets import full
 from trainer.compress.report import yardsticks_markdown
 
 
@@ -30,8 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     model = args.model or resource_path(*DEFAULT_MODEL)
-    y = yardsticks.measure(model, robust_writers(), tuple(n for n, _ in SHAPES), args.inks,
-                           args.card)
+    y = yardsticks.measure(model, full().data, args.inks, args.card)
     if args.json:
         print(json.dumps(y, indent=1, ensure_ascii=False))
         return 0

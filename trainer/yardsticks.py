@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,12 +28,12 @@ import numpy as np
 
 from engine.ink import Ink, iter_jsonl_lines, make_ink
 from engine.recognizer import Recognizer, RecognizerOptions
-from trainer.data.sources import synthesize_ink
+from trainer.data.dataset import DataConfig
+from trainer.data.sources import SyntheticSource, synthesize_ink
 from trainer.data.synth import SynthConfig
 from trainer.data.templates import (
     SHAPE_SOURCES,
     held_out_shape,
-    load_charset,
     load_shapes,
     load_templates,
 )
@@ -181,31 +182,37 @@ def real_sets(charset: str) -> dict[str, list[Ink]]:
     return sets
 
 
-def realism_card(config: SynthConfig, per_char: int = 2) -> str | None:
-    """The realism card of ``config``'s writers (``per_char`` of every level-1 character, as
-    the card's real set), one digitizer: the card's text, or None without the card."""
+def realism_card(data: DataConfig, per_char: int = 2, digitizers: bool = False,
+                 keep: Path | None = None) -> str | None:
+    """The realism card of the training population ``data`` (its writers and its mix of
+    shape sources; ``per_char`` of every class, as the card's real set): the card's text, or
+    None without the card. One digitizer (the card's ``points`` compare) unless
+    ``digitizers``; ``keep``: also write the population there (JSONL)."""
     script = shared_folder() / "realism" / "realism.py"
     if not script.is_file():
         return None
-    config = replace(config, digitizer_prob=0.0)
-    charset, templates = load_charset(), load_templates()
+    config = data.synth if digitizers else replace(data.synth, digitizer_prob=0.0)
+    source = SyntheticSource(data)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "population.jsonl"
         with open(path, "w", encoding="utf-8") as f:
             for k in range(per_char):
-                for i, char in enumerate(charset):
+                for i, char in enumerate(source.classes):
                     rng = np.random.default_rng(SEED_BASE - 1 - k * 1_000_003 - i)
-                    f.write(synthesize_ink(templates.strokes(char), rng, config, char).to_json()
-                            + "\n")
-        tpl = Path(templates.path)
+                    strokes = source.shape(i, rng)  # drawn as in training, then the writer
+                    f.write(synthesize_ink(strokes, rng, config, char).to_json() + "\n")
+        if keep is not None:
+            shutil.copyfile(path, keep)
+        tpl = Path(load_templates().path)
         run = subprocess.run([sys.executable, str(script), str(path), "--templates", str(tpl)],
                              check=False, capture_output=True, text=True, timeout=600)
     return run.stdout if run.returncode == 0 else f"realism card failed: {run.stderr[-500:]}"
 
 
-def measure(package: str | Path, config: SynthConfig, shapes: tuple[str, ...], n: int,
-            card: bool = True) -> dict[str, Any]:
-    """Every yardstick of the model package: {"digitizers", "shapes", "real", "realism"}."""
+def measure(package: str | Path, data: DataConfig, n: int, card: bool = True) -> dict[str, Any]:
+    """Every yardstick of the model package trained on ``data``: {"digitizers", "shapes",
+    "real", "realism"}."""
+    config, shapes = data.synth, tuple(name for name, _ in data.shapes)
     rec = Recognizer(package, RecognizerOptions(threads=1))
     rng = np.random.default_rng(SEED_BASE)
     base = writers(config, n, rec.charset)
@@ -221,7 +228,7 @@ def measure(package: str | Path, config: SynthConfig, shapes: tuple[str, ...], n
     held = {k: score(rec, v) for k, v in held_out_shapes(config, shapes, n, rec.charset).items()}
     return {"inks": n, "digitizers": sweep, "shapes": held,
             "real": {k: score(rec, v) for k, v in real.items()},
-            "realism": realism_card(config) if card else None}
+            "realism": realism_card(data) if card else None}
 
 
 def spread(y: dict[str, Any]) -> float:

@@ -315,9 +315,7 @@ class _Builder:
         if cfg.yardstick_inks > 0:
             logger.info("measuring the yardsticks on %d held-out inks each", cfg.yardstick_inks)
             self.result.report["yardsticks"] = yardsticks.measure(
-                self.out / cfg.package_name, cfg.data.synth,
-                tuple(name for name, _ in cfg.data.shapes), cfg.yardstick_inks,
-                cfg.realism_card)
+                self.out / cfg.package_name, cfg.data, cfg.yardstick_inks, cfg.realism_card)
         write_report(self.out, self.result.report)
         self.mark("report", ran=True)
 

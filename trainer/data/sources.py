@@ -74,12 +74,12 @@ class SyntheticSource:
         self, labels: list[int], rngs: list[np.random.Generator]
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Synthesize class labels[b] with a fresh writer drawn from rngs[b], all at once."""
-        shapes = [self._shape(c, rng) for c, rng in zip(labels, rngs)]
+        shapes = [self.shape(c, rng) for c, rng in zip(labels, rngs)]
         styles = [sample_writer(rng, self._synth) for rng in rngs]
         out = synthesize_batch(shapes, rngs, styles, self._synth)
         return [(xy, sid) for xy, sid, _ in out]
 
-    def _shape(self, c: int, rng: np.random.Generator) -> list[np.ndarray]:
+    def shape(self, c: int, rng: np.random.Generator) -> list[np.ndarray]:
         """Class c's template from one shape source, drawn by weight (no draw: one source)."""
         if not self._mixed:
             return self._strokes[c]
