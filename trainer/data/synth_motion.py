@@ -32,13 +32,12 @@ if TYPE_CHECKING:
 Sample = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _end_direction(p: np.ndarray, reach: float, from_end: bool) -> np.ndarray:
-    """Unit chord over the last (or first) ``reach`` of the polyline p (k, 2); 0 if none."""
-    q = p[::-1] if from_end else p
-    d = np.hypot(*np.diff(q, axis=0).T)
-    cum = np.cumsum(d)
+def _end_direction(p: np.ndarray, reach: float) -> np.ndarray:
+    """Unit chord over the last ``reach`` of the polyline p (k, 2), towards its end; 0 if none."""
+    q = p[::-1]
+    cum = np.cumsum(np.hypot(*np.diff(q, axis=0).T))
     j = int(min(np.searchsorted(cum, reach), len(q) - 2)) + 1 if len(q) > 1 else 0
-    v = (q[0] - q[j]) if from_end else (q[j] - q[0])
+    v = q[0] - q[j]
     n = math.hypot(v[0], v[1])
     return v / n if n > 0 else np.zeros(2)
 
@@ -84,7 +83,7 @@ def pen_motion(
             continue
         spacing = _spacing(a, b, size)
         span = max(t1 - t0, 0.0)
-        d = _end_direction(a, 0.05 * size, from_end=True)
+        d = _end_direction(a, 0.05 * size)
         # mostly strokes that end heading away from the next start get a tail
         heading = float(d @ gap) / g
         if u[i, 0] < (tail_p if heading < -0.3 else 0.15 * tail_p) and len(a) >= 2:
