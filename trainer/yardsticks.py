@@ -31,6 +31,7 @@ from engine.recognizer import Recognizer, RecognizerOptions
 from trainer.data.dataset import DataConfig
 from trainer.data.sources import SyntheticSource, synthesize_ink
 from trainer.data.synth import SynthConfig
+from trainer.data.synth_motion import resample_stroke
 from trainer.data.templates import (
     SHAPE_SOURCES,
     held_out_shape,
@@ -71,7 +72,7 @@ class Digitizer:
         for s in ink.strokes:
             p = np.column_stack([(s[:, :2] - lo) * (self.box / size), s[:, 2]])
             if step > 0:
-                p = _resample(p, step)
+                p = resample_stroke(p, step)
             if self.jitter > 0:
                 p[:, :2] += rng.uniform(-self.jitter, self.jitter, (len(p), 2))
             if self.integer:
@@ -97,15 +98,6 @@ DIGITIZERS: dict[str, Digitizer | None] = {
 
 def _length(p: np.ndarray) -> float:
     return float(np.hypot(*np.diff(p, axis=0).T).sum()) if len(p) > 1 else 0.0
-
-
-def _resample(p: np.ndarray, step: float) -> np.ndarray:
-    """(k, 3) x, y, t sampled every ``step`` along the path (the ends kept), t interpolated."""
-    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(p[:, :2], axis=0).T))])
-    if len(p) < 2 or cum[-1] <= step:
-        return p.copy()
-    pos = np.append(np.arange(0.0, cum[-1], step), cum[-1])
-    return np.column_stack([np.interp(pos, cum, p[:, k]) for k in range(3)])
 
 
 def score(recognizer: Recognizer, inks: list[Ink], batch: int = 64) -> dict[str, float]:

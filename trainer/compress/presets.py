@@ -138,7 +138,7 @@ def robust_writers() -> SynthConfig:
 
 #: Pen motion and digitizers of the training writers (``synth_motion``), fitted to the
 #: realism card (``bench/realism_population.py --card``).
-MOTION = {"slant_mean": -0.2, "rotation_mean": -0.085, "spacing_log_mean": -2.12,
+MOTION: dict[str, Any] = {"slant_mean": -0.2, "rotation_mean": -0.085, "spacing_log_mean": -2.12,
           "tail_prob": 0.85, "tail_frac_min": 0.05, "tail_frac_max": 0.7, "lead_prob": 0.18,
           "digitizer_prob": 0.5}
 

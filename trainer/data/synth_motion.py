@@ -36,7 +36,7 @@ def _end_direction(p: np.ndarray, reach: float) -> np.ndarray:
     """Unit chord over the last ``reach`` of the polyline p (k, 2), towards its end; 0 if none."""
     q = p[::-1]
     cum = np.cumsum(np.hypot(*np.diff(q, axis=0).T))
-    j = int(min(np.searchsorted(cum, reach), len(q) - 2)) + 1 if len(q) > 1 else 0
+    j = min(int(np.searchsorted(cum, reach)), len(q) - 2) + 1 if len(q) > 1 else 0
     v = q[0] - q[j]
     n = math.hypot(v[0], v[1])
     return v / n if n > 0 else np.zeros(2)
@@ -149,17 +149,20 @@ def digitize(
     return p, sid, t
 
 
+def resample_stroke(p: np.ndarray, step: float) -> np.ndarray:
+    """A stroke (k, 3) of x, y, t sampled every ``step`` along its path (its ends kept), t
+    interpolated; a stroke shorter than the step comes back as it is."""
+    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(p[:, :2], axis=0).T))])
+    if len(p) < 2 or cum[-1] <= step:
+        return p.copy()
+    pos = np.append(np.arange(0.0, cum[-1], step), cum[-1])
+    return np.column_stack([np.interp(pos, cum, p[:, k]) for k in range(3)])
+
+
 def _dense(p: np.ndarray, sid: np.ndarray, t: np.ndarray, step: float) -> Sample:
     """Every stroke sampled every ``step`` along its path, times interpolated."""
-    out_p, out_s, out_t = [], [], []
     cut = np.flatnonzero(sid[1:] != sid[:-1]) + 1
-    for q, s, tt in zip(np.split(p, cut), np.split(sid, cut), np.split(t, cut)):
-        cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(q, axis=0).T))])
-        if len(q) < 2 or cum[-1] <= step:
-            out_p.append(q), out_s.append(s), out_t.append(tt)
-            continue
-        pos = np.append(np.arange(0.0, cum[-1], step), cum[-1])
-        out_p.append(np.column_stack([np.interp(pos, cum, q[:, 0]), np.interp(pos, cum, q[:, 1])]))
-        out_s.append(np.full(len(pos), s[0], dtype=np.int32))
-        out_t.append(np.interp(pos, cum, tt))
-    return np.concatenate(out_p), np.concatenate(out_s), np.concatenate(out_t)
+    parts = [resample_stroke(q, step) for q in np.split(np.column_stack([p, t]), cut)]
+    counts = [len(q) for q in parts]
+    out = np.concatenate(parts)
+    return out[:, :2], np.repeat(sid[np.r_[0, cut]], counts).astype(np.int32), out[:, 2]
