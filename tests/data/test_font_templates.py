@@ -15,6 +15,8 @@ FONT_NPZ = ROOT / "resources" / "fonts" / "wenkai.npz"
 
 
 def _regenerate():
+    """resources/fonts/regenerate.py as a module (needs the `resources` extra: scipy)."""
+    pytest.importorskip("scipy", reason="pip install -e '.[resources]' to test the font fit")
     spec = importlib.util.spec_from_file_location(
         "fonts_regenerate", ROOT / "resources" / "fonts" / "regenerate.py"
     )
