@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import engine.manifest  # noqa: E402
-from engine.ink import Ink  # noqa: E402
+import engine.manifest
+from engine.ink import Ink
 
 pp = importlib.import_module("engine.preprocess")  # `engine.preprocess` is also a function
 
