@@ -75,7 +75,6 @@ def add_train(sub: Any) -> None:
     g.add_argument("--charset")
     g.add_argument("--batch-size", type=int)
     g.add_argument("--bucket-batches", type=int)
-    g.add_argument("--max-len", type=int)
     g.add_argument("--val-per-class", type=int)
     g.add_argument("--data-seed", type=int)
     g.add_argument("--no-augment", dest="augment", action="store_const", const=False)
@@ -141,7 +140,8 @@ def from_plain(cls: Any, values: dict[str, Any]) -> Any:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from trainer.checkpoint import LAST, check_out_dir, read_checkpoint
-    from trainer.data.dataset import DataConfig
+    from trainer.data.config import DataConfig
+    from trainer.data.feed import StreamSource
     from trainer.model import ModelConfig, build_model_from_spec
     from trainer.train import TrainConfig, seed_everything, train
 
@@ -149,6 +149,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     train_names = [f.name for f in dataclasses.fields(TrainConfig)]
     last = args.out / LAST
     init = None
+    source = None
     if args.resume and last.is_file():
         ckpt = read_checkpoint(last)
         tc = from_plain(TrainConfig, {**ckpt["train_config"], **_given(args, RESUMABLE)})
@@ -170,9 +171,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if "paths" in given:
             given["paths"] = tuple(given["paths"])
         dc = DataConfig(**given)
-        from trainer.data.dataset import class_list
-
-        classes = len(class_list(dc))
+        source = StreamSource(dc)
+        classes = len(source.charset)
         mc = ModelConfig(
             classes, **_given(args, ["hidden1", "hidden2", "fc", "pooling", "dropout"])
         )
@@ -181,7 +181,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     with logging_redirect_tqdm():  # log lines print above the progress bar, not through it
-        result = train(model, tc, dc, args.out, init_checkpoint=init, progress=not args.no_progress)
+        result = train(model, tc, dc, args.out, init_checkpoint=init, source=source,
+                       progress=not args.no_progress)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun, rank 0 reports
     if result.stopped:

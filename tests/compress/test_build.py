@@ -17,7 +17,7 @@ from trainer.cli import main
 from trainer.compress.build import build, check_settings
 from trainer.compress.presets import STAGES, preset
 from trainer.compress.prune import PruneConfig
-from trainer.source import StreamSource
+from trainer.data.feed import StreamSource
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import torch
 from trainer import checkpoint as ck
 from trainer.compress.build import build
 from trainer.compress.presets import STAGES, BuildConfig, preset
-from trainer.source import StreamSource
+from trainer.data.feed import StreamSource
 
 pytestmark = pytest.mark.slow
 

@@ -199,7 +199,7 @@ LEFT_RIGHT = [
 
 
 def test_two_part_layouts_are_found_in_writing_order() -> None:
-    from trainer.data.synth_template import build
+    from trainer.data.synth.template import build
     from trainer.data.templates import load_templates
 
     assert build(LEFT_RIGHT, SynthConfig()).part.tolist() == [1, 1, 1, -1, -1]

@@ -29,7 +29,6 @@ from torch import nn
 
 from engine.atomic import atomic_open, atomic_write_text
 from engine.package import load_package
-from engine.preprocess import PREPROCESS_VERSION
 from trainer import checkpoint as ck
 from trainer import yardsticks
 from trainer.compress import measure
@@ -41,9 +40,10 @@ from trainer.compress.prune import AdaptiveDropWeight
 from trainer.compress.quantize import KMeansQuantizer
 from trainer.compress.report import StageRow, make_report, write_report
 from trainer.compress.svd import LowRankLSTM, factorize
+from trainer.data.batch import Batch
+from trainer.data.feed import DataSource, StreamSource
 from trainer.evaluate import evaluate
-from trainer.model import BaselineLSTM, build_model_from_spec, model_spec
-from trainer.source import Batch, DataSource, StreamSource
+from trainer.model import BaselineLSTM, build_model_from_spec
 from trainer.train import seed_everything, train
 
 logger = logging.getLogger(__name__)
@@ -228,15 +228,11 @@ class _Builder:
             details = json.loads((folder / "factor.json").read_text())
         torch.set_num_threads(max(1, cfg.threads))
         acc = evaluate(model, self.src.validation(cfg.val_batch_size), top=10)
-        saved = {
-            "format": ck.CHECKPOINT_FORMAT, "model_spec": model_spec(model),
-            "model": model.state_dict(), "charset": self.src.charset,
-            "preprocess": self.src.preprocess.to_dict(),
-            "preprocess_version": PREPROCESS_VERSION,
-            "train_config": cfg.to_dict(), "step": result.step,
-            "samples_seen": result.samples_seen, "elapsed_s": result.elapsed_s,
-            "details": details, "eval": {k: acc[k] for k in ("n", "top1", "top10", "loss")},
-        }
+        header = ck.run_header(model, cfg, self.src.charset, self.src.preprocess,
+                               self.config.data)
+        saved = ck.make_checkpoint(
+            header, model, result.step, result.samples_seen, elapsed_s=result.elapsed_s,
+            details=details, eval={k: acc[k] for k in ("n", "top1", "top10", "loss")})
         ck.atomic_save(saved, final)
         self.models[stage], self.finals[stage] = model.eval(), saved
         logger.info("stage %s: top-1 %.2f%%, top-10 %.2f%%", stage, 100 * acc["top1"],

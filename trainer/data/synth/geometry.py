@@ -1,7 +1,7 @@
 """Flat-array geometry of the synthesizer: stroke deformation, connectors, corner cutting.
 
 A character travels as complex points ``x + 1j * y`` (y down) of all its strokes in
-writing order, with the per-stroke layout of a ``synth_template.Template``. Working on the
+writing order, with the per-stroke layout of a ``template.Template``. Working on the
 concatenation, not stroke by stroke, keeps a character at a few dozen numpy calls (the
 synthesizer's budget is about 0.25 ms a character). ``arr.repeat`` and
 ``np.add.accumulate`` stand in for ``np.repeat`` and ``np.cumsum``: the same results with a
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from trainer.data.synth_template import Template
+    from trainer.data.synth.template import Template
 
 #: Interior points of a pen-down connector between two joined strokes.
 N_CONNECTOR = 3
