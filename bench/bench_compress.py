@@ -30,7 +30,7 @@ from engine.preprocess import PreprocessConfig
 from trainer.compress import measure
 from trainer.compress.export import to_onnx
 from trainer.compress.pack import write_model_package
-from trainer.compress.presets import full
+from trainer.build.presets import full
 from trainer.compress.prune import AdaptiveDropWeight
 from trainer.compress.quantize import KMeansQuantizer
 from trainer.compress.svd import factorize

@@ -29,9 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, default=20, help="training batches hashed")
     parser.add_argument("--val-batches", type=int, default=4, help="validation batches hashed")
     args = parser.parse_args(argv)
+    from trainer.build.presets import preset
     from trainer.data.feed import StreamSource
-
-    from trainer.compress.presets import preset
 
     for name in args.presets:
         source = StreamSource(preset(name).data)

@@ -1,20 +1,20 @@
 """The ``trainer`` command: train, eval, and the data (preview) and compression (build) commands.
 
 Each subcommand maps its arguments into a config dataclass and calls a library function;
-subcommands registered by other modules set ``func(args) -> int`` with ``set_defaults``.
+the data (``trainer.data.cli``) and build (``trainer.build.cli``) subcommands are registered
+by their modules and set ``func(args) -> int`` with ``set_defaults``.
 """
 
 from __future__ import annotations
 
 import os
 
-# Before torch starts its OpenMP pool: idle threads must sleep, not spin (DEVELOPERS.md; a
+# Before torch starts its OpenMP pool: idle threads must sleep, not spin (README.md; a
 # spinning pool made LSTM training 24x slower beside another process).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse
 import dataclasses
-import importlib
 import json
 import logging
 import sys
@@ -23,10 +23,6 @@ from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
-
-#: Modules that add subcommands with register(subparsers); one failing to import is reported
-#: (with its traceback) and leaves the other commands working.
-PLUGINS = ("trainer.data.cli", "trainer.compress.cli")
 
 #: train arguments that may change when a run resumes (the rest come from its checkpoint).
 RESUMABLE = (
@@ -49,18 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_train(sub)
     add_eval(sub)
-    for name in PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:
-                continue  # not written (yet): its commands are simply absent
-            logger.exception("cannot load the commands of %s", name)
-            continue
-        except Exception:  # a real bug there must not take down train/eval, but is shown
-            logger.exception("cannot load the commands of %s", name)
-            continue
-        module.register(sub)
+    from trainer.build.cli import register as register_build
+    from trainer.data.cli import register as register_data
+
+    register_data(sub)
+    register_build(sub)
     return parser
 
 

@@ -240,7 +240,7 @@ def test_components_move_as_wholes() -> None:
 
 
 def test_a_batch_with_moving_components_writes_what_single_calls_write() -> None:
-    from trainer.compress.presets import robust_writers
+    from trainer.build.presets import robust_writers
 
     config = robust_writers()
     assert config.parts_vary

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trainer.data.synth.geometry import CONNECTOR_A, CONNECTOR_B, N_CONNECTOR, chaikin, unit
+from trainer.data.synth.curves import CONNECTOR_A, CONNECTOR_B, N_CONNECTOR, chaikin, unit
 from trainer.data.synth.timing import corner_speed
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from trainer.compress.svd import LowRankConfig
 from trainer.data.config import DataConfig
 from trainer.data.synth import SynthConfig
 from trainer.model import ModelConfig
-from trainer.train import TrainConfig
+from trainer.train_config import TrainConfig
 
 STAGES = ("baseline", "svd", "prune", "quant")
 
