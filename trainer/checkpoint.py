@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from engine.atomic import atomic_open
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
@@ -79,8 +80,20 @@ def make_checkpoint(header: dict[str, Any], model: nn.Module, step: int, samples
                     **progress: Any) -> dict[str, Any]:
     """A checkpoint: ``run_header``'s keys, the model's weights, and how far training got
     (``progress``: optimizer, scheduler, rng, ... for a resumable one; see the docstring)."""
-    return {**header, "model": model.state_dict(), "step": step, "samples_seen": samples_seen,
+    return {**header, "model": plain_weights(model), "step": step, "samples_seen": samples_seen,
             **progress}
+
+
+def plain_weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    """``model.state_dict()`` as the model without parametrizations has it: a pruned or
+    shared weight under its own name, holding its value (trainer.compress; the passes put
+    their parametrizations back from their own state on resume)."""
+    out = {k: v for k, v in model.state_dict().items() if ".parametrizations." not in f".{k}"}
+    for prefix, module in model.named_modules():
+        if parametrize.is_parametrized(module):
+            for name in module.parametrizations:
+                out[f"{prefix}.{name}" if prefix else name] = getattr(module, name).detach()
+    return out
 
 
 def plain(value: Any) -> Any:
