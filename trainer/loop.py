@@ -146,12 +146,12 @@ class Run:
     def loop(self) -> TrainResult:
         cfg, ctx = self.config, self.ctx
         bare = self.model
+        for cb in self.callbacks:  # before DDP: a pass may put parametrizations on the model
+            cb.on_train_start(bare)
         net: nn.Module = bare
         if ctx.distributed:
             ids = [ctx.device.index] if ctx.device.type == "cuda" else None
             net = DistributedDataParallel(bare, device_ids=ids)
-        for cb in self.callbacks:
-            cb.on_train_start(bare)
         batches: Any = iter(())
         if self.step < self.total:  # no data worker for a run that is already complete
             stream = self.source.stream(ctx.rank, ctx.world_size, self.data_position)

@@ -48,8 +48,7 @@ def test_bundled_package_meets_the_size_target() -> None:
 
 @pytest.mark.slow
 def test_bundled_model_reads_held_out_synthetic_writers(recognizer: Recognizer) -> None:
-    from trainer.data.synth import synthesize_ink
-    from trainer.data.synth import SynthConfig
+    from trainer.data.synth import SynthConfig, synthesize_ink
     from trainer.data.templates import load_templates
 
     templates = load_templates()

@@ -31,14 +31,14 @@ from engine.atomic import atomic_open, atomic_write_text
 from engine.package import load_package
 from trainer import checkpoint as ck
 from trainer import yardsticks
+from trainer.build.presets import STAGES, BuildConfig
+from trainer.build.report import StageRow, make_report, write_report
 from trainer.compress import measure
 from trainer.compress.export import to_onnx
 from trainer.compress.layers import resolve
 from trainer.compress.pack import write_model_package
-from trainer.build.presets import STAGES, BuildConfig
 from trainer.compress.prune import AdaptiveDropWeight
 from trainer.compress.quantize import KMeansQuantizer
-from trainer.build.report import StageRow, make_report, write_report
 from trainer.compress.svd import LowRankLSTM, factorize
 from trainer.data.batch import Batch
 from trainer.data.feed import DataSource, StreamSource
