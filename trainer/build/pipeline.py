@@ -13,7 +13,6 @@ training stage interrupted midway continues from its last.pt (train()'s resume).
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import platform
@@ -43,7 +42,7 @@ from trainer.compress.svd import LowRankLSTM, factorize
 from trainer.data.batch import Batch
 from trainer.data.feed import DataSource, StreamSource
 from trainer.evaluate import evaluate
-from trainer.model import BaselineLSTM, build_model_from_spec
+from trainer.model import BaselineLSTM, build_model_from_spec, model_spec
 from trainer.train import seed_everything, train
 
 logger = logging.getLogger(__name__)
@@ -157,9 +156,9 @@ class _Builder:
         makers: dict[str, tuple[Callable[[], nn.Module], Callable[[], list[Any]]]] = {
             "baseline": (lambda: BaselineLSTM(model_cfg), list),
             "svd": (factored, list),
-            "prune": (lambda: copy.deepcopy(self.models["svd"]),
+            "prune": (lambda: rebuilt(self.models["svd"]),
                       lambda: [AdaptiveDropWeight(self.config.pruning)]),
-            "quant": (lambda: copy.deepcopy(self.models["prune"]),
+            "quant": (lambda: rebuilt(self.models["prune"]),
                       lambda: [KMeansQuantizer(self.config.quantization)]),
         }
         for stage in STAGES:
@@ -314,6 +313,16 @@ class _Builder:
                 self.out / cfg.package_name, cfg.data, cfg.yardstick_inks, cfg.realism_card)
         write_report(self.out, self.result.report)
         self.mark("report", ran=True)
+
+
+def rebuilt(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` made from its spec: parameters in the model's own order, as a
+    resumed stage has them (a finished pass's parametrizations, once removed, put theirs
+    last, and the optimizer state of a checkpoint follows the order of the parameters)."""
+    with torch.random.fork_rng():  # the fresh weights, overwritten, draw nothing for the build
+        copy = build_model_from_spec(model_spec(model))
+    copy.load_state_dict(model.state_dict())
+    return copy
 
 
 def _record_config(path: Path, config: BuildConfig) -> None:
