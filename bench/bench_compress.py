@@ -27,10 +27,10 @@ import torch
 
 from engine.package import load_package
 from engine.preprocess import PreprocessConfig
+from trainer.build.presets import full
 from trainer.compress import measure
 from trainer.compress.export import to_onnx
 from trainer.compress.pack import write_model_package
-from trainer.compress.presets import full
 from trainer.compress.prune import AdaptiveDropWeight
 from trainer.compress.quantize import KMeansQuantizer
 from trainer.compress.svd import factorize

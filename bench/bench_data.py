@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from engine.preprocess import PreprocessConfig, preprocess_arrays
-from trainer.data.dataset import WORKER_STRIDE, DataConfig, TrainStream
+from trainer.data.config import DataConfig
+from trainer.data.dataset import WORKER_STRIDE, TrainStream
 from trainer.data.sources import SyntheticSource
 
 

@@ -78,7 +78,8 @@ def throughput(
 def data_rate(batch: int, batches: int) -> float:
     """Samples/s of the synthetic TrainStream in this process (what one worker delivers)."""
     from engine.preprocess import PreprocessConfig
-    from trainer.data.dataset import DataConfig, TrainStream
+    from trainer.data.config import DataConfig
+    from trainer.data.dataset import TrainStream
 
     config = DataConfig(batch_size=batch, bucket_batches=batches)
     stream = iter(TrainStream(config, PreprocessConfig()))

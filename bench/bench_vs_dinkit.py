@@ -27,7 +27,7 @@ import references  # bench/ is on sys.path when this file runs as a script
 
 from engine.ink import Ink
 from engine.recognizer import Recognizer, RecognizerOptions
-from trainer.compress.presets import robust_writers
+from trainer.build.presets import robust_writers
 from trainer.yardsticks import Digitizer, real_sets, writers
 
 PAD = Digitizer(300, 1, True)

@@ -26,8 +26,7 @@ import numpy as np
 
 from engine.evaluate import evaluate_lines
 from engine.recognizer import Recognizer, RecognizerOptions
-from trainer.data.sources import synthesize_ink
-from trainer.data.synth import SynthConfig
+from trainer.data.synth import SynthConfig, synthesize_ink
 from trainer.data.templates import load_charset, load_templates
 
 #: Writer seeds of this bench; the trainer's streams never reach this range.

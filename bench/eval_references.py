@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     for line in missing:
         print(f"skipped {line}", file=sys.stderr)
-    from trainer.compress.presets import robust_writers  # the synthesizer needs the train extra
+    from trainer.build.presets import robust_writers  # the synthesizer needs the train extra
 
     rec = Recognizer(args.model, RecognizerOptions(threads=1))
     engines: dict[str, Reader] = {"xiezi": lambda ink: [c.char for c in rec.recognize(ink, 10)],

@@ -18,8 +18,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine.resources import DEFAULT_MODEL, resource_path
 from trainer import yardsticks
-from trainer.compress.presets import full
-from trainer.compress.report import yardsticks_markdown
+from trainer.build.presets import full
+from trainer.build.report import yardsticks_markdown
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from trainer.compress.presets import full
+from trainer.build.presets import full
 from trainer.yardsticks import realism_card, shared_folder
 
 

@@ -7,6 +7,9 @@ A checkpoint is a ``torch.save`` of a dict of tensors and plain Python values (l
     train_config, data_config, step, samples_seen, optimizer, scheduler, rng, data_position,
     callbacks, metrics_tail, elapsed_s, world_size, log_accumulator, best_top1
 
+and, in a build stage's final.pt, details and eval. ``run_header`` and ``make_checkpoint``
+assemble every one of them.
+
 ``model_spec`` rebuilds the model with ``trainer.model.build_model_from_spec``, so a
 checkpoint alone is enough to rebuild its model. ``rng`` holds one entry per rank
 (python, numpy, torch, cuda states); ``data_position`` is the next batch index of the
@@ -26,10 +29,12 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from engine.atomic import atomic_open
+from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
 from trainer.errors import CheckpointError
-from trainer.model import build_model_from_spec
+from trainer.model import build_model_from_spec, model_spec
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +55,45 @@ REQUIRED_KEYS = (
 #: File names inside a run folder.
 LAST = "last.pt"
 BEST = "best.pt"
+
+
+def run_header(model: nn.Module, train_config: Any, charset: str,
+               preprocess: PreprocessConfig, data_config: Any = None) -> dict[str, Any]:
+    """The keys of a checkpoint that describe its run rather than its progress.
+
+    ``train_config`` and ``data_config`` are dataclasses (stored as plain values).
+    """
+    spec = plain(model_spec(model))
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "model_spec": spec,
+        "model_config": spec.get("config"),
+        "charset": charset,
+        "preprocess": preprocess.to_dict(),
+        "preprocess_version": PREPROCESS_VERSION,
+        "train_config": plain(train_config),
+        "data_config": plain(data_config),
+    }
+
+
+def make_checkpoint(header: dict[str, Any], model: nn.Module, step: int, samples_seen: int,
+                    **progress: Any) -> dict[str, Any]:
+    """A checkpoint: ``run_header``'s keys, the model's weights, and how far training got
+    (``progress``: optimizer, scheduler, rng, ... for a resumable one; see the docstring)."""
+    return {**header, "model": plain_weights(model), "step": step, "samples_seen": samples_seen,
+            **progress}
+
+
+def plain_weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    """``model.state_dict()`` as the model without parametrizations has it: a pruned or
+    shared weight under its own name, holding its value (trainer.compress; the passes put
+    their parametrizations back from their own state on resume)."""
+    out = {k: v for k, v in model.state_dict().items() if ".parametrizations." not in f".{k}"}
+    for prefix, module in model.named_modules():
+        if parametrize.is_parametrized(module):
+            for name in module.parametrizations:
+                out[f"{prefix}.{name}" if prefix else name] = getattr(module, name).detach()
+    return out
 
 
 def plain(value: Any) -> Any:

@@ -1,20 +1,20 @@
 """The ``trainer`` command: train, eval, and the data (preview) and compression (build) commands.
 
 Each subcommand maps its arguments into a config dataclass and calls a library function;
-subcommands registered by other modules set ``func(args) -> int`` with ``set_defaults``.
+the data (``trainer.data.cli``) and build (``trainer.build.cli``) subcommands are registered
+by their modules and set ``func(args) -> int`` with ``set_defaults``.
 """
 
 from __future__ import annotations
 
 import os
 
-# Before torch starts its OpenMP pool: idle threads must sleep, not spin (DEVELOPERS.md; a
+# Before torch starts its OpenMP pool: idle threads must sleep, not spin (README.md; a
 # spinning pool made LSTM training 24x slower beside another process).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse
 import dataclasses
-import importlib
 import json
 import logging
 import sys
@@ -23,10 +23,6 @@ from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
-
-#: Modules that add subcommands with register(subparsers); one failing to import is reported
-#: (with its traceback) and leaves the other commands working.
-PLUGINS = ("trainer.data.cli", "trainer.compress.cli")
 
 #: train arguments that may change when a run resumes (the rest come from its checkpoint).
 RESUMABLE = (
@@ -49,18 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_train(sub)
     add_eval(sub)
-    for name in PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:
-                continue  # not written (yet): its commands are simply absent
-            logger.exception("cannot load the commands of %s", name)
-            continue
-        except Exception:  # a real bug there must not take down train/eval, but is shown
-            logger.exception("cannot load the commands of %s", name)
-            continue
-        module.register(sub)
+    from trainer.build.cli import register as register_build
+    from trainer.data.cli import register as register_data
+
+    register_data(sub)
+    register_build(sub)
     return parser
 
 
@@ -75,7 +64,6 @@ def add_train(sub: Any) -> None:
     g.add_argument("--charset")
     g.add_argument("--batch-size", type=int)
     g.add_argument("--bucket-batches", type=int)
-    g.add_argument("--max-len", type=int)
     g.add_argument("--val-per-class", type=int)
     g.add_argument("--data-seed", type=int)
     g.add_argument("--no-augment", dest="augment", action="store_const", const=False)
@@ -141,7 +129,8 @@ def from_plain(cls: Any, values: dict[str, Any]) -> Any:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from trainer.checkpoint import LAST, check_out_dir, read_checkpoint
-    from trainer.data.dataset import DataConfig
+    from trainer.data.config import DataConfig
+    from trainer.data.feed import StreamSource
     from trainer.model import ModelConfig, build_model_from_spec
     from trainer.train import TrainConfig, seed_everything, train
 
@@ -149,6 +138,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     train_names = [f.name for f in dataclasses.fields(TrainConfig)]
     last = args.out / LAST
     init = None
+    source = None
     if args.resume and last.is_file():
         ckpt = read_checkpoint(last)
         tc = from_plain(TrainConfig, {**ckpt["train_config"], **_given(args, RESUMABLE)})
@@ -170,9 +160,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if "paths" in given:
             given["paths"] = tuple(given["paths"])
         dc = DataConfig(**given)
-        from trainer.data.dataset import class_list
-
-        classes = len(class_list(dc))
+        source = StreamSource(dc)
+        classes = len(source.charset)
         mc = ModelConfig(
             classes, **_given(args, ["hidden1", "hidden2", "fc", "pooling", "dropout"])
         )
@@ -181,7 +170,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     with logging_redirect_tqdm():  # log lines print above the progress bar, not through it
-        result = train(model, tc, dc, args.out, init_checkpoint=init, progress=not args.no_progress)
+        result = train(model, tc, dc, args.out, init_checkpoint=init, source=source,
+                       progress=not args.no_progress)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun, rank 0 reports
     if result.stopped:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,11 @@ from engine.errors import InkError
 from engine.ink import iter_jsonl
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig, preprocess
 from trainer.checkpoint import load_checkpoint
+from trainer.data.batch import Batch, pad
 from trainer.errors import CheckpointError
 
 logger = logging.getLogger(__name__)
 
-Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 @torch.no_grad()
@@ -48,7 +48,7 @@ def evaluate(
     loss_sum = 0.0
     pairs: Counter[tuple[int, int]] = Counter()
     try:
-        for x, lengths, labels in batches:
+        for x, lengths, labels, *_ in batches:
             x, labels = x.to(device), labels.to(device)
             logits = model(x, lengths.to(device))
             loss_sum += float(nn.functional.cross_entropy(logits, labels, reduction="sum"))
@@ -69,15 +69,6 @@ def evaluate(
         "loss": loss_sum / n if n else 0.0,
         "confused": [(t, p, c) for (t, p), c in pairs.most_common(confusions)],
     }
-
-
-def pad_batch(feats: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stack (T_i, 6) feature arrays into x (B, max T, 6) zero-padded and lengths (B,)."""
-    lengths = torch.tensor([len(f) for f in feats], dtype=torch.int64)
-    x = torch.zeros(len(feats), int(lengths.max()), feats[0].shape[1], dtype=torch.float32)
-    for i, f in enumerate(feats):
-        x[i, : len(f)] = torch.from_numpy(f)
-    return x, lengths
 
 
 @dataclass(frozen=True)
@@ -102,7 +93,7 @@ class InkSet:
         out = []
         for s in range(0, len(order), batch_size):
             idx = order[s : s + batch_size]
-            x, lengths = pad_batch([self.features[i] for i in idx])
+            x, lengths = pad([self.features[i] for i in idx])
             out.append((x, lengths, torch.tensor([self.labels[i] for i in idx])))
         return out
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -10,23 +12,18 @@ from typing import Any
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, IterableDataset
 
 from trainer import checkpoint as ck
 from trainer import distributed
+from trainer.curves import plot_curves
+from trainer.data.batch import Batch
+from trainer.data.feed import DataSource
 from trainer.evaluate import evaluate
 from trainer.metrics import METRICS, MetricsLog
 from trainer.model import model_spec
 from trainer.optim import build_optimizer
-from trainer.source import Batch, DataSource
-from trainer.train import (
-    StopFlag,
-    TrainCallback,
-    TrainConfig,
-    TrainResult,
-    checkpoint_state,
-    make_loader,
-    save_outputs,
-)
+from trainer.train_config import TrainCallback, TrainConfig, TrainResult
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +51,8 @@ class Run:
         self.opt: torch.optim.Optimizer
         self.sched: torch.optim.lr_scheduler.LRScheduler
         self.pending_opt: tuple[dict[str, Any], dict[str, Any]] | None = None
-        self.static = checkpoint_state(
-            model, config, data_config, source.charset, source.preprocess
+        self.static = ck.run_header(
+            model, config, source.charset, source.preprocess, data_config
         )
         self.step = self.samples_seen = self.data_position = 0
         self.elapsed_before = 0.0
@@ -121,13 +118,13 @@ class Run:
         per_rank = distributed.gather_objects(self.ctx, (ck.capture_rng(), self.data_position))
         path = self.out_dir / name
         if self.ctx.is_main:
-            state = dict(self.static)
-            state.update(
-                model=self.model.state_dict(),
+            state = ck.make_checkpoint(
+                self.static,
+                self.model,
+                self.step,
+                self.samples_seen,
                 optimizer=self.opt.state_dict(),
                 scheduler=self.sched.state_dict(),
-                step=self.step,
-                samples_seen=self.samples_seen,
                 rng=[rng for rng, _ in per_rank],
                 data_position=self.data_position,
                 data_positions=[pos for _, pos in per_rank],
@@ -149,12 +146,12 @@ class Run:
     def loop(self) -> TrainResult:
         cfg, ctx = self.config, self.ctx
         bare = self.model
+        for cb in self.callbacks:  # before DDP: a pass may put parametrizations on the model
+            cb.on_train_start(bare)
         net: nn.Module = bare
         if ctx.distributed:
             ids = [ctx.device.index] if ctx.device.type == "cuda" else None
             net = DistributedDataParallel(bare, device_ids=ids)
-        for cb in self.callbacks:
-            cb.on_train_start(bare)
         batches: Any = iter(())
         if self.step < self.total:  # no data worker for a run that is already complete
             stream = self.source.stream(ctx.rank, ctx.world_size, self.data_position)
@@ -305,12 +302,60 @@ class Run:
             self._save_best()
 
     def _save_best(self) -> None:
-        state = dict(self.static)
-        state.update(
-            model=self.model.state_dict(),
-            step=self.step,
-            samples_seen=self.samples_seen,
-            best_top1=self.best_top1,
-            elapsed_s=self.elapsed(),
-        )
+        state = ck.make_checkpoint(self.static, self.model, self.step, self.samples_seen,
+                                   best_top1=self.best_top1, elapsed_s=self.elapsed())
         ck.atomic_save(state, self.out_dir / ck.BEST)
+
+
+def make_loader(dataset: Any, workers: int) -> Any:
+    """Iterate a stream of ready batches, in a worker process when ``workers`` > 0.
+
+    The stream batches itself (batch_size=None) and hands batches out in index order with
+    any number of workers (TrainStream); use 2 when synthesis cannot keep up with training.
+    Workers are not persistent: the loader is iterated once per train() call. The loader
+    draws its seed from its own generator so it never consumes the global torch random
+    state (a resumed run must see the same dropout).
+    """
+    if workers <= 0 or not isinstance(dataset, IterableDataset):
+        return dataset
+    return DataLoader(
+        dataset,
+        batch_size=None,
+        num_workers=workers,
+        prefetch_factor=4,
+        persistent_workers=False,
+        generator=torch.Generator().manual_seed(0),
+    )
+
+
+class StopFlag:
+    """Set by SIGTERM / SIGINT so the loop checkpoints and returns; a second signal kills."""
+
+    def __init__(self) -> None:
+        self.set = False
+        self._old: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._old[sig] = signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.set:
+            signal.signal(signum, self._old.get(signum, signal.SIG_DFL))
+            signal.raise_signal(signum)
+            return
+        logger.warning("signal %d: checkpointing after this step, then stopping", signum)
+        self.set = True
+
+    def uninstall(self) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def save_outputs(out_dir: Path, metrics: MetricsLog) -> None:
+    """Redraw curves.png from metrics.jsonl (never fatal: a plot must not stop training)."""
+    try:
+        plot_curves(metrics.tail(100_000), out_dir / "curves.png")
+    except Exception:  # matplotlib can fail in many ways; training goes on
+        logger.exception("could not draw %s", out_dir / "curves.png")

@@ -101,10 +101,6 @@ def decimate(h: torch.Tensor, lengths: torch.Tensor, stride: int
     return h.gather(1, idx), (lens + stride - 1) // stride
 
 
-def build_model(config: ModelConfig) -> BaselineLSTM:
-    return BaselineLSTM(config)
-
-
 #: Model kinds a checkpoint can name, as "module:factory" (imported lazily). Each factory takes
 #: the stored config dict and returns the nn.Module; each model has spec() -> {"kind", "config"}.
 MODEL_KINDS = {

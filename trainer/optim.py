@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-if TYPE_CHECKING:
-    from trainer.train import TrainConfig
+from trainer.train_config import TrainConfig
 
 SCHEDULES = ("cosine", "onecycle", "constant")
 
@@ -47,8 +45,6 @@ def build_optimizer(
     The schedule is a closure, so its state_dict holds only the step count: a resumed run
     with a different number of total steps follows the new schedule from where it stands.
     """
-    if config.optimizer != "adamw":
-        raise ValueError(f"optimizer must be 'adamw', got {config.optimizer!r}")
     if config.schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {config.schedule!r}")
     params = [p for p in model.parameters() if p.requires_grad]

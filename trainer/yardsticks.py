@@ -28,11 +28,11 @@ import numpy as np
 
 from engine.ink import Ink, iter_jsonl_lines, make_ink
 from engine.recognizer import Recognizer, RecognizerOptions
-from trainer.data.dataset import DataConfig
+from trainer.data.config import DataConfig
 from trainer.data.errors import DataError
-from trainer.data.sources import SyntheticSource, synthesize_ink
-from trainer.data.synth import SynthConfig
-from trainer.data.synth_motion import resample_stroke
+from trainer.data.sources import SyntheticSource
+from trainer.data.synth import SynthConfig, synthesize_ink
+from trainer.data.synth.motion import resample_stroke
 from trainer.data.templates import (
     SHAPE_SOURCES,
     held_out_shape,

@@ -13,11 +13,11 @@ import pytest
 
 from engine.package import load_package
 from engine.recognizer import Recognizer
+from trainer.build.pipeline import build, check_settings
+from trainer.build.presets import STAGES, preset
 from trainer.cli import main
-from trainer.compress.build import build, check_settings
-from trainer.compress.presets import STAGES, preset
 from trainer.compress.prune import PruneConfig
-from trainer.source import StreamSource
+from trainer.data.feed import StreamSource
 
 pytestmark = pytest.mark.slow
 

@@ -14,16 +14,18 @@ import pytest
 import torch
 
 from trainer import checkpoint as ck
-from trainer.compress.build import build
-from trainer.compress.presets import STAGES, BuildConfig, preset
-from trainer.source import StreamSource
+from trainer.build.pipeline import build
+from trainer.build.presets import STAGES, BuildConfig, preset
+from trainer.data.feed import StreamSource
 
 pytestmark = pytest.mark.slow
 
 
 def small() -> BuildConfig:
     cfg = preset("tiny").with_steps(baseline=6, svd=3, prune=3, quant=3)
-    return replace(cfg, latency_runs=1, baseline=replace(cfg.baseline, checkpoint_every=2))
+    return replace(cfg, latency_runs=1, baseline=replace(cfg.baseline, checkpoint_every=2),
+                   prune=replace(cfg.prune, checkpoint_every=1),
+                   quant=replace(cfg.quant, checkpoint_every=1))
 
 
 class CrashingSource(StreamSource):
@@ -72,4 +74,19 @@ def test_a_killed_and_resumed_build_is_bit_identical(clean: Path, tmp_path: Path
     torch.manual_seed(999)
     result = build(cfg, tmp_path, threads=1, progress=False)
     assert result.skipped == ["data"] and "baseline" in result.ran
+    same_build(clean, tmp_path)
+
+
+@pytest.mark.parametrize(("stage", "batches"), [("prune", 6 + 3 + 1), ("quant", 6 + 3 + 3 + 1)])
+def test_a_build_killed_while_pruning_or_sharing_resumes_bit_identical(
+    clean: Path, tmp_path: Path, stage: str, batches: int
+) -> None:
+    # the masks and the shared weights are parametrizations: a resumed stage puts them back
+    # from the pass's saved state over the checkpoint's plain weights
+    cfg = small()
+    with pytest.raises(RuntimeError, match="simulated crash"):  # after one step of the stage
+        build(cfg, tmp_path, threads=1, progress=False, source=CrashingSource(cfg.data, batches))
+    assert ck.read_checkpoint(tmp_path / stage / ck.LAST)["step"] == 1
+    result = build(cfg, tmp_path, threads=1, progress=False)
+    assert stage in result.ran
     same_build(clean, tmp_path)

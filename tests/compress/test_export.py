@@ -24,9 +24,12 @@ def stages(pooling: str) -> dict[str, torch.nn.Module]:
     adw = AdaptiveDropWeight(PruneConfig(sparsity={"fc1": 0.7, "fc2": 0.6, "lstm2": 0.4},
                                          increments=1))
     sgd_steps(pruned, [adw], steps=2)
+    adw.finalize(pruned)
     quant, _ = factorize(base, LowRankConfig(ranks={"lstm2.weight_hh": 2}))
     quant.load_state_dict(quant.state_dict())
-    sgd_steps(quant, [KMeansQuantizer(QuantConfig(clusters={"lstm1": 8, "fc2": 4}))], steps=2)
+    sharing = KMeansQuantizer(QuantConfig(clusters={"lstm1": 8, "fc2": 4}))
+    sgd_steps(quant, [sharing], steps=2)
+    sharing.finalize(quant)
     dense_ih, _ = factorize(base, LowRankConfig(ranks={"lstm2.weight_hh": 5}))
     dense_hh, _ = factorize(base, LowRankConfig(ranks={"lstm2.weight_ih": 5, "fc1.weight": 3}))
     stride2, _ = factorize(base, LowRankConfig(ranks=RANKS, stride2=2))

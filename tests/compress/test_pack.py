@@ -21,8 +21,10 @@ def compressed_model():
     model, _ = factorize(tiny_baseline(), LowRankConfig(ranks={"lstm2.weight_hh": 3}))
     adw = AdaptiveDropWeight(PruneConfig(sparsity={"fc1": 0.8, "fc2": 0.7}, increments=1))
     sgd_steps(model, [adw], steps=2)
+    adw.finalize(model)
     quant = KMeansQuantizer(QuantConfig(clusters={"lstm1": 8, "lstm2": 16, "fc1": 4, "fc2": 4}))
     sgd_steps(model, [quant], steps=2)
+    quant.finalize(model)
     return model
 
 

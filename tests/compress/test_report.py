@@ -8,11 +8,11 @@ import json
 import pytest
 from compress_helpers import tiny_baseline
 
-from trainer.compress.cli import config_from_args, register
+from trainer.build.cli import config_from_args, register
+from trainer.build.presets import preset
+from trainer.build.report import StageRow, make_report, render_markdown, write_report
 from trainer.compress.measure import macs_per_char, param_counts
-from trainer.compress.presets import preset
 from trainer.compress.prune import AdaptiveDropWeight, PruneConfig
-from trainer.compress.report import StageRow, make_report, render_markdown, write_report
 from trainer.compress.svd import LowRankConfig, factorize
 from trainer.model import BaselineLSTM, ModelConfig
 
@@ -33,7 +33,7 @@ def test_macs_honour_ranks_and_sparsity():
     strided, _ = factorize(tiny_baseline(), LowRankConfig(ranks={"lstm2.weight_hh": 3}, stride2=3))
     assert macs_per_char(strided, seq_len=10)["lstm2.hidden"] == 4 * (64 * 3 + 3 * 16)
     assert macs_per_char(strided, seq_len=10)["lstm1"] == macs_per_char(model, seq_len=10)["lstm1"]
-    AdaptiveDropWeight(PruneConfig(sparsity={"fc2": 0.5}, increments=1)).prepare(model)
+    AdaptiveDropWeight(PruneConfig(sparsity={"fc2": 0.5}, increments=1)).finalize(model)
     assert macs_per_char(model)["fc2"] == 96 == macs_per_char(model, dense=True)["fc2"] // 2
 
 

@@ -13,25 +13,22 @@ from torch.utils.data import DataLoader
 
 from engine.ink import make_ink, write_jsonl
 from engine.preprocess import PreprocessConfig
-from trainer.data.dataset import (
-    WORKER_STRIDE,
-    DataConfig,
-    TrainStream,
-    cap_length,
-    class_list,
-    validation_batches,
-    validation_set,
-)
+from trainer.data.config import DataConfig
+from trainer.data.dataset import WORKER_STRIDE, TrainStream, validation_batches, validation_set
 from trainer.data.errors import DataError
 from trainer.data.pot import write_pot
 from trainer.data.real import JSONL_VAL_EVERY
-from trainer.data.sources import SyntheticSource, synthesize_ink
-from trainer.data.synth import SynthConfig
+from trainer.data.sources import SyntheticSource, make_source
+from trainer.data.synth import SynthConfig, synthesize_ink
 from trainer.data.templates import load_charset, load_templates
 
 torch.set_num_threads(1)
 PRE = PreprocessConfig()
 SMALL = DataConfig(num_classes=12, batch_size=4, bucket_batches=3, val_per_class=1)
+
+
+def _classes(config: DataConfig) -> str:
+    return make_source(config).classes
 
 
 def _equal(a: tuple, b: tuple) -> bool:  # type: ignore[type-arg]
@@ -123,13 +120,14 @@ def test_dataloader_workers_keep_the_order(workers: int) -> None:
     assert all(_equal(g, r) for g, r in zip(got, ref))
 
 
-def test_cap_length_subsamples_points_consistently() -> None:
-    rng = np.random.default_rng(0)
-    feats = validation_set(DataConfig(num_classes=3, val_per_class=1), PRE)[2][0]
-    capped = cap_length(feats, 10)
-    assert len(capped) == 10 and cap_length(feats, 10_000) is feats
-    assert np.allclose(capped[:-1, 2:4], capped[1:, :2] - capped[:-1, :2], atol=1e-6)
-    assert capped[-1, 5] == 1 and rng is not None
+def test_points_are_capped_by_the_engines_preprocessing() -> None:
+    # the cap is the engine's (PreprocessConfig.max_points), so training and serving agree
+    capped = validation_set(DataConfig(num_classes=3, val_per_class=1),
+                            PreprocessConfig(max_points=10))
+    assert max(len(f) for f, _ in capped) == 10
+    feats = capped[2][0]
+    assert np.allclose(feats[:-1, 2:4], feats[1:, :2] - feats[:-1, :2], atol=1e-6)
+    assert feats[-1, 5] == 1
 
 
 def test_validation_is_fixed_and_held_out() -> None:
@@ -143,8 +141,8 @@ def test_validation_is_fixed_and_held_out() -> None:
              for f, k in zip(x, n.tolist()) for f in [f[:k]]}
     assert not train & {bytes(f) for f, _ in val}
     batches = validation_batches(cfg, PRE, batch_size=4)
-    assert sum(len(y) for *_, y in batches) == 10
-    assert [int(lg.max()) for _, lg, _ in batches] == sorted(int(lg.max()) for _, lg, _ in batches)
+    assert sum(len(b.labels) for b in batches) == 10 and {b.index for b in batches} == {-1}
+    assert [int(b.lengths.max()) for b in batches] == sorted(int(b.lengths.max()) for b in batches)
 
 
 def test_synthesized_ink_passes_engine_validation() -> None:
@@ -166,7 +164,7 @@ def test_pot_source_holds_out_the_last_file(tmp_path: Path) -> None:
                   [(c, [(s * 1000).astype(np.int16) + w for s in t.strokes(c)]) for c in chars])
     cfg = DataConfig(source="pot", paths=(str(tmp_path),), num_classes=4, batch_size=2,
                      bucket_batches=2)
-    assert class_list(cfg) == chars[:4]
+    assert _classes(cfg) == chars[:4]
     val = validation_set(cfg, PRE)
     assert sorted(label for _, label in val) == [0, 1, 2, 3]
     x, _lengths, labels, _ = TrainStream(cfg, PRE).batch(0)
@@ -186,22 +184,22 @@ def test_jsonl_source_skips_unknown_labels_and_holds_out_every_20th(
     write_jsonl(tmp_path / "a.jsonl", inks)
     cfg = DataConfig(source="jsonl", paths=(str(tmp_path / "a.jsonl"),), batch_size=2, bucket_batches=1)
     with caplog.at_level(logging.WARNING):
-        assert class_list(cfg) == cs[:3]
+        assert _classes(cfg) == cs[:3]
     assert "skipped 4 of 40 samples" in caplog.text
     assert len(validation_set(cfg, PRE)) == 2  # samples 19 and 39
 
 
 def test_bad_configs_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="source must be"):
-        class_list(DataConfig(source="casia"))
+        _classes(DataConfig(source="casia"))
     with pytest.raises(ValueError, match="needs paths"):
-        class_list(DataConfig(source="pot"))
+        _classes(DataConfig(source="pot"))
     with pytest.raises(ValueError, match="num_classes must be in 1..3755"):
-        class_list(DataConfig(num_classes=5000))
+        _classes(DataConfig(num_classes=5000))
     with pytest.raises(ValueError, match="batch_size"):
         DataConfig(batch_size=0)
     with pytest.raises(DataError, match="cannot read JSONL"):
-        class_list(DataConfig(source="jsonl", paths=(str(tmp_path / "none.jsonl"),)))
+        _classes(DataConfig(source="jsonl", paths=(str(tmp_path / "none.jsonl"),)))
 
 
 def test_reading_in_order_spreads_the_work_evenly() -> None:

@@ -199,7 +199,7 @@ LEFT_RIGHT = [
 
 
 def test_two_part_layouts_are_found_in_writing_order() -> None:
-    from trainer.data.synth_template import build
+    from trainer.data.synth.template import build
     from trainer.data.templates import load_templates
 
     assert build(LEFT_RIGHT, SynthConfig()).part.tolist() == [1, 1, 1, -1, -1]
@@ -240,7 +240,7 @@ def test_components_move_as_wholes() -> None:
 
 
 def test_a_batch_with_moving_components_writes_what_single_calls_write() -> None:
-    from trainer.compress.presets import robust_writers
+    from trainer.build.presets import robust_writers
 
     config = robust_writers()
     assert config.parts_vary

@@ -1,4 +1,4 @@
-"""Pen motion (tails, lead-ins) and drawn digitizers of the synthesizer (synth_motion)."""
+"""Pen motion (tails, lead-ins) and drawn digitizers of the synthesizer (trainer.data.synth.motion)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from trainer.data.synth import SynthConfig, sample_writer, synthesize
-from trainer.data.synth_motion import digitize, pen_motion
+from trainer.data.synth.motion import digitize, pen_motion
 from trainer.data.templates import load_templates
 
 MOTION = replace(SynthConfig(), tail_prob=1.0, lead_prob=1.0)

@@ -48,8 +48,7 @@ def test_bundled_package_meets_the_size_target() -> None:
 
 @pytest.mark.slow
 def test_bundled_model_reads_held_out_synthetic_writers(recognizer: Recognizer) -> None:
-    from trainer.data.sources import synthesize_ink
-    from trainer.data.synth import SynthConfig
+    from trainer.data.synth import SynthConfig, synthesize_ink
     from trainer.data.templates import load_templates
 
     templates = load_templates()
@@ -71,7 +70,7 @@ def test_bundled_model_reads_held_out_synthetic_writers(recognizer: Recognizer) 
 def test_dense_whole_pixel_ink_reads_as_the_ink_as_given(recognizer: Recognizer) -> None:
     """The pad's ink (a 300 px box, a point every pixel, whole pixels) must read as well as the
     same handwriting sampled sparsely: a version-1 model read it at 17.5% against 99.3%."""
-    from trainer.compress.presets import robust_writers
+    from trainer.build.presets import robust_writers
     from trainer.yardsticks import Digitizer, score, writers
 
     inks = writers(robust_writers(), 300, recognizer.charset, offset=7)

@@ -73,7 +73,7 @@ def test_wheel_carries_every_python_package(site: Path) -> None:
 def test_installed_pad_and_trainer_modules_import(site: Path, tmp_path: Path) -> None:
     done = run_installed(
         site, tmp_path, ["-c", ("import ime.app, ime.insert, trainer.cli, trainer.data.synth, "
-                                "trainer.compress.build; ime.app.build_parser()")],
+                                "trainer.build.pipeline; ime.app.build_parser()")],
         timeout=120, QT_QPA_PLATFORM="offscreen",
     )
     assert done.returncode == 0, done.stderr

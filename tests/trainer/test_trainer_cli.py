@@ -24,22 +24,8 @@ def subcommands(parser: object) -> set[str]:
     return set(action.choices)
 
 
-def test_plugins_are_wired_in_and_a_broken_one_does_not_break_train(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
-) -> None:
-    names = subcommands(cli.build_parser())
-    assert {"train", "eval"} <= names
-    if Path(cli.__file__).with_name("data").joinpath("cli.py").exists():
-        assert "preview" in names
-
-    (tmp_path / "xiezi_test_broken_cli.py").write_text("from xiezi_nowhere import nothing\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(cli, "PLUGINS", ("xiezi_test_absent_cli", "xiezi_test_broken_cli"))
-    names = subcommands(cli.build_parser())
-    assert {"train", "eval"} <= names
-    assert "cannot load the commands of xiezi_test_broken_cli" in caplog.text
-    assert "xiezi_nowhere" in caplog.text  # the real import error is shown
-    assert "xiezi_test_absent_cli" not in caplog.text  # not written yet: silently absent
+def test_every_subcommand_is_wired_in() -> None:
+    assert {"train", "eval", "preview", "build"} <= subcommands(cli.build_parser())
 
 
 def test_train_maps_arguments_and_resume_extends_a_run(tmp_path: Path) -> None:

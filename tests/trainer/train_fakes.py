@@ -53,7 +53,7 @@ class FakeStream(IterableDataset):
 
 
 class FakeSource:
-    """A trainer.source.DataSource over FakeStream."""
+    """A trainer.data.feed.DataSource over FakeStream."""
 
     def __init__(self, cfg: FakeDataConfig | None = None) -> None:
         self.cfg = cfg or FakeDataConfig()

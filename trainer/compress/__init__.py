@@ -1,5 +1,6 @@
-"""Compression of the baseline (Yang et al., ICFHR 2018): SVD, Adaptive Drop Weight, k-means.
+"""Compression of the baseline (Yang et al., ICFHR 2018): a small library of passes.
 
-Modules: svd, prune, quantize (the passes), export (ONNX), package (the .xiezi), report,
-build (the `trainer build` pipeline), cli.
+Modules: svd, prune, quantize (the passes; layers: their per-layer settings), export (ONNX),
+pack (the .xiezi package), measure (size, MACs, latency). The pipeline that runs them is
+trainer.build.
 """

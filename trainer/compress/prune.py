@@ -2,8 +2,10 @@
 
 Each layer's drop ratio rises step by step toward its target: every ``interval`` steps by
 target / ``increments``. At each raise the layer's weights are sorted by |w| and the smallest
-are dropped, exactly round(ratio * numel) of them; pruned weights stay pruned (their gradient
-is masked after backward, the weight re-masked after each optimizer step).
+are dropped, exactly round(ratio * numel) of them; pruned weights stay pruned. The mask is a
+parametrization, ``weight = original * mask`` (as torch.ao.pruning's FakeSparsity), so a
+pruned weight gets no gradient and is zero in every forward; ``AdaptiveDropWeight`` is the
+schedule that grows the masks.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from trainer.compress.layers import resolve
 
@@ -74,13 +77,31 @@ class PruneConfig:
         return asdict(self)
 
 
-class AdaptiveDropWeight:
-    """Pruning pass; also a trainer.train TrainCallback.
+class WeightMask(nn.Module):
+    """Parametrization ``weight = original * mask``; ``mask`` a bool buffer of the weight's shape."""
 
-    Lifecycle: ``prepare(model)`` (or ``on_train_start``) makes the first masks,
-    ``step(model, step)`` (``after_step``) raises the ratios and re-applies the masks,
-    ``after_backward`` masks the gradients, ``finalize(model)`` applies the final targets.
-    All of them change ``model``'s weights in place.
+    def __init__(self, mask: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("mask", mask)
+
+    def forward(self, original: torch.Tensor) -> torch.Tensor:
+        return original * self.mask
+
+
+def parametrized(model: nn.Module, name: str) -> tuple[nn.Module, str]:
+    """The module that holds the parameter ``name`` ("fc2.weight_U") and its attribute name."""
+    prefix, _, attr = name.rpartition(".")
+    return model.get_submodule(prefix), attr
+
+
+class AdaptiveDropWeight:
+    """Pruning schedule; also a trainer.train TrainCallback.
+
+    Lifecycle: ``prepare(model)`` (or ``on_train_start``) puts a WeightMask on every layer
+    with a target and makes the first masks, ``step(model, step)`` (``after_step``) raises
+    the ratios, ``finalize(model)`` applies the final targets and removes the
+    parametrizations, leaving plain weights with the pruned ones zero. All of them change
+    ``model`` in place.
     """
 
     def __init__(self, config: PruneConfig) -> None:
@@ -96,54 +117,60 @@ class AdaptiveDropWeight:
         return self.targets[name] * raises / c.increments
 
     def prepare(self, model: nn.Module) -> None:
-        """Resolve the per-layer targets and make (or, after load_state_dict, re-apply) masks."""
-        self.targets = {
-            n: s for n, s in resolve(model, self.config.sparsity, self.config.default_sparsity,
-                                     "sparsity").items() if s > 0.0
-        }
-        params = dict(model.named_parameters())
+        """Resolve the per-layer targets and mask them (with the masks of load_state_dict)."""
+        if not self.targets:
+            self.targets = {
+                n: s for n, s in resolve(model, self.config.sparsity,
+                                         self.config.default_sparsity, "sparsity").items()
+                if s > 0.0
+            }
         if self.masks:
             missing = set(self.targets) - set(self.masks)
             if missing:
                 raise ValueError(f"pruning state has no mask for {sorted(missing)}")
-        self._update(params, self.last_step)
+        for name in self.targets:
+            module, attr = parametrized(model, name)
+            if not parametrize.is_parametrized(module, attr):
+                w = getattr(module, attr)
+                mask = self.masks.get(name, torch.ones_like(w, dtype=torch.bool)).to(w.device)
+                parametrize.register_parametrization(module, attr, WeightMask(mask))
+                self.masks[name] = module.parametrizations[attr][0].mask
+        self._update(model, self.last_step)
 
     def on_train_start(self, model: nn.Module) -> None:
         self.prepare(model)
 
     def after_backward(self, model: nn.Module, step: int) -> None:
-        params = dict(model.named_parameters())
-        for name, mask in self.masks.items():
-            grad = params[name].grad
-            if grad is not None:
-                grad.mul_(mask)
+        pass  # the parametrization masks the gradients
 
     def after_step(self, model: nn.Module, step: int) -> None:
         self.step(model, step)
 
     def step(self, model: nn.Module, step: int) -> None:
-        """After optimizer step ``step``: raise the ratios on schedule, re-apply the masks."""
+        """After optimizer step ``step``: raise the ratios on schedule."""
         self.last_step = step
-        self._update(dict(model.named_parameters()), step)
+        self._update(model, step)
 
     def finalize(self, model: nn.Module) -> dict[str, dict[str, float]]:
-        """Bring every layer to its target (warns if the schedule had not) and report."""
-        params = dict(model.named_parameters())
-        if self.targets and not self.masks:
-            self.prepare(model)
+        """Bring every layer to its target (warns if the schedule had not), leave plain
+        weights (pruned ones zero) and report."""
+        self.prepare(model)
         late = [n for n in self.targets if self.ratio(n, self.last_step) < self.targets[n]]
         if late:
             logger.warning("pruning schedule not finished at step %d for %s; jumping to targets",
                            self.last_step, late)
-        self._update(params, max(self.last_step, self.config.steps_to_target))
+        self._update(model, max(self.last_step, self.config.steps_to_target))
+        for name in self.targets:
+            module, attr = parametrized(model, name)
+            parametrize.remove_parametrizations(module, attr, leave_parametrized=True)
         return self.report(model)
 
     def report(self, model: nn.Module) -> dict[str, dict[str, float]]:
         """{layer: {"numel", "zeros", "sparsity", "target"}} for every pruned layer."""
-        params = dict(model.named_parameters())
         out = {}
         for name, target in self.targets.items():
-            w = params[name]
+            module, attr = parametrized(model, name)
+            w = getattr(module, attr)
             zeros = int((w == 0).sum())
             out[name] = {"numel": w.numel(), "zeros": zeros, "sparsity": zeros / w.numel(),
                          "target": target}
@@ -157,18 +184,16 @@ class AdaptiveDropWeight:
         self.masks = {n: m.to(torch.bool) for n, m in state["masks"].items()}
 
     @torch.no_grad()
-    def _update(self, params: dict[str, nn.Parameter], step: int) -> None:
+    def _update(self, model: nn.Module, step: int) -> None:
+        """Grow each mask to round(ratio * numel) zeros, smallest |w| first (masks persist)."""
         for name in self.targets:
-            w = params[name]
-            n_drop = math.floor(self.ratio(name, step) * w.numel() + 0.5)
-            mask = self.masks.get(name)
-            if mask is None or int((~mask).sum()) < n_drop:
-                # Rank by |w|, pruned ones first, so masks only ever grow (they persist).
-                score = w.detach().abs().flatten().clone()
-                if mask is not None:
-                    score[~mask.flatten()] = -1.0
-                new = torch.ones(w.numel(), dtype=torch.bool, device=w.device)
+            module, attr = parametrized(model, name)
+            mask = module.parametrizations[attr][0].mask
+            n_drop = math.floor(self.ratio(name, step) * mask.numel() + 0.5)
+            if int((~mask).sum()) < n_drop:
+                # Rank by |w|, pruned ones first, so masks only ever grow.
+                score = module.parametrizations[attr].original.detach().abs().flatten().clone()
+                score[~mask.flatten()] = -1.0
+                new = torch.ones(mask.numel(), dtype=torch.bool, device=mask.device)
                 new[torch.argsort(score, stable=True)[:n_drop]] = False
-                mask = new.view_as(w)
-                self.masks[name] = mask
-            w.mul_(mask)
+                mask.copy_(new.view_as(mask))

@@ -3,9 +3,10 @@
 The non-zero weights of a layer are clustered into k centroids (1-D k-means, centroids
 initialised linearly over [min, max], which Han et al. found best for accuracy; a centroid
 left empty, e.g. in the gap pruning leaves around zero, is moved to the worst-served weight);
-each weight
-becomes its centroid. During fine-tuning a centroid's gradient is the sum (or mean) of its
-members' gradients (Han et al., Eq. 3); zeros (pruned weights) stay zero.
+each weight becomes its centroid: a parametrization ``weight = centroids[codes]``, the
+centroids the clusters' means, so a centroid's gradient is its members' (Han et al., Eq. 3)
+and zeros (pruned weights, code -1) stay zero. ``KMeansQuantizer`` clusters the layers and
+puts the parametrizations on.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
 from trainer.compress.layers import resolve
+from trainer.compress.prune import parametrized
 
 logger = logging.getLogger(__name__)
 
@@ -92,14 +96,55 @@ def kmeans_1d(values: torch.Tensor, k: int, iterations: int) -> tuple[torch.Tens
     return centroids.float(), codes
 
 
+class _ScaleGrad(torch.autograd.Function):
+    """Identity forward; the gradient times ``scale`` (one factor per element)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(scale)
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (scale,) = ctx.saved_tensors
+        return grad * scale, None
+
+
+class SharedWeights(nn.Module):
+    """Parametrization ``weight = centroids[codes]`` (0 where the code is -1), the centroids
+    being each cluster's mean of the trained matrix (float64 sums: n equal members give back
+    their value exactly).
+
+    So every member's gradient is its cluster's "mean" (or, scaled, "sum") gradient, as the
+    pass gave them by hand before; members start equal and take equal optimizer steps.
+    """
+
+    def __init__(self, codes: torch.Tensor, k: int, centroid_grad: str) -> None:
+        super().__init__()
+        codes = codes.long()
+        self.register_buffer("codes", codes)
+        self.register_buffer("counts", torch.bincount(codes[codes >= 0], minlength=k)
+                             .clamp(min=1).double())
+        self.sum_grads = centroid_grad == "sum"
+
+    def forward(self, matrix: torch.Tensor) -> torch.Tensor:
+        member = self.codes >= 0
+        codes = self.codes[member]
+        sums = matrix.new_zeros(len(self.counts), dtype=torch.float64).index_add(
+            0, codes, matrix[member].double())
+        centroids = sums / self.counts
+        if self.sum_grads:
+            centroids = _ScaleGrad.apply(centroids, self.counts)
+        return F.pad(centroids.to(matrix.dtype), (0, 1))[self.codes]  # code -1: appended 0
+
+
 class KMeansQuantizer:
     """Weight-sharing pass; also a trainer.train TrainCallback.
 
-    Lifecycle: ``prepare(model)`` (``on_train_start``) clusters each layer and writes the
-    centroids into the weights; ``after_backward`` turns each weight's gradient into its
-    centroid's (the sum over members; zero for pruned weights); ``step`` (``after_step``)
-    snaps every member back onto its cluster's shared value; ``finalize`` snaps and reports.
-    All of them change ``model``'s weights in place.
+    Lifecycle: ``prepare(model)`` (``on_train_start``) clusters each layer (unless
+    load_state_dict gave its codes) and puts a SharedWeights on it; training then moves the
+    centroids; ``finalize`` removes the parametrizations, leaving plain weights of at most k
+    distinct non-zero values, and reports. All of them change ``model`` in place.
     """
 
     def __init__(self, config: QuantConfig) -> None:
@@ -107,61 +152,50 @@ class KMeansQuantizer:
         self.clusters: dict[str, int] = {}
         self.codes: dict[str, torch.Tensor] = {}  # int16, -1 for a zero (pruned) weight
 
+    @torch.no_grad()
     def prepare(self, model: nn.Module) -> None:
         """Cluster each layer (unless load_state_dict already gave its codes) and share."""
-        self.clusters = resolve(model, self.config.clusters, self.config.default_clusters,
-                                "clusters")
-        params = dict(model.named_parameters())
-        with torch.no_grad():
-            for name, k in self.clusters.items():
-                w = params[name]
-                if name not in self.codes:
-                    nz = w != 0
-                    centroids, codes = kmeans_1d(w[nz], k, self.config.iterations)
-                    full = torch.full(w.shape, -1, dtype=torch.int16)
-                    full[nz] = codes.to(torch.int16)
-                    self.codes[name] = full
-                    w[nz] = centroids[codes].to(w.dtype)
-                self._snap(w, self.codes[name], k)
+        if not self.clusters:
+            self.clusters = resolve(model, self.config.clusters, self.config.default_clusters,
+                                    "clusters")
+        for name, k in self.clusters.items():
+            module, attr = parametrized(model, name)
+            if parametrize.is_parametrized(module, attr):
+                continue
+            w = getattr(module, attr)
+            if name not in self.codes:
+                nz = w != 0
+                centroids, codes = kmeans_1d(w[nz], k, self.config.iterations)
+                full = torch.full(w.shape, -1, dtype=torch.int16)
+                full[nz] = codes.to(torch.int16)
+                self.codes[name] = full
+                w[nz] = centroids[codes].to(w.dtype)
+            sharing = SharedWeights(self.codes[name].to(w.device), k, self.config.centroid_grad)
+            parametrize.register_parametrization(module, attr, sharing)
 
     def on_train_start(self, model: nn.Module) -> None:
         self.prepare(model)
 
     def after_backward(self, model: nn.Module, step: int) -> None:
-        params = dict(model.named_parameters())
-        for name, k in self.clusters.items():
-            grad = params[name].grad
-            if grad is None:
-                continue
-            codes = self.codes[name].long()
-            member = codes >= 0
-            total = torch.zeros(k, dtype=grad.dtype).index_add_(0, codes[member], grad[member])
-            if self.config.centroid_grad == "mean":
-                total /= torch.bincount(codes[member], minlength=k).clamp(min=1).to(grad.dtype)
-            shared = torch.zeros_like(grad)
-            shared[member] = total[codes[member]]
-            grad.copy_(shared)
+        pass  # the parametrization shares the gradients
 
     def after_step(self, model: nn.Module, step: int) -> None:
-        self.step(model, step)
-
-    @torch.no_grad()
-    def step(self, model: nn.Module, step: int) -> None:
-        """Snap each member onto its cluster's value (undoes any per-weight drift)."""
-        params = dict(model.named_parameters())
-        for name, k in self.clusters.items():
-            self._snap(params[name], self.codes[name], k)
+        pass  # the weights are the centroids' by construction
 
     def finalize(self, model: nn.Module) -> dict[str, dict[str, int]]:
-        self.step(model, -1)
+        """Leave plain weights (each its centroid's value) and report."""
+        self.prepare(model)
+        for name in self.clusters:
+            module, attr = parametrized(model, name)
+            parametrize.remove_parametrizations(module, attr, leave_parametrized=True)
         return self.report(model)
 
     def report(self, model: nn.Module) -> dict[str, dict[str, int]]:
         """{layer: {"k", "distinct_nonzero", "nonzero", "numel"}} for every quantized layer."""
-        params = dict(model.named_parameters())
         out = {}
         for name, k in self.clusters.items():
-            w = params[name].detach()
+            module, attr = parametrized(model, name)
+            w = getattr(module, attr).detach()
             nz = w[w != 0]
             out[name] = {"k": k, "distinct_nonzero": int(torch.unique(nz).numel()),
                          "nonzero": int(nz.numel()), "numel": w.numel()}
@@ -172,15 +206,3 @@ class KMeansQuantizer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.codes = {n: c.to(torch.int16) for n, c in state["codes"].items()}
-
-    @staticmethod
-    @torch.no_grad()
-    def _snap(w: torch.Tensor, codes16: torch.Tensor, k: int) -> None:
-        codes = codes16.long()
-        member = codes >= 0
-        vals = w[member].double()
-        sums = torch.zeros(k, dtype=torch.float64).index_add_(0, codes[member], vals)
-        counts = torch.bincount(codes[member], minlength=k).clamp(min=1)
-        shared = (sums / counts).to(w.dtype)
-        w.zero_()
-        w[member] = shared[codes[member]]

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainer.model import BaselineLSTM, ModelConfig, decimate
+from trainer.model import BaselineLSTM, ModelConfig
 
 logger = logging.getLogger(__name__)
 
@@ -140,18 +140,20 @@ class LowRankLSTMLayer(nn.Module):
             return getattr(self, name)
         return getattr(self, f"{name}_U") @ getattr(self, f"{name}_V")
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, T, I) -> hidden states (B, T, H), zero initial state."""
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """x (B, T, I) -> hidden states (B, T, H) and the final (h, c), as nn.LSTM; zero
+        initial state."""
         h0 = x.new_zeros(1, x.shape[0], self.hidden_size)
         weights = [self.matrix("weight_ih"), self.matrix("weight_hh"), self.bias_ih, self.bias_hh]
-        out, _, _ = torch._VF.lstm(  # type: ignore[attr-defined]
+        out, h, c = torch._VF.lstm(  # type: ignore[attr-defined]
             x, (h0, h0), weights, True, 1, 0.0, self.training, False, True
         )
-        return out
+        return out, (h, c)
 
 
 class LowRankLSTM(BaselineLSTM):
-    """The baseline with factored matrices (kind "lowrank"); forward(x (B,T,6), lengths (B,))."""
+    """The baseline with factored matrices (kind "lowrank"); BaselineLSTM's forward(x (B,T,6),
+    lengths (B,)) over them."""
 
     def __init__(self, config: ModelConfig, ranks: dict[str, int]) -> None:
         super().__init__(config)
@@ -170,13 +172,6 @@ class LowRankLSTM(BaselineLSTM):
     def spec(self) -> dict[str, Any]:
         return {"kind": "lowrank", "config": {"base": self.config.to_dict(), "ranks": self.ranks}}
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        h, _ = self.lstm1(x)
-        h, lengths = decimate(h, lengths, self.config.stride2)
-        h = self.lstm2(h)
-        v = self.pool(h, lengths)
-        v = torch.relu(self.fc1(self.drop(v)))
-        return self.fc2(self.drop(v))
 
 
 def lowrank_from_config(config: dict[str, Any]) -> LowRankLSTM:

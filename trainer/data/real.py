@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from engine.errors import InkError
 from engine.ink import read_jsonl
 from engine.preprocess import ink_arrays
+from trainer.data.config import DataConfig
 from trainer.data.errors import DataError
 from trainer.data.pot import PotIndex
 from trainer.data.seeds import TRAIN_SAMPLE, EpochOrder
 from trainer.data.templates import load_charset
-
-if TYPE_CHECKING:
-    from trainer.data.dataset import DataConfig
 
 logger = logging.getLogger(__name__)
 

@@ -11,32 +11,19 @@ training data, any real ink in ``paths`` (POT files/folders, *.jsonl) is validat
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.ink import Ink, make_ink
+from trainer.data.config import DataConfig
 from trainer.data.errors import DataError
 from trainer.data.real import RealSource, make_real_source, real_samples
 from trainer.data.seeds import TRAIN_SAMPLE, VAL_SAMPLE, VAL_SEED, EpochOrder
-from trainer.data.synth import SynthConfig, sample_writer, synthesize, synthesize_batch
+from trainer.data.synth import sample_writer, synthesize_batch
 from trainer.data.templates import held_out_shape, load_charset, load_shapes, load_templates
-
-if TYPE_CHECKING:
-    from trainer.data.dataset import DataConfig
 
 Raw = tuple[np.ndarray, np.ndarray, int, np.random.Generator]
 #: Validation samples synthesized per synthesize_batch call.
 _VAL_CHUNK = 256
-
-
-def synthesize_ink(
-    strokes: list[np.ndarray], rng: np.random.Generator, config: SynthConfig, label: str | None = None
-) -> Ink:
-    """One synthesized character as a validated engine Ink (a fresh writer from rng)."""
-    xy, sid, t = synthesize(strokes, rng, sample_writer(rng, config), config)
-    cuts = np.flatnonzero(np.diff(sid)) + 1
-    return make_ink(np.split(np.column_stack([xy, t]), cuts), label)
 
 
 class SyntheticSource:
@@ -118,7 +105,11 @@ class SyntheticSource:
             yield from real_samples(self._real_paths, self.classes)
 
 
-def make_source(config: DataConfig) -> SyntheticSource | RealSource:
+#: What make_source gives: ``classes`` (str), ``train_many(indices)`` and ``validation()``.
+InkSource = SyntheticSource | RealSource
+
+
+def make_source(config: DataConfig) -> InkSource:
     """The source named by config.source ("synthetic", "pot" or "jsonl")."""
     if config.source == "synthetic":
         return SyntheticSource(config)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.resources import resource_path
 from trainer.data.errors import DataError, MissingTemplateError
 
 logger = logging.getLogger(__name__)
@@ -17,11 +18,7 @@ EM = 1024.0
 
 
 def resource_file(*parts: str) -> Path:
-    """A bundled file, found by engine.resources (the checkout's resources/ as a fallback)."""
-    try:
-        from engine.resources import resource_path
-    except ImportError:  # engine.resources not there yet in an old checkout
-        return Path(__file__).resolve().parents[2].joinpath("resources", *parts)
+    """A bundled file (engine.resources finds it in a checkout or an installed Xiezi)."""
     return Path(resource_path(*parts))
 
 

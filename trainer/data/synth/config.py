@@ -1,33 +1,8 @@
-"""Handwriting synthesizer: stroke templates written the way a fast, joined-up hand writes them.
-
-The model (docs/synthesizer.md): a writer (``WriterStyle``) holds slant, rotation, aspect,
-size, speed, digitizer rate, cursiveness, simplification, roundness and neatness across
-characters. One character is written by (1) rarely reordering, reversing or splitting
-strokes, (2) deciding which consecutive strokes the pen joins (likelier when the next stroke
-starts near, and in the direction the pen is already going), dropping the hooks of strokes
-it does not join, (3) rounding corners (Chaikin cutting) and deforming each stroke (offset,
-scale, rotation, bend, length; joined ends cut short), (4) drawing tangent pen-down
-connectors between joined strokes, (5) a smooth elastic field and the writer's linear map,
-(6) timing the pen along the path (slow at pen-down ends and in tight curves) and sampling
-it at the digitizer rate, and (7) digitizer jitter and dropped points.
-``synthesize_batch`` writes many characters in one pass (the same samples, faster)."""
+"""SynthConfig: every knob of the handwriting synthesizer (docs/synthesizer.md)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
-
-from engine.ink import Ink, make_ink
-from trainer.data.synth_batch import write
-from trainer.data.synth_motion import digitize, pen_motion
-from trainer.data.synth_structure import restructure
-from trainer.data.synth_template import TemplateCache, build
-
-#: Geometry of the templates already seen (the loader hands out the same lists every time).
-_CACHE = TemplateCache()
 
 
 @dataclass(frozen=True)
@@ -86,7 +61,7 @@ class SynthConfig:
         min_speed: the slowest a corner makes the pen, fraction of cruising speed.
         pen_up_ms: pause between strokes besides the pen-up travel (timestamps only).
         part_overlap: most overlap (em) of two components' extents for a character to count
-            as a left-right or top-bottom pair (``synth_template.components``).
+            as a left-right or top-bottom pair (``template.components``).
         part_shift_sd: the two components of such a pair moved apart (or together) along
             the axis between them, each by this (em) at noise multiplier 1.
         part_scale_sd: each component's own log scale about its centre.
@@ -96,7 +71,7 @@ class SynthConfig:
         slant_mean: mean of the writers' shear (negative: verticals lean to the left at
             the bottom, as real writers' downstrokes do on average).
         tail_prob: probability that the pen runs on past a stroke's end towards the next
-            stroke before it lifts (``synth_motion.pen_motion``), for a writer of middle
+            stroke before it lifts (``motion.pen_motion``), for a writer of middle
             fluency; 0 (the default): no tails, lead-ins or draws for them.
         tail_frac_min: shortest tail, as a fraction of the pen-up gap.
         tail_frac_max: longest tail.
@@ -104,7 +79,7 @@ class SynthConfig:
         lead_len_min: shortest lead-in (fraction of the character's size).
         lead_len_max: about the longest.
         digitizer_prob: probability that a character is recorded by a drawn digitizer
-            (``synth_motion.digitize``: box 100-2000 px, dense sampling, whole pixels);
+            (``motion.digitize``: box 100-2000 px, dense sampling, whole pixels);
             0 (the default): no draws for it.
         dense_prob: of those, the share sampled every 1-6 px along the path.
         integer_prob: of those, the share rounded to whole pixels.
@@ -173,121 +148,3 @@ class SynthConfig:
     def parts_vary(self) -> bool:
         """Whether characters' component layouts are varied (and drawn for)."""
         return self.part_shift_sd > 0 or self.part_scale_sd > 0 or self.part_offset_sd > 0
-
-
-@dataclass(frozen=True)
-class WriterStyle:
-    """One writer's habits, held across every character they write.
-
-    Attributes:
-        slant: shear x += slant * (y - 0.5); positive leans verticals' tops to the left.
-        rotation: radians, y down (negative lifts horizontals to the right).
-        aspect: width / height stretch factor.
-        size: scale of the character (1 = the em box).
-        speed: cruising pen speed, em/s.
-        rate: digitizer sampling rate, Hz.
-        cursiveness: base probability of joining one stroke to the next, 0..1.
-        simplify: probability of dropping a hook, or turning a dot into a tick, where the
-            pen does not join that stroke to the next, 0..1.
-        roundness: Chaikin cut fraction of corners, 0.05..0.3.
-        neatness: 0..1; scales every deformation and noise (1: the least).
-    """
-
-    slant: float = 0.0
-    rotation: float = 0.0
-    aspect: float = 1.0
-    size: float = 1.0
-    speed: float = 5.0
-    rate: float = 100.0
-    cursiveness: float = 0.4
-    simplify: float = 0.4
-    roundness: float = 0.15
-    neatness: float = 0.5
-
-
-def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig()) -> WriterStyle:
-    """Draw one writer's style from the population the config describes."""
-    z = rng.standard_normal(6).tolist()
-    u = rng.random(2).tolist()
-    cursive = float(rng.beta(config.cursive_a, config.cursive_b))
-    neat = float(rng.beta(config.neat_a, config.neat_b))
-    rate = config.rate_min_hz + (config.rate_max_hz - config.rate_min_hz) * u[0]
-    spacing = math.exp(config.spacing_log_mean + config.spacing_log_sd * z[4])
-    return WriterStyle(
-        slant=config.slant_mean + config.slant_sd * z[0],
-        rotation=config.rotation_mean + config.rotation_sd * z[1],
-        aspect=math.exp(config.aspect_log_mean + config.aspect_log_sd * z[2]),
-        size=math.exp(config.size_log_sd * z[3]),
-        speed=spacing * rate,
-        rate=rate,
-        cursiveness=cursive,
-        simplify=min(max(cursive + 0.3 * z[5], 0.0), 1.0),
-        roundness=config.round_min
-        + (config.round_max - config.round_min) * min(0.5 * cursive + 0.5 * u[1], 1.0),
-        neatness=neat,
-    )
-
-
-def synthesize(
-    strokes: list[np.ndarray],
-    rng: np.random.Generator,
-    style: WriterStyle,
-    config: SynthConfig = SynthConfig(),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Write one character from its stroke template as ``style``'s writer would.
-
-    Args:
-        strokes: the template, one (k_i, 2) array per stroke in standard order and
-            direction, unit em box, y down. Not modified. A template list handed in again
-            (the same objects) reuses its cached geometry.
-    Returns:
-        xy (N, 2) float64 (y down, about the unit box times ``style.size``), sid (N,) int32
-        pen-down stroke index (0, non-decreasing, contiguous), t (N,) float64 ms,
-        non-decreasing from 0. Deterministic for a given rng state; the same as
-        ``synthesize_batch([strokes], [rng], [style], config)[0]``.
-    """
-    return synthesize_batch([strokes], [rng], [style], config)[0]
-
-
-def synthesize_batch(
-    templates: Sequence[list[np.ndarray]],
-    rngs: Sequence[np.random.Generator],
-    styles: Sequence[WriterStyle],
-    config: SynthConfig = SynthConfig(),
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Write several characters at once, character b from ``rngs[b]`` and ``styles[b]``.
-
-    Gives exactly what ``synthesize`` gives for each (template, rng, style), several times
-    faster per character (numpy's per-call cost is shared by the batch); use it when a
-    data loader can ask for many samples at a time.
-    """
-    if not len(templates) == len(rngs) == len(styles) > 0:
-        raise ValueError("synthesize_batch needs as many templates, rngs and styles, at least one")
-    n_w = config.elastic_waves
-    tpls, us, zs = [], [], []
-    for strokes, rng, style in zip(templates, rngs, styles):
-        if len(strokes) == 0:
-            raise ValueError("a template needs at least one stroke")
-        u = rng.random(2 * len(strokes) + 5)
-        # broken strokes come from careful writers, who lift the pen where others join
-        split_p = config.split_prob * (1.0 - style.cursiveness) ** 8
-        todo, broken = restructure(strokes, u[-3:], rng, config, split_p)
-        tpl = _CACHE.get(todo, config) if todo is strokes else build(todo, config, broken)
-        k = len(tpl.counts)
-        tpls.append(tpl)
-        us.append(u[: 2 * k - 1])
-        zs.append(rng.standard_normal(8 * k + 3 + 5 * n_w + 4 * config.parts_vary))
-    out = write(tpls, us, zs, list(styles), list(rngs), config)
-    if config.tail_prob > 0 or config.lead_prob > 0:
-        out = [pen_motion(*o, rng, style.cursiveness, config)
-               for o, rng, style in zip(out, rngs, styles)]
-    if config.digitizer_prob > 0:
-        out = [digitize(*o, rng, config) for o, rng in zip(out, rngs)]
-    return out
-
-
-def to_ink(xy: np.ndarray, sid: np.ndarray, t: np.ndarray, label: str | None = None) -> Ink:
-    """The engine's validated Ink of a synthesized character (strokes of [x, y, t])."""
-    cut = np.flatnonzero(sid[1:] != sid[:-1]) + 1
-    pts = np.concatenate([xy, t[:, None]], axis=1)
-    return make_ink(np.split(pts, cut), label)

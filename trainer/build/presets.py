@@ -10,10 +10,10 @@ from trainer.checkpoint import plain
 from trainer.compress.prune import PruneConfig
 from trainer.compress.quantize import QuantConfig
 from trainer.compress.svd import LowRankConfig
-from trainer.data.dataset import DataConfig
+from trainer.data.config import DataConfig
 from trainer.data.synth import SynthConfig
 from trainer.model import ModelConfig
-from trainer.train import TrainConfig
+from trainer.train_config import TrainConfig
 
 STAGES = ("baseline", "svd", "prune", "quant")
 
@@ -129,7 +129,7 @@ def robust_writers() -> SynthConfig:
     own offset shrinks from 0.02 to 0.015 em. The bundled model read such layouts 2.7 points
     worse than the rest.
 
-    Pen motion and devices (``MOTION``, ``synth_motion``): pen-lift tails towards the next
+    Pen motion and devices (``MOTION``, ``trainer.data.synth.motion``): pen-lift tails towards the next
     stroke, lead-ins, the real writers' slant and rotation, and drawn digitizers for half the
     characters; with them every statistic of the realism card is within |shift| 0.25 of real
     writers (0.07 on average, 0.35 before; docs/synthesizer.md, "Pen motion matched to real
@@ -140,7 +140,7 @@ def robust_writers() -> SynthConfig:
                    part_offset_sd=0.02, **MOTION)
 
 
-#: Pen motion and digitizers of the training writers (``synth_motion``), fitted to the
+#: Pen motion and digitizers of the training writers (``trainer.data.synth.motion``), fitted to the
 #: realism card (``bench/realism_population.py --card``).
 MOTION: dict[str, Any] = {"slant_mean": -0.2, "rotation_mean": -0.085, "spacing_log_mean": -2.12,
           "tail_prob": 0.85, "tail_frac_min": 0.05, "tail_frac_max": 0.7, "lead_prob": 0.18,

@@ -13,7 +13,6 @@ training stage interrupted midway continues from its last.pt (train()'s resume).
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import platform
@@ -29,21 +28,21 @@ from torch import nn
 
 from engine.atomic import atomic_open, atomic_write_text
 from engine.package import load_package
-from engine.preprocess import PREPROCESS_VERSION
 from trainer import checkpoint as ck
 from trainer import yardsticks
+from trainer.build.presets import STAGES, BuildConfig
+from trainer.build.report import StageRow, make_report, write_report
 from trainer.compress import measure
 from trainer.compress.export import to_onnx
 from trainer.compress.layers import resolve
 from trainer.compress.pack import write_model_package
-from trainer.compress.presets import STAGES, BuildConfig
 from trainer.compress.prune import AdaptiveDropWeight
 from trainer.compress.quantize import KMeansQuantizer
-from trainer.compress.report import StageRow, make_report, write_report
 from trainer.compress.svd import LowRankLSTM, factorize
+from trainer.data.batch import Batch
+from trainer.data.feed import DataSource, StreamSource
 from trainer.evaluate import evaluate
 from trainer.model import BaselineLSTM, build_model_from_spec, model_spec
-from trainer.source import Batch, DataSource, StreamSource
 from trainer.train import seed_everything, train
 
 logger = logging.getLogger(__name__)
@@ -157,9 +156,9 @@ class _Builder:
         makers: dict[str, tuple[Callable[[], nn.Module], Callable[[], list[Any]]]] = {
             "baseline": (lambda: BaselineLSTM(model_cfg), list),
             "svd": (factored, list),
-            "prune": (lambda: copy.deepcopy(self.models["svd"]),
+            "prune": (lambda: rebuilt(self.models["svd"]),
                       lambda: [AdaptiveDropWeight(self.config.pruning)]),
-            "quant": (lambda: copy.deepcopy(self.models["prune"]),
+            "quant": (lambda: rebuilt(self.models["prune"]),
                       lambda: [KMeansQuantizer(self.config.quantization)]),
         }
         for stage in STAGES:
@@ -228,15 +227,11 @@ class _Builder:
             details = json.loads((folder / "factor.json").read_text())
         torch.set_num_threads(max(1, cfg.threads))
         acc = evaluate(model, self.src.validation(cfg.val_batch_size), top=10)
-        saved = {
-            "format": ck.CHECKPOINT_FORMAT, "model_spec": model_spec(model),
-            "model": model.state_dict(), "charset": self.src.charset,
-            "preprocess": self.src.preprocess.to_dict(),
-            "preprocess_version": PREPROCESS_VERSION,
-            "train_config": cfg.to_dict(), "step": result.step,
-            "samples_seen": result.samples_seen, "elapsed_s": result.elapsed_s,
-            "details": details, "eval": {k: acc[k] for k in ("n", "top1", "top10", "loss")},
-        }
+        header = ck.run_header(model, cfg, self.src.charset, self.src.preprocess,
+                               self.config.data)
+        saved = ck.make_checkpoint(
+            header, model, result.step, result.samples_seen, elapsed_s=result.elapsed_s,
+            details=details, eval={k: acc[k] for k in ("n", "top1", "top10", "loss")})
         ck.atomic_save(saved, final)
         self.models[stage], self.finals[stage] = model.eval(), saved
         logger.info("stage %s: top-1 %.2f%%, top-10 %.2f%%", stage, 100 * acc["top1"],
@@ -318,6 +313,16 @@ class _Builder:
                 self.out / cfg.package_name, cfg.data, cfg.yardstick_inks, cfg.realism_card)
         write_report(self.out, self.result.report)
         self.mark("report", ran=True)
+
+
+def rebuilt(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` made from its spec: parameters in the model's own order, as a
+    resumed stage has them (a finished pass's parametrizations, once removed, put theirs
+    last, and the optimizer state of a checkpoint follows the order of the parameters)."""
+    with torch.random.fork_rng():  # the fresh weights, overwritten, draw nothing for the build
+        copy = build_model_from_spec(model_spec(model))
+    copy.load_state_dict(model.state_dict())
+    return copy
 
 
 def _record_config(path: Path, config: BuildConfig) -> None:

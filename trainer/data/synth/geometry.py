@@ -1,7 +1,7 @@
-"""Flat-array geometry of the synthesizer: stroke deformation, connectors, corner cutting.
+"""Flat-array geometry of the synthesizer: stroke deformation and pen-down connectors.
 
 A character travels as complex points ``x + 1j * y`` (y down) of all its strokes in
-writing order, with the per-stroke layout of a ``synth_template.Template``. Working on the
+writing order, with the per-stroke layout of a ``template.Template``. Working on the
 concatenation, not stroke by stroke, keeps a character at a few dozen numpy calls (the
 synthesizer's budget is about 0.25 ms a character). ``arr.repeat`` and
 ``np.add.accumulate`` stand in for ``np.repeat`` and ``np.cumsum``: the same results with a
@@ -14,21 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from trainer.data.synth.curves import CONNECTOR_A
+
 if TYPE_CHECKING:
-    from trainer.data.synth_template import Template
-
-#: Interior points of a pen-down connector between two joined strokes.
-N_CONNECTOR = 3
-_T = np.linspace(0.0, 1.0, N_CONNECTOR + 2)[1:-1]
-#: Cubic Bezier basis (4, N_CONNECTOR) at the connector's interior parameters.
-CONNECTOR_B = np.stack([(1 - _T) ** 3, 3 * (1 - _T) ** 2 * _T, 3 * (1 - _T) * _T**2, _T**3])
-#: Weights of the connector's ends A and B, (2, N_CONNECTOR): b0 + b1 and b2 + b3.
-CONNECTOR_A = np.stack([CONNECTOR_B[0] + CONNECTOR_B[1], CONNECTOR_B[2] + CONNECTOR_B[3]])
-
-
-def unit(z: np.ndarray) -> np.ndarray:
-    """Complex numbers scaled to modulus 1 (zero stays zero)."""
-    return z / np.maximum(np.abs(z), 1e-12)
+    from trainer.data.synth.template import Template
 
 
 def deform(
@@ -101,35 +90,3 @@ def join_strokes(
     idx = keep.nonzero()[0]
     stroke = tpl.slot_stroke[idx]
     return out[idx], group[stroke], tpl.speed[idx], stroke, group
-
-
-def chaikin(X: np.ndarray, g: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray]:
-    """One round of Chaikin corner cutting within each group (Chaikin 1974).
-
-    Every segment (X_i, X_i+1) of one group becomes the two points at fractions r and 1-r
-    along it; a group's first and last points are kept, so its ends do not move. The
-    result is linear in r, which the template preparation uses.
-
-    Args:
-        X: (n,) complex points. g: (n,) non-decreasing group. r: cut fraction, 0..0.5.
-    Returns:
-        (X' (n',) complex, g' (n',)); a group of k points becomes 2k points.
-    """
-    n = len(X)
-    mask = np.empty((n, 4), dtype=bool)
-    same = mask[:, 1]
-    np.equal(g[1:], g[:-1], out=same[:-1])
-    same[-1] = False
-    mask[:, 2] = same
-    first = mask[:, 0]
-    first[0] = True
-    np.logical_not(same[:-1], out=first[1:])
-    np.greater(~same, first, out=mask[:, 3])  # last and not first
-    slots = np.empty((n, 4), dtype=np.complex128)
-    slots[:, 0] = X
-    slots[:, 3] = X
-    step = np.zeros(n, dtype=np.complex128)
-    step[:-1] = X[1:] - X[:-1]
-    slots[:, 1] = X + r * step
-    slots[:, 2] = X + (1.0 - r) * step
-    return slots[mask], np.broadcast_to(g[:, None], (n, 4))[mask]

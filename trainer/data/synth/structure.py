@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from trainer.data.synth import SynthConfig
+    from trainer.data.synth.config import SynthConfig
 
 
 def restructure(

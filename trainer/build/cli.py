@@ -1,4 +1,4 @@
-"""`trainer build`: maps its arguments into a BuildConfig and runs trainer.compress.build."""
+"""`trainer build`: maps its arguments into a BuildConfig and runs trainer.build.pipeline."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from trainer.compress.presets import PRESETS, BuildConfig, preset
+from trainer.build.presets import PRESETS, BuildConfig, preset
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,7 +50,7 @@ def config_from_args(args: argparse.Namespace) -> BuildConfig:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from trainer.compress.build import build
+    from trainer.build.pipeline import build
     from trainer.data.errors import DataError
     from trainer.errors import CheckpointError
 

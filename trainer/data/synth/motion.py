@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from trainer.data.synth import SynthConfig
+    from trainer.data.synth.config import SynthConfig
 
 Sample = tuple[np.ndarray, np.ndarray, np.ndarray]
 

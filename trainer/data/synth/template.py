@@ -9,16 +9,16 @@ join odds of every gap; the shape of each connector; the pen speed at each point
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trainer.data.synth_geometry import CONNECTOR_A, CONNECTOR_B, N_CONNECTOR, chaikin, unit
-from trainer.data.synth_timing import corner_speed
+from trainer.data.synth.curves import CONNECTOR_A, CONNECTOR_B, N_CONNECTOR, chaikin, unit
+from trainer.data.synth.timing import corner_speed
 
 if TYPE_CHECKING:
-    from trainer.data.synth import SynthConfig
+    from trainer.data.synth.config import SynthConfig
 
 #: Most templates kept by TemplateCache (9,574 characters have templates).
 CACHE_SIZE = 16384
@@ -297,38 +297,36 @@ class TemplateCache:
         return tpl
 
 
+#: Fields of a Template with one entry per gap (or connector slots) between strokes, and the
+#: entry that sits between two stacked characters: a gap never joined, slots never kept.
+_BETWEEN_CHARACTERS = {
+    "join_w": np.array([np.inf]),
+    "conn_dir": np.zeros((1, N_CONNECTOR), dtype=np.complex128),
+    "speed": np.ones(N_CONNECTOR),
+}
+
+
 def stack(tpls: list[Template]) -> Template:
     """The templates of several characters as one Template, written one after the other.
 
     Between two characters sits a gap that must never be joined (its ``join_w`` is inf and
-    its connector slots are never kept); the caller also forces those joins off.
+    its connector slots are never kept); the caller also forces those joins off. Every
+    other per-stroke or per-point field is concatenated along its last axis, ``config`` and
+    ``sd`` are shared, and the layout is made anew.
     """
     if len(tpls) == 1:
         return tpls[0]
-    cat = np.concatenate
-    counts = cat([t.counts for t in tpls])
+    counts = np.concatenate([t.counts for t in tpls])
     ends = np.cumsum(counts) - 1
-    inf = np.array([np.inf])
-    no_conn = np.zeros((1, N_CONNECTOR), dtype=np.complex128)
-    no_slots = np.ones(N_CONNECTOR)
-    gaps: list[np.ndarray] = []
-    dirs: list[np.ndarray] = []
-    speeds: list[np.ndarray] = []
-    for t in tpls:
-        gaps += [t.join_w, inf]
-        dirs += [t.conn_dir, no_conn]
-        speeds += [t.speed, no_slots]
-    return Template(
-        config=tpls[0].config, counts=counts, starts=ends - counts + 1, ends=ends,
-        z0=cat([t.z0 for t in tpls]), dz=cat([t.dz for t in tpls]),
-        hook=cat([t.hook for t in tpls]), hook_z0=cat([t.hook_z0 for t in tpls]),
-        hook_dz=cat([t.hook_dz for t in tpls]), bulge=cat([t.bulge for t in tpls]),
-        centre=cat([t.centre for t in tpls]), len_normal=cat([t.len_normal for t in tpls]),
-        len_entry=cat([t.len_entry for t in tpls]), len_exit=cat([t.len_exit for t in tpls]),
-        len_hook_exit=cat([t.len_hook_exit for t in tpls]),
-        min_ext=cat([t.min_ext for t in tpls], axis=1), join_w=cat(gaps[:-1]),
-        conn_dir=cat(dirs[:-1]), sd=tpls[0].sd, speed=cat(speeds[:-1]),
-        part=cat([t.part for t in tpls]), part_centre=cat([t.part_centre for t in tpls]),
-        part_axis=cat([t.part_axis for t in tpls]),
-        **_layout(counts),  # type: ignore[arg-type]
-    )
+    values: dict[str, object] = {"config": tpls[0].config, "sd": tpls[0].sd, "counts": counts,
+                                 "starts": ends - counts + 1, "ends": ends, **_layout(counts)}
+    for f in fields(Template):
+        if f.name in values:
+            continue
+        if f.name in _BETWEEN_CHARACTERS:
+            gap = _BETWEEN_CHARACTERS[f.name]
+            values[f.name] = np.concatenate(
+                [x for t in tpls for x in (getattr(t, f.name), gap)][:-1])
+        else:
+            values[f.name] = np.concatenate([getattr(t, f.name) for t in tpls], axis=-1)
+    return Template(**values)  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 Every numpy call here costs a few microseconds whatever the size of its arrays, so the
 characters of a batch go through each step together: their templates are stacked into one
-(``synth_template.stack``, the gap between two characters never joined) and every
+(``template.stack``, the gap between two characters never joined) and every
 per-character parameter is gathered per stroke or per point. A batch of one character is
 the same computation (to rounding), so ``synthesize`` and ``synthesize_batch`` agree.
 """
@@ -15,20 +15,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trainer.data.synth_geometry import deform, join_strokes
-from trainer.data.synth_template import Template, stack
-from trainer.data.synth_timing import Motion, sample_trajectory
+from trainer.data.synth import draws
+from trainer.data.synth.geometry import deform, join_strokes
+from trainer.data.synth.template import Template, stack
+from trainer.data.synth.timing import Motion, sample_trajectory
 
 if TYPE_CHECKING:
-    from trainer.data.synth import SynthConfig, WriterStyle
+    from trainer.data.synth.config import SynthConfig
+    from trainer.data.synth.writer import WriterStyle
 
 Sample = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def write(
     tpls: list[Template],
-    us: list[np.ndarray],
-    zs: list[np.ndarray],
+    cut: list[draws.Draws],
     styles: list[WriterStyle],
     rngs: list[np.random.Generator],
     config: SynthConfig,
@@ -37,10 +38,7 @@ def write(
 
     Args:
         tpls: the prepared template of each character (K_b strokes).
-        us: (2 K_b - 1,) uniform draws of each: joins of its K_b - 1 gaps, then hooks.
-        zs: (8 K_b + 3 + 5 W [+ 4],) normal draws of each: 8 per stroke, 3 for this
-            character's slant, rotation and aspect wobble, 5 per elastic wave, and where
-            ``config.parts_vary`` 4 for its component layout (shift, two scales, offset).
+        cut: the random draws of each (``draws.split``).
         styles, rngs: each character's writer and generator (for the digitizer noise).
     Returns:
         per character (xy (N, 2) float64, sid (N,) int32, t (N,) float64 ms).
@@ -56,14 +54,13 @@ def write(
     ])
     mess = config.mess_min + (config.mess_max - config.mess_min) * (1.0 - st[:, 3])
     if B == 1:
-        k = ks[0]
-        uj, uh, zk, zc = us[0][: k - 1], us[0][k - 1 :], zs[0][: 8 * k], zs[0][None, 8 * k :]
-    else:
-        uj = np.concatenate([x for u, k in zip(us, ks) for x in (u[: k - 1], u[:1])][:-1])
-        uh = np.concatenate([u[k - 1 :] for u, k in zip(us, ks)])
-        zk = np.concatenate([z[: 8 * k] for z, k in zip(zs, ks)])
-        zc = np.stack([z[8 * k :] for z, k in zip(zs, ks)])  # (B, 3 + 5 W)
-
+        uj, uh, zk, zc = cut[0].joins, cut[0].hooks, cut[0].strokes, cut[0].character[None]
+    else:  # a join across two characters (forced off below) gets a placeholder draw
+        gap = np.ones(1)
+        uj = np.concatenate([x for d in cut for x in (d.joins, gap)][:-1])
+        uh = np.concatenate([d.hooks for d in cut])
+        zk = np.concatenate([d.strokes for d in cut])
+        zc = np.stack([d.character for d in cut])  # (B, draws per character)
     # which strokes the pen joins to the next: likelier when the next start is near and ahead
     c = np.minimum(np.maximum(st[:, 0], 1e-4), 1 - 1e-4)
     join = uj * (1.0 + tpl.join_w * ((1.0 - c) / c)[cs[:-1]]) < 1.0
@@ -72,7 +69,7 @@ def write(
     # a hook the pen does not carry into a join is dropped, a dot becomes a tick
     hook = tpl.hook & (uh < st[cs, 1])
     hook[:-1] &= ~join
-    zk = (zk.reshape(-1, 8) * (tpl.sd * mess[cs, None])).view(np.complex128)
+    zk = (zk.reshape(-1, draws.NORMAL_PER_STROKE) * (tpl.sd * mess[cs, None])).view(np.complex128)
     # the pen turns towards the next stroke before reaching the end of a joined one
     cut = join * config.join_cut
     zk[:-1, 3] -= cut
@@ -80,19 +77,20 @@ def write(
     r = st[cs, 2].repeat(tpl.counts) if B > 1 else st[0, 2]
     P = deform(tpl, zk, r, hook if hook.any() else None)
     if config.parts_vary and tpl.part.any():
-        P = _move_parts(P, tpl, zc[:, 3 + 5 * n_w :], mess, cs, config)
+        P = _move_parts(P, tpl, draws.parts(zc, n_w), mess, cs, config)
     P, g, f, stroke, group = join_strokes(
         P, tpl, join, np.exp(zk[:-1, 3].imag) * config.reach_mean
     )
     ch = cs[stroke]  # character of each point
 
     # smooth elastic field, then the writer's (and this character's) linear map
-    w = zc[:, 3 : 3 + 5 * n_w].reshape(B, 5, n_w)
+    w = draws.waves(zc, n_w).reshape(B, draws.PER_WAVE, n_w)
     wave = np.empty((B, 3, n_w))
     wave[:, :2] = w[:, :2] * config.elastic_freq
     wave[:, 2] = w[:, 2] * np.pi
     amp = (config.elastic_amp / math.sqrt(2.0 * n_w)) * mess
-    lin = np.array([_linear_map(s, config.sample_sd * zc[b, :3]) for b, s in enumerate(styles)])
+    wobble = config.sample_sd * draws.wobble(zc)
+    lin = np.array([_linear_map(s, wobble[b]) for b, s in enumerate(styles)])
     ampc = (w[:, 3] + 1j * w[:, 4]) * amp[:, None]
     if B == 1:  # the same sums as below, as two small matrix products
         xy = P.view(np.float64).reshape(-1, 2)

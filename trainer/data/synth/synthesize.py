@@ -1,0 +1,102 @@
+"""Handwriting synthesizer: stroke templates written the way a fast, joined-up hand writes them.
+
+The model (docs/synthesizer.md): a writer (``WriterStyle``) holds slant, rotation, aspect,
+size, speed, digitizer rate, cursiveness, simplification, roundness and neatness across
+characters. One character is written by (1) rarely reordering, reversing or splitting
+strokes, (2) deciding which consecutive strokes the pen joins (likelier when the next stroke
+starts near, and in the direction the pen is already going), dropping the hooks of strokes
+it does not join, (3) rounding corners (Chaikin cutting) and deforming each stroke (offset,
+scale, rotation, bend, length; joined ends cut short), (4) drawing tangent pen-down
+connectors between joined strokes, (5) a smooth elastic field and the writer's linear map,
+(6) timing the pen along the path (slow at pen-down ends and in tight curves) and sampling
+it at the digitizer rate, and (7) digitizer jitter and dropped points.
+``synthesize_batch`` writes many characters in one pass (the same samples, faster)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.ink import Ink, make_ink
+from trainer.data.synth import draws
+from trainer.data.synth.batch import write
+from trainer.data.synth.config import SynthConfig
+from trainer.data.synth.motion import digitize, pen_motion
+from trainer.data.synth.structure import restructure
+from trainer.data.synth.template import TemplateCache, build
+from trainer.data.synth.writer import WriterStyle, sample_writer
+
+#: Geometry of the templates already seen (the loader hands out the same lists every time).
+_CACHE = TemplateCache()
+
+
+def synthesize(
+    strokes: list[np.ndarray],
+    rng: np.random.Generator,
+    style: WriterStyle,
+    config: SynthConfig = SynthConfig(),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Write one character from its stroke template as ``style``'s writer would.
+
+    Args:
+        strokes: the template, one (k_i, 2) array per stroke in standard order and
+            direction, unit em box, y down. Not modified. A template list handed in again
+            (the same objects) reuses its cached geometry.
+    Returns:
+        xy (N, 2) float64 (y down, about the unit box times ``style.size``), sid (N,) int32
+        pen-down stroke index (0, non-decreasing, contiguous), t (N,) float64 ms,
+        non-decreasing from 0. Deterministic for a given rng state; the same as
+        ``synthesize_batch([strokes], [rng], [style], config)[0]``.
+    """
+    return synthesize_batch([strokes], [rng], [style], config)[0]
+
+
+def synthesize_batch(
+    templates: Sequence[list[np.ndarray]],
+    rngs: Sequence[np.random.Generator],
+    styles: Sequence[WriterStyle],
+    config: SynthConfig = SynthConfig(),
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Write several characters at once, character b from ``rngs[b]`` and ``styles[b]``.
+
+    Gives exactly what ``synthesize`` gives for each (template, rng, style), several times
+    faster per character (numpy's per-call cost is shared by the batch); use it when a
+    data loader can ask for many samples at a time.
+    """
+    if not len(templates) == len(rngs) == len(styles) > 0:
+        raise ValueError("synthesize_batch needs as many templates, rngs and styles, at least one")
+    tpls, cut = [], []
+    for strokes, rng, style in zip(templates, rngs, styles):
+        if len(strokes) == 0:
+            raise ValueError("a template needs at least one stroke")
+        u, u_restructure = draws.uniform(rng, len(strokes))
+        # broken strokes come from careful writers, who lift the pen where others join
+        split_p = config.split_prob * (1.0 - style.cursiveness) ** 8
+        todo, broken = restructure(strokes, u_restructure, rng, config, split_p)
+        tpl = _CACHE.get(todo, config) if todo is strokes else build(todo, config, broken)
+        k = len(tpl.counts)
+        tpls.append(tpl)
+        cut.append(draws.split(u, draws.normal(rng, k, config), k))
+    out = write(tpls, cut, list(styles), list(rngs), config)
+    if config.tail_prob > 0 or config.lead_prob > 0:
+        out = [pen_motion(*o, rng, style.cursiveness, config)
+               for o, rng, style in zip(out, rngs, styles)]
+    if config.digitizer_prob > 0:
+        out = [digitize(*o, rng, config) for o, rng in zip(out, rngs)]
+    return out
+
+
+def to_ink(xy: np.ndarray, sid: np.ndarray, t: np.ndarray, label: str | None = None) -> Ink:
+    """The engine's validated Ink of a synthesized character (strokes of [x, y, t])."""
+    cut = np.flatnonzero(sid[1:] != sid[:-1]) + 1
+    pts = np.concatenate([xy, t[:, None]], axis=1)
+    return make_ink(np.split(pts, cut), label)
+
+
+def synthesize_ink(
+    strokes: list[np.ndarray], rng: np.random.Generator, config: SynthConfig,
+    label: str | None = None,
+) -> Ink:
+    """One synthesized character as a validated engine Ink (a fresh writer from rng)."""
+    return to_ink(*synthesize(strokes, rng, sample_writer(rng, config), config), label)

@@ -1,0 +1,63 @@
+"""A writer's habits held across characters (WriterStyle), drawn from the configured population."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from trainer.data.synth.config import SynthConfig
+
+
+@dataclass(frozen=True)
+class WriterStyle:
+    """One writer's habits, held across every character they write.
+
+    Attributes:
+        slant: shear x += slant * (y - 0.5); positive leans verticals' tops to the left.
+        rotation: radians, y down (negative lifts horizontals to the right).
+        aspect: width / height stretch factor.
+        size: scale of the character (1 = the em box).
+        speed: cruising pen speed, em/s.
+        rate: digitizer sampling rate, Hz.
+        cursiveness: base probability of joining one stroke to the next, 0..1.
+        simplify: probability of dropping a hook, or turning a dot into a tick, where the
+            pen does not join that stroke to the next, 0..1.
+        roundness: Chaikin cut fraction of corners, 0.05..0.3.
+        neatness: 0..1; scales every deformation and noise (1: the least).
+    """
+
+    slant: float = 0.0
+    rotation: float = 0.0
+    aspect: float = 1.0
+    size: float = 1.0
+    speed: float = 5.0
+    rate: float = 100.0
+    cursiveness: float = 0.4
+    simplify: float = 0.4
+    roundness: float = 0.15
+    neatness: float = 0.5
+
+
+def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig()) -> WriterStyle:
+    """Draw one writer's style from the population the config describes."""
+    z = rng.standard_normal(6).tolist()
+    u = rng.random(2).tolist()
+    cursive = float(rng.beta(config.cursive_a, config.cursive_b))
+    neat = float(rng.beta(config.neat_a, config.neat_b))
+    rate = config.rate_min_hz + (config.rate_max_hz - config.rate_min_hz) * u[0]
+    spacing = math.exp(config.spacing_log_mean + config.spacing_log_sd * z[4])
+    return WriterStyle(
+        slant=config.slant_mean + config.slant_sd * z[0],
+        rotation=config.rotation_mean + config.rotation_sd * z[1],
+        aspect=math.exp(config.aspect_log_mean + config.aspect_log_sd * z[2]),
+        size=math.exp(config.size_log_sd * z[3]),
+        speed=spacing * rate,
+        rate=rate,
+        cursiveness=cursive,
+        simplify=min(max(cursive + 0.3 * z[5], 0.0), 1.0),
+        roundness=config.round_min
+        + (config.round_max - config.round_min) * min(0.5 * cursive + 0.5 * u[1], 1.0),
+        neatness=neat,
+    )
