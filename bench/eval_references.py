@@ -30,6 +30,7 @@ import references
 
 from engine.errors import InkError
 from engine.ink import Ink, iter_jsonl
+from engine.protocol import InkRecognizer
 from engine.recognizer import Recognizer, RecognizerOptions
 
 #: The training population's set gets offsets past eval_model's styles.
@@ -62,8 +63,8 @@ def score(path: Path, engines: dict[str, Reader]) -> dict[str, Any]:
             **{name: [h[0] / labelled, h[1] / labelled] for name, h in hits.items()}}
 
 
-def _reader(ref: references.Reference) -> Reader:
-    return lambda ink: ref.recognize(ink.strokes, 10)
+def _reader(ref: InkRecognizer) -> Reader:
+    return lambda ink: [c.char for c in ref.recognize(ink, 10)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     from trainer.build.presets import robust_writers  # the synthesizer needs the train extra
 
     rec = Recognizer(args.model, RecognizerOptions(threads=1))
-    engines: dict[str, Reader] = {"xiezi": lambda ink: [c.char for c in rec.recognize(ink, 10)],
-                                  **{r.name: _reader(r) for r in refs}}
+    engines: dict[str, Reader] = {"xiezi": _reader(rec),
+                                  **{name: _reader(r) for name, r in refs.items()}}
     sets = eval_model.write_styles(args.out, {**eval_model.STYLES, **eval_model.STRESS},
                                    args.per_style)
     path = args.out / "training.jsonl"

@@ -17,7 +17,10 @@ import ctypes
 import ctypes.util
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from engine.ink import Ink
+from engine.protocol import Candidate, InkRecognizer
 
 #: Strokes of (x, y, t) points: JSON lists [[[x, y, t], ...], ...] or an Ink's (n, 3) arrays.
 Strokes = Sequence[Any]
@@ -29,12 +32,22 @@ class ReferenceUnavailable(RuntimeError):
     """A reference recognizer is not installed here; the message says how to install it."""
 
 
-class Reference(Protocol):
+class _Ranker:
+    """engine.protocol.InkRecognizer over ``_rank(strokes, n) -> characters, best first``.
+
+    The references rank without a probability: each Candidate's prob is NaN.
+    """
+
     name: str
 
-    def recognize(self, strokes: Strokes, n: int = 10) -> list[str]:
-        """The n best characters, best first."""
-        ...
+    def _rank(self, strokes: Strokes, n: int) -> list[str]:
+        raise NotImplementedError
+
+    def recognize(self, ink: Ink, n: int = 10) -> list[Candidate]:
+        return [Candidate(c, float("nan")) for c in self._rank(ink.strokes, n)]
+
+    def recognize_batch(self, inks: Sequence[Ink], n: int = 10) -> list[list[Candidate]]:
+        return [self.recognize(ink, n) for ink in inks]
 
 
 def to_box(strokes: Strokes, size: int = 1000, margin: int = 50) -> list[list[tuple[int, int]]]:
@@ -55,7 +68,7 @@ def to_box(strokes: Strokes, size: int = 1000, margin: int = 50) -> list[list[tu
              for p in s] for s in strokes if len(s)]
 
 
-class Dinkit:
+class Dinkit(_Ranker):
     """dinkit's recognizer (its 'confidence' is a distance: lower is better, as it orders)."""
 
     name = "dinkit"
@@ -67,12 +80,12 @@ class Dinkit:
             raise ReferenceUnavailable("dinkit is not installed: pip install dinkit") from e
         self._rec = Recognizer()
 
-    def recognize(self, strokes: Strokes, n: int = 10) -> list[str]:
+    def _rank(self, strokes: Strokes, n: int) -> list[str]:
         box = [[list(p) for p in s] for s in to_box(strokes, size=1000)]
         return list(self._rec.recognize(box, top_k=n).keys())[:n]
 
 
-class Zinnia:
+class Zinnia(_Ranker):
     """zinnia's SVM recognizer through its C API, with tegaki's simplified-Chinese model."""
 
     name = "zinnia"
@@ -109,7 +122,7 @@ class Zinnia:
             raise ReferenceUnavailable(f"zinnia could not open its model {model}")
         self._char = z.zinnia_character_new()
 
-    def recognize(self, strokes: Strokes, n: int = 10) -> list[str]:
+    def _rank(self, strokes: Strokes, n: int) -> list[str]:
         z, c = self._z, self._char
         z.zinnia_character_clear(c)
         z.zinnia_character_set_width(c, 1000)
@@ -134,15 +147,15 @@ REAL_FIGURES: dict[str, tuple[float, float | None]] = {"dinkit": (70.8, 90.5),
 KINDS = {"dinkit": Dinkit, "zinnia": Zinnia}
 
 
-def load(names: Sequence[str]) -> tuple[list[Reference], list[str]]:
-    """The named references that are installed, and one line for each that is not."""
-    refs: list[Reference] = []
+def load(names: Sequence[str]) -> tuple[dict[str, InkRecognizer], list[str]]:
+    """The named references that are installed (by name), and one line for each that is not."""
+    refs: dict[str, InkRecognizer] = {}
     missing: list[str] = []
     for name in names:
         if name not in KINDS:
             raise ValueError(f"unknown reference {name!r}; known: {', '.join(KINDS)}")
         try:
-            refs.append(KINDS[name]())
+            refs[name] = KINDS[name]()
         except ReferenceUnavailable as e:
             missing.append(f"{name}: {e}")
     return refs, missing

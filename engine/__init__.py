@@ -15,33 +15,41 @@ from engine.ink import Ink, ink_from_json, make_ink, read_jsonl, write_jsonl
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig, preprocess
 
 _LAZY = {
-    "Candidate": "engine.recognizer",
+    "Candidate": "engine.protocol",
+    "InkRecognizer": "engine.protocol",
     "Recognizer": "engine.recognizer",
     "RecognizerOptions": "engine.recognizer",
-    "default_recognizer": "engine.recognizer",
     "ModelPackage": "engine.package",
     "load_package": "engine.package",
     "write_package": "engine.package",
+    "PACKAGE_LOCATION": "engine.manifest",
+    "ModelSession": "engine.session",
+    "session_options": "engine.session",
 }
 
+#: The public API; anything else is an implementation detail that may change.
 __all__ = [
+    "PACKAGE_LOCATION",
     "PREPROCESS_VERSION",
     "Candidate",
     "EngineError",
     "Ink",
     "InkError",
+    "InkRecognizer",
     "ModelLoadError",
     "ModelPackage",
+    "ModelSession",
     "PreprocessConfig",
     "Recognizer",
     "RecognizerOptions",
-    "default_recognizer",
     "ink_from_json",
     "load_package",
     "make_ink",
     "preprocess",
     "read_jsonl",
+    "session_options",
     "write_jsonl",
+    "write_package",
 ]
 
 

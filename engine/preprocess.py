@@ -150,14 +150,16 @@ def thin(xy: np.ndarray, sid: np.ndarray, step: float) -> tuple[np.ndarray, np.n
     if h <= 0 or not np.any(same & (seg < h)):
         return xy.copy(), sid.copy()
     seg[~same] = 0.0
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    first = np.r_[True, ~same]
-    last = np.r_[~same, True]
+    cum = np.concatenate(([0.0], np.cumsum(seg)))
+    # (np.concatenate, not np.r_: the same arrays at a fraction of the call's cost)
+    first = np.concatenate(([True], ~same))
+    last = np.concatenate((~same, [True]))
     # path length from the stroke's start, in steps
     run = np.floor((cum - np.maximum.accumulate(np.where(first, cum, 0.0))) / h)
-    starts = first | last | np.r_[False, (run[1:] != run[:-1]) | first[:-1] | last[:-1]]
+    starts = first | last
+    starts[1:] |= (run[1:] != run[:-1]) | first[:-1] | last[:-1]
     at = np.flatnonzero(starts)
-    counts = np.diff(np.r_[at, n])
+    counts = np.diff(np.append(at, n))
     out = np.add.reduceat(xy, at, axis=0) / counts[:, None]
     return out, sid[at]
 
@@ -184,15 +186,19 @@ def resample(xy: np.ndarray, sid: np.ndarray, step: float) -> tuple[np.ndarray, 
         return xy.copy(), sid.copy()
     h = step * extent
     seg = np.hypot(*np.diff(xy, axis=0).T)
-    seg[sid[1:] != sid[:-1]] = 0.0  # no length across a pen-up
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
-    last = np.r_[first[1:] - 1, n - 1]
+    pen_up = sid[1:] != sid[:-1]
+    seg[pen_up] = 0.0  # no length across a pen-up
+    cum = np.concatenate(([0.0], np.cumsum(seg)))
+    first = np.concatenate(([0], np.flatnonzero(pen_up) + 1))
+    last = np.append(first[1:] - 1, n - 1)
     start, length = cum[first], cum[last] - cum[first]
     # samples of stroke k at start + j h for j < length / h (j = 0 included), then its end
     count = np.floor(length / h * (1 - 1e-9)).astype(np.intp) + 1
-    k = np.repeat(np.arange(len(first)), count)
-    j = np.arange(len(k)) - np.repeat(np.cumsum(count) - count, count)
+    strokes = np.arange(len(first))
+    k = np.repeat(strokes, count)
+    below = np.cumsum(count)  # samples of the strokes up to and including each
+    sample = np.arange(len(k))
+    j = sample - np.repeat(below - count, count)
     pos = start[k] + j * h
     # along the whole ink's cumulative length; a stroke's samples stay inside its own span
     idx = np.clip(np.searchsorted(cum, pos, side="right") - 1, 0, n - 2)
@@ -201,13 +207,16 @@ def resample(xy: np.ndarray, sid: np.ndarray, step: float) -> tuple[np.ndarray, 
     span = cum[nxt] - cum[idx]
     w = np.where(span > 0, (pos - cum[idx]) / np.where(span > 0, span, 1.0), 0.0)
     pts = xy[idx] + np.clip(w, 0.0, 1.0)[:, None] * (xy[nxt] - xy[idx])
-    # every stroke's end point after its samples
-    order = np.argsort(np.r_[k * 2, np.arange(len(first)) * 2 + 1], kind="stable")
-    out = np.concatenate([pts, xy[last]])[order]
-    s = np.concatenate([sid[first][k], sid[last]])[order]
+    # every stroke's end point after its samples: stroke k's samples, then its end, ...
+    at_sample, at_end = sample + k, below + strokes
+    out = np.empty((len(k) + len(first), 2))
+    out[at_sample], out[at_end] = pts, xy[last]
+    s = np.empty(len(out), dtype=sid.dtype)
+    s[at_sample], s[at_end] = sid[first][k], sid[last]
     # a stroke of one point (or with no length) keeps that point once
-    dup = np.r_[False, (s[1:] == s[:-1]) & np.all(out[1:] == out[:-1], axis=1)]
-    return out[~dup], s[~dup]
+    keep = np.ones(len(out), dtype=bool)
+    keep[1:] = (s[1:] != s[:-1]) | np.any(out[1:] != out[:-1], axis=1)
+    return out[keep], s[keep]
 
 
 def remove_redundant(

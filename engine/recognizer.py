@@ -10,28 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.ink import Ink
 from engine.package import ModelPackage, load_package
 from engine.preprocess import preprocess
+from engine.protocol import Candidate
 from engine.resources import DEFAULT_MODEL, DEFAULT_MODEL_DIGEST, read_sha256_file, resource_path
+from engine.session import ModelSession
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """One recognized character and its probability (softmax over the model's classes)."""
-
-    char: str
-    prob: float
-
-
-@dataclass(frozen=True)
 class RecognizerOptions:
-    """How the ONNX session runs.
+    """How the ONNX session runs (the session's settings: engine.session.session_options).
 
     Attributes:
         threads: intra-op threads of onnxruntime (1 keeps a pad from stealing cores and is
@@ -46,6 +39,8 @@ class RecognizerOptions:
 
 class Recognizer:
     """Recognizes characters with a model package; safe to share between threads.
+
+    Implements engine.protocol.InkRecognizer.
 
     The package and ONNX session load lazily on first use (or ``load()``), under a lock;
     ``path=None`` means the bundled model (engine.resources.DEFAULT_MODEL).
@@ -63,8 +58,7 @@ class Recognizer:
         self._options = options
         self._lock = threading.Lock()
         self._package: ModelPackage | None = None
-        self._session: ort.InferenceSession | None = None
-        self._ortvalues: list[Any] = []  # must outlive the session that uses them
+        self._session: ModelSession | None = None
 
     @classmethod
     def default(cls) -> Recognizer:
@@ -126,38 +120,23 @@ class Recognizer:
         if not feats:
             return []
         package, session = self._load()
-        lengths = np.array([len(f) for f in feats], dtype=np.int64)
-        batch = np.zeros((len(feats), int(lengths.max()), 6), dtype=np.float32)
-        for i, f in enumerate(feats):
-            batch[i, : len(f)] = f
+        if len(feats) == 1:  # the pad's case: no padded copy
+            batch = feats[0][None]
+            lengths = np.array([len(feats[0])], dtype=np.int64)
+        else:
+            lengths = np.array([len(f) for f in feats], dtype=np.int64)
+            batch = np.zeros((len(feats), int(lengths.max()), 6), dtype=np.float32)
+            for i, f in enumerate(feats):
+                batch[i, : len(f)] = f
         try:
-            logits = session.run(["logits"], {"features": batch, "lengths": lengths})[0]
+            logits = session.run(batch, lengths)
         except Exception as e:  # onnxruntime raises its own unexported exception types
             raise EngineError(f"the model failed on this input: {e}") from e
-        logits = np.asarray(logits, dtype=np.float32)
         if not np.isfinite(logits).all():
             raise EngineError("the model produced non-finite scores for this ink")
-        # Softmax only where it is read: the top k by logit, and one exp over all classes for
-        # the normalizer (a full float64 softmax and its argpartition took 0.3 ms, a quarter
-        # of the model's own time).
-        classes = logits.shape[1]
-        k = min(int(n), classes)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_norm = np.log(np.exp(shifted.astype(np.float64)).sum(axis=1))
-        if k < classes:
-            top = np.argpartition(shifted, classes - k, axis=1)[:, classes - k:]
-        else:
-            top = np.broadcast_to(np.arange(classes), shifted.shape)
-        out = []
-        for row, idx, norm in zip(shifted, top, log_norm):
-            z = row[idx].astype(np.float64)
-            order = np.argsort(-z, kind="stable")
-            probs = np.exp(z[order] - norm)
-            out.append([Candidate(package.charset[i], p)
-                        for i, p in zip(idx[order].tolist(), probs.tolist())])
-        return out
+        return top_candidates(np.asarray(logits, dtype=np.float32), package.charset, n)
 
-    def _load(self) -> tuple[ModelPackage, ort.InferenceSession]:
+    def _load(self) -> tuple[ModelPackage, ModelSession]:
         package, session = self._package, self._session
         if package is not None and session is not None:
             return package, session
@@ -166,7 +145,7 @@ class Recognizer:
                 self._package, self._session = self._open()
             return self._package, self._session
 
-    def _open(self) -> tuple[ModelPackage, ort.InferenceSession]:
+    def _open(self) -> tuple[ModelPackage, ModelSession]:
         path = self.path
         if self._path is None and not path.is_file():
             raise ModelLoadError(
@@ -187,34 +166,21 @@ class Recognizer:
                 "on purpose record its digest: python resources/model/regenerate.py "
                 "--record-digest"
             ) from e
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = self._options.threads
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        so.log_severity_level = 3
-        names = list(package.tensors)
-        values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(package.tensors[k]))
-                  for k in names]
-        if names:
-            so.add_external_initializers(names, values)
         try:
-            session = ort.InferenceSession(
-                package.onnx_bytes, sess_options=so, providers=["CPUExecutionProvider"]
-            )
+            session = ModelSession(package.onnx_bytes, package.tensors, self._options.threads)
         except Exception as e:  # onnxruntime raises its own unexported exception types
             raise ModelLoadError(f"cannot load model package {path}: onnxruntime: {e}") from e
-        self._ortvalues = values
         if self._options.verify:
             self._verify(session, package, path)
         logger.info("loaded %s: %d classes", path, len(package.charset))
         return package, session
 
     @staticmethod
-    def _verify(session: ort.InferenceSession, package: ModelPackage, path: Path) -> None:
+    def _verify(session: ModelSession, package: ModelPackage, path: Path) -> None:
         feats = np.zeros((1, 2, 6), dtype=np.float32)
         feats[0, :, 5] = 1.0
         try:
-            out = session.run(["logits"], {"features": feats, "lengths": np.array([2])})[0]
+            out = session.run(feats, np.array([2], dtype=np.int64))
         except Exception as e:  # onnxruntime raises its own unexported exception types
             raise ModelLoadError(f"cannot load model package {path}: test run failed: {e}") from e
         if out.shape != (1, len(package.charset)):
@@ -224,6 +190,26 @@ class Recognizer:
             )
 
 
-def default_recognizer() -> Recognizer:
-    """Recognizer.default(): the bundled model, loaded lazily on first use."""
-    return Recognizer.default()
+
+def top_candidates(logits: np.ndarray, charset: str, n: int) -> list[list[Candidate]]:
+    """The ``n`` best classes of each row of logits (B, C), best first, with softmax probabilities.
+
+    Softmax only where it is read: the top k by logit, and one exp over all classes for the
+    normalizer (a full float64 softmax and its argpartition took 0.3 ms, a quarter of the
+    model's own time).
+    """
+    classes = logits.shape[1]
+    k = min(int(n), classes)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted.astype(np.float64)).sum(axis=1))
+    if k < classes:
+        top = np.argpartition(shifted, classes - k, axis=1)[:, classes - k:]
+    else:
+        top = np.broadcast_to(np.arange(classes), shifted.shape)
+    out = []
+    for row, idx, norm in zip(shifted, top, log_norm):
+        z = row[idx].astype(np.float64)
+        order = np.argsort(-z, kind="stable")
+        probs = np.exp(z[order] - norm)
+        out.append([Candidate(charset[i], p) for i, p in zip(idx[order].tolist(), probs.tolist())])
+    return out

@@ -15,8 +15,8 @@ from ime.qt import QApplication, QTimer
 
 if TYPE_CHECKING:
     from engine.ink import Ink
+    from engine.protocol import InkRecognizer as Recognize
     from ime.insert import Inserter
-    from ime.recognition import Recognize
     from ime.window import MainWindow
 
 logger = logging.getLogger(__name__)

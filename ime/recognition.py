@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ime.qt import QObject, QRunnable, QThreadPool, Signal
 
+if TYPE_CHECKING:  # the engine is imported on the worker, after the window paints
+    from engine.protocol import InkRecognizer as Recognize
+
 logger = logging.getLogger(__name__)
-
-
-class CandidateLike(Protocol):
-    @property
-    def char(self) -> str: ...
-
-    @property
-    def prob(self) -> float: ...
-
-
-class Recognize(Protocol):
-    """What the pad needs from the engine (``engine.recognizer.Recognizer`` fits)."""
-
-    def recognize(self, ink: Any, n: int = 10) -> Sequence[CandidateLike]: ...
 
 
 def describe(e: BaseException) -> str:

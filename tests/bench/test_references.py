@@ -48,7 +48,7 @@ def test_reference_reads_the_real_sample(name: str) -> None:
     except references.ReferenceUnavailable as e:
         pytest.skip(str(e))
     (ink,) = read_jsonl(REAL_WO)
-    best = ref.recognize(ink.strokes, 10)
+    best = [c.char for c in ref.recognize(ink, 10)]
     assert 1 <= len(best) <= 10
     assert best[0] == "我"
 

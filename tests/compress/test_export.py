@@ -9,7 +9,8 @@ import pytest
 import torch
 from compress_helpers import batch, sgd_steps, tiny_baseline
 
-from trainer.compress.export import PACKAGE_LOCATION, externalize, to_onnx
+from engine.manifest import PACKAGE_LOCATION
+from trainer.compress.export import externalize, to_onnx
 from trainer.compress.prune import AdaptiveDropWeight, PruneConfig
 from trainer.compress.quantize import KMeansQuantizer, QuantConfig
 from trainer.compress.svd import LowRankConfig, factorize

@@ -11,7 +11,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-PACKAGE_LOCATION = "__xiezi_package__"
+from engine.manifest import PACKAGE_LOCATION
 
 
 def lstm_classifier(

@@ -19,7 +19,7 @@ from onnx_builders import lstm_classifier
 import engine.recognizer as rec_mod
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.preprocess import preprocess
-from engine.recognizer import Candidate, Recognizer, RecognizerOptions, default_recognizer
+from engine.recognizer import Candidate, Recognizer, RecognizerOptions
 from engine.resources import read_sha256_file
 
 
@@ -92,7 +92,7 @@ def test_threads_get_the_same_answers(tiny_package: Path) -> None:
 
 def test_session_options(tiny_package: Path) -> None:
     r = Recognizer(tiny_package, RecognizerOptions(threads=2)).load()
-    session = r._load()[1]
+    session = r._load()[1].session
     assert session.get_providers() == ["CPUExecutionProvider"]
     so = session.get_session_options()
     assert so.intra_op_num_threads == 2 and so.inter_op_num_threads == 1
@@ -120,7 +120,7 @@ def test_default_recognizer_is_lazy_and_says_how_to_build(
 ) -> None:
     monkeypatch.setattr(Recognizer, "_default", None)
     monkeypatch.setattr(rec_mod, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
-    r = default_recognizer()
+    r = Recognizer.default()
     assert Recognizer.default() is r
     with pytest.raises(ModelLoadError, match="trainer build --preset full"):
         r.recognize(sample_ink(0))

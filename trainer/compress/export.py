@@ -21,12 +21,11 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
+from engine.manifest import PACKAGE_LOCATION
 from trainer.compress.svd import LowRankLinear, LowRankLSTM, LowRankLSTMLayer
 from trainer.model import BaselineLSTM
 
 OPSET = 17
-#: ONNX external-data location naming the package; docs/architecture.md.
-PACKAGE_LOCATION = "__xiezi_package__"
 
 
 class _Graph:
@@ -256,7 +255,7 @@ def to_onnx(model: nn.Module) -> onnx.ModelProto:
 def externalize(proto: onnx.ModelProto, names: list[str] | set[str]) -> bytes:
     """Serialized copy of ``proto`` whose initializers ``names`` hold no data.
 
-    Each becomes data_location=EXTERNAL with location ``__xiezi_package__``: the engine
+    Each becomes data_location=EXTERNAL at engine.manifest.PACKAGE_LOCATION: the engine
     supplies it with SessionOptions.add_external_initializers.
     """
     out = onnx.ModelProto()

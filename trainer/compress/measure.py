@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import onnxruntime as ort
 from torch import nn
 
+from engine.session import ModelSession
 from trainer.compress.svd import LowRankLSTMLayer
 from trainer.model import BaselineLSTM
 
@@ -60,27 +60,11 @@ def macs_per_char(model: nn.Module, seq_len: int = SEQ_LEN, dense: bool = False)
     return out
 
 
-class OrtModel:
-    """An onnxruntime CPU session on ``threads`` threads; ``tensors`` feed its external weights."""
+class OrtModel(ModelSession):
+    """The session users run (engine.session), so the report times what the recognizer runs.
 
-    def __init__(self, onnx_bytes: bytes, tensors: dict[str, np.ndarray] | None = None,
-                 threads: int = 1) -> None:
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        so.log_severity_level = 3
-        # The OrtValues must outlive the session that reads them.
-        self._values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(v))
-                        for v in (tensors or {}).values()]
-        if tensors:
-            so.add_external_initializers(list(tensors), self._values)
-        self.session = ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
-
-    def run(self, features: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """features (B, T, 6) float32, lengths (B,) int64 -> logits (B, C)."""
-        out = self.session.run(["logits"], {"features": features, "lengths": lengths})
-        return np.asarray(out[0])
+    OrtModel(onnx_bytes, tensors=None, threads=1); ``run(features, lengths) -> logits``.
+    """
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""The onnxruntime session every Xiezi model runs in: one set of settings for users and reports.
+
+The recognizer and the build's latency figures (trainer/compress/measure.py) both open their
+sessions here, so a report times the very session configuration users run (issue 16).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import onnxruntime as ort
+
+#: Input and output names of every Xiezi model (docs/architecture.md).
+FEATURES, LENGTHS, LOGITS = "features", "lengths", "logits"
+
+
+def session_options(threads: int = 1) -> ort.SessionOptions:
+    """The SessionOptions of every Xiezi session: ``threads`` intra-op threads, sequential.
+
+    One thread (the default) keeps a pad from stealing cores and is what the latency figures
+    are measured with. Spinning is off: a recognizer is called at pen-up, not in a tight
+    loop, and a spinning pool would burn a core between characters. Graph optimization
+    stays at onnxruntime's default (all levels): the gate reordering and transposes of the
+    exported graph act on initializers and are folded once at load. Measured beside a
+    build (interleaved, thread CPU time): memory pattern, arena, denormals-as-zero and the
+    extended level all within the noise of the default, so none is changed.
+    """
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    so.log_severity_level = 3
+    return so
+
+
+class ModelSession:
+    """An onnxruntime CPU session of a Xiezi model; ``tensors`` feed its external weights.
+
+    Raises whatever onnxruntime raises on a graph it cannot load (callers wrap it in their
+    own error: engine.errors.ModelLoadError in the recognizer).
+    """
+
+    def __init__(self, onnx_bytes: bytes, tensors: Mapping[str, np.ndarray] | None = None,
+                 threads: int = 1) -> None:
+        so = session_options(threads)
+        # The OrtValues must outlive the session that reads them.
+        names = list(tensors or {})
+        self._values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(tensors[k]))
+                        for k in names] if tensors else []
+        if names:
+            so.add_external_initializers(names, self._values)
+        self.session = ort.InferenceSession(onnx_bytes, sess_options=so,
+                                            providers=["CPUExecutionProvider"])
+        self._outputs = [LOGITS]
+
+    def run(self, features: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """features (B, T, 6) float32, lengths (B,) int64 -> logits (B, C) float32."""
+        out = self.session.run(self._outputs, {FEATURES: features, LENGTHS: lengths})
+        return out[0]  # type: ignore[no-any-return]
