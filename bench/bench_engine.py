@@ -65,11 +65,9 @@ def template_inks(count: int, seed: int = SEED) -> list[Ink]:
 
 def stand_in_model(path: Path) -> None:
     """A random-weight model of the real size, packaged; needs onnx (the `train` extra)."""
-    sys.path.insert(0, str(ROOT / "tests" / "engine"))
-    from onnx_builders import externalize, lstm_classifier
-
     from engine.package import write_package
     from engine.preprocess import PreprocessConfig
+    from tests.support.onnx_builders import externalize, lstm_classifier
 
     charset = resource_path("charsets", "gb2312_level1.txt").read_text(encoding="utf-8").strip()
     model, weights = lstm_classifier(len(charset), hidden=(100, 512), fc=512, seed=1)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_insert.py [--n 20] [--text 中文，你好]
 
-Starts a private Xvfb and a QLineEdit in its own process (tests/ime/insert/field_app.py),
+Starts a private Xvfb and a QLineEdit in its own process (tests/support/field_app.py),
 which timestamps every change with time.monotonic() (the system-wide clock). For each mode it
 clears the field, commits the text, and takes the field's timestamp of the moment it held the
 whole text minus the moment insert() was called. Reports the median and the range.
@@ -23,13 +23,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ime" / "insert"))
-
-from xharness import App, Xvfb, click, start_field, start_pad
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
 from ime.insert import InsertConfig, choose_inserter
 from ime.insert.clipboard import default_clipboard
 from ime.insert.x11 import X11Inserter
+from tests.support.xharness import App, Xvfb, click, start_field, start_pad
 
 
 class Timers:

@@ -2,7 +2,7 @@
 
 Usage: ``QT_QPA_PLATFORM=offscreen python bench/bench_pad.py [--model PATH] [--strokes 50]``.
 Uses the bundled model when present, else a stand-in package of the real size (LSTM 6-100-512,
-FC 512-512-3755, random weights, built with onnx.helper by tests/engine/onnx_builders.py).
+FC 512-512-3755, random weights, built with onnx.helper by tests/support/onnx_builders.py).
 Targets (issue 7): median pen-up -> painted <= 16 ms; cold start <= 1.5 s; idle CPU ~ 0.
 """
 
@@ -30,11 +30,9 @@ TEXT = "我们的中国人写字很好看学生活动"
 
 def standin_model(folder: Path) -> Path:
     """A model package of the real model's size with random weights."""
-    sys.path.insert(0, str(ROOT / "tests" / "engine"))
-    from onnx_builders import externalize, lstm_classifier
-
     from engine.package import write_package
     from engine.preprocess import PreprocessConfig
+    from tests.support.onnx_builders import externalize, lstm_classifier
 
     charset = (ROOT / "resources" / "charsets" / "gb2312_level1.txt").read_text("utf-8").strip()
     model, weights = lstm_classifier(len(charset), hidden=(100, 512), fc=512)
@@ -103,11 +101,11 @@ def bench_pen_up(model: Path, strokes: int) -> dict[str, list[float] | int]:
 
     from ime.app import model_factory
     from ime.associations import Associations
-    from ime.insert import RecordingInserter
     from ime.qt import QApplication
     from ime.recognition import RecognitionService
     from ime.settings import Settings
     from ime.window import MainWindow
+    from tests.support.recording_inserter import RecordingInserter
 
     app = QApplication.instance() or QApplication([])
     service = RecognitionService()

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from ime.associations import Associations
 from ime.candidates import CandidateBar
-from ime.controller import Controller, Inserter
+from ime.controller import Controller
 from ime.delay import Delay
 from ime.i18n import install_qt_translator, resolve_language, tr
 from ime.insert.focus import FocusKeeper
+from ime.insert.protocol import Inserter
 from ime.keys import QuickKeys
 from ime.pad import Pad
 from ime.pauses import PauseModel
@@ -137,9 +138,9 @@ class MainWindow(QWidget):
             self.show_message("")
 
     def _show_inserter_notice(self, inserter: Inserter) -> None:
-        key = getattr(inserter, "notice_key", "")
-        if key:
-            self.show_message(tr(key, self.lang))
+        text = inserter.notice(self.lang)
+        if text:
+            self.show_message(text)
 
     # ------------------------------------------------------------------ geometry
     def _restore_geometry(self) -> None:

@@ -1,8 +1,8 @@
 """Text into the focused application: the Inserter protocol, the back ends and their chain.
 
 Use ``choose_inserter()`` once at start-up and call ``insert(text)`` / ``key(name)`` on it;
-tests use ``RecordingInserter``. See docs/insertion.md for the chain and what each desktop
-allows.
+tests use ``tests.support.recording_inserter.RecordingInserter``. See docs/insertion.md for the
+chain and what each desktop allows.
 """
 
 from ime.insert.chain import (
@@ -18,7 +18,6 @@ from ime.insert.clipboard import (
     MemoryClipboard,
     default_clipboard,
 )
-from ime.insert.fake import RecordingInserter
 from ime.insert.protocol import KEYS, InsertConfig, Inserter, Key
 
 __all__ = [
@@ -31,7 +30,6 @@ __all__ = [
     "Inserter",
     "Key",
     "MemoryClipboard",
-    "RecordingInserter",
     "available_modes",
     "choose_inserter",
     "default_clipboard",

@@ -4,7 +4,8 @@
 extension present) / Windows SendInput / macOS CGEvent (pyobjc's Quartz importable) / Wayland
 wtype (``WAYLAND_DISPLAY`` set and ``wtype`` on PATH), and ends with the clipboard, which is
 always available. Under Wayland without wtype the clipboard comes with a notice to paste. Every
-chain ends with the clipboard: when the typing back end fails, the text is left there.
+chain ends with the clipboard: when the typing back end fails, the text is left there. The chain's
+entry, ``FallbackInserter``, checks the text once; the back ends trust it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from ime.insert.clipboard import Clipboard, ClipboardInserter, default_clipboard
 from ime.insert.later import Scheduler
-from ime.insert.protocol import InsertConfig, Inserter, Key
+from ime.insert.protocol import InsertConfig, Inserter, Key, check_text
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,6 @@ LABELS: dict[str, str] = {
     "wayland": "Wayland wtype",
     "clipboard": "clipboard",
 }
-WAYLAND_NOTICE = (
-    "This Wayland desktop lets no program type into other windows (install wtype on wlroots "
-    "compositors such as Sway): the text is on the clipboard, paste it with Ctrl+V."
-)
 
 
 @dataclass
@@ -106,25 +103,32 @@ def _auto_order(environ: Mapping[str, str]) -> list[str]:
 
 
 class FallbackInserter:
-    """Sends through ``primary``; when it fails, leaves the text on the clipboard.
+    """The chain's entry: checks the text, sends it through ``primary`` and, when that fails,
+    leaves it on the clipboard (``fallback``).
 
-    ``insert`` returns False in that case (the text did not arrive), so the pad can show the
-    clipboard's notice. Never raises, even when ``primary`` does.
+    The text is checked here once (``check_text``): the back ends trust it. ``insert`` returns
+    False when the text did not arrive, so the pad can say so. ``fallback`` is None when
+    ``primary`` is the clipboard itself (clipboard mode, or nothing else works here). Never
+    raises, even when ``primary`` does.
     """
 
-    def __init__(self, primary: Inserter, fallback: ClipboardInserter) -> None:
+    def __init__(self, primary: Inserter, fallback: ClipboardInserter | None = None) -> None:
         self.primary = primary
         self.fallback = fallback
-        self.name = f"{primary.name} → {fallback.name}"
+        self.name = primary.name if fallback is None else f"{primary.name} → {fallback.name}"
 
     def insert(self, text: str) -> bool:
+        why = check_text(text)
+        if why:
+            logger.warning("not inserting: %s", why)
+            return False
         try:
             if self.primary.insert(text):
                 return True
             logger.warning("%s could not insert %r", self.primary.name, text)
         except Exception:
             logger.exception("%s raised while inserting %r", self.primary.name, text)
-        if isinstance(text, str) and self.fallback.insert(text):
+        if self.fallback is not None and self.fallback.insert(text):
             logger.warning("left %r on the clipboard instead", text)
         return False
 
@@ -134,6 +138,10 @@ class FallbackInserter:
         except Exception:
             logger.exception("%s raised while pressing %s", self.primary.name, name)
             return False
+
+    def notice(self, lang: str) -> str:
+        """The primary's notice: the clipboard's when it is the whole chain, else none."""
+        return self.primary.notice(lang)
 
     def close(self) -> None:
         close: Callable[[], None] | None = getattr(self.primary, "close", None)
@@ -155,7 +163,8 @@ def choose_inserter(
     environ: Mapping[str, str] | None = None,
     schedule: Scheduler | None = None,
 ) -> Inserter:
-    """Build the inserter for ``mode`` ("auto" or one of ``MODES``) with its clipboard fallback.
+    """Build the chain for ``mode`` ("auto" or one of ``MODES``): a ``FallbackInserter`` whose
+    primary is that back end and whose fallback the clipboard, or the clipboard alone.
 
     A mode that cannot work here is logged and replaced by the clipboard. Raises ValueError
     only for an unknown mode name.
@@ -170,7 +179,7 @@ def choose_inserter(
     fallback = ClipboardInserter(clip)
     for m in _auto_order(environ) if mode == "auto" else [mode]:
         if m == "clipboard":
-            return fallback
+            return FallbackInserter(fallback)
         why = _reason(m, environ)
         if why is None:
             try:
@@ -180,10 +189,9 @@ def choose_inserter(
         else:
             logger.info("%s unavailable: %s", LABELS[m], why)
     if environ.get("WAYLAND_DISPLAY") and sys.platform not in ("win32", "darwin"):
-        fallback.notice = WAYLAND_NOTICE
         fallback.notice_key = "wayland_notice"
     logger.warning("typing into applications is unavailable; using the clipboard")
-    return fallback
+    return FallbackInserter(fallback)
 
 
 def describe_chain(mode: str = "auto", environ: Mapping[str, str] | None = None,

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ime.insert.protocol import Key, check_text
+from ime.i18n import tr
+from ime.insert.protocol import Key
 
 logger = logging.getLogger(__name__)
 
@@ -189,21 +190,16 @@ class ClipboardInserter:
 
     Attributes:
         clipboard: where the text goes.
-        notice: what the pad shows the user after a commit (e.g. "paste with Ctrl+V").
         name: shown in the settings dialog.
-        notice_key: the notice's key in ``ime.i18n`` (the pad shows it in its language).
+        notice_key: the key in ``ime.i18n`` of what the pad shows while the clipboard is the
+            whole chain ("paste with Ctrl+V"; under Wayland also why it cannot type).
     """
 
     clipboard: Clipboard
-    notice: str = "The text is on the clipboard: paste it with Ctrl+V."
     name: str = "clipboard"
     notice_key: str = "clipboard_notice"
 
     def insert(self, text: str) -> bool:
-        why = check_text(text)
-        if why:
-            logger.warning("not inserting: %s", why)
-            return False
         if not text:
             return True
         ok = self.clipboard.set_text(text)
@@ -214,3 +210,7 @@ class ClipboardInserter:
     def key(self, name: Key) -> bool:
         logger.info("clipboard mode cannot send %s to the application", name)
         return False
+
+    def notice(self, lang: str) -> str:
+        """The notice ``notice_key`` in ``lang``: the user has to paste."""
+        return tr(self.notice_key, lang)

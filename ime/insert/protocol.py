@@ -15,7 +15,8 @@ class Inserter(Protocol):
     """Puts committed text into the application that has the keyboard focus.
 
     Implementations never raise: a failure returns False and is logged (the fallback chain in
-    ``ime.insert.chain`` then leaves the text on the clipboard).
+    ``ime.insert.chain`` then leaves the text on the clipboard). They trust ``text``: the
+    chain's entry (``FallbackInserter.insert``) has checked it once with ``check_text``.
     """
 
     #: Short, user-facing name shown in the settings dialog (e.g. "X11 XTest").
@@ -27,6 +28,11 @@ class Inserter(Protocol):
 
     def key(self, name: Key) -> bool:
         """Press and release one of ``KEYS`` in the focused application; True when sent."""
+        ...
+
+    def notice(self, lang: str) -> str:
+        """What the pad shows while this inserter is in use, in ``lang`` ("zh" or "en", through
+        ``ime.i18n.tr``); "" when there is nothing to say (a back end that types)."""
         ...
 
 
@@ -63,7 +69,9 @@ class InsertConfig:
 
 
 def check_text(text: object) -> str | None:
-    """Return why ``text`` cannot be inserted, or None when it is a string (empty is fine)."""
+    """Return why ``text`` cannot be inserted, or None when it is a string (empty is fine).
+
+    Called once, at the chain's entry; the back ends trust what they get."""
     if not isinstance(text, str):
         return f"text must be a str, not {type(text).__name__}"
     return None

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from ime.insert.later import Scheduler, call_later
-from ime.insert.protocol import KEYS, InsertConfig, Key, check_text
+from ime.insert.protocol import KEYS, InsertConfig, Key
 from ime.insert.xlib import NO_SYMBOL, NONE, POINTER_ROOT, XDisplay, XlibError
 
 logger = logging.getLogger(__name__)
@@ -106,10 +106,6 @@ class X11Inserter:
 
     # -- the protocol -------------------------------------------------------------------
     def insert(self, text: str) -> bool:
-        why = check_text(text)
-        if why:
-            logger.warning("not inserting: %s", why)
-            return False
         syms = [keysym_for(ch) for ch in text]
         if NO_SYMBOL in syms:
             logger.info("skipping %d control characters", syms.count(NO_SYMBOL))
@@ -120,6 +116,10 @@ class X11Inserter:
             logger.warning("unknown key %r", name)
             return False
         return self._send([KEY_SYMS[name]])
+
+    def notice(self, lang: str) -> str:
+        """Nothing to show: this back end types the text."""
+        return ""
 
     # -- more ---------------------------------------------------------------------------
     def press_combo(self, keysyms: list[int]) -> bool:

@@ -9,7 +9,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from pathlib import Path
 
 import pytest
-from engine_fixtures import build_package
+
+from tests.support.engine_fixtures import build_package
 
 
 @pytest.fixture(scope="session")

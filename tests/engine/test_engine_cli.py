@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from engine_fixtures import CHARSET, build_package, sample_ink
 
 from engine.cli import main
+from tests.support.engine_fixtures import CHARSET, build_package, sample_ink
 
 
 def ink_file(tmp_path: Path, extra: list[str] | None = None) -> Path:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_fixtures import sample_ink
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +20,7 @@ from engine.cli import main
 from engine.errors import InkError
 from engine.ink import ink_from_json, make_ink
 from engine.lines import MAX_LINE_BYTES
+from tests.support.engine_fixtures import sample_ink
 
 GOOD = sample_ink(0).to_json().encode()
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_fixtures import CHARSET, build_package
+
+from tests.support.engine_fixtures import CHARSET, build_package
 
 pytest.importorskip("onnx")  # the tiny models are built with onnx's helper API
-from onnx_builders import externalize, lstm_classifier
-
 from engine.archive import content_digest
 from engine.errors import ModelLoadError
 from engine.package import DIGEST, MANIFEST, MODEL, load_package, tensor_member, write_package
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
+from tests.support.onnx_builders import externalize, lstm_classifier
 
 
 def rewrite(

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_fixtures import build_package
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.support.engine_fixtures import build_package
 
 pytest.importorskip("onnx")
 ROOT = Path(__file__).resolve().parents[2]

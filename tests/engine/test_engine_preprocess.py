@@ -7,10 +7,10 @@ import importlib
 import numpy as np
 import pytest
 import reference_preprocess as ref
-from engine_fixtures import sample_ink
 
 from engine.errors import InkError
 from engine.ink import make_ink
+from tests.support.engine_fixtures import sample_ink
 
 pp = importlib.import_module("engine.preprocess")  # `engine.preprocess` is also a function
 

@@ -11,16 +11,16 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-from engine_fixtures import CHARSET, build_package, sample_ink
+
+from tests.support.engine_fixtures import CHARSET, build_package, sample_ink
 
 pytest.importorskip("onnx")  # the tiny models are built with onnx's helper API
-from onnx_builders import lstm_classifier
-
 import engine.recognizer as rec_mod
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.preprocess import preprocess
 from engine.recognizer import Candidate, Recognizer, RecognizerOptions
 from engine.resources import read_sha256_file
+from tests.support.onnx_builders import lstm_classifier
 
 
 def reference_logits(features: list[np.ndarray], seed: int = 0) -> np.ndarray:
@@ -181,10 +181,9 @@ def test_torch_export_runs_through_the_package(tmp_path: Path) -> None:
     """The trainer's BaselineLSTM, exported and packaged, gives the same logits via the engine."""
     torch = pytest.importorskip("torch")
     onnx = pytest.importorskip("onnx")
-    from onnx_builders import externalize
-
     from engine.package import write_package
     from engine.preprocess import PreprocessConfig
+    from tests.support.onnx_builders import externalize
     from trainer.model import BaselineLSTM, ModelConfig
 
     torch.set_num_threads(1)

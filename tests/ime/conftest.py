@@ -10,7 +10,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import pytest
-from pad_fakes import FakeRecognizer
+
+from tests.support.fake_recognizer import FakeRecognizer
+from tests.support.recording_inserter import RecordingInserter
 
 
 @pytest.fixture
@@ -20,8 +22,6 @@ def fake() -> FakeRecognizer:
 
 @pytest.fixture
 def recording():
-    from ime.insert import RecordingInserter
-
     return RecordingInserter()
 
 

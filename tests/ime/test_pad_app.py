@@ -12,18 +12,13 @@ from pad_drawing import CROSS, draw_stroke
 
 from ime.app import create, main, model_factory
 
-ENGINE_TESTS = Path(__file__).resolve().parents[1] / "engine"
-
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A tiny model package (LSTM 6->8, FC 8->8->C), built with the engine tests' builder."""
     pytest.importorskip("onnx")
-    sys.path.insert(0, str(ENGINE_TESTS))
-    try:
-        from engine_fixtures import CHARSET, build_package
-    finally:
-        sys.path.remove(str(ENGINE_TESTS))
+    from tests.support.engine_fixtures import CHARSET, build_package
+
     path = tmp_path_factory.mktemp("model") / "tiny.xiezi"
     build_package(path)
     return path, CHARSET

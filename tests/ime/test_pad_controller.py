@@ -6,11 +6,11 @@ import threading
 
 import pytest
 from pad_drawing import CROSS, draw_stroke
-from pad_fakes import FakeRecognizer
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from ime.associations import Associations
+from tests.support.fake_recognizer import FakeRecognizer
 
 pytestmark = pytest.mark.gui
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from pad_drawing import draw_stroke
-from pad_fakes import ANSWER, FakeRecognizer
+
+from tests.support.fake_recognizer import ANSWER, FakeRecognizer
 
 pytestmark = pytest.mark.gui
 

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import pytest
 
+from ime.i18n import tr
 from ime.insert import (
     ClipboardInserter,
     FallbackInserter,
+    InsertConfig,
     Inserter,
     MemoryClipboard,
-    RecordingInserter,
     available_modes,
     choose_inserter,
     describe_chain,
 )
-from ime.insert.chain import WAYLAND_NOTICE
 from ime.insert.clipboard import CommandClipboard, default_clipboard
+from ime.insert.macos import MacInserter
+from ime.insert.wayland import WtypeInserter
+from ime.insert.windows import WindowsInserter
+from ime.insert.x11 import X11Inserter
+from ime.insert.x11_paste import X11PasteInserter
+from tests.support.recording_inserter import RecordingInserter
 
 linux_only = pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Linux chain")
 
@@ -59,6 +66,38 @@ def test_fallback_survives_a_raising_back_end() -> None:
     assert chain.key("space") is False
 
 
+def test_the_chain_checks_the_text_once_and_the_back_ends_never_see_a_bad_one(caplog) -> None:
+    rec, clip = RecordingInserter(), MemoryClipboard()
+    chains = [FallbackInserter(rec, ClipboardInserter(clip)),
+              choose_inserter("clipboard", clipboard=clip)]
+    for chain in chains:
+        for bad, kind in ((None, "NoneType"), (b"\xe4\xb8\xad", "bytes"), (12, "int")):
+            caplog.clear()
+            with caplog.at_level(logging.DEBUG, logger="ime.insert"):
+                assert chain.insert(bad) is False  # type: ignore[arg-type]
+            assert [r.getMessage() for r in caplog.records] == [
+                f"not inserting: text must be a str, not {kind}"]
+    assert rec.events == rec.failed == [] and clip.history == []
+    # Any str passes the entry unchanged, control characters included (X11 skips them itself).
+    assert chains[0].insert("中\x07文") and rec.committed == ["中\x07文"]
+    assert chains[1].insert("\n") and clip.history == ["\n"]
+
+
+def test_every_back_end_implements_the_protocol_with_its_notice() -> None:
+    clip, config = MemoryClipboard(), InsertConfig(key_delay_s=0)
+    x11 = X11Inserter(config, display=":0")
+    typing = [x11, X11PasteInserter(x11, clip, config), WindowsInserter(lambda inputs: 0),
+              MacInserter(quartz=object()), WtypeInserter(config, environ={}),
+              RecordingInserter(), FallbackInserter(RecordingInserter(), ClipboardInserter(clip))]
+    for ins in typing:
+        assert isinstance(ins, Inserter), ins
+        assert ins.notice("zh") == ins.notice("en") == "", ins.name
+    alone = choose_inserter("clipboard", clipboard=clip)
+    assert isinstance(alone, Inserter) and alone.name == "clipboard"
+    assert alone.notice("zh") == "文字会放到剪贴板上，请用 Ctrl+V 粘贴。"
+    assert alone.notice("en") == "The text goes to the clipboard: paste it with Ctrl+V."
+
+
 def test_clipboard_inserter_cannot_press_keys() -> None:
     clip = MemoryClipboard()
     ins = ClipboardInserter(clip)
@@ -72,7 +111,8 @@ def test_without_any_desktop_the_chain_is_the_clipboard() -> None:
     env = {"PATH": ""}
     clip = MemoryClipboard()
     ins = choose_inserter(environ=env, clipboard=clip)
-    assert isinstance(ins, ClipboardInserter)
+    assert isinstance(ins, FallbackInserter) and isinstance(ins.primary, ClipboardInserter)
+    assert ins.fallback is None and ins.insert("你好") and clip.history == ["你好"]
     assert available_modes(env) == ["auto", "clipboard"]
     assert "clipboard only" in describe_chain(environ=env)
     assert "DISPLAY is not set" in describe_chain("x11", environ=env)
@@ -82,7 +122,9 @@ def test_without_any_desktop_the_chain_is_the_clipboard() -> None:
 def test_wayland_without_wtype_gives_the_clipboard_with_a_notice() -> None:
     ins = choose_inserter(environ={"WAYLAND_DISPLAY": "wayland-0", "PATH": ""},
                           clipboard=MemoryClipboard())
-    assert isinstance(ins, ClipboardInserter) and ins.notice == WAYLAND_NOTICE
+    assert isinstance(ins.primary, ClipboardInserter) and ins.fallback is None
+    assert ins.notice("en") == tr("wayland_notice", "en") and "install wtype" in ins.notice("en")
+    assert ins.notice("zh") == tr("wayland_notice", "zh") and "安装 wtype" in ins.notice("zh")
 
 
 def test_unknown_mode_is_a_value_error() -> None:

@@ -12,10 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from xharness import App, Xvfb, XvfbUnavailable, click, start_field, start_pad, x_focus
 
 from ime.insert.clipboard import default_clipboard
 from ime.insert.xlib import XDisplay
+from tests.support.xharness import (
+    App,
+    Xvfb,
+    XvfbUnavailable,
+    click,
+    start_field,
+    start_pad,
+    x_focus,
+)
 
 pytestmark = [pytest.mark.xserver, pytest.mark.gui]
 

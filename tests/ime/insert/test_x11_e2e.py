@@ -12,12 +12,20 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from xharness import App, Xvfb, XvfbUnavailable, click, start_field, start_pad, x_focus
 
 from ime.insert import InsertConfig, choose_inserter
 from ime.insert.clipboard import Clipboard, default_clipboard
 from ime.insert.x11 import X11Inserter
 from ime.insert.xlib import XDisplay
+from tests.support.xharness import (
+    App,
+    Xvfb,
+    XvfbUnavailable,
+    click,
+    start_field,
+    start_pad,
+    x_focus,
+)
 
 pytestmark = [pytest.mark.xserver, pytest.mark.gui]
 

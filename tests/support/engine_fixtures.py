@@ -27,7 +27,7 @@ def build_package(
     Needs the onnx package (a test skips when it is missing).
     """
     pytest.importorskip("onnx")
-    from onnx_builders import externalize, lstm_classifier
+    from tests.support.onnx_builders import externalize, lstm_classifier
 
     model, weights = lstm_classifier(
         num_classes or len(charset), seed=seed, static_classes=static_classes

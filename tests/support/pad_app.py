@@ -44,6 +44,9 @@ class Timed:
     def key(self, name: Key) -> bool:
         return self.inner.key(name)
 
+    def notice(self, lang: str) -> str:
+        return self.inner.notice(lang)
+
 
 def main() -> int:
     mode, first = sys.argv[1], sys.argv[2]

@@ -1,0 +1,1 @@
+"""Xiezi's tests; ``tests.support`` holds what they share with bench/."""
