@@ -1,13 +1,16 @@
-"""Rebuild the font stroke templates: Make Me a Hanzi medians registered onto a kai font's glyphs.
+"""Rebuild the font stroke templates: Make Me a Hanzi medians registered onto fonts' glyphs.
 
 Usage::
 
-    python resources/fonts/regenerate.py                       # apt-get download fonts-lxgw-wenkai
-    python resources/fonts/regenerate.py --deb fonts-lxgw-wenkai_1.250+repack-1_all.deb
-    python resources/fonts/regenerate.py --file LXGWWenKai-Regular.ttf
-    python resources/fonts/regenerate.py --limit 200 --overlay /tmp/overlay.png   # quick look
+    python resources/fonts/regenerate.py                    # every font of font_sources.FONTS
+    python resources/fonts/regenerate.py --font wenkai      # apt-get download fonts-lxgw-wenkai
+    python resources/fonts/regenerate.py --font mashanzheng # npm pack @fontsource/ma-shan-zheng
+    python resources/fonts/regenerate.py --font wenkai --package fonts-lxgw-wenkai_1.250+repack-1_all.deb
+    python resources/fonts/regenerate.py --font wenkai --file LXGWWenKai-Regular.ttf
+    python resources/fonts/regenerate.py --font longcang --limit 200 --overlay /tmp/overlay.png
 
-The font (Debian package fonts-lxgw-wenkai, OFL-1.1) gives each character's SHAPE; the medians
+Each font (font_sources.FONTS: a Debian package or an npm @fontsource package, pinned by version
+and sha256, OFL-1.1) gives each character's SHAPE; the medians
 (resources/templates/medians.npz) give the strokes, their order and direction. For every
 character of GB2312 level 1 (resources/charsets/gb2312_level1.txt) that the font maps and that
 has a median template:
@@ -46,11 +49,10 @@ Needs numpy, scipy, Pillow (and fontTools for the cmap).
 from __future__ import annotations
 
 import argparse
-import glob
-import hashlib
-import subprocess
 import sys
 import tempfile
+import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -59,13 +61,8 @@ from scipy import ndimage
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-
-PACKAGE = "fonts-lxgw-wenkai"
-TTF_NAME = "LXGWWenKai-Regular.ttf"
-# The file this npz was built from (Debian trixie/sid, fonts-lxgw-wenkai 1.250+repack-1).
-DEB_VERSION = "1.250+repack-1"
-DEB_SHA256 = "6d1e4c4aac78ad32062aefa2c836ee4d6e58f9dcf8b3f4407c9eefe304615318"
-TTF_SHA256 = "bbf534b0ca093928f94d1782855e65a19a32cde82b075d495d072025521953c8"
+sys.path.insert(0, str(HERE))
+from font_sources import FONTS, FontSource, GlyphSet, check_sha, fetch, unpack
 
 EM = 1024.0
 PX = 128  # glyph pixels per em
@@ -94,45 +91,11 @@ LENGTH_RATIO = (0.7, 1.45)  # every stroke's fitted length / its median's (strok
 # ----------------------------------------------------------------------------- inputs
 
 
-def fetch_deb(dest: Path) -> Path:
-    subprocess.run(["apt-get", "download", PACKAGE], cwd=dest, check=True)
-    debs = sorted(dest.glob(f"{PACKAGE}_*.deb"))
-    if not debs:
-        raise SystemExit("apt-get download gave no .deb")
-    return debs[-1]
-
-
-def check_sha(path: Path, want: str) -> None:
-    """Warn (do not fail) when a file is not the one the committed npz was built from."""
-    got = hashlib.sha256(path.read_bytes()).hexdigest()
-    if got != want:
-        print(
-            f"warning: {path.name} sha256 {got} is not the pinned {want}; the output will differ",
-            file=sys.stderr,
-        )
-
-
-def ttf_from_deb(deb: Path, dest: Path) -> Path:
-    check_sha(deb, DEB_SHA256)
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(dest / "x")], check=True)
-    hits = glob.glob(str(dest / "x" / "**" / TTF_NAME), recursive=True)
-    if not hits:
-        raise SystemExit(f"{TTF_NAME} not in {deb}")
-    return Path(hits[0])
-
-
 def load_medians():
     sys.path.insert(0, str(ROOT))
     from trainer.data.templates import Templates
 
     return Templates(ROOT / "resources" / "templates" / "medians.npz")
-
-
-def font_cmap(path: Path) -> set[int]:
-    from fontTools.ttLib import TTFont
-
-    f = TTFont(str(path), lazy=True)
-    return set(f.getBestCmap().keys())
 
 
 def render(font: ImageFont.FreeTypeFont, ch: str) -> np.ndarray:
@@ -293,15 +256,21 @@ def fit_char(field: Field, med_px: list[np.ndarray]) -> tuple[np.ndarray, dict]:
     return snap(field, fitted, SNAP), stats
 
 
+def reasons(st: dict) -> list[str]:
+    """The acceptance rules a fit fails (none: accepted)."""
+    rules = {
+        "mean distance": st["mean_dist"] <= MAX_MEAN_DIST,
+        "stroke off the ink": st["max_off_frac"] <= MAX_OFF_FRAC,
+        "ink not covered": st["cover"] >= MIN_COVER,
+        "strokes on the same ink": st["collapsed"] == 0,
+        "stroke length": LENGTH_RATIO[0] <= st["length_ratio_min"]
+        and st["length_ratio_max"] <= LENGTH_RATIO[1],
+    }
+    return [name for name, ok in rules.items() if not ok]
+
+
 def accept(st: dict) -> bool:
-    return (
-        st["mean_dist"] <= MAX_MEAN_DIST
-        and st["max_off_frac"] <= MAX_OFF_FRAC
-        and st["cover"] >= MIN_COVER
-        and st["collapsed"] == 0
-        and LENGTH_RATIO[0] <= st["length_ratio_min"]
-        and st["length_ratio_max"] <= LENGTH_RATIO[1]
-    )
+    return not reasons(st)
 
 
 def out_points(s: np.ndarray) -> np.ndarray:
@@ -314,11 +283,11 @@ def out_points(s: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- main
 
 
-def box_map(font, chars, tpl):
+def box_map(glyphs: GlyphSet, chars, tpl):
     """Per-axis scale a and shift b with median = a * px + b (from bounding boxes)."""
     a_s, b_s = [], []
     for ch in chars:
-        ink = render(font, ch)
+        ink = render(glyphs.font(ch), ch)
         if not ink.any():
             continue
         lo, hi = bbox(ink)
@@ -363,46 +332,38 @@ def overlay(path: str, items) -> None:
     img.save(path)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    src = ap.add_mutually_exclusive_group()
-    src.add_argument("--deb", type=Path, help="a downloaded fonts-lxgw-wenkai .deb")
-    src.add_argument("--file", type=Path, help="the font file itself (TTF/OTF)")
-    ap.add_argument("--out", type=Path, default=HERE / "wenkai.npz")
-    ap.add_argument("--limit", type=int, default=0, help="only the first N characters (testing)")
-    ap.add_argument("--overlay", help="write a PNG of some fits here")
-    ap.add_argument("--show", default="", help="characters for the overlay (default: a spread)")
-    ap.add_argument("--only-show", action="store_true", help="fit only the --show characters")
-    ap.add_argument("--stats", type=Path, help="write per-character fit statistics (TSV)")
-    args = ap.parse_args(argv)
-
-    tmp = Path(tempfile.mkdtemp())
+def font_files(src: FontSource, args: argparse.Namespace, tmp: Path) -> list[Path]:
+    """The font file(s) of ``src``: given (--file), from a given package (--package), or fetched."""
     if args.file:
-        ttf = args.file
+        files = sorted(args.file) if isinstance(args.file, list) else [args.file]
     else:
-        deb = args.deb or fetch_deb(tmp)
-        ttf = ttf_from_deb(deb, tmp)
-    check_sha(ttf, TTF_SHA256)
-    font = ImageFont.truetype(str(ttf), PX)
-    cmap = font_cmap(ttf)
+        files = unpack(src, args.package or fetch(src, tmp), tmp)
+    if src.file_sha256:
+        check_sha(files[0], src.file_sha256)
+    return files
+
+
+def regenerate(src: FontSource, files: list[Path], args: argparse.Namespace) -> int:
+    """Fit the medians onto one font's glyphs and write its npz; prints the counts."""
+    t0 = time.perf_counter()
+    glyphs = GlyphSet(files, PX)
     tpl = load_medians()
     charset = (ROOT / "resources" / "charsets" / "gb2312_level1.txt").read_text(encoding="utf-8")
     charset = [c for c in charset if not c.isspace()]
-    chars = [c for c in charset if c in tpl and ord(c) in cmap]
+    chars = [c for c in charset if c in tpl and ord(c) in glyphs.cmap]
     if args.limit:
         chars = chars[: args.limit]
-    print(f"GB2312 level 1: {len(charset)}; with template and glyph: {len(chars)}", file=sys.stderr)
+    print(f"{src.name}: GB2312 level 1: {len(charset)}; with template and glyph: {len(chars)}",
+          file=sys.stderr)
 
-    a, b = box_map(font, chars, tpl)
+    a, b = box_map(glyphs, chars, tpl)
     if args.show and args.only_show:
         chars = [c for c in chars if c in args.show]
     print(f"box map: median = {a} * px + {b}", file=sys.stderr)
 
     result, stats, shown = {}, [], []
     for i, ch in enumerate(chars):
-        ink = render(font, ch)
+        ink = render(glyphs.font(ch), ch)
         if not ink.any():
             continue
         field = Field(ink)
@@ -418,12 +379,16 @@ def main(argv=None) -> int:
             shown.append((ch, ink, med_px, fitted, st))
         if i % 500 == 0:
             print(f"{i}/{len(chars)} accepted {len(result)}", file=sys.stderr)
-    version = f"{PACKAGE} {TTF_NAME} + hanzi-writer-data medians (registered)"
-    write_npz(args.out, result, version)
+    out = args.out or HERE / f"{src.name}.npz"
+    write_npz(out, result, src.label)
     md = np.array([s["mean_dist"] for s in stats])
+    why = Counter(r for s in stats for r in reasons(s))
     print(
-        f"fitted {len(stats)}, accepted {len(result)}; mean_dist pct 50/90/99 "
-        f"{np.percentile(md, [50, 90, 99]).round(3).tolist()}",
+        f"{src.name}: covered {len(chars)}, fitted {len(stats)}, accepted {len(result)} "
+        f"({sum(len(v) for v in result.values())} strokes) -> {out}; rejections: "
+        f"{dict(why.most_common())}; mean_dist pct 50/90/99 "
+        f"{np.percentile(md, [50, 90, 99]).round(3).tolist()}; "
+        f"{time.perf_counter() - t0:.0f} s",
         file=sys.stderr,
     )
     if args.stats:
@@ -437,6 +402,33 @@ def main(argv=None) -> int:
                 )
     if args.overlay:
         overlay(args.overlay, shown)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--font", choices=[*FONTS, "all"], default="all",
+                    help="which font to regenerate (default: every one, each fetched)")
+    src = ap.add_mutually_exclusive_group()
+    src.add_argument("--package", "--deb", type=Path,
+                     help="the downloaded package (.deb or npm .tgz) of the one --font")
+    src.add_argument("--file", type=Path, nargs="+",
+                     help="the font file(s) of the one --font (TTF/OTF/WOFF; every subset)")
+    ap.add_argument("--out", type=Path, help="default resources/fonts/<font>.npz")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N characters (testing)")
+    ap.add_argument("--overlay", help="write a PNG of some fits here")
+    ap.add_argument("--show", default="", help="characters for the overlay (default: a spread)")
+    ap.add_argument("--only-show", action="store_true", help="fit only the --show characters")
+    ap.add_argument("--stats", type=Path, help="write per-character fit statistics (TSV)")
+    args = ap.parse_args(argv)
+    names = list(FONTS) if args.font == "all" else [args.font]
+    if len(names) > 1 and (args.package or args.file or args.out or args.overlay or args.stats):
+        ap.error("--package, --file, --out, --overlay and --stats need one --font")
+    for name in names:
+        tmp = Path(tempfile.mkdtemp())
+        regenerate(FONTS[name], font_files(FONTS[name], args, tmp), args)
     return 0
 
 

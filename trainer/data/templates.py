@@ -117,6 +117,11 @@ SHAPE_SOURCES: dict[str, tuple[str, str]] = {
     "medians": ("templates", "medians.npz"),  # Make Me a Hanzi (Arphic fonts)
     "tomoe": ("tomoe", "tomoe.npz"),  # Tomoe's hand-drawn key points
     "wenkai": ("fonts", "wenkai.npz"),  # medians registered onto the LXGW WenKai font
+    # Registered onto two handwriting fonts (resources/fonts/README.md); no preset trains on
+    # them: they are the yardstick of shapes never trained on (trainer.yardsticks). New
+    # sources go last, which keeps the yardstick seeds of the ones before.
+    "mashanzheng": ("fonts", "mashanzheng.npz"),  # Ma Shan Zheng (brush kai)
+    "longcang": ("fonts", "longcang.npz"),  # Long Cang (running hand)
 }
 
 
