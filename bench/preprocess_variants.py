@@ -107,7 +107,7 @@ def main() -> None:
 
     from engine.recognizer import Recognizer, RecognizerOptions
     from trainer import yardsticks as y
-    from trainer.compress.presets import full
+    from trainer.build.presets import full
 
     rec = Recognizer(args.package, RecognizerOptions(threads=1)).load()
     base = y.writers(full().data.synth, args.inks, rec.charset)

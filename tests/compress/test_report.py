@@ -68,6 +68,16 @@ def test_cli_maps_arguments_into_the_build_config():
 
 
 
+class _Clock:
+    """time.perf_counter for the measurement: advanced only by the sessions' runs."""
+
+    now = 0.0
+
+    @classmethod
+    def perf_counter(cls) -> float:
+        return cls.now
+
+
 class _Session:
     """Stands in for an OrtModel: its first run after another session ran is slow."""
 
@@ -77,23 +87,22 @@ class _Session:
         self.warm_s, self.cold_s, self.calls = warm_s, cold_s, 0
 
     def run(self, features, lengths):
-        import time
-
         self.calls += 1
-        time.sleep(self.cold_s if _Session.last is not self else self.warm_s)
+        _Clock.now += self.cold_s if _Session.last is not self else self.warm_s
         _Session.last = self
 
 
-def test_latencies_time_warm_runs_in_blocks_and_report_the_cold_first_run():
-    from trainer.compress.measure import latencies
+def test_latencies_time_warm_runs_in_blocks_and_report_the_cold_first_run(monkeypatch):
+    from trainer.compress import measure
 
+    monkeypatch.setattr(measure, "time", _Clock)  # a clock the machine's load cannot move
     a, b = _Session(0.0005, 0.004), _Session(0.0005, 0.004)
-    lat = latencies({"a": a, "b": b}, runs=18, warmup=1, block=4)  # type: ignore[dict-item]
+    lat = measure.latencies({"a": a, "b": b}, runs=18, warmup=1, block=4)  # type: ignore[dict-item]
     assert lat["a"].runs == 18 and a.calls == 1 + 6 * 4  # 6 blocks of 1 cold + 3 warm
     for v in lat.values():
-        assert v.median_ms < 2.5 < v.cold_median_ms
+        assert v.median_ms == pytest.approx(0.5) and v.cold_median_ms == pytest.approx(4.0)
     with pytest.raises(ValueError, match="block"):
-        latencies({"a": a}, runs=3, block=1)  # type: ignore[dict-item]
+        measure.latencies({"a": a}, runs=3, block=1)  # type: ignore[dict-item]
 
 
 def test_the_tiny_report_says_its_figures_mean_nothing():

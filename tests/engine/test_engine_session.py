@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_fixtures import sample_ink
 
 import engine
 from engine.package import load_package
 from engine.protocol import InkRecognizer
 from engine.recognizer import Recognizer
 from engine.session import ModelSession, session_options
+from tests.support.engine_fixtures import sample_ink
 
 
 def test_session_options_are_one_thread_sequential_without_spinning() -> None:

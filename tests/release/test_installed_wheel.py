@@ -21,14 +21,26 @@ needs_model = pytest.mark.skipif(
 )
 
 
+_IGNORED_EVERYWHERE = shutil.ignore_patterns(".git", ".venv*", "*.egg-info", "__pycache__",
+                                             ".*_cache")
+#: Build outputs at the root only: trainer/build/ is a package.
+_IGNORED_AT_ROOT = {"build", "dist", "runs"}
+
+
+def _ignore(folder: str, names: list[str]) -> set[str]:
+    ignored = set(_IGNORED_EVERYWHERE(folder, names))
+    if Path(folder) == ROOT:
+        ignored |= _IGNORED_AT_ROOT & set(names)
+    return ignored
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     # Build from a clean copy: a stale build/ folder in the checkout would fill the wheel
     # with packages pyproject no longer (or never) lists.
     src = out / "src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "runs", "__pycache__", ".*_cache"))
+    shutil.copytree(ROOT, src, ignore=_ignore)
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(out), str(src)],

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 import time
 
-from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLineEdit
-
-
-class Commands(QObject):
-    received = Signal(str)
+from stdin_commands import read_commands  # a sibling: these files run as scripts
 
 
 def main() -> int:
@@ -46,14 +41,6 @@ def main() -> int:
         elif line == "quit":
             app.quit()
 
-    commands = Commands()
-    commands.received.connect(command, Qt.ConnectionType.QueuedConnection)
-
-    def read_stdin() -> None:
-        for line in sys.stdin:
-            commands.received.emit(line.strip())
-        commands.received.emit("quit")
-
     field.textChanged.connect(report)
     app.focusChanged.connect(report)
     app.applicationStateChanged.connect(report)
@@ -61,7 +48,7 @@ def main() -> int:
     field.raise_()
     field.activateWindow()
     field.setFocus()
-    threading.Thread(target=read_stdin, daemon=True).start()
+    commands = read_commands(command)  # noqa: F841 (kept alive while the app runs)
     return app.exec()
 
 

@@ -14,20 +14,17 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from stdin_commands import read_commands  # a sibling: these files run as scripts
+
 from ime.associations import Associations
 from ime.insert import InsertConfig, Inserter, Key, choose_inserter
-from ime.qt import QApplication, QObject, Qt, QTimer, Signal
+from ime.qt import QApplication, QTimer
 from ime.recognition import RecognitionService
 from ime.settings import Settings
 from ime.window import MainWindow
-
-
-class Commands(QObject):
-    received = Signal(str)
 
 
 class Timed:
@@ -95,19 +92,11 @@ def main() -> int:
         elif line == "quit":
             app.quit()
 
-    commands = Commands()
-    commands.received.connect(command, Qt.ConnectionType.QueuedConnection)
-
-    def read_stdin() -> None:
-        for line in sys.stdin:
-            commands.received.emit(line.strip())
-        commands.received.emit("quit")
-
     window.controller.committed.connect(on_commit)
     window.show()
     window.bar.set_items([first, "中", "文"], "candidates")
     QTimer.singleShot(0, report)
-    threading.Thread(target=read_stdin, daemon=True).start()
+    commands = read_commands(command)  # noqa: F841 (kept alive while the app runs)
     rc = app.exec()
     close = getattr(inner, "close", None)
     if close is not None:
