@@ -78,7 +78,6 @@ def main() -> int:
         committed.append(text)
         report()
 
-
     def command(line: str) -> None:
         if line == "reset":  # the first candidates again (a commit shows associations)
             window.bar.set_items([first, "中", "文"], "candidates")
