@@ -20,15 +20,19 @@ MANIFEST = "manifest.json"
 PACKAGE_LOCATION = "__xiezi_package__"
 
 
-def validate_manifest(m: Any) -> dict[str, Any]:
-    """Check the parsed manifest.json; raises ValueError naming what is wrong."""
+def validate_manifest(m: Any, any_preprocess: bool = False) -> dict[str, Any]:
+    """Check the parsed manifest.json; raises ValueError naming what is wrong.
+
+    ``any_preprocess`` accepts a model of another preprocessing version (its weights only are
+    wanted, e.g. as the start of ``trainer finetune``; it cannot be run on this engine).
+    """
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise ValueError(f"{MANIFEST} does not describe a {FORMAT} package")
     if m.get("format_version") != FORMAT_VERSION:
         raise ValueError(
             f"format_version {m.get('format_version')!r}; this engine reads {FORMAT_VERSION}"
         )
-    if m.get("preprocess_version") != PREPROCESS_VERSION:
+    if not any_preprocess and m.get("preprocess_version") != PREPROCESS_VERSION:
         raise ValueError(
             f"the model was trained with preprocess_version {m.get('preprocess_version')!r}, "
             f"this engine has {PREPROCESS_VERSION}: rebuild the model or use a matching engine"

@@ -159,12 +159,15 @@ def dump_manifest(manifest: dict[str, Any]) -> bytes:
     return json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def load_package(path: str | Path, expected_sha256: str | None = None) -> ModelPackage:
+def load_package(path: str | Path, expected_sha256: str | None = None, *,
+                 any_preprocess: bool = False) -> ModelPackage:
     """Read and check a package whole: its digest, versions, the ONNX interface, every tensor.
 
     Args:
         expected_sha256: the sha256 the file must have (the bundled model's, which the
             engine ships beside it); None checks only the package's own digest.
+        any_preprocess: read a package of another preprocessing version too, for its
+            weights (``trainer finetune``); never run such a package on this engine.
     Raises:
         ModelLoadError: naming the path and the reason, for a missing, unreadable, too
             large, truncated or tampered file, one of the older format 1 (repack it), another
@@ -183,7 +186,7 @@ def load_package(path: str | Path, expected_sha256: str | None = None) -> ModelP
                    "recorded for it: the file is damaged or was replaced")
     blobs = read_members(data, fail)
     _check_digest(blobs, fail)
-    manifest = _parse_manifest(blobs[MANIFEST], fail)
+    manifest = _parse_manifest(blobs[MANIFEST], fail, any_preprocess)
     listed = set(manifest["sha256"])
     unlisted = sorted(set(blobs) - listed - {MANIFEST, DIGEST})
     if unlisted:
@@ -286,9 +289,10 @@ def _damaged_member(blobs: dict[str, bytes]) -> str:
     return f"checksum mismatch for {MANIFEST} or {DIGEST}"
 
 
-def _parse_manifest(raw: bytes, fail: Callable[[str], Exception]) -> dict[str, Any]:
+def _parse_manifest(raw: bytes, fail: Callable[[str], Exception],
+                    any_preprocess: bool = False) -> dict[str, Any]:
     try:
-        return validate_manifest(strict_json.loads(raw))
+        return validate_manifest(strict_json.loads(raw), any_preprocess)
     except json.JSONDecodeError as e:
         raise fail(f"{MANIFEST} is not valid JSON ({e})") from e
     except ValueError as e:  # too deep, not UTF-8, or not a valid manifest

@@ -1,7 +1,7 @@
-"""Rebuild the bundled model: `trainer build --preset full`, then copy its package, build
-report and training curves here and record the package's sha256 in xiezi-gb1.sha256 (the
-digest the engine requires of its bundled model). Resumable: run it again after an
-interruption.
+"""Rebuild the bundled model: `trainer build --preset full`, then `trainer finetune` of its
+package on new writers, then copy the fine-tuned package, both reports and the training
+curves here and record the package's sha256 in xiezi-gb1.sha256 (the digest the engine
+requires of its bundled model). Resumable: run it again after an interruption.
 
     python resources/model/regenerate.py [--out runs/full] [--threads 2]
     python resources/model/regenerate.py --record-digest   # only re-record the digest
@@ -22,6 +22,8 @@ STAGES = ("baseline", "svd", "prune", "quant")
 PACKAGE = "xiezi-gb1.xiezi"
 #: engine.resources.DEFAULT_MODEL_DIGEST: the engine refuses a bundled model without it.
 DIGEST = "xiezi-gb1.sha256"
+#: Steps of the fine-tuning's two stages (retraining under the masks, centroids).
+FINETUNE_STEPS = (3000, 1500)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,13 +41,22 @@ def main(argv: list[str] | None = None) -> int:
                   str(args.threads)])
     if rc != 0:
         return rc
-    for name in (PACKAGE, "report.md", "report.json"):
+    tuned = args.out / "finetune"
+    rc = trainer(["finetune", "--from", str(args.out / PACKAGE), "--out", str(tuned),
+                  "--preset", "full", "--threads", str(args.threads),
+                  "--prune-steps", str(FINETUNE_STEPS[0]), "--quant-steps", str(FINETUNE_STEPS[1])])
+    if rc != 0:
+        return rc
+    shutil.copy2(tuned / PACKAGE, HERE / PACKAGE)
+    for name in ("report.md", "report.json"):
         shutil.copy2(args.out / name, HERE / name)
+        shutil.copy2(tuned / name, HERE / f"finetune-{name}")
     (HERE / "curves").mkdir(exist_ok=True)
-    for stage in STAGES:
-        curves = args.out / stage / "curves.png"
+    for folder, stage in [(args.out, s) for s in STAGES] + [(tuned, s) for s in STAGES[2:]]:
+        curves = folder / stage / "curves.png"
+        prefix = "finetune-" if folder == tuned else ""
         if curves.is_file():
-            shutil.copy2(curves, HERE / "curves" / f"{stage}.png")
+            shutil.copy2(curves, HERE / "curves" / f"{prefix}{stage}.png")
     rc = record_digest()
     print(f"bundled model updated in {HERE}")
     return rc

@@ -158,6 +158,21 @@ def test_checksum_mismatch(tiny_package: Path, tmp_path: Path) -> None:
         load_package(path)
 
 
+def test_another_preprocess_version_is_read_only_for_its_weights(
+    tiny_package: Path, tmp_path: Path
+) -> None:
+    """A package of another preprocessing version is refused, naming both versions, unless
+    asked for its weights (trainer finetune), which then decode as written."""
+    path = tmp_path / "older.xiezi"
+    edit_manifest(tiny_package, path, preprocess_version=PREPROCESS_VERSION - 1)
+    with pytest.raises(ModelLoadError, match=f"preprocess_version {PREPROCESS_VERSION - 1}.*"
+                                             f"this engine has {PREPROCESS_VERSION}"):
+        load_package(path)
+    older, same = load_package(path, any_preprocess=True), load_package(tiny_package)
+    assert older.preprocess_version == PREPROCESS_VERSION - 1
+    assert all(np.array_equal(older.tensors[k], v) for k, v in same.tensors.items())
+
+
 @pytest.mark.parametrize(
     ("fields", "needle"),
     [

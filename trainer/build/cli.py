@@ -31,6 +31,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--latency-runs", type=int, metavar="N", help="timed runs per stage")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_build)
+    register_finetune(subparsers)
+
+
+def register_finetune(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``finetune`` to the ``trainer`` parser."""
+    p = subparsers.add_parser(
+        "finetune",
+        help="retrain a model package under today's preprocessing (resumable), then package "
+        "and report it",
+        description="package -> retraining under its pruning masks -> k-means -> package -> "
+        "report, with the data, pruning and quantization settings of --preset and writers the "
+        "build never drew. An interrupted run continues where it stopped when run again.",
+    )
+    p.add_argument("--from", dest="source", required=True, type=Path, metavar="PACKAGE",
+                   help="the model package to start from (e.g. resources/model/xiezi-gb1.xiezi)")
+    p.add_argument("--out", required=True, type=Path, help="fine-tuning folder")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="full")
+    p.add_argument("--threads", type=int, default=2, help="torch threads for training")
+    p.add_argument("--prune-steps", type=int, metavar="N",
+                   help="steps of retraining under the masks (default: the preset's prune)")
+    p.add_argument("--quant-steps", type=int, metavar="N",
+                   help="steps of centroid fine-tuning (default: the preset's quant)")
+    p.add_argument("--data-seed", type=int, default=1, help="seed of the training writers")
+    p.add_argument("--yardstick-inks", type=int, metavar="N",
+                   help="held-out inks per yardstick (0: none)")
+    p.add_argument("--latency-runs", type=int, metavar="N", help="timed runs per model")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_finetune)
 
 
 def config_from_args(args: argparse.Namespace) -> BuildConfig:
@@ -69,5 +97,33 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"stages run: {', '.join(result.ran) or 'none'}; "
           f"already there: {', '.join(result.skipped) or 'none'}")
     print(f"package: {result.package}")
+    print(f"report: {args.out / 'report.md'}")
+    return 0
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from engine.errors import ModelLoadError
+    from trainer.build.finetune import FinetuneConfig, finetune
+    from trainer.data.errors import DataError
+    from trainer.errors import CheckpointError
+
+    if args.threads < 1:
+        print("trainer finetune: --threads must be at least 1")
+        return 2
+    build = preset(args.preset).with_steps(prune=args.prune_steps, quant=args.quant_steps)
+    if args.yardstick_inks is not None:
+        build = replace(build, yardstick_inks=args.yardstick_inks)
+    if args.latency_runs is not None:
+        build = replace(build, latency_runs=args.latency_runs)
+    config = FinetuneConfig(source=args.source, build=build, data_seed=args.data_seed)
+    try:
+        report = finetune(config, args.out, threads=args.threads, progress=not args.no_progress)
+    except (ValueError, DataError, CheckpointError, ModelLoadError) as e:
+        print(f"trainer finetune: {e}")
+        return 2
+    if report is None:
+        print(f"trainer finetune: stopped; run the same command again to resume ({args.out})")
+        return 1
+    print(f"package: {args.out / build.package_name}")
     print(f"report: {args.out / 'report.md'}")
     return 0

@@ -101,7 +101,7 @@ def build(config: BuildConfig, out_dir: str | Path, threads: int | None = None,
     _record_config(out / "build.json", config)
     src = CachedSource(source if source is not None else StreamSource(config.data))
     check_settings(config, len(src.charset))
-    return _Builder(config, out, src, threads, progress).run()
+    return Builder(config, out, src, threads, progress).run()
 
 
 def check_steps(config: BuildConfig) -> None:
@@ -130,7 +130,7 @@ def check_settings(config: BuildConfig, classes: int) -> None:
                        config.prune.steps, config.pruning.steps_to_target)
 
 
-class _Builder:
+class Builder:
     def __init__(self, config: BuildConfig, out: Path, src: CachedSource, threads: int | None,
                  progress: bool) -> None:
         self.config, self.out, self.src, self.progress = config, out, src, progress
