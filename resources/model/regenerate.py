@@ -23,7 +23,7 @@ PACKAGE = "xiezi-gb1.xiezi"
 #: engine.resources.DEFAULT_MODEL_DIGEST: the engine refuses a bundled model without it.
 DIGEST = "xiezi-gb1.sha256"
 #: Steps of the fine-tuning's two stages (retraining under the masks, centroids).
-FINETUNE_STEPS = (3000, 1500)
+FINETUNE_STEPS = (9000, 1500)
 
 
 def main(argv: list[str] | None = None) -> int:

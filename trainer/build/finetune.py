@@ -120,6 +120,7 @@ def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     package = load_package(config.source, any_preprocess=True)
+    source_size = Path(config.source).stat().st_size  # now: the file may be replaced meanwhile
     data = replace(config.build.data, seed=config.data_seed)
     build = replace(config.build, data=data)
     src = CachedSource(source if source is not None else StreamSource(data))
@@ -142,7 +143,7 @@ def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = 
     if path.is_file():
         logger.info("%s and its report are there: nothing to do", final)
         return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    report = make_finetune_report(build, package, start, builder, final)
+    report = make_finetune_report(build, package, source_size, start, builder, final)
     atomic_write_text(path, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     atomic_write_text(out / "report.md", render(report))
     return report
@@ -160,8 +161,8 @@ def write_final(final: Path, builder: Builder, package: ModelPackage, src: Cache
     write_model_package(final, builder.models["quant"], src.charset, src.preprocess, plain(info))
 
 
-def make_finetune_report(build: BuildConfig, package: ModelPackage, start: nn.Module,
-                         builder: Builder, final: Path) -> dict[str, Any]:
+def make_finetune_report(build: BuildConfig, package: ModelPackage, source_size: int,
+                         start: nn.Module, builder: Builder, final: Path) -> dict[str, Any]:
     """Validation, size and latency of the source and of each stage; the final's yardsticks."""
     batches = builder.src.validation(build.quant.val_batch_size)
     torch.set_num_threads(max(1, build.quant.threads))
@@ -172,7 +173,7 @@ def make_finetune_report(build: BuildConfig, package: ModelPackage, start: nn.Mo
          "final": measure.OrtModel(new.onnx_bytes, dict(new.tensors))},
         runs=build.latency_runs, seq_len=build.seq_len)
     rows = [{"model": "source, read with today's preprocessing", "top1": before["top1"],
-             "top10": before["top10"], "size_bytes": package.path.stat().st_size,
+             "top10": before["top10"], "size_bytes": source_size,
              "latency_median_ms": lat["source"].median_ms, "latency_p95_ms": lat["source"].p95_ms}]
     for stage in STAGES:
         ev = builder.finals[stage]["eval"]
