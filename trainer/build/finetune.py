@@ -37,11 +37,8 @@ from trainer import yardsticks
 from trainer.build.pipeline import Builder, CachedSource, rebuilt
 from trainer.build.presets import BuildConfig
 from trainer.build.report import yardsticks_markdown
-from trainer.checkpoint import plain
 from trainer.compress import measure
-from trainer.compress.layers import resolve
-from trainer.compress.pack import write_model_package
-from trainer.compress.prune import AdaptiveDropWeight, parametrized
+from trainer.compress.prune import AdaptiveDropWeight
 from trainer.compress.quantize import KMeansQuantizer
 from trainer.data.feed import DataSource, StreamSource
 from trainer.evaluate import evaluate
@@ -95,20 +92,6 @@ def decode_model(package: ModelPackage) -> nn.Module:
     return model.eval()
 
 
-def held_masks(model: nn.Module, build: BuildConfig) -> AdaptiveDropWeight:
-    """The pruning pass with the model's own zeros as full masks from the first step."""
-    adw = AdaptiveDropWeight(build.pruning)
-    c = build.pruning
-    targets = resolve(model, c.sparsity, c.default_sparsity, "sparsity")
-    masks = {}
-    for name, target in targets.items():
-        if target > 0:
-            module, attr = parametrized(model, name)
-            masks[name] = getattr(module, attr).detach() != 0
-    adw.load_state_dict({"last_step": c.steps_to_target, "masks": masks})
-    return adw
-
-
 def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = None,
              progress: bool = True, source: DataSource | None = None) -> dict[str, Any] | None:
     """Run (or resume) the fine-tuning; returns the report, None when a signal stopped it.
@@ -132,14 +115,16 @@ def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = 
     atomic_write_text(out / "finetune.json", json.dumps(record, indent=1, ensure_ascii=False))
     start = decode_model(package)  # kept as it is, for the report; the stage trains a copy
     builder = Builder(build, out, src, threads, progress)
-    if not builder.train_stage("prune", lambda: rebuilt(start), [held_masks(start, build)], {}):
+    if not builder.train_stage("prune", lambda: rebuilt(start), [AdaptiveDropWeight.holding(start, build.pruning)], {}):
         return None
     if not builder.train_stage("quant", lambda: rebuilt(builder.models["prune"]),
                                [KMeansQuantizer(build.quantization)], {}):
         return None
     final, path = out / build.package_name, out / "report.json"
     if not final.is_file():
-        write_final(final, builder, package, src)
+        builder.write_stage_package(final, "quant", finetuned_from={
+            "sha256": package.sha256, "info_stage": package.info.get("stage"),
+            "train_steps": package.info.get("train_steps")})
     if path.is_file():
         logger.info("%s and its report are there: nothing to do", final)
         return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
@@ -147,18 +132,6 @@ def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = 
     atomic_write_text(path, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     atomic_write_text(out / "report.md", render(report))
     return report
-
-
-def write_final(final: Path, builder: Builder, package: ModelPackage, src: CachedSource) -> None:
-    """The quant stage's model as the new package, naming the package it started from."""
-    build = builder.config
-    saved = builder.finals["quant"]
-    info = {"stage": "quant", "preset": build.preset, "model_spec": saved["model_spec"],
-            "validation": saved["eval"], "details": saved["details"],
-            "train_steps": saved["step"],
-            "finetuned_from": {"sha256": package.sha256, "info_stage": package.info.get("stage"),
-                               "train_steps": package.info.get("train_steps")}}
-    write_model_package(final, builder.models["quant"], src.charset, src.preprocess, plain(info))
 
 
 def make_finetune_report(build: BuildConfig, package: ModelPackage, source_size: int,

@@ -255,18 +255,23 @@ class Builder:
         final = self.out / self.config.package_name
         todo = [s for s in STAGES if not (folder / f"{s}.xiezi").is_file()]
         for stage in todo:
-            saved = self.finals[stage]
-            info = {"stage": stage, "preset": self.config.preset, "model_spec": saved["model_spec"],
-                    "validation": saved["eval"], "details": saved["details"],
-                    "train_steps": saved["step"]}
-            write_model_package(folder / f"{stage}.xiezi", self.models[stage], self.src.charset,
-                                self.src.preprocess, ck.plain(info))
+            self.write_stage_package(folder / f"{stage}.xiezi", stage)
         if todo or not final.is_file():
             tmp = final.with_name(f".{final.name}.tmp")
             shutil.copyfile(folder / f"{STAGES[-1]}.xiezi", tmp)
             tmp.replace(final)
         self.result.package = final
         self.mark("package", ran=bool(todo))
+
+    def write_stage_package(self, path: Path, stage: str, **extra_info: Any) -> None:
+        """Package the finished ``stage``; its info: the stage, preset, model spec, validation,
+        per-layer details and training steps, plus ``extra_info``."""
+        saved = self.finals[stage]
+        info = {"stage": stage, "preset": self.config.preset, "model_spec": saved["model_spec"],
+                "validation": saved["eval"], "details": saved["details"],
+                "train_steps": saved["step"], **extra_info}
+        write_model_package(path, self.models[stage], self.src.charset, self.src.preprocess,
+                            ck.plain(info))
 
     def report(self) -> None:
         path = self.out / "report.json"

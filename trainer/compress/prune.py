@@ -116,14 +116,28 @@ class AdaptiveDropWeight:
         raises = min(step // c.interval + 1, c.increments)
         return self.targets[name] * raises / c.increments
 
-    def prepare(self, model: nn.Module) -> None:
-        """Resolve the per-layer targets and mask them (with the masks of load_state_dict)."""
+    @classmethod
+    def holding(cls, model: nn.Module, config: PruneConfig) -> AdaptiveDropWeight:
+        """The pass with ``model``'s own zeros as its masks, at its targets from the first step
+        (retraining an already pruned model: ``trainer finetune``)."""
+        adw = cls(config)
+        adw._resolve(model)
+        adw.load_state_dict({"last_step": config.steps_to_target, "masks": {
+            name: getattr(*parametrized(model, name)).detach() != 0 for name in adw.targets}})
+        return adw
+
+    def _resolve(self, model: nn.Module) -> None:
+        """The per-layer targets of ``model`` (the layers with a target above 0)."""
         if not self.targets:
             self.targets = {
                 n: s for n, s in resolve(model, self.config.sparsity,
                                          self.config.default_sparsity, "sparsity").items()
                 if s > 0.0
             }
+
+    def prepare(self, model: nn.Module) -> None:
+        """Resolve the per-layer targets and mask them (with the masks of load_state_dict)."""
+        self._resolve(model)
         if self.masks:
             missing = set(self.targets) - set(self.masks)
             if missing:
