@@ -36,10 +36,10 @@ REACH = {"wenkai": 0.2, "mashanzheng": 0.25, "longcang": 0.25}
 LENGTHS = {"wenkai": (0.55, 1.8), "mashanzheng": (0.3, 2.0), "longcang": (0.3, 2.0)}
 
 
-def _regenerate():
-    """resources/fonts/regenerate.py as a module (needs the `resources` extra: scipy)."""
+def _regenerate(name: str = "regenerate"):
+    """resources/fonts/<name>.py as a module (needs the `resources` extra: scipy)."""
     pytest.importorskip("scipy", reason="pip install -e '.[resources]' to test the font fit")
-    spec = importlib.util.spec_from_file_location("fonts_regenerate", FONTS_DIR / "regenerate.py")
+    spec = importlib.util.spec_from_file_location(f"fonts_{name}", FONTS_DIR / f"{name}.py")
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -167,7 +167,7 @@ def test_strokes_are_not_much_shorter_or_longer_than_the_medians(
 
 def test_fit_recovers_a_shifted_stroke() -> None:
     """The per-stroke fit pulls a median drawn 4 px beside a bar of ink onto the bar."""
-    mod = _regenerate()
+    mod = _regenerate("registration")
     ink = np.zeros((64, 64), bool)
     ink[30:35, 10:54] = True  # a horizontal bar, centre line y = 32.5
     field = mod.Field(ink)
