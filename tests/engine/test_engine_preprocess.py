@@ -245,6 +245,12 @@ def test_small_whole_pixel_box_is_thinned_at_the_grid_step(seed: int) -> None:
         assert np.array_equal(pp.preprocess_arrays(dxy, dsid, v3), got) == (box == 300)
 
 
+@pytest.mark.parametrize("bad", [-1.0, 1e6, float("nan")])
+def test_thin_min_units_out_of_range_is_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="thin_min_units in \\[0, 1e6\\)"):
+        pp.PreprocessConfig(thin_min_units=bad)
+
+
 def test_configs_before_version_4_read_as_no_grid_minimum() -> None:
     d = pp.PreprocessConfig().to_dict()
     assert d["thin_min_units"] == 4.5
