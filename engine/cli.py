@@ -22,10 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m engine",
                                 description="Recognize JSONL ink, or evaluate a model on labelled ink.")
     sub = p.add_subparsers(dest="command", required=True)
-    rec = sub.add_parser("recognize", help="candidates for each ink of a JSONL file")
+    rec = sub.add_parser("recognize", help="candidates for each ink of a JSONL file (a line's "
+                         '"context", the text before the ink, ranks them with the language model)')
     rec.add_argument("ink", help="JSONL ink file, one ink per line; - reads standard input")
     rec.add_argument("-n", type=int, default=10, help="candidates per ink (default 10)")
-    ev = sub.add_parser("eval", help="top-1 / top-10 accuracy and latency on labelled ink")
+    ev = sub.add_parser("eval", help="top-1 / top-10 accuracy (with and without the lines' "
+                        '"context") and latency on labelled ink')
     ev.add_argument("ink", help="JSONL ink file with labels; - reads standard input")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
     rp = sub.add_parser("repack", help="convert a package of format 1 to the current format")
@@ -95,7 +97,13 @@ def _eval(recognizer: Recognizer, lines: IO[bytes], as_json: bool, threads: int)
         print(json.dumps(r.to_dict(), ensure_ascii=False))
     else:
         print(f"inks: {r.inks} ({r.labelled} labelled, {len(r.errors)} bad lines)")
-        print(f"top-1: {r.top1:.4f}  top-10: {r.top10:.4f}")
+        if r.with_context:
+            print(f"top-1: {r.top1:.4f}  top-10: {r.top10:.4f}  with context "
+                  f"({r.with_context} of {r.labelled} inks have one)")
+            print(f"top-1: {r.top1_no_context:.4f}  top-10: {r.top10_no_context:.4f}  "
+                  "without context (the network alone)")
+        else:
+            print(f"top-1: {r.top1:.4f}  top-10: {r.top10:.4f}")
         print(
             f"latency per character: median {r.latency_median_ms:.2f} ms, "
             f"p95 {r.latency_p95_ms:.2f} ms (end to end, threads={threads})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import IO, Any
 
 import numpy as np
@@ -19,7 +19,8 @@ def recognize_lines(
 ) -> Iterator[dict[str, Any]]:
     """One result per line of JSONL (engine.lines.read_lines), blank lines included, in order.
 
-    Yields ``{"candidates": [[char, prob], ...]}`` (prob rounded to 4 decimals) or, for a line
+    A line's ``"context"`` (the text before the ink) ranks its candidates with the language
+    model. Yields ``{"candidates": [[char, prob], ...]}`` (prob rounded to 4 decimals) or, for a line
     that is blank, not UTF-8, too long, not a valid ink or cannot be recognized,
     ``{"error": "line N: ..."}``.
     """
@@ -42,9 +43,12 @@ class EvalResult:
     Attributes:
         inks: valid inks read. labelled: those with a label (the accuracy's denominator).
         errors: the messages of bad lines (each "line N: ...").
-        top1, top10: fraction of labelled inks whose label is first / among the first 10.
+        top1, top10: fraction of labelled inks whose label is first / among the first 10,
+            each ink ranked with its ``context`` where it has one (the product's ranking).
+        with_context: labelled inks that carry a context.
+        top1_no_context, top10_no_context: the same inks ranked by the network alone.
         latency_median_ms, latency_p95_ms: recognize() per ink, end to end (preprocessing
-            included), one at a time after one warm-up run.
+            and context ranking included), one at a time after one warm-up run.
     """
 
     inks: int
@@ -54,6 +58,9 @@ class EvalResult:
     top10: float
     latency_median_ms: float
     latency_p95_ms: float
+    with_context: int = 0
+    top1_no_context: float = 0.0
+    top10_no_context: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,11 +69,12 @@ class EvalResult:
 def evaluate_lines(
     recognizer: Recognizer, lines: IO[bytes] | Iterable[str | bytes]
 ) -> EvalResult:
-    """Recognize every ink of a JSONL stream and score the labelled ones (blank lines skipped)."""
+    """Recognize every ink of a JSONL stream and score the labelled ones (blank lines skipped),
+    with their contexts and without."""
     recognizer.load()
     errors: list[str] = []
     times: list[float] = []
-    inks = labelled = hit1 = hit10 = 0
+    inks = labelled = hit1 = hit10 = with_context = bare1 = bare10 = 0
     warm = False
     for num, item in iter_jsonl_lines(lines):
         if isinstance(item, InkError):
@@ -92,6 +100,11 @@ def evaluate_lines(
         chars = [c.char for c in cands]
         hit1 += bool(chars) and chars[0] == item.label
         hit10 += item.label in chars
+        if item.context is not None:
+            with_context += 1
+            chars = [c.char for c in recognizer.recognize(replace(item, context=None), 10)]
+        bare1 += bool(chars) and chars[0] == item.label
+        bare10 += item.label in chars
     ms = np.array(times) * 1000.0
     return EvalResult(
         inks=inks,
@@ -101,4 +114,7 @@ def evaluate_lines(
         top10=hit10 / labelled if labelled else 0.0,
         latency_median_ms=float(np.median(ms)) if len(ms) else 0.0,
         latency_p95_ms=float(np.percentile(ms, 95)) if len(ms) else 0.0,
+        with_context=with_context,
+        top1_no_context=bare1 / labelled if labelled else 0.0,
+        top10_no_context=bare10 / labelled if labelled else 0.0,
     )

@@ -39,10 +39,13 @@ class Ink:
         strokes: one float64 array of shape (n_i, 3) per stroke, columns x, y, t (ms).
             Arrays are read-only; build a new Ink to change one.
         label: the character written, when known.
+        context: the text written just before this character, when known (the recognizer
+            ranks its candidates with it; issue 24).
     """
 
     strokes: tuple[np.ndarray, ...]
     label: str | None = field(default=None)
+    context: str | None = field(default=None)
 
     @property
     def num_points(self) -> int:
@@ -54,6 +57,8 @@ class Ink:
         }
         if self.label is not None:
             obj["label"] = self.label
+        if self.context is not None:
+            obj["context"] = self.context
         return obj
 
     def to_json(self) -> str:
@@ -64,16 +69,20 @@ def _num(v: float) -> float | int:
     return int(v) if float(v).is_integer() else round(float(v), 3)
 
 
-def make_ink(strokes: Any, label: str | None = None) -> Ink:
+def make_ink(strokes: Any, label: str | None = None, context: str | None = None) -> Ink:
     """Validate strokes given as nested sequences (or arrays) of (x, y, t) and build an Ink.
 
     Raises:
         InkError: naming the stroke and point at fault, for: no strokes, an empty stroke,
             wrong nesting, a non-number, NaN or infinity, a time that decreases, more than
-            MAX_POINTS points or MAX_STROKES strokes, or a label that is not one string.
+            MAX_POINTS points or MAX_STROKES strokes, a label that is not one string, or a
+            context that is not a string.
     """
     if label is not None and not isinstance(label, str):
         raise InkError(f"label must be a string, got {type(label).__name__}")
+    if context is not None and not isinstance(context, str):
+        raise InkError(f"context must be a string (the text before the ink), got "
+                       f"{type(context).__name__}")
     is_list = isinstance(strokes, Sequence) and not isinstance(strokes, (str, bytes))
     if not (is_list or (isinstance(strokes, np.ndarray) and strokes.ndim == 3)):
         raise InkError("strokes must be a list of strokes, each a list of [x, y, t] points")
@@ -102,7 +111,7 @@ def make_ink(strokes: Any, label: str | None = None) -> Ink:
         last_t = float(t[-1])
         arr.flags.writeable = False
         out.append(arr)
-    return Ink(strokes=tuple(out), label=label)
+    return Ink(strokes=tuple(out), label=label, context=context)
 
 
 def _stroke_array(stroke: Any, i: int) -> np.ndarray:
@@ -138,12 +147,12 @@ def _short(v: Any) -> str:
 
 
 def ink_from_json_obj(obj: Any) -> Ink:
-    """Build an Ink from a parsed JSON object ``{"strokes": ..., "label": ...}``."""
+    """Build an Ink from a parsed JSON object ``{"strokes": ..., "label": ..., "context": ...}``."""
     if not isinstance(obj, dict):
         raise InkError(f'an ink must be a JSON object {{"strokes": ...}}, got {type(obj).__name__}')
     if "strokes" not in obj:
         raise InkError('ink object has no "strokes" key')
-    return make_ink(obj["strokes"], obj.get("label"))
+    return make_ink(obj["strokes"], obj.get("label"), obj.get("context"))
 
 
 def ink_from_json(text: str | bytes) -> Ink:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,8 +16,12 @@ from engine.ink import Ink
 from engine.package import ModelPackage, load_package
 from engine.preprocess import preprocess
 from engine.protocol import Candidate
+from engine.ranking import ContextOptions, combine
 from engine.resources import DEFAULT_MODEL, DEFAULT_MODEL_DIGEST, read_sha256_file, resource_path
 from engine.session import ModelSession
+
+if TYPE_CHECKING:
+    from engine.language import LanguageModel
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +35,13 @@ class RecognizerOptions:
             what the latency figures are measured with).
         verify: run one tiny inference when loading, to check the model's output width
             against the charset even when the graph leaves it symbolic.
+        context: how a context (the text before the ink) re-ranks the candidates
+            (engine.ranking).
     """
 
     threads: int = 1
     verify: bool = True
+    context: ContextOptions = field(default_factory=ContextOptions)
 
 
 class Recognizer:
@@ -43,19 +50,25 @@ class Recognizer:
     Implements engine.protocol.InkRecognizer.
 
     The package and ONNX session load lazily on first use (or ``load()``), under a lock;
-    ``path=None`` means the bundled model (engine.resources.DEFAULT_MODEL).
+    ``path=None`` means the bundled model (engine.resources.DEFAULT_MODEL). The language
+    model that ranks with context (``language_model``; None: the bundled one,
+    engine.language.LanguageModel.default()) loads at the first ink with a context; if it
+    cannot, one warning is logged and inks are ranked by the network alone.
     """
 
     _default: Recognizer | None = None
     _default_lock = threading.Lock()
 
     def __init__(
-        self, path: str | Path | None = None, options: RecognizerOptions = RecognizerOptions()
+        self, path: str | Path | None = None, options: RecognizerOptions = RecognizerOptions(),
+        language_model: LanguageModel | None = None,
     ) -> None:
         if options.threads < 1:
             raise ValueError(f"threads must be >= 1, got {options.threads}")
         self._path = Path(path) if path is not None else None
         self._options = options
+        self._lm = language_model
+        self._lm_failed = False
         self._lock = threading.Lock()
         self._package: ModelPackage | None = None
         self._session: ModelSession | None = None
@@ -89,20 +102,35 @@ class Recognizer:
         self._load()
         return self
 
-    def recognize(self, ink: Ink, n: int = 10) -> list[Candidate]:
-        """The ``n`` most likely characters for one ink, best first."""
-        return self.recognize_batch([ink], n)[0]
+    def recognize(self, ink: Ink, n: int = 10, context: str | None = None) -> list[Candidate]:
+        """The ``n`` most likely characters for one ink, best first.
 
-    def recognize_batch(self, inks: Sequence[Ink], n: int = 10) -> list[list[Candidate]]:
-        """Like recognize for each ink; one model run over the batch, padded to the longest."""
+        ``context``: the text written just before this character (any length; None: the
+        ink's own ``context``). With a context the candidates are ranked with the language
+        model (engine.ranking); without one (None) by the network alone.
+        """
+        return self.recognize_batch([ink], n, None if context is None else [context])[0]
+
+    def recognize_batch(self, inks: Sequence[Ink], n: int = 10,
+                        contexts: Sequence[str | None] | None = None) -> list[list[Candidate]]:
+        """Like recognize for each ink; one model run over the batch, padded to the longest.
+
+        ``contexts``: one per ink (None: each ink's own ``context``)."""
         package, _ = self._load()
+        if contexts is not None and len(contexts) != len(inks):
+            raise ValueError(f"{len(contexts)} contexts for {len(inks)} inks; give one per ink")
         for i, ink in enumerate(inks):
             if not isinstance(ink, Ink):
                 raise InkError(
                     f"ink {i} is a {type(ink).__name__}, not an engine.Ink (build it with make_ink)"
                 )
+        ctx = [c if c is not None else ink.context
+               for c, ink in zip(contexts or [None] * len(inks), inks)]
+        for i, c in enumerate(ctx):
+            if c is not None and not isinstance(c, str):
+                raise ValueError(f"context {i} must be a string or None, got {type(c).__name__}")
         feats = [preprocess(ink, package.preprocess) for ink in inks]
-        return self._run(feats, n)
+        return self._run(feats, n, ctx)
 
     def recognize_features(self, features: np.ndarray, n: int = 10) -> list[Candidate]:
         """Candidates for features (T, 6), T >= 1, made by engine.preprocess with this
@@ -114,7 +142,8 @@ class Recognizer:
             raise InkError("features must be finite numbers")
         return self._run([f.astype(np.float32)], n)[0]
 
-    def _run(self, feats: list[np.ndarray], n: int) -> list[list[Candidate]]:
+    def _run(self, feats: list[np.ndarray], n: int,
+             contexts: Sequence[str | None] | None = None) -> list[list[Candidate]]:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         if not feats:
@@ -134,7 +163,35 @@ class Recognizer:
             raise EngineError(f"the model failed on this input: {e}") from e
         if not np.isfinite(logits).all():
             raise EngineError("the model produced non-finite scores for this ink")
-        return top_candidates(np.asarray(logits, dtype=np.float32), package.charset, n)
+        scores = np.asarray(logits, dtype=np.float32)
+        if contexts is not None and any(c is not None for c in contexts):
+            scores = self._with_context(scores, contexts, package.charset)
+        return top_candidates(scores, package.charset, n)
+
+    def _with_context(self, logits: np.ndarray, contexts: Sequence[str | None],
+                      charset: str) -> np.ndarray:
+        """Rows of logits re-scored with their context (engine.ranking.combine); the logits
+        as they are when no language model can be had (one warning, then never again)."""
+        from engine.language import LanguageModel, LanguageModelError
+
+        if self._lm_failed:
+            return logits
+        opts = self._options.context
+        out = logits.astype(np.float64)
+        try:
+            if self._lm is None:
+                self._lm = LanguageModel.default()
+            for i, context in enumerate(contexts):
+                if context is not None:
+                    context = context[-opts.history:]
+                    prior = self._lm.log_probs(context, charset)
+                    out[i] = combine(logits[i], prior, opts.weight_for(context),
+                                     opts.temperature)
+        except LanguageModelError as e:
+            self._lm_failed = True
+            logger.warning("candidates are ranked without context: %s", e)
+            return logits
+        return out
 
     def _load(self) -> tuple[ModelPackage, ModelSession]:
         package, session = self._package, self._session
