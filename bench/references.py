@@ -35,7 +35,8 @@ class ReferenceUnavailable(RuntimeError):
 class _Ranker:
     """engine.protocol.InkRecognizer over ``_rank(strokes, n) -> characters, best first``.
 
-    The references rank without a probability: each Candidate's prob is NaN.
+    The references rank without a probability: each Candidate's prob is NaN, and without a
+    language model: a context is ignored.
     """
 
     name: str
@@ -43,10 +44,11 @@ class _Ranker:
     def _rank(self, strokes: Strokes, n: int) -> list[str]:
         raise NotImplementedError
 
-    def recognize(self, ink: Ink, n: int = 10) -> list[Candidate]:
+    def recognize(self, ink: Ink, n: int = 10, context: str | None = None) -> list[Candidate]:
         return [Candidate(c, float("nan")) for c in self._rank(ink.strokes, n)]
 
-    def recognize_batch(self, inks: Sequence[Ink], n: int = 10) -> list[list[Candidate]]:
+    def recognize_batch(self, inks: Sequence[Ink], n: int = 10,
+                        contexts: Sequence[str | None] | None = None) -> list[list[Candidate]]:
         return [self.recognize(ink, n) for ink in inks]
 
 
