@@ -91,7 +91,7 @@ def create(
     from ime.associations import Associations
     from ime.i18n import install_qt_translator, resolve_language, tr
     from ime.recognition import RecognitionService
-    from ime.settings import default_path, read_settings
+    from ime.settings import read_settings_file
     from ime.window import MainWindow
 
     args = build_parser().parse_args(argv)
@@ -106,20 +106,17 @@ def create(
     problem = preflight.check_font(font_sample())
     if problem is not None:
         raise StartError(problem)
-    settings, problems = read_settings(args.settings)
+    found = read_settings_file(args.settings)  # never blocks; says what it found (issue 22)
+    settings = found.settings
     lang = resolve_language(settings.language)
     install_qt_translator(lang)
     mode = args.insert or settings.insert_mode
     service = RecognitionService()
     window = MainWindow(settings, service, make_inserter(mode), Associations.lazy(),
                         settings_path=args.settings, make_inserter=make_inserter,
-                        tray=not args.no_tray)
+                        tray=not args.no_tray, settings_read=found)
     if window.tray is not None:
         app.setQuitOnLastWindowClosed(False)
-    if problems:
-        path = args.settings if args.settings is not None else default_path()
-        window.set_notice(tr("settings_bad", lang, what="; ".join(problems)[:300],
-                             bak=path.with_name(path.name + ".bak")))
     window.show_message(tr("loading_model", lang))
 
     def load() -> None:  # after the first paint: importing onnxruntime holds the GIL a while

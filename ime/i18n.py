@@ -48,6 +48,38 @@ STRINGS: dict[str, tuple[str, str]] = {
         ("The settings file had bad values; using the defaults for: {what}. "
          "The original is kept as {bak}."),
     ),
+    # Issue 22: what happened to the settings file, said as it happened.
+    "settings_corrupt": (
+        "设置文件 {path} 已损坏（{what}），现使用默认设置。原文件已移至 {bak}。",
+        ("The settings file {path} is corrupt ({what}); using the default settings. "
+         "The file was moved to {bak}."),
+    ),
+    "settings_not_kept": (
+        ("设置文件 {path} 有误（{what}），以上项现使用默认值。无法另存原文件（{why}），"
+        "因此它保持原样，写字不会覆盖它。"),
+        ("The settings file {path} has problems ({what}); using the defaults for them. It "
+         "could not be kept aside ({why}), so it is left as it is and Xiezi will not save "
+         "over it."),
+    ),
+    "settings_unreadable": (
+        "无法读取设置文件 {path}（{why}），现使用默认设置。该文件保持原样，写字不会覆盖它。",
+        ("Cannot read the settings file {path} ({why}); using the default settings. The file "
+         "is left as it is and Xiezi will not save over it."),
+    ),
+    "settings_not_file": (
+        ("设置路径 {path} 是{kind}，不是普通文件：现使用默认设置，写字不会读取、移动或写入它。"
+        "可用 --settings 指定另一个文件。"),
+        ("The settings path {path} is {kind}, not a regular file: using the default settings; "
+         "Xiezi will not read, move or write it. Choose another file with --settings."),
+    ),
+    "settings_not_saved": ("设置未保存。{why}", "Settings not saved. {why}"),
+    "settings_save_failed": ("设置未保存：{why}", "Settings not saved: {why}"),
+    "file_kind_folder": ("文件夹", "a folder"),
+    "file_kind_fifo": ("命名管道（FIFO）", "a named pipe (FIFO)"),
+    "file_kind_char_device": ("字符设备", "a character device"),
+    "file_kind_block_device": ("块设备", "a block device"),
+    "file_kind_socket": ("套接字", "a socket"),
+    "file_kind_other": ("特殊文件", "a special file"),
     "settings_title": ("写字设置", "Xiezi settings"),
     "insert_mode": ("输入方式", "Insertion mode"),
     "insert_chain": ("自动时依次尝试", "Auto tries, in order"),

@@ -2,7 +2,9 @@
 
 Reading never fails (issue 17): any file, whatever it holds, yields settings. Each value is
 checked on its own; a bad one falls back to its default and is named in a notice, and the
-file as it was is kept beside as ``<name>.bak``.
+file as it was is kept beside as ``<name>.bak``. Only a regular file is read, moved or
+written (issue 22, ``ime.settings_file``); a file that cannot be read or kept aside is never
+saved over.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ import json
 import logging
 import math
 import os
-import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from engine.atomic import atomic_write_text
+from ime.settings_file import (
+    NotRegularFile,
+    keep_aside,
+    kind_name,
+    read_regular,
+    writable_target,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -178,38 +186,119 @@ def default_path() -> Path:
     return Path(platformdirs.user_config_dir("xiezi")) / "settings.json"
 
 
+@dataclass(frozen=True)
+class SettingsRead:
+    """What reading the settings file found.
+
+    Attributes:
+        settings: the settings to use (defaults where the file gave none).
+        path: the settings path as given (or the default one).
+        outcome: "ok", "missing", "fixed" (some values replaced by their defaults), "corrupt"
+            (not JSON, or too big: all defaults), "unreadable" (permission denied, EIO) or
+            "not_regular" (a folder, FIFO, device or socket).
+        problems: one line per problem, in English; [] for "ok" and "missing".
+        backup: where the file as it was is kept ("fixed", "corrupt"), or None.
+        error: for "unreadable", why it could not be read; for "fixed" and "corrupt", why
+            it could not be kept as ``<name>.bak`` (then it is left as it is); else None.
+        kind: for "not_regular", what is there (``settings_file.file_kind``).
+        keep_out: None when saving may replace the file; else why it must not (it is not a
+            regular file, could not be read, or could not be kept aside first).
+    """
+
+    settings: Settings
+    path: Path
+    outcome: str = "ok"
+    problems: list[str] = field(default_factory=list)
+    backup: Path | None = None
+    error: str | None = None
+    kind: str | None = None
+    keep_out: str | None = None
+
+
 def read_settings(path: str | Path | None = None) -> tuple[Settings, list[str]]:
     """Read settings; returns them and the problems found (empty when the file was fine).
 
-    A missing file gives defaults. An unreadable or unparsable file gives defaults and is
-    moved to ``<name>.bak``; a file with some bad values gives defaults for those and is
-    copied to ``<name>.bak``. Never raises; reads at most ``MAX_BYTES``.
+    See ``read_settings_file``; never raises.
+    """
+    r = read_settings_file(path)
+    return r.settings, r.problems
+
+
+def read_settings_file(path: str | Path | None = None) -> SettingsRead:
+    """Read settings and say what was found; never raises, never blocks.
+
+    A missing file gives defaults. Only a regular file is read (a symlink is followed): a
+    folder, FIFO, device or socket gives defaults and is left untouched, as is a file that
+    cannot be read. An unparsable file gives defaults and is moved to ``<name>.bak``; a file
+    with some bad values gives defaults for those and is copied there. A file that is not
+    regular, cannot be read or could not be kept aside must not be saved over (``keep_out``).
+    Reads at most ``MAX_BYTES``.
     """
     p = Path(path) if path is not None else default_path()
     try:
-        with open(p, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
+        raw, st = read_regular(p, MAX_BYTES)
     except FileNotFoundError:
-        return Settings(), []
+        return SettingsRead(Settings(), p, "missing")
+    except NotRegularFile as e:
+        logger.warning("settings path %s; using defaults, and it will not be read, moved or "
+                       "written", e)
+        return SettingsRead(Settings(), p, "not_regular", [str(e)], kind=e.kind,
+                            keep_out=str(e))
     except OSError as e:
-        logger.warning("cannot read settings %s (%s); using defaults", p, e)
-        return Settings(), [f"cannot read {p}: {e}"]
+        logger.warning("cannot read settings file %s (%s); using defaults, and the file is "
+                       "left as it is and will not be saved over", p, _why(e))
+        return SettingsRead(Settings(), p, "unreadable", [f"cannot read {p}: {_why(e)}"],
+                            error=_why(e), keep_out=f"{p} could not be read ({_why(e)})")
     try:
         if len(raw) > MAX_BYTES:
             raise ValueError(f"larger than {MAX_BYTES} bytes")
         data = json.loads(raw.decode("utf-8-sig"), parse_int=_parse_int)
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
         why = str(e)[:120] if not isinstance(e, RecursionError) else "nested too deep"
-        bak = _backup(p, move=True)
-        logger.warning("settings file %s is corrupt (%s); using defaults, kept it as %s",
-                       p, why, bak)
-        return Settings(), [f"corrupt ({why})"]
+        return _kept(SettingsRead(Settings(), p, "corrupt", [f"corrupt ({why})"]), st, raw)
     settings, problems = Settings.from_dict(data)
-    if problems:
-        bak = _backup(p, move=False)
-        logger.warning("settings file %s: %s; using the defaults for those, kept it as %s",
-                       p, "; ".join(problems), bak)
-    return settings, problems
+    if not problems:
+        return SettingsRead(settings, p)
+    return _kept(SettingsRead(settings, p, "fixed", problems), st, raw)
+
+
+def _kept(r: SettingsRead, st: os.stat_result, raw: bytes) -> SettingsRead:
+    """r once the file is kept aside (moved when corrupt, else copied), with the log line
+    that says which happened."""
+    what = "; ".join(r.problems)
+    bak, error = keep_aside(r.path, st, raw, move=r.outcome == "corrupt")
+    done = "moved it to" if r.outcome == "corrupt" else "copied it to"
+    if error is None:
+        logger.warning("settings file %s: %s; using the defaults for those, %s %s",
+                       r.path, what, done, bak)
+        return replace(r, backup=bak)
+    keep_out = f"{r.path} could not be kept as {bak} ({error})"
+    logger.warning("settings file %s: %s; using the defaults for those; could not keep it as "
+                   "%s (%s), so it is left as it is and will not be saved over",
+                   r.path, what, bak, error)
+    return replace(r, error=error, keep_out=keep_out)
+
+
+def _why(e: OSError) -> str:
+    return e.strerror or str(e)
+
+
+def describe_read(r: SettingsRead, lang: str) -> str:
+    """The notice the pad shows for r, in lang; "" when the file was fine or absent."""
+    from ime.i18n import tr
+
+    what = "; ".join(r.problems)[:300]
+    if r.outcome == "not_regular":
+        return tr("settings_not_file", lang, path=r.path, kind=kind_name(r.kind or "other", lang))
+    if r.outcome == "unreadable":
+        return tr("settings_unreadable", lang, path=r.path, why=r.error)
+    if r.outcome in ("fixed", "corrupt") and r.error is not None:
+        return tr("settings_not_kept", lang, path=r.path, what=what, why=r.error)
+    if r.outcome == "fixed":
+        return tr("settings_bad", lang, what=what, bak=r.backup)
+    if r.outcome == "corrupt":
+        return tr("settings_corrupt", lang, path=r.path, what=what, bak=r.backup)
+    return ""
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -217,24 +306,15 @@ def load_settings(path: str | Path | None = None) -> Settings:
     return read_settings(path)[0]
 
 
-def _backup(p: Path, move: bool) -> Path:
-    bak = p.with_name(p.name + ".bak")
-    try:
-        if move:
-            os.replace(p, bak)
-        else:
-            shutil.copyfile(p, bak)
-    except OSError as e:
-        logger.warning("cannot keep %s as %s: %s", p, bak, e)
-    return bak
-
-
 def save_settings(settings: Settings, path: str | Path | None = None) -> Path:
-    """Write settings as JSON atomically (temporary file in the same folder, then os.replace).
+    """Write settings as JSON atomically (temporary file in the same folder, then os.replace),
+    through a symlink to its target.
 
-    Returns the path written. Raises OSError when the folder cannot be written.
+    Returns the path written. Raises NotRegularFile (an OSError) when something other than a
+    regular file is at the path (it is left as it is), OSError when the folder cannot be
+    written.
     """
     p = Path(path) if path is not None else default_path()
     data = json.dumps(settings.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    atomic_write_text(p, data)
+    atomic_write_text(writable_target(p), data)
     return p

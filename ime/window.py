@@ -33,7 +33,8 @@ from ime.qt import (
     Signal,
 )
 from ime.recognition import RecognitionService
-from ime.settings import Settings, save_settings
+from ime.settings import Settings, SettingsRead, describe_read, save_settings
+from ime.settings_file import NotRegularFile, kind_name
 from ime.tray import app_icon, make_tray, retranslate_tray
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,15 @@ class MainWindow(QWidget):
     def __init__(self, settings: Settings, service: RecognitionService, inserter: Inserter,
                  associations: Associations | None = None, settings_path: Path | None = None,
                  make_inserter: Callable[[str], Inserter] | None = None,
-                 tray: bool = True, focus: FocusKeeper | None = None) -> None:
+                 tray: bool = True, focus: FocusKeeper | None = None,
+                 settings_read: SettingsRead | None = None) -> None:
         super().__init__(None)
         self.settings = settings
         self.settings_path = settings_path
+        # What reading the settings file found: its notice is shown, and a file that is not
+        # ours to replace (keep_out) is never saved over (issue 22).
+        self.settings_read = settings_read
+        self._refusal_logged = False
         self._make_inserter = make_inserter
         self.focus = focus if focus is not None else FocusKeeper()
         self._notice = ""
@@ -111,6 +117,8 @@ class MainWindow(QWidget):
         self.save_delay.timeout.connect(self.save_geometry)
         self.tray = make_tray(self.toggle, self.quit, lang, self) if tray else None
         self._restore_geometry()
+        if settings_read is not None and describe_read(settings_read, lang):
+            self.set_notice(describe_read(settings_read, lang))
 
     def _tool(self, label: str, slot: Callable[[], object]) -> QToolButton:
         b = QToolButton(self)
@@ -170,13 +178,32 @@ class MainWindow(QWidget):
         self.save()
 
     # ------------------------------------------------------------------ settings
-    def save(self) -> None:
+    def save(self, tell: bool = False) -> None:
+        """Save the settings; when they cannot be, log it (once for a refusal) and, if
+        ``tell``, say so in a notice (the user changed something in the dialog)."""
         if self.settings.auto_commit == "learn":
             self.settings.pauses_ms = self.controller.pauses.pauses
+        found = self.settings_read
+        if found is not None and found.keep_out is not None:
+            if not self._refusal_logged:
+                logger.warning("settings not saved: %s", found.keep_out)
+                self._refusal_logged = True
+            if tell:
+                self.set_notice(tr("settings_not_saved", self.lang,
+                                   why=describe_read(found, self.lang)))
+            return
         try:
             save_settings(self.settings, self.settings_path)
+        except NotRegularFile as e:  # became one after the start: still not ours to replace
+            logger.warning("settings not saved: %s", e)
+            if tell:
+                self.set_notice(tr("settings_not_saved", self.lang, why=tr(
+                    "settings_not_file", self.lang, path=e.path,
+                    kind=kind_name(e.kind, self.lang))))
         except OSError as e:
             logger.warning("cannot save settings: %s", e)
+            if tell:
+                self.set_notice(tr("settings_save_failed", self.lang, why=e))
 
     def open_settings(self) -> None:
         """The settings dialog; afterwards the focus goes back to the application that had it
@@ -213,7 +240,7 @@ class MainWindow(QWidget):
         if s.insert_mode != old.insert_mode and self._make_inserter is not None:
             self.controller.inserter = self._make_inserter(s.insert_mode)
             self._show_inserter_notice(self.controller.inserter)
-        self.save()
+        self.save(tell=True)
 
     def _retranslate(self, lang: str) -> None:
         self.setWindowTitle(tr("app_name", lang))

@@ -1,8 +1,13 @@
-"""Any settings file yields a running pad (issue 17): crafted and fuzzed files, bounded."""
+"""Any settings file yields a running pad (issue 17): crafted and fuzzed files, bounded; and
+whatever is not a regular file is neither read nor moved nor written (issue 22)."""
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import os
+import stat
 import time
 import tracemalloc
 from pathlib import Path
@@ -10,7 +15,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from special_files import SPECIAL, snapshot, within
 
+from ime import settings_file
 from ime.settings import (
     AUTO_COMMIT,
     AUTO_COMMIT_MS,
@@ -21,7 +28,10 @@ from ime.settings import (
     PAD_SIZE,
     Settings,
     read_settings,
+    read_settings_file,
+    save_settings,
 )
+from ime.settings_file import NotRegularFile
 
 #: The files of issue 17 that crashed the pad at every start.
 CRAFTED = {
@@ -126,3 +136,159 @@ def test_the_pad_starts_with_a_crafted_file_and_says_so(qtbot, tmp_path: Path, n
     assert "settings file" in window._notice and name not in window._notice
     assert (tmp_path / "settings.json.bak").read_bytes() == CRAFTED[name]
     window.controller.service.wait(5000)
+
+
+# ---------------------------------------------------------------- issue 22: not settings files
+@pytest.mark.parametrize("name", list(SPECIAL))
+def test_what_is_not_a_regular_file_gives_defaults_and_is_left_alone(tmp_path: Path,
+                                                                     name: str) -> None:
+    path = tmp_path / "settings.json"
+    SPECIAL[name](path)
+    before = snapshot(tmp_path)
+    fifo = path if stat.S_ISFIFO(os.stat(path).st_mode) else None
+    r = within(1.0, read_settings_file, path, fifo=fifo)
+    assert r.settings == Settings() and r.outcome == "not_regular"
+    assert r.problems and "not a regular file" in r.problems[0] and r.keep_out
+    assert r.backup is None
+    with pytest.raises(NotRegularFile, match="not a regular file"):
+        within(1.0, save_settings, Settings(pad_size=300), path, fifo=fifo)
+    assert snapshot(tmp_path) == before  # nothing renamed, written, truncated; no .bak
+
+
+def test_a_fifo_swapped_in_after_the_stat_is_not_waited_on(tmp_path: Path, monkeypatch) -> None:
+    """The open itself cannot block (O_NONBLOCK): the check before it is not enough alone."""
+    path = tmp_path / "settings.json"
+    os.mkfifo(path)
+    regular = tmp_path / "regular"
+    regular.write_text("{}")
+    real_stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: real_stat(regular if Path(p) == path
+                                                                 else p, *a, **k))
+    before = snapshot(tmp_path)
+    r = within(1.0, read_settings_file, path, fifo=path)
+    monkeypatch.undo()
+    assert r.outcome == "not_regular" and r.kind == "fifo" and r.keep_out
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("error", [PermissionError(errno.EACCES, "Permission denied"),
+                                   OSError(errno.EIO, "Input/output error")])
+@pytest.mark.parametrize("content", [b'{"pad_size": 300}', b"{corrupt"])
+def test_a_file_that_cannot_be_read_is_kept_and_never_saved_over(
+        tmp_path: Path, monkeypatch, error: OSError, content: bytes) -> None:
+    """Issue 22: it gave defaults and the next save overwrote the user's settings."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    before = snapshot(tmp_path)
+    real_open = os.open
+
+    def failing_open(p, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(p) == path and isinstance(error, PermissionError):
+            raise error
+        return real_open(p, *args, **kwargs)
+
+    def failing_read(fd: int, n: int) -> bytes:
+        raise error
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "open", failing_open)
+        if not isinstance(error, PermissionError):
+            m.setattr(os, "read", failing_read)
+        r = within(1.0, read_settings_file, path)
+    assert r.settings == Settings() and r.outcome == "unreadable"
+    assert r.error == error.strerror and r.keep_out and str(path) in r.problems[0]
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads a chmod 000 file")
+def test_a_chmod_000_file_is_unreadable_for_real(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"pad_size": 300}')
+    path.chmod(0)
+    before = snapshot(tmp_path)
+    r = read_settings_file(path)
+    assert r.outcome == "unreadable" and r.keep_out and snapshot(tmp_path) == before
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="Linux /proc")
+def test_a_real_read_error_through_a_link_is_kept(tmp_path: Path) -> None:
+    """A real EIO even as root: /proc/self/mem is a regular file whose read at 0 fails."""
+    path = tmp_path / "settings.json"
+    path.symlink_to("/proc/self/mem")
+    before = snapshot(tmp_path)
+    r = within(1.0, read_settings_file, path)
+    assert r.outcome == "unreadable" and r.keep_out and r.error == os.strerror(errno.EIO)
+    assert snapshot(tmp_path) == before
+
+
+def _refuse_replace(src, dst):  # type: ignore[no-untyped-def]
+    raise OSError(errno.EROFS, "Read-only file system", str(src), None, str(dst))
+
+
+def _refuse_write(*args, **kwargs):  # type: ignore[no-untyped-def]
+    raise OSError(errno.EROFS, "Read-only file system")
+
+
+@pytest.mark.parametrize("content", [b"{corrupt", b'{"pad_size": 1e400}'])
+def test_in_a_read_only_folder_the_log_says_what_happened(tmp_path: Path, monkeypatch, caplog,
+                                                          content: bytes) -> None:
+    """Issue 22: the log said "kept it as ... .bak" right after saying it could not."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    before = snapshot(tmp_path)
+    monkeypatch.setattr(os, "replace", _refuse_replace)
+    monkeypatch.setattr(settings_file, "atomic_open", _refuse_write)
+    with caplog.at_level(logging.WARNING, logger="ime.settings"):
+        r = read_settings_file(path)
+    monkeypatch.undo()
+    assert r.backup is None and r.error is not None and "Read-only" in r.error and r.keep_out
+    assert "could not keep it" in caplog.text and "left as it is" in caplog.text
+    assert "moved it" not in caplog.text and "copied it" not in caplog.text
+    assert "kept it as" not in caplog.text
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes into a read-only folder")
+def test_a_read_only_folder_for_real(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "settings.json").write_bytes(b"{corrupt")
+    folder.chmod(0o555)
+    try:
+        before = snapshot(folder)
+        r = read_settings_file(folder / "settings.json")
+        assert r.outcome == "corrupt" and r.backup is None and r.keep_out
+        assert snapshot(folder) == before
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("content", [b"{corrupt", b'{"pad_size": 1e400}'])
+@pytest.mark.parametrize("bak", ["folder", "fifo", "symlink"])
+def test_a_bak_that_is_not_a_regular_file_is_not_replaced(tmp_path: Path, content: bytes,
+                                                          bak: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    victim = tmp_path / "victim"
+    victim.write_text("not yours")
+    bak_path = tmp_path / "settings.json.bak"
+    {"folder": bak_path.mkdir, "fifo": lambda: os.mkfifo(bak_path),
+     "symlink": lambda: bak_path.symlink_to(victim)}[bak]()
+    before = snapshot(tmp_path)
+    r = within(1.0, read_settings_file, path, fifo=bak_path if bak == "fifo" else None)
+    assert r.backup is None and r.error and "not a regular file" in r.error and r.keep_out
+    assert snapshot(tmp_path) == before and victim.read_text() == "not yours"
+
+
+def test_a_corrupt_regular_file_is_still_moved_and_the_log_says_so(tmp_path: Path,
+                                                                   caplog) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b"{corrupt")
+    with caplog.at_level(logging.WARNING, logger="ime.settings"):
+        r = read_settings_file(path)
+    assert r.outcome == "corrupt" and r.backup == tmp_path / "settings.json.bak"
+    assert r.error is None and r.keep_out is None  # the pad may save its settings there
+    assert f"moved it to {r.backup}" in caplog.text and not path.exists()
+    assert r.backup.read_bytes() == b"{corrupt"
