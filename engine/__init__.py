@@ -13,6 +13,10 @@ from typing import Any
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.ink import Ink, ink_from_json, make_ink, read_jsonl, write_jsonl
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig, preprocess
+from engine.runtime import keep_onnxruntime_offline
+
+# On any import of the engine, before anything in this process can load onnxruntime (issue 22).
+keep_onnxruntime_offline()
 
 _LAZY = {
     "Candidate": "engine.protocol",

@@ -13,7 +13,9 @@ from typing import IO, Any
 
 from engine.errors import EngineError, ModelLoadError
 from engine.evaluate import evaluate_lines, recognize_lines
+from engine.lines import open_ink_file
 from engine.recognizer import Recognizer, RecognizerOptions
+from engine.runtime import thread_count
 
 EXIT_OK, EXIT_BAD_LINES, EXIT_FAILURE = 0, 1, 2
 
@@ -35,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("new", type=Path, help="where to write it (may be the same path)")
     for sp in (rec, ev):
         sp.add_argument("--model", type=Path, help="model package (default: the bundled one)")
-        sp.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
+        sp.add_argument("--threads", type=thread_count, default=1,
+                        help="onnxruntime threads, 1 .. the CPU cores (default 1)")
     return p
 
 
@@ -43,8 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "repack":
         return _repack(args.old, args.new)
-    if args.threads < 1 or (args.command == "recognize" and args.n < 1):
-        print("error: -n and --threads must be at least 1", file=sys.stderr)
+    if args.command == "recognize" and args.n < 1:  # --threads: checked by thread_count
+        print("error: -n must be at least 1", file=sys.stderr)
         return EXIT_FAILURE
     try:
         with _open_input(args.ink) as lines:  # before the model: a typo fails at once
@@ -121,7 +124,7 @@ def _open_input(name: str) -> Iterator[IO[bytes]]:
         stdin: Any = sys.stdin  # a test may put a StringIO there, which has no .buffer
         yield stdin.buffer if hasattr(stdin, "buffer") else stdin
         return
-    with open(name, "rb") as f:
+    with open_ink_file(name) as f:  # a file or a pipe; a folder or a device is refused
         yield f
 
 

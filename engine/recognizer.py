@@ -18,6 +18,7 @@ from engine.preprocess import preprocess
 from engine.protocol import Candidate
 from engine.ranking import ContextOptions, combine
 from engine.resources import DEFAULT_MODEL, DEFAULT_MODEL_DIGEST, read_sha256_file, resource_path
+from engine.runtime import check_threads
 from engine.session import ModelSession
 
 if TYPE_CHECKING:
@@ -63,8 +64,7 @@ class Recognizer:
         self, path: str | Path | None = None, options: RecognizerOptions = RecognizerOptions(),
         language_model: LanguageModel | None = None,
     ) -> None:
-        if options.threads < 1:
-            raise ValueError(f"threads must be >= 1, got {options.threads}")
+        check_threads(options.threads)  # at once, not at the lazy load (engine.runtime)
         self._path = Path(path) if path is not None else None
         self._options = options
         self._lm = language_model

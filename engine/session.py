@@ -1,7 +1,8 @@
 """The onnxruntime session every Xiezi model runs in: one set of settings for users and reports.
 
 The recognizer and the build's latency figures (trainer/compress/measure.py) both open their
-sessions here, so a report times the very session configuration users run (issue 16).
+sessions here, so a report times the very session configuration users run (issue 16). The one
+import point of onnxruntime: its telemetry is off before it loads (issue 22).
 """
 
 from __future__ import annotations
@@ -9,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+
+from engine.runtime import check_threads, keep_onnxruntime_offline
+
+# Telemetry off before onnxruntime loads: it starts at import (engine/runtime.py, issue 22).
+# This is the one module of Xiezi that imports onnxruntime; others take `ort` from here.
+keep_onnxruntime_offline()
 import onnxruntime as ort
+
+if hasattr(ort, "disable_telemetry_events"):  # not enough alone, harmless beside the variable
+    ort.disable_telemetry_events()
 
 #: Input and output names of every Xiezi model (docs/architecture.md).
 FEATURES, LENGTHS, LOGITS = "features", "lengths", "logits"
@@ -25,11 +35,10 @@ def session_options(threads: int = 1) -> ort.SessionOptions:
     exported graph act on initializers and are folded once at load. Measured beside a
     build (interleaved, thread CPU time): memory pattern, arena, denormals-as-zero and the
     extended level all within the noise of the default, so none is changed.
+    ValueError unless 1 <= threads <= the cores this process may use (engine.runtime).
     """
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
     so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
+    so.intra_op_num_threads = check_threads(threads)
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.runtime import thread_count
+
 logger = logging.getLogger(__name__)
 
 #: train arguments that may change when a run resumes (the rest come from its checkpoint).
@@ -87,7 +89,7 @@ def add_train(sub: Any) -> None:
     t.add_argument("--log-every", type=int)
     t.add_argument("--checkpoint-minutes", type=float)
     t.add_argument("--checkpoint-every", type=int, help="also checkpoint every N steps")
-    t.add_argument("--threads", type=int)
+    t.add_argument("--threads", type=thread_count, help="torch threads, 1 .. the CPU cores")
     t.add_argument("--device", choices=("auto", "cpu", "cuda"))
     t.add_argument("--seed", type=int)
     t.add_argument("--workers", type=int, choices=(0, 1, 2, 4))
@@ -102,7 +104,7 @@ def add_eval(sub: Any) -> None:
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--confused", type=int, default=10, help="confused pairs to show")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=thread_count, default=2, help="torch threads (default 2)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_eval)
 
@@ -194,7 +196,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from trainer.evaluate import evaluate_file
 
-    torch.set_num_threads(max(1, args.threads))
+    torch.set_num_threads(args.threads)
     r = evaluate_file(args.checkpoint, args.inks, top=args.top, batch_size=args.batch_size)
     for line, err in r["invalid"][:20]:
         print(f"skipped {args.inks}: {err}", file=sys.stderr)

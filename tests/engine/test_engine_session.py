@@ -13,6 +13,7 @@ import engine
 from engine.package import load_package
 from engine.protocol import InkRecognizer
 from engine.recognizer import Recognizer
+from engine.runtime import max_threads
 from engine.session import ModelSession, session_options
 from tests.support.engine_fixtures import sample_ink
 
@@ -21,8 +22,8 @@ def test_session_options_are_one_thread_sequential_without_spinning() -> None:
     so = session_options()
     assert so.intra_op_num_threads == 1 and so.inter_op_num_threads == 1
     assert so.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    assert session_options(3).intra_op_num_threads == 3
-    for bad in (0, -1, 1.5, True):
+    assert session_options(max_threads()).intra_op_num_threads == max_threads()
+    for bad in (0, -1, 1.5, True, max_threads() + 1):
         with pytest.raises(ValueError, match="threads"):
             session_options(bad)  # type: ignore[arg-type]
 

@@ -6,6 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
+from engine.runtime import thread_count
 from trainer.build.presets import PRESETS, BuildConfig, preset
 
 
@@ -24,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--data-path", action="append", metavar="PATH",
                    help="POT file/folder or JSONL file (repeatable)")
     p.add_argument("--classes", type=int, help="number of classes (default: the preset's)")
-    p.add_argument("--threads", type=int, default=2, help="torch threads for training")
+    p.add_argument("--threads", type=thread_count, default=2,
+                   help="torch threads for training, 1 .. the CPU cores (default 2)")
     for stage in ("baseline", "svd", "prune", "quant"):
         p.add_argument(f"--{stage}-steps", type=int, metavar="N",
                        help=f"optimizer steps of the {stage} stage")
@@ -48,7 +50,8 @@ def register_finetune(subparsers: argparse._SubParsersAction) -> None:  # type: 
                    help="the model package to start from (e.g. resources/model/xiezi-gb1.xiezi)")
     p.add_argument("--out", required=True, type=Path, help="fine-tuning folder")
     p.add_argument("--preset", choices=sorted(PRESETS), default="full")
-    p.add_argument("--threads", type=int, default=2, help="torch threads for training")
+    p.add_argument("--threads", type=thread_count, default=2,
+                   help="torch threads for training, 1 .. the CPU cores (default 2)")
     p.add_argument("--prune-steps", type=int, metavar="N",
                    help="steps of retraining under the masks (default: the preset's prune)")
     p.add_argument("--quant-steps", type=int, metavar="N",
@@ -82,9 +85,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     from trainer.data.errors import DataError
     from trainer.errors import CheckpointError
 
-    if args.threads < 1:
-        print("trainer build: --threads must be at least 1")
-        return 2
     try:
         config = config_from_args(args)
         result = build(config, args.out, threads=args.threads, progress=not args.no_progress)
@@ -107,9 +107,6 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     from trainer.data.errors import DataError
     from trainer.errors import CheckpointError
 
-    if args.threads < 1:
-        print("trainer finetune: --threads must be at least 1")
-        return 2
     build = preset(args.preset).with_steps(prune=args.prune_steps, quant=args.quant_steps)
     if args.yardstick_inks is not None:
         build = replace(build, yardstick_inks=args.yardstick_inks)

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 import torch
 from torch import nn
 
 from engine.atomic import atomic_write_text
 from engine.package import ModelPackage, load_package
+from engine.session import ort  # the one import point: telemetry off (issue 22)
 from trainer import yardsticks
 from trainer.build.pipeline import Builder, CachedSource, rebuilt
 from trainer.build.presets import BuildConfig

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import onnxruntime as ort
 import torch
 from torch import nn
 
 from engine.atomic import atomic_open, atomic_write_text
 from engine.package import load_package
+from engine.session import ort  # the one import point: telemetry off (issue 22)
 from trainer import checkpoint as ck
 from trainer import yardsticks
 from trainer.build.presets import STAGES, BuildConfig
