@@ -55,11 +55,11 @@ STRINGS: dict[str, tuple[str, str]] = {
          "The file was moved to {bak}."),
     ),
     "settings_not_kept": (
-        ("设置文件 {path} 有误（{what}），以上项现使用默认值。无法另存原文件（{why}），"
+        ("设置文件 {path} 有误（{what}），以上项现使用默认值。无法保留原文件的副本（{why}），"
         "因此它保持原样，写字不会覆盖它。"),
-        ("The settings file {path} has problems ({what}); using the defaults for them. It "
-         "could not be kept aside ({why}), so it is left as it is and Xiezi will not save "
-         "over it."),
+        ("The settings file {path} has problems ({what}); using the defaults for them. Keeping "
+         "a copy of it failed ({why}), so it is left as it is and Xiezi will not save over "
+         "it."),
     ),
     "settings_unreadable": (
         "无法读取设置文件 {path}（{why}），现使用默认设置。该文件保持原样，写字不会覆盖它。",

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
+from special_files import snapshot
 
 from ime.settings import (
     ENV_PATH,
     Settings,
+    SettingsRead,
     default_path,
+    describe_read,
     load_settings,
     read_settings,
+    read_settings_file,
     save_settings,
 )
 
@@ -198,3 +203,130 @@ def test_settings_button_shows_the_real_insertion_chain(window, monkeypatch) -> 
     assert seen["modes"][0] == "auto" and "clipboard" in seen["modes"]
     assert "clipboard" in seen["chain"]
     assert window.settings.auto_commit_ms == 1234
+
+
+# ---------------------------------------------------------------- issue 22: links, notices
+def test_a_symlinked_file_is_read_and_written_through_its_link(tmp_path: Path) -> None:
+    """Dotfiles kept as links: the target is read and replaced, the link stays a link."""
+    (tmp_path / "dotfiles").mkdir()
+    target = tmp_path / "dotfiles" / "xiezi.json"
+    target.write_text('{"pad_size": 300}', encoding="utf-8")
+    link = tmp_path / "settings.json"
+    link.symlink_to(target)
+    assert load_settings(link).pad_size == 300
+    save_settings(Settings(pad_size=400), link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert json.loads(target.read_text(encoding="utf-8"))["pad_size"] == 400
+    assert sorted(os.listdir(tmp_path)) == ["dotfiles", "settings.json"]
+
+
+@pytest.mark.parametrize("content", [b"{corrupt", b'{"pad_size": 1e400}'])
+def test_a_symlinked_bad_file_is_kept_beside_its_target(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "dotfiles").mkdir()
+    target = tmp_path / "dotfiles" / "xiezi.json"
+    target.write_bytes(content)
+    link = tmp_path / "settings.json"
+    link.symlink_to(target)
+    r = read_settings_file(link)
+    assert r.backup == tmp_path / "dotfiles" / "xiezi.json.bak" and r.keep_out is None
+    assert r.backup.read_bytes() == content and link.is_symlink()
+    assert target.exists() == (r.outcome == "fixed")  # corrupt: moved; bad values: copied
+    save_settings(r.settings, link)  # the next save fills the target again, through the link
+    assert link.is_symlink() and load_settings(link) == r.settings
+
+
+def test_a_dangling_link_gives_defaults_and_a_save_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "settings.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    assert read_settings_file(link).outcome == "missing"
+    save_settings(Settings(pad_size=300), link)
+    assert link.is_symlink() and load_settings(tmp_path / "elsewhere.json").pad_size == 300
+
+
+READS = {
+    "fixed": SettingsRead(Settings(), Path("/c/s.json"), "fixed", ["pad_size: 5 is outside"],
+                          backup=Path("/c/s.json.bak")),
+    "corrupt": SettingsRead(Settings(), Path("/c/s.json"), "corrupt", ["corrupt (x)"],
+                            backup=Path("/c/s.json.bak")),
+    "not kept": SettingsRead(Settings(), Path("/c/s.json"), "corrupt", ["corrupt (x)"],
+                             error="Read-only file system", keep_out="no"),
+    "unreadable": SettingsRead(Settings(), Path("/c/s.json"), "unreadable", ["cannot read"],
+                               error="Permission denied", keep_out="no"),
+    "fifo": SettingsRead(Settings(), Path("/c/s.json"), "not_regular", ["fifo"], kind="fifo",
+                         keep_out="no"),
+}
+
+
+@pytest.mark.parametrize("name", list(READS))
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_notice_says_what_happened_in_one_language(name: str, lang: str) -> None:
+    r = READS[name]
+    text = describe_read(r, lang)
+    assert str(r.path) in text or str(r.backup) in text
+    assert "{" not in text and "file_kind" not in text
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text) == (lang == "zh")
+    if lang == "en":
+        kept = "kept as" in text or "moved to" in text
+        assert kept == (r.backup is not None)
+        assert ("will not" in text) == (r.keep_out is not None)
+    assert describe_read(SettingsRead(Settings(), r.path, "missing"), lang) == ""
+
+
+def _start(tmp_path: Path, path: Path):  # type: ignore[no-untyped-def]
+    from ime.app import create
+
+    _app, window, _ = create(["--no-tray", "--settings", str(path), "--insert", "clipboard",
+                             "--model", str(tmp_path / "none.xiezi"), "--no-tray"])
+    return window
+
+
+@pytest.mark.gui
+def test_the_pad_never_saves_over_a_fifo_and_says_so(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    os.mkfifo(path)
+    before = snapshot(tmp_path)
+    window = _start(tmp_path, path)
+    qtbot.addWidget(window)
+    window.show()
+    assert str(path) in window._notice and "not a regular file" in window._notice
+    window.save_geometry()  # quietly refused (logged once)
+    window.apply_settings(Settings(pad_size=300, language="en"))
+    assert window._notice.startswith("Settings not saved.") and str(path) in window._notice
+    assert snapshot(tmp_path) == before
+    window.controller.service.wait(5000)
+
+
+@pytest.mark.gui
+def test_the_pad_never_saves_over_a_file_it_could_not_read(qtbot, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"pad_size": 300, "language": "zh"}', encoding="utf-8")
+    before = snapshot(tmp_path)
+    real_open = os.open
+
+    def denied(p, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(p) == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(p, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "open", denied)
+        window = _start(tmp_path, path)
+    qtbot.addWidget(window)
+    window.show()
+    assert "Permission denied" in window._notice and str(path) in window._notice
+    window.apply_settings(Settings(pad_size=400, language="en"))
+    window.save_geometry()
+    assert "not saved" in window._notice
+    assert snapshot(tmp_path) == before  # the user's settings are still there
+    window.controller.service.wait(5000)
+
+
+@pytest.mark.gui
+def test_a_fifo_put_in_place_later_is_not_replaced_either(window, settings_path: Path) -> None:
+    settings_path.unlink(missing_ok=True)
+    os.mkfifo(settings_path)
+    before = snapshot(settings_path.parent)
+    window.apply_settings(Settings(pad_size=300, language="en"))
+    assert "not a regular file" in window._notice and "not saved" in window._notice
+    assert snapshot(settings_path.parent) == before
