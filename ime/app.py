@@ -122,6 +122,7 @@ def create(
     def load() -> None:  # after the first paint: importing onnxruntime holds the GIL a while
         window.bar.painted.disconnect(load)
         service.load(model_factory(args.model))
+        service.run(window.controller.associations.load)  # the language model, for 联想 too
 
     window.bar.painted.connect(load)
     return app, window, args

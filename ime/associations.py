@@ -1,60 +1,78 @@
-"""Association candidates (联想): the characters likely to follow a committed one."""
+"""Association candidates (联想): the characters likely to follow the text just typed, from
+the engine's language model (issue 24)."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from collections.abc import Callable
+from typing import Protocol
 
 logger = logging.getLogger(__name__)
 
 
-def default_path() -> Path:
-    """The bundled ``lexicon/associations.txt``."""
-    from engine.resources import resource_path  # imports numpy: not before the first paint
+class Follower(Protocol):
+    """engine.language.LanguageModel, restated: the pad depends on this one call."""
 
-    return resource_path("lexicon", "associations.txt")
+    def following(self, context: str, n: int = 10) -> list[str]: ...
+
+
+def bundled_model() -> Follower:
+    """The process-wide bundled language model (the one the recognizer ranks with)."""
+    from engine.language import LanguageModel  # imports numpy: never before the first paint
+
+    return LanguageModel.default()
 
 
 class Associations:
-    """Followers of each character, read from the lexicon (format in resources/lexicon/README).
+    """联想 from a language model that loads off the GUI thread.
 
-    A missing or unreadable lexicon logs one warning and offers no associations; the pad
-    works without it. ``Associations.lazy()`` reads the file at the first question, so
-    start-up does not wait for it.
+    ``Associations(model)`` uses a model at hand (tests); ``Associations.lazy()`` the bundled
+    one, read by ``load()``, which runs on the recognition worker
+    (``RecognitionService.run``), never on the GUI thread. Until it has loaded, and for good
+    when it cannot (one warning in the log), ``following()`` offers nothing: the pad never
+    waits for it and works without it.
     """
 
-    def __init__(self, table: dict[str, str] | None = None) -> None:
-        self._table = table
-        self._path: Path | None = None
+    def __init__(self, model: Follower | None = None,
+                 factory: Callable[[], Follower] | None = None) -> None:
+        self._model = model
+        self._factory = factory
+        self._failed = False
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Associations:
-        a = cls.lazy(path)
-        a._read()
-        return a
+    def lazy(cls, factory: Callable[[], Follower] = bundled_model) -> Associations:
+        """Associations from ``factory()``'s model, once ``load()`` has run."""
+        return cls(factory=factory)
 
-    @classmethod
-    def lazy(cls, path: str | Path | None = None) -> Associations:
-        a = cls()
-        a._path = Path(path) if path is not None else None
-        return a
+    @property
+    def ready(self) -> bool:
+        return self._model is not None
 
-    def _read(self) -> dict[str, str]:
-        if self._table is None:
-            p = self._path if self._path is not None else default_path()
-            try:
-                lines = p.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as e:
-                logger.warning("no association candidates: cannot read %s (%s)", p, e)
-                lines = []
-            self._table = {line[0]: line[1:] for line in lines if line}
-        return self._table
+    def load(self) -> bool:
+        """Build the model and read its data now (slow: on a worker). True when it is ready."""
+        if self._model is not None:
+            return True
+        if self._factory is None or self._failed:
+            return False
+        try:
+            model = self._factory()
+            model.following("", 1)  # a lazy model reads its data here, not on the GUI thread
+        except Exception as e:  # noqa: BLE001 - the pad works without associations
+            self._failed = True
+            logger.warning("no association candidates (联想): %s", e)
+            return False
+        self._model = model
+        return True
 
-    def following(self, text: str, n: int = 10) -> list[str]:
-        """Up to n characters likely to follow the last character of text, best first."""
-        if not text:
+    def following(self, context: str, n: int = 10) -> list[str]:
+        """Up to n characters likely to follow ``context`` (the text just typed, last
+        character last), best first; none while the model is not loaded."""
+        model = self._model
+        if model is None or not context:
             return []
-        return list(self._read().get(text[-1], ""))[:n]
-
-    def __len__(self) -> int:
-        return len(self._read())
+        try:
+            return list(model.following(context, n))[:n]
+        except Exception:  # a broken model must not break committing: log it, offer nothing
+            logger.exception("association candidates failed for %r", context[-8:])
+            self._model, self._failed = None, True
+            return []

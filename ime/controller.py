@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ime.associations import Associations
 from ime.candidates import CandidateBar
+from ime.context import FORGET_MS, TypedText
 from ime.delay import Delay
 from ime.i18n import tr
 from ime.keys import BACKSPACE, ENTER, SPACE
@@ -46,7 +48,15 @@ class Controller(QObject):
       learned from every committed character; a Backspace right after an auto-commit
       teaches it that pause was too short), "fixed" uses ``fixed_ms``, "off" none
       (``Delay.enabled = False``).
-    * A commit sends the text to the inserter, clears the pad and shows associations (联想).
+    * A commit sends the text to the inserter, clears the pad and shows associations (联想):
+      the characters that follow the text typed just before.
+    * Context (issue 24): ``typed`` holds what the pad typed recently (commits, marks, space,
+      newline; Backspace takes its last character back) and every request carries it, so the
+      engine ranks the candidates as text. It is forgotten when ``target()`` (the window with
+      the focus, None where the platform cannot tell) names another window than the text went
+      into, and when ``forget_after`` (a Delay, FORGET_MS) fires: that long without writing
+      or committing. Ink on the pad that was asked with another context than the one now is
+      asked again (a new generation), so the first candidate and auto-commit follow the text.
 
     Signals: ``committed(text)`` after text went to the inserter; ``message(text)`` for the
     one line the window shows ("" hides it); ``candidatesShown(kind)`` after the bar changed.
@@ -60,7 +70,8 @@ class Controller(QObject):
                  inserter: Inserter, associations: Associations | None = None,
                  auto_commit: str = "off", fixed_ms: int = 1000,
                  pauses: PauseModel | None = None, language: str = "zh",
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 target: Callable[[], int | None] | None = None) -> None:
         super().__init__(parent)
         self.pad, self.bar, self.service = pad, bar, service
         self.inserter = inserter
@@ -73,6 +84,11 @@ class Controller(QObject):
         self.mode, self.fixed_ms = "off", fixed_ms
         self.set_auto_commit(auto_commit, fixed_ms)
         self._last_auto: tuple[float, int] | None = None  # (monotonic s, pause ms)
+        self.typed = TypedText()
+        self.target: Callable[[], int | None] = target if target is not None else (lambda: None)
+        self.forget_after = Delay(FORGET_MS, parent=self)
+        self.forget_after.timeout.connect(self._forget)
+        self._asked_context: str | None = None  # the context of the latest request
         self._results: tuple[int, list[str]] | None = None
         self._pending_commit: int | None = None
         self._model_message = ""
@@ -89,12 +105,20 @@ class Controller(QObject):
 
     # ------------------------------------------------------------------ ink -> engine
     def _on_ink_changed(self) -> None:
+        self.auto_commit.stop()
+        self.forget_after.start()
+        if self.pad.stroke_count == 1:  # a new character: for which window?
+            self._follow_target()
+        self._ask()
+
+    def _ask(self) -> None:
+        """A new generation: ask the engine about the ink on the pad, after the text now."""
         self.generation += 1
         self._results = None
-        self.auto_commit.stop()
         strokes = self.pad.strokes()
         if strokes:
-            self.service.request(self.generation, strokes)
+            self._asked_context = context = self.typed.text
+            self.service.request(self.generation, strokes, context)
         elif self.bar.kind == "candidates":
             self._show([], "")
 
@@ -108,6 +132,9 @@ class Controller(QObject):
             self._pending_commit = None
             if chars:
                 self._insert(chars[0])
+                if not self.pad.stroke_count and self.bar.kind != "candidates":
+                    self._show(self.associations.following(self.typed.text), "associations")
+                self._typed_changed()
             return
         if generation != self.generation:
             self.stale += 1
@@ -161,6 +188,7 @@ class Controller(QObject):
 
     def _on_stroke_started(self) -> None:
         self.auto_commit.stop()
+        self.forget_after.start()
 
     def _learn(self) -> None:
         """The pauses inside the character about to be committed teach the commit pause."""
@@ -174,15 +202,21 @@ class Controller(QObject):
         return None
 
     def commit(self, text: str) -> None:
-        """Send text to the inserter, clear the pad and offer associations for it."""
+        """Send text to the inserter, clear the pad and offer associations for what precedes
+        the next character."""
         self._learn()
         self._last_auto = None
         self._insert(text)
         self.pad.clear()
-        self._show(self.associations.following(text), "associations")
+        self._show(self.associations.following(self.typed.text), "associations")
+        self._typed_changed()
 
     def commit_pending(self) -> None:
         """Commit the best candidate of the ink on the pad, if any (before punctuation etc.)."""
+        self._commit_best()
+        self._typed_changed()
+
+    def _commit_best(self) -> None:
         best = self.best()
         if best is not None:
             self._learn()
@@ -192,9 +226,10 @@ class Controller(QObject):
 
     def type_text(self, text: str) -> None:
         """A quick key (punctuation): commit what is pending, then the mark itself."""
-        self.commit_pending()
+        self._commit_best()
         self._last_auto = None
         self._insert(text)
+        self._typed_changed()
 
     def key_action(self, name: str) -> None:
         """SPACE commits the first candidate (or types a space); BACKSPACE undoes a stroke
@@ -212,7 +247,7 @@ class Controller(QObject):
                 logger.info("auto-commit after %d ms taken back: now %d ms", pause,
                             self.commit_delay_ms())
         self._last_auto = None
-        self.commit_pending()
+        self._commit_best()
         try:
             ok = self.inserter.key(KEY_NAMES[name])
         except Exception:
@@ -220,8 +255,16 @@ class Controller(QObject):
             ok = False
         if not ok:
             self._insert_failed()
+        self._follow_target()
+        if name == BACKSPACE:  # takes back the last character typed (an auto-commit too)
+            self.typed.backspace()
+        else:  # Enter ends the text: the newline is a boundary for the language model
+            self.typed.add(" " if name == SPACE else "\n")
+        self._typed_changed()
 
     def _insert(self, text: str) -> None:
+        self._follow_target()
+        self.typed.add(text)  # even when it failed: the clipboard holds it, to be pasted
         try:
             ok = self.inserter.insert(text)
         except Exception:
@@ -231,6 +274,27 @@ class Controller(QObject):
             self.message.emit(tr("insert_failed", self.language, text=text,
                                  mode=getattr(self.inserter, "name", "?")))
         self.committed.emit(text)
+
+    # ------------------------------------------------------------------ context
+    def _follow_target(self) -> None:
+        if self.typed.follow(self.target()):
+            logger.info("another window has the focus: the text typed before is forgotten")
+
+    def _typed_changed(self) -> None:
+        """After typing: the pause rule starts again, and ink on the pad that was asked after
+        another text is asked again."""
+        self.forget_after.start()
+        if self.pad.stroke_count and self._asked_context != self.typed.text:
+            self._ask()
+
+    def _forget(self) -> None:
+        """Long without writing or committing: the text before the cursor is not known."""
+        if self.typed.text:
+            logger.debug("%d s without writing: the text typed before is forgotten",
+                         self.forget_after.ms // 1000)
+        self.typed.reset()
+        if self.pad.stroke_count and self._asked_context != "":
+            self._ask()
 
     def _insert_failed(self) -> None:
         self.message.emit(tr("key_failed", self.language,

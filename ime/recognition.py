@@ -43,18 +43,20 @@ class _Job(QRunnable):
 
 
 LOAD_TAG = -1
+RUN_TAG = -2
 
 
 class RecognitionService(QObject):
     """Asks a recognizer off the GUI thread, one request at a time.
 
-    ``request(generation, strokes)`` queues a recognition; requests run in order, each one (a
-    recognition takes milliseconds, a stroke far longer, so no queue builds up; and an older
-    result may still be wanted, e.g. for an auto-commit). ``resultReady(generation,
-    candidates)`` or ``failed(generation, message)`` follow on the GUI thread.
+    ``request(generation, strokes, context)`` queues a recognition; requests run in order,
+    each one (a recognition takes milliseconds, a stroke far longer, so no queue builds up; and
+    an older result may still be wanted, e.g. for an auto-commit). ``resultReady(generation,
+    candidates)`` or ``failed(generation, message)`` follow on the GUI thread. ``context``
+    (the text typed just before, issue 24) is the one given at request time.
     ``load(factory)`` builds the recognizer on the worker (so the window paints while
     onnxruntime is imported and the model loads); ``modelReady()`` or ``modelFailed(message)``
-    follow.
+    follow. ``run(fn)`` runs other slow preparation there too (the 联想 language model).
     """
 
     resultReady = Signal(int, list)
@@ -95,9 +97,11 @@ class RecognitionService(QObject):
 
         self._pool.start(_Job(work, self._relay, LOAD_TAG))
 
-    def request(self, generation: int, strokes: list[list[tuple[float, float, float]]]) -> None:
-        """Recognize strokes of (x, y, t_ms) points; the engine Ink is built (and validated)
-        on the worker too, so a pen-up costs the GUI thread next to nothing."""
+    def request(self, generation: int, strokes: list[list[tuple[float, float, float]]],
+                context: str | None = None) -> None:
+        """Recognize strokes of (x, y, t_ms) points after ``context`` (None: the ink alone);
+        the engine Ink is built (and validated) on the worker too, so a pen-up costs the GUI
+        thread next to nothing."""
 
         def work() -> object:
             from engine.ink import make_ink
@@ -107,15 +111,26 @@ class RecognitionService(QObject):
                 r, err = self._recognizer, self._load_error
             if r is None:
                 raise RuntimeError(err or "the recognizer is not loaded")
-            return list(r.recognize(ink, self.n))
+            if context is None:
+                return list(r.recognize(ink, self.n))
+            return list(r.recognize(ink, self.n, context=context))
 
         self._pool.start(_Job(work, self._relay, generation))
+
+    def run(self, fn: Callable[[], object]) -> None:
+        """Run fn on the worker after what is queued; its result is dropped and it must
+        handle its own errors (one that escapes is logged)."""
+        self._pool.start(_Job(fn, self._relay, RUN_TAG))
 
     def wait(self, ms: int = 5000) -> bool:
         """Block until queued work is done (tests, shutdown)."""
         return bool(self._pool.waitForDone(ms))
 
     def _on_done(self, tag: int, result: object) -> None:
+        if tag == RUN_TAG:
+            if isinstance(result, BaseException):
+                logger.warning("background work failed: %s", describe(result))
+            return
         if tag == LOAD_TAG:
             if isinstance(result, BaseException):
                 msg = describe(result)

@@ -106,7 +106,8 @@ class MainWindow(QWidget):
 
         self.controller = Controller(
             self.pad, self.bar, service, inserter, associations, settings.auto_commit,
-            settings.auto_commit_ms, PauseModel(pauses=settings.pauses_ms), lang, self)
+            settings.auto_commit_ms, PauseModel(pauses=settings.pauses_ms), lang, self,
+            target=self.focus.focused)
         self.controller.message.connect(self.show_message)
         self.controller.committed.connect(lambda _: self.set_notice(""))
         self.keys.text.connect(self.controller.type_text)

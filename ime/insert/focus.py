@@ -4,7 +4,8 @@ The pad never takes the focus, but its Settings dialog must (it has fields to ty
 the dialog closes, the focus falls to the root window (no window manager) or wherever the
 window manager likes, and the next commit would go nowhere. ``FocusKeeper.remember()`` notes
 the focused window before the dialog opens; ``restore()`` focuses it again afterwards.
-Only X11 allows this to a client; elsewhere both do nothing.
+Only X11 allows this to a client; elsewhere both do nothing. ``focused()`` tells which window
+the pad is typing into, so the text typed before is forgotten when it changes (issue 24).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class FocusKeeper:
         # Under Wayland (even with XWayland's DISPLAY) X clients cannot move the focus.
         self._display_name = None if environ.get("WAYLAND_DISPLAY") else environ.get("DISPLAY")
         self._open = open_display
+        self._cannot_open = False
         self.window: int | None = None
 
     def _with_display(self, use: Callable[[FocusDisplay], int | None]) -> int | None:
@@ -46,7 +48,9 @@ class FocusKeeper:
         try:
             dpy = self._open(self._display_name)
         except XlibError as e:
-            logger.info("cannot keep the focus: %s", e)
+            if not self._cannot_open:
+                logger.info("cannot keep the focus: %s", e)
+            self._cannot_open = True
             return None
         try:
             return use(dpy)
@@ -56,14 +60,17 @@ class FocusKeeper:
         finally:
             dpy.close()
 
+    def focused(self) -> int | None:
+        """The application window that has the focus now; None when none has it or this
+        platform cannot tell (asked at each character: a display that could not be opened
+        is not asked again)."""
+        if self._cannot_open:
+            return None
+        return self._with_display(_application_focus)
+
     def remember(self) -> int | None:
         """Note the window that has the focus now (None when no application window has it)."""
-
-        def get(dpy: FocusDisplay) -> int | None:
-            w = dpy.input_focus()
-            return None if w in (NONE, POINTER_ROOT) or w == dpy.root_window() else w
-
-        self.window = self._with_display(get)
+        self.window = self._with_display(_application_focus)
         logger.debug("focus remembered: %s", self.window)
         return self.window
 
@@ -79,3 +86,8 @@ class FocusKeeper:
             return dpy.input_focus()
 
         return self._with_display(put) == window
+
+
+def _application_focus(dpy: FocusDisplay) -> int | None:
+    w = dpy.input_focus()
+    return None if w in (NONE, POINTER_ROOT) or w == dpy.root_window() else w

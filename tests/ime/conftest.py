@@ -33,12 +33,14 @@ def settings_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_window(qtbot, recording, settings_path):
     """make_window(recognizer, auto_commit_ms=0, ...) -> a shown MainWindow; auto_commit_ms > 0
-    commits after that fixed pause (0: auto-commit off). No X focus handling."""
+    commits after that fixed pause (0: auto-commit off). No X focus handling; 联想 from
+    tests.support.fake_language.FakeLanguageModel."""
     from ime.associations import Associations
     from ime.insert.focus import FocusKeeper
     from ime.recognition import RecognitionService
     from ime.settings import Settings
     from ime.window import MainWindow
+    from tests.support.fake_language import FakeLanguageModel
 
     made = []
 
@@ -48,7 +50,7 @@ def make_window(qtbot, recording, settings_path):
             settings = Settings(auto_commit="fixed" if auto_commit_ms else "off",
                                 pad_size=240, language=language)
         service = RecognitionService(recognizer)
-        w = MainWindow(settings, service, recording, Associations.load(),
+        w = MainWindow(settings, service, recording, Associations(FakeLanguageModel()),
                        settings_path=settings_path, tray=False,
                        focus=FocusKeeper(environ={}))
         w.save_delay.ms = 0

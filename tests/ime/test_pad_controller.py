@@ -9,7 +9,7 @@ from pad_drawing import CROSS, draw_stroke
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from ime.associations import Associations
+from tests.support.fake_language import FakeLanguageModel
 from tests.support.fake_recognizer import FakeRecognizer
 
 pytestmark = pytest.mark.gui
@@ -65,12 +65,12 @@ def test_commit_reaches_the_inserter_then_associations_show(qtbot, window, recor
             window.keys.buttons["space"].click()
     assert recording.committed == [answer[index]]
     assert window.pad.is_empty()
-    expected = Associations.load().following(answer[index])
+    expected = FakeLanguageModel().following(answer[index])
     assert expected and window.bar.kind == "associations" and window.bar.items() == expected
-    # An association commits too, and offers the next ones.
+    # An association commits too, and offers what follows both.
     window.bar.choose(0)
     assert recording.committed == [answer[index], expected[0]]
-    assert window.bar.items() == Associations.load().following(expected[0])
+    assert window.bar.items() == FakeLanguageModel().following(answer[index] + expected[0])
 
 
 def test_undo_and_clear_buttons_ask_again_or_empty_the_bar(qtbot, window, fake) -> None:
