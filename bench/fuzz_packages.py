@@ -4,6 +4,11 @@ Each crafter takes the members of a good package (name -> bytes) and returns new
 ``seal`` then recomputes every checksum the package holds, as an attacker (or a careless
 edit tool) would, so that only the engine's other checks can refuse the result. Needs the
 onnx package for the crafts that change the graph (``sparse_bomb``).
+
+``CRAFTS`` may give a valid package once sealed (accepting it is right, if its sizes are
+bounded); ``INVALID`` never does, sealed or not: preprocessing parameters out of their
+ranges, weights holding NaN or infinity (issue 22). The engine must refuse those at load,
+naming the field, never fail on the first ink.
 """
 
 from __future__ import annotations
@@ -136,6 +141,65 @@ def npy_bomb(members: Members, count: int = 10**11) -> Members:
     np.lib.format.write_array_header_1_0(buf, header)
     return {**members, name: buf.getvalue() + bytes(16)}
 
+
+def set_preprocess(key: str, value: Any) -> Callable[[Members], Members]:
+    """A craft that sets preprocess[key] to ``value`` (a float prints as JSON does: 1e+300,
+    Infinity, NaN); the value None deletes the key."""
+
+    def craft(members: Members) -> Members:
+        m = manifest_of(members)
+        if value is None:
+            del m["preprocess"][key]
+        else:
+            m["preprocess"][key] = value
+        return with_manifest(members, m)
+
+    return craft
+
+
+def non_finite_tensor(value: float, field: str = "values") -> Callable[[Members], Members]:
+    """A craft that sets the first entry of a float ``field`` (values of a dense tensor, or
+    the codebook of a k-means one) to ``value`` (NaN, inf)."""
+
+    def craft(members: Members) -> Members:
+        names = sorted(n for n in members if n.endswith(f"/{field}.npy"))
+        for name in names:
+            arr = np.load(io.BytesIO(members[name]), allow_pickle=False).copy()
+            if arr.dtype.kind == "f" and arr.size:
+                arr.reshape(-1)[0] = value
+                buf = io.BytesIO()
+                np.save(buf, arr, allow_pickle=False)
+                return {**members, name: buf.getvalue()}
+        raise ValueError(f"no float {field}.npy member to craft")
+
+    return craft
+
+
+#: Preprocessing values outside the ranges of engine.preprocess (each meaningless or, before
+#: issue 22, an OverflowError at load or on the first ink, or gigabytes of samples).
+BAD_PREPROCESS = [
+    ("dist_threshold", 1e300), ("dist_threshold", -0.1), ("dist_threshold", float("nan")),
+    ("cos_threshold", 2.0), ("drop_fraction", 1.0), ("resample_step", 1e-9),
+    ("resample_step", 1.0), ("thin_step", float("inf")), ("thin_min_units", 1e300),
+    ("max_points", float("inf")), ("max_points", 10**6), ("max_points", 2.5),
+    ("max_points", 1), ("max_points", "200"), ("cos_threshold", True),
+    ("dist_threshold", None), ("dist_threshold", 10**400),
+]
+
+def _label(v: Any) -> str:
+    if v is None:
+        return "missing"
+    return f"1e{len(str(v)) - 1}" if isinstance(v, int) and abs(v) > 10**18 else repr(v)
+
+
+#: Crafts that make an invalid package, sealed or not.
+INVALID: dict[str, Callable[[Members], Members]] = {
+    **{f"preprocess_{k}={_label(v)}": set_preprocess(k, v) for k, v in BAD_PREPROCESS},
+    "nan_weight": non_finite_tensor(float("nan")),
+    "inf_weight": non_finite_tensor(float("inf")),
+    "-inf_weight": non_finite_tensor(float("-inf")),
+    "inf_codebook": non_finite_tensor(float("inf"), "codebook"),  # a k-means tensor's
+}
 
 CRAFTS: dict[str, Callable[[Members], Members]] = {
     "edit_charset": edit_charset,

@@ -22,13 +22,15 @@ import numpy as np
 
 from engine import strict_json
 from engine.errors import InkError
-from engine.lines import MAX_LINE_BYTES, LineError, read_lines
+from engine.lines import MAX_LINE_BYTES, LineError, open_ink_file, read_lines
 
 #: Most points one ink may hold. A character written on a 200 Hz digitizer for 10 s is 2,000
 #: points; anything far beyond that is not one character and would only make the LSTM slow.
 MAX_POINTS = 4096
 #: Most strokes one ink may hold.
 MAX_STROKES = 256
+#: Largest magnitude of a coordinate or time.
+_MAX_ABS = 1e9
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,9 @@ def _stroke_array(stroke: Any, i: int) -> np.ndarray:
         for v in p:
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
                 raise InkError(f"stroke {i} point {j}: {_short(v)} is not a number")
+            if isinstance(v, strict_json.OutOfRange):  # e.g. a 400-digit integer (issue 22)
+                raise InkError(f"stroke {i} point {j}: the number {v.describe()} is out of "
+                               "range (|v| > 1e9)")
     try:
         arr = np.asarray(stroke, dtype=np.float64).reshape(-1, 3).copy()
     except (OverflowError, ValueError, TypeError) as e:  # e.g. an int of 400 digits
@@ -135,8 +140,8 @@ def _stroke_array(stroke: Any, i: int) -> np.ndarray:
     if not finite.all():
         j = int(np.nonzero(~finite)[0][0])
         raise InkError(f"stroke {i} point {j}: NaN or infinite value {arr[j].tolist()}")
-    if np.abs(arr).max() > 1e9:
-        j = int(np.nonzero(np.abs(arr).max(axis=1) > 1e9)[0][0])
+    if np.abs(arr).max() > _MAX_ABS:
+        j = int(np.nonzero(np.abs(arr).max(axis=1) > _MAX_ABS)[0][0])
         raise InkError(f"stroke {i} point {j}: value out of range (|v| > 1e9)")
     return arr
 
@@ -178,9 +183,10 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Ink | InkError]]:
     """Yield (line number from 1, Ink or the InkError of that line) for each non-blank line.
 
     A bad line (not JSON, not UTF-8, too long, not an ink) does not stop the iteration: its
-    error is yielded in its place. Raises OSError when the file cannot be opened.
+    error is yielded in its place. Raises OSError when the file cannot be opened, or is a
+    folder or a device (engine.lines.open_ink_file; a FIFO is read as it comes).
     """
-    with open(path, "rb") as f:
+    with open_ink_file(path) as f:
         yield from iter_jsonl_lines(f)
 
 

@@ -4,13 +4,18 @@ A line ends at b"\\n" (a b"\\r" before it is dropped); a last line without one c
 line is reported, in order, whatever it holds: a line longer than ``max_bytes`` is reported
 as soon as the limit is passed and the rest of it is skipped unread into memory; a line
 that is not UTF-8 is reported with the offending byte. A UTF-8 byte-order mark opening the
-input is dropped. Files and standard input read the same (issue 17).
+input is dropped. Files and standard input read the same (issue 17). ``open_ink_file`` opens
+a path as input: a file or a stream, never a folder or a device (issue 22).
 """
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import stat
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import IO
 
 #: Longest line read. An ink is at most 4096 points (engine.ink.MAX_POINTS); written as
@@ -22,6 +27,38 @@ _SKIP_CHUNK = 1 << 16
 
 class LineError(ValueError):
     """Why one line cannot be read (its message starts with "line N: ")."""
+
+
+def open_ink_file(path: str | Path) -> IO[bytes]:
+    """Open ``path`` for reading lines: a regular file, or a stream (a FIFO, the pipe that
+    ``<(command)`` names, a socket), read as it comes like standard input.
+
+    A FIFO waits for its writer, as ``cat`` does. A folder or a device is refused before it
+    is opened: a device may never end (/dev/zero, a terminal) or may act when opened.
+
+    Raises:
+        OSError: with ``filename`` set and a strerror that says what the path is instead.
+    """
+    st = os.stat(path)
+    _check_kind(path, st.st_mode)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        _check_kind(path, os.fstat(fd).st_mode)  # replaced between the stat and the open
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _check_kind(path: str | Path, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise OSError(errno.EISDIR, "it is a folder; give a JSONL file, or - for standard "
+                      "input", str(path))
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise OSError(errno.ENODEV, "it is a device, not a file of ink; to read a terminal "
+                      "or another stream, give - and redirect standard input", str(path))
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        raise OSError(errno.EINVAL, "not a file nor a pipe", str(path))
 
 
 def read_lines(

@@ -55,10 +55,10 @@ def validate_manifest(m: Any, any_preprocess: bool = False) -> dict[str, Any]:
         raise ValueError(f"{MANIFEST} has a malformed 'sha256' table")
     if not m["charset"] or len(set(m["charset"])) != len(m["charset"]):
         raise ValueError(f"{MANIFEST} has an empty charset or one with repeated characters")
-    try:
+    try:  # every parameter in the range its meaning allows (issue 22)
         PreprocessConfig.from_dict(m["preprocess"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"{MANIFEST} has a malformed 'preprocess' ({e})") from e
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{MANIFEST} has an invalid 'preprocess': {e}") from e
     return m
 
 

@@ -38,6 +38,8 @@ from engine.onnx_info import ONNX_DTYPES, OnnxSummary, ProtoError, read_onnx_sum
 from engine.preprocess import PREPROCESS_VERSION, PreprocessConfig
 from engine.weights import decode_tensor, encode_tensor
 
+#: Largest manifest.json parsed (the bundled model's is 19 KB: charset, checksums, build info).
+MAX_MANIFEST_BYTES = 4 << 20
 #: Most bytes the tensors of a package may decode to, checked before decoding (the full
 #: GB2312 model decodes to 14 MB; a sparse tensor declaring 1e9 zeros would be 4 GB).
 MAX_DECODED_BYTES = 256 << 20
@@ -113,6 +115,9 @@ def write_package(
     table: dict[str, dict[str, Any]] = {}
     for name, w in tensors.items():
         encoding = encodings.get(name, "dense")
+        if _non_finite(np.asarray(w)):
+            raise ValueError(f"tensor {name!r} holds NaN or infinite values; the engine "
+                             "refuses such a package")
         try:
             fields = encode_tensor(np.asarray(w), encoding)
         except ValueError as e:
@@ -172,7 +177,9 @@ def load_package(path: str | Path, expected_sha256: str | None = None, *,
         ModelLoadError: naming the path and the reason, for a missing, unreadable, too
             large, truncated or tampered file, one of the older format 1 (repack it), another
             format or preprocessing version, a charset that does not match the model's
-            output, a missing or malformed tensor, or another file than expected_sha256.
+            output, a missing or malformed tensor, preprocessing parameters out of their
+            ranges (engine.preprocess), a tensor holding NaN or infinity, or another file
+            than expected_sha256.
     """
     path = Path(path)
 
@@ -229,6 +236,11 @@ def load_package(path: str | Path, expected_sha256: str | None = None, *,
         want = ONNX_DTYPES.get(summary.external[name].data_type)
         if str(w.dtype) != want or entry.get("dtype") != want:
             raise fail(f"tensor {name!r} decodes to {w.dtype}, the graph expects {want}")
+        bad = _non_finite(w)
+        if bad:  # else every line would be answered "non-finite scores" (issue 22)
+            raise fail(f"tensor {name!r}: {bad} of its {w.size} values "
+                       f"{'is' if bad == 1 else 'are'} NaN or infinite; the model is broken "
+                       "(rebuild it)")
         w.flags.writeable = False
         tensors[name] = w
         encodings[name] = entry["encoding"]
@@ -264,6 +276,8 @@ def _check_digest(blobs: dict[str, bytes], fail: Callable[[str], Exception]) -> 
 
 
 def _peek_format_version(raw: bytes) -> int | None:
+    if len(raw) > MAX_MANIFEST_BYTES:
+        return None
     try:
         m = strict_json.loads(raw)
     except ValueError:
@@ -275,6 +289,8 @@ def _peek_format_version(raw: bytes) -> int | None:
 def _damaged_member(blobs: dict[str, bytes]) -> str:
     """What differs from the manifest's own list, to name it; else the manifest itself."""
     try:
+        if len(blobs[MANIFEST]) > MAX_MANIFEST_BYTES:
+            raise ValueError("too large to name the member")
         listed = strict_json.loads(blobs[MANIFEST]).get("sha256", {})
         for member, digest in sorted(listed.items()):
             if member not in blobs:
@@ -291,12 +307,24 @@ def _damaged_member(blobs: dict[str, bytes]) -> str:
 
 def _parse_manifest(raw: bytes, fail: Callable[[str], Exception],
                     any_preprocess: bool = False) -> dict[str, Any]:
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise fail(f"{MANIFEST} is {len(raw)} bytes; a manifest is at most "
+                   f"{MAX_MANIFEST_BYTES >> 20} MiB")
     try:
-        return validate_manifest(strict_json.loads(raw), any_preprocess)
+        m = strict_json.loads(raw)
     except json.JSONDecodeError as e:
         raise fail(f"{MANIFEST} is not valid JSON ({e})") from e
-    except ValueError as e:  # too deep, not UTF-8, or not a valid manifest
+    except ValueError as e:  # too deep, not UTF-8
         raise fail(f"{MANIFEST}: {e}") from e
+    try:
+        return validate_manifest(m, any_preprocess)
+    except ValueError as e:
+        raise fail(str(e)) from e
+
+
+def _non_finite(w: np.ndarray) -> int:
+    """How many values of a float tensor are NaN or infinite (0 for an integer tensor)."""
+    return int(w.size - np.count_nonzero(np.isfinite(w))) if w.dtype.kind == "f" else 0
 
 
 def _check_decoded_size(summary: OnnxSummary, shapes: dict[str, tuple[int, ...]]) -> None:

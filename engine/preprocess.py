@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import InkError
-from engine.ink import Ink
+from engine.ink import MAX_POINTS, Ink
 
 #: Bumped whenever any function here changes its output; a model package records the version
 #: it was trained with and the engine refuses a package of another version.
@@ -59,6 +59,9 @@ class PreprocessConfig:
         thin_min_units: on ink whose coordinates are all whole numbers (a digitizer's pixel
             grid), the thinning runs span at least this many units of the raw ink (0: the
             fixed ``thin_step`` of version 3). 4.5 px changes only ink under 150 px.
+
+    Each value is checked against the range its meaning allows (``_LIMITS``); ValueError
+    names the parameter and the range.
     """
 
     dist_threshold: float = 0.02
@@ -70,22 +73,78 @@ class PreprocessConfig:
     thin_min_units: float = 4.5
 
     def __post_init__(self) -> None:
-        if not (0.0 <= self.resample_step < 1.0 and 0.0 <= self.thin_step < 1.0
-                and self.max_points >= 2 and 0.0 <= self.thin_min_units < 1e6):
-            raise ValueError(
-                f"resample_step and thin_step must be in [0, 1), max_points >= 2 and "
-                f"thin_min_units in [0, 1e6): {self}")
+        for name, limit in _LIMITS.items():
+            limit.check(name, getattr(self, name))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PreprocessConfig:
-        floats = ("dist_threshold", "cos_threshold", "drop_fraction", "resample_step",
-                  "thin_step")
+        """The config a package stores (PreprocessConfig.to_dict), checked value by value.
+
+        Raises:
+            ValueError: a missing parameter, one that is not a number, or one outside its
+                range (_LIMITS), naming it and the range; never an OverflowError later.
+            TypeError: ``d`` is not a dict.
+        """
+        if not isinstance(d, dict):
+            raise TypeError(f"the preprocessing parameters must be a JSON object, got {d!r:.40}")
         # a config of before version 4 has no minimum: its thinning was the fixed thin_step
-        return cls(**{k: float(d[k]) for k in floats}, max_points=int(d["max_points"]),
-                   thin_min_units=float(d.get("thin_min_units", 0.0)))
+        d = {"thin_min_units": 0.0, **d}
+        values: dict[str, Any] = {}
+        for name, limit in _LIMITS.items():
+            if name not in d:
+                raise ValueError(f"the preprocessing parameter {name} is missing")
+            limit.check(name, d[name])  # before int() or float(): inf, 1e300, "x" are named
+            values[name] = int(d[name]) if limit.whole else float(d[name])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """The values a preprocessing parameter may take: low..high (high itself when
+    ``closed``), or 0 as well when ``zero_off``; ``whole``: integers only."""
+
+    low: float
+    high: float
+    closed: bool
+    meaning: str
+    zero_off: bool = False
+    whole: bool = False
+
+    def check(self, name: str, v: Any) -> None:
+        ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        ok = ok and math.isfinite(v) and (not self.whole or float(v).is_integer())
+        ok = ok and ((self.low <= v <= self.high if self.closed else self.low <= v < self.high)
+                     or (self.zero_off and v == 0))
+        if not ok:
+            kind = "a whole number" if self.whole else "a number"
+            span = f"{kind} in [{_g(self.low)}, {_g(self.high)}{']' if self.closed else ')'}"
+            span = f"0 or {span}" if self.zero_off else span
+            raise ValueError(f"{name} must be {span} ({self.meaning}), got {v!r:.40}")
+
+
+def _g(x: float) -> str:
+    return f"{x:g}".replace("e+0", "e").replace("e+", "e")
+
+
+#: What each parameter means bounds it (issue 22: a package's config is checked at load, so
+#: that no value overflows or allocates without bound later). Fractions are of the normalized
+#: character's larger side. A resampling step under 0.01 would make up to 100 samples per
+#: character side (0.06 gives 17); at 1e-9 the samples alone were gigabytes.
+_LIMITS = {
+    "dist_threshold": _Limit(0.0, 0.5, True, "a fraction of the character's larger side"),
+    "cos_threshold": _Limit(-1.0, 1.0, True, "a cosine"),
+    "drop_fraction": _Limit(0.0, 1.0, False, "a fraction of the points"),
+    "resample_step": _Limit(0.01, 1.0, False, "a fraction of the character's larger side; "
+                            "0: no resampling", zero_off=True),
+    "max_points": _Limit(2, MAX_POINTS, True, "points of one sequence, at most an ink's",
+                         whole=True),
+    "thin_step": _Limit(0.0, 1.0, False, "a fraction of the character's larger side; "
+                        "0: no thinning"),
+    "thin_min_units": _Limit(0.0, 1e6, False, "units of the raw ink; 0: no minimum"),
+}
 
 
 def ink_arrays(ink: Ink) -> tuple[np.ndarray, np.ndarray]:

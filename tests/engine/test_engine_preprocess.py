@@ -247,7 +247,7 @@ def test_small_whole_pixel_box_is_thinned_at_the_grid_step(seed: int) -> None:
 
 @pytest.mark.parametrize("bad", [-1.0, 1e6, float("nan")])
 def test_thin_min_units_out_of_range_is_refused(bad: float) -> None:
-    with pytest.raises(ValueError, match="thin_min_units in \\[0, 1e6\\)"):
+    with pytest.raises(ValueError, match="thin_min_units must be a number in \\[0, 1e6\\)"):
         pp.PreprocessConfig(thin_min_units=bad)
 
 
