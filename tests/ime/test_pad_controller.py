@@ -117,7 +117,10 @@ def test_auto_commit_waits_for_an_answer_still_on_its_way(qtbot, make_window, re
     assert recording.committed == [] and window.pad.is_empty()
     with qtbot.waitSignal(window.controller.committed, timeout=5000):
         gate.set()
-    assert recording.committed == [FakeRecognizer.answer_for(1)[0]]
+    best = FakeRecognizer.answer_for(1)[0]
+    assert recording.committed == [best]
+    assert window.bar.kind == "associations"
+    assert window.bar.items() == FakeLanguageModel().following(best)
 
 
 def test_learned_pause_follows_the_writer_and_backspace_lengthens_it(

@@ -199,3 +199,27 @@ def test_the_focus_keeper_gives_the_focus_back() -> None:
     assert keeper.remember() is None and not keeper.restore()  # nothing to give back
     assert FocusKeeper({"DISPLAY": ":9", "WAYLAND_DISPLAY": "w"},
                        open_display=lambda _: dpy).remember() is None
+
+
+def test_the_focus_keeper_tells_which_window_is_written_into() -> None:
+    """focused() names the application window with the focus (the pad forgets the text typed
+    before when it changes, issue 24); a display that cannot be opened is not asked again."""
+    from ime.insert.focus import FocusKeeper
+    from ime.insert.xlib import XlibError
+
+    dpy = FakeDisplay()
+    keeper = FocusKeeper({"DISPLAY": ":9"}, open_display=lambda _: dpy)
+    assert keeper.focused() == 0x400001 and keeper.window is None  # remembers nothing
+    dpy.focus = 0x500002
+    assert keeper.focused() == 0x500002
+    dpy.focus = ROOT_WINDOW
+    assert keeper.focused() is None
+    opened: list[str | None] = []
+
+    def refuse(name: str | None) -> FakeDisplay:
+        opened.append(name)
+        raise XlibError("cannot open X display :9")
+
+    keeper = FocusKeeper({"DISPLAY": ":9"}, open_display=refuse)
+    assert keeper.focused() is None and keeper.focused() is None and opened == [":9"]
+    assert FocusKeeper({}).focused() is None
