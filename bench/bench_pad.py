@@ -85,9 +85,9 @@ class Timed:
 
         engine.ink.make_ink = timed_make_ink  # type: ignore[assignment]
 
-    def recognize(self, ink: object, n: int = 10) -> object:
+    def recognize(self, ink: object, n: int = 10, context: str | None = None) -> object:
         t0 = time.thread_time()
-        out = self.inner.recognize(ink, n)  # type: ignore[attr-defined]
+        out = self.inner.recognize(ink, n, context=context)  # type: ignore[attr-defined]
         self.cpu.append(1000 * (time.thread_time() - t0) + self._ink_ms)
         self._ink_ms = 0.0
         return out
@@ -110,7 +110,7 @@ def bench_pen_up(model: Path, strokes: int) -> dict[str, list[float] | int]:
     app = QApplication.instance() or QApplication([])
     service = RecognitionService()
     window = MainWindow(Settings(auto_commit="off"), service, RecordingInserter(),
-                        Associations.load(), settings_path=Path(tempfile.mkdtemp()) / "s.json",
+                        Associations(), settings_path=Path(tempfile.mkdtemp()) / "s.json",
                         tray=False)
     window.show()
     loop = QEventLoop()
