@@ -1,0 +1,83 @@
+"""The bundled model and language model in the pad (issue 24): the text typed before decides
+a character the network alone reads as its look-alike."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pad_drawing import draw_stroke
+
+from ime.app import model_factory
+from ime.associations import Associations
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "resources" / "model" / "xiezi-gb1.xiezi"
+LM = ROOT / "resources" / "lm" / "lm.npz"
+pytestmark = [pytest.mark.gui, pytest.mark.slow,
+              pytest.mark.skipif(not (MODEL.is_file() and LM.is_file()),
+                                 reason="no bundled model or language model in this checkout")]
+
+
+def pixel_path(points: np.ndarray) -> list[tuple[int, int]]:
+    """Every whole pixel along the polyline, as a mouse moved slowly gives them."""
+    out = [tuple(np.rint(points[0]).astype(int))]
+    for a, b in itertools.pairwise(points):
+        n = int(np.ceil(np.abs(b - a).max()))
+        for s in np.arange(1, n + 1) / max(n, 1):
+            p = tuple(np.rint(a + s * (b - a)).astype(int))
+            if p != out[-1]:
+                out.append(p)
+    return out
+
+
+def write_template(qtbot, window, char: str) -> list[str]:
+    """Write char's stroke medians on the pad; the candidates shown for the whole of it."""
+    from trainer.data.templates import load_templates
+
+    side = min(window.pad.width(), window.pad.height())
+    for s in load_templates().strokes(char):
+        draw_stroke(window.pad, pixel_path(20 + s * (side - 40)), delay_ms=0)
+    c = window.controller
+    assert c.service.wait(10_000)
+    qtbot.waitUntil(lambda: c.best() is not None, timeout=10_000)
+    return window.bar.items()
+
+
+#: (text before, character, its look-alike): pairs the bundled model alone misreads as drawn
+#: from the stroke medians (自己 as 已, 生日 as 曰, 博士 as 土; as users saw on the pad).
+PAIRS = [("自", "己", "已"), ("生", "日", "曰"), ("博", "士", "土")]
+
+
+def test_the_text_before_decides_a_character_the_network_alone_misreads(
+    qtbot, make_window, recording
+) -> None:
+    from engine.ink import make_ink
+    from engine.language import LanguageModel
+    from engine.recognizer import Recognizer
+
+    window = make_window(None)
+    c = window.controller
+    with qtbot.waitSignal(c.service.modelReady, timeout=30_000):
+        c.service.load(model_factory(None))
+    c.associations = Associations.lazy()
+    c.service.run(c.associations.load)
+    tried = []
+    for before, char, alike in PAIRS:
+        shown = write_template(qtbot, window, before)
+        window.bar.choose(shown.index(before))
+        assert recording.committed[-1] == before and c.associations.ready
+        assert window.bar.items() == LanguageModel.default().following(before)
+        shown = write_template(qtbot, window, char)
+        alone = [x.char for x in Recognizer.default().recognize(make_ink(window.pad.strokes()))]
+        tried.append(f"{char}: alone {''.join(alone[:3])}, after {before} {''.join(shown[:3])}")
+        if alone[0] == char:  # the network reads this one right by now: no test of context
+            window.pad.clear()
+            continue
+        assert alone[0] == alike and shown[0] == char, tried[-1]
+        window.keys.buttons["space"].click()  # the space key takes the first candidate
+        assert recording.committed[-2:] == [before, char]
+        return
+    pytest.skip("the network alone reads every pair right: " + "; ".join(tried))
