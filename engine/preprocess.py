@@ -95,7 +95,7 @@ class PreprocessConfig:
         values: dict[str, Any] = {}
         for name, limit in _LIMITS.items():
             if name not in d:
-                raise ValueError(f"the preprocessing parameter {name} is missing")
+                raise ValueError(f"{name} is missing; it must be {limit.allowed()}")
             limit.check(name, d[name])  # before int() or float(): inf, 1e300, "x" are named
             values[name] = int(d[name]) if limit.whole else float(d[name])
         return cls(**values)
@@ -119,10 +119,13 @@ class _Limit:
         ok = ok and ((self.low <= v <= self.high if self.closed else self.low <= v < self.high)
                      or (self.zero_off and v == 0))
         if not ok:
-            kind = "a whole number" if self.whole else "a number"
-            span = f"{kind} in [{_g(self.low)}, {_g(self.high)}{']' if self.closed else ')'}"
-            span = f"0 or {span}" if self.zero_off else span
-            raise ValueError(f"{name} must be {span} ({self.meaning}), got {v!r:.40}")
+            raise ValueError(f"{name} must be {self.allowed()}, got {v!r:.40}")
+
+    def allowed(self) -> str:
+        """``a number in [0, 0.5] (what it is)``"""
+        kind = "a whole number" if self.whole else "a number"
+        span = f"{kind} in [{_g(self.low)}, {_g(self.high)}{']' if self.closed else ')'}"
+        return f"{'0 or ' if self.zero_off else ''}{span} ({self.meaning})"
 
 
 def _g(x: float) -> str:
