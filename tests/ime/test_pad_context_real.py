@@ -81,3 +81,27 @@ def test_the_text_before_decides_a_character_the_network_alone_misreads(
         assert recording.committed[-2:] == [before, char]
         return
     pytest.skip("the network alone reads every pair right: " + "; ".join(tried))
+
+
+def test_the_pad_reads_and_types_without_a_language_model(qtbot, make_window, recording,
+                                                         tmp_path, caplog) -> None:
+    """A language model that cannot be read: the network alone ranks, no 联想, one warning
+    each from the recognizer and the associations, and typing goes on."""
+    import logging
+
+    from engine.language import LanguageModel
+    from engine.recognizer import Recognizer
+
+    missing = tmp_path / "lm.npz"
+    caplog.set_level(logging.WARNING)
+    window = make_window(Recognizer(MODEL, language_model=LanguageModel(missing)))
+    c = window.controller
+    c.associations = Associations.lazy(lambda: LanguageModel(missing))
+    c.service.run(c.associations.load)
+    for char in "中我":
+        assert write_template(qtbot, window, char)[0] == char
+        window.bar.choose(0)
+        assert window.bar.items() == []
+    assert recording.committed == ["中", "我"] and not c.associations.ready
+    warned = [r.name for r in caplog.records if str(missing) in r.getMessage()]
+    assert sorted(warned) == ["engine.recognizer", "ime.associations"]
