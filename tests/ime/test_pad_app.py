@@ -83,6 +83,42 @@ def test_help_shows_no_markup(module: str) -> None:
 
 
 @pytest.mark.gui
+def test_the_app_loads_the_language_model_for_associations_on_the_worker(
+    qtbot, tmp_path: Path, tiny_model
+) -> None:
+    """Issue 24: 联想 come from the bundled language model, read after the first paint on the
+    recognition worker, never on the GUI thread; once read, a commit offers its followers."""
+    import threading
+
+    from engine.language import LanguageModel
+    from ime.associations import Associations
+
+    lm = Path(__file__).resolve().parents[2] / "resources" / "lm" / "lm.npz"
+    if not lm.is_file():
+        pytest.skip("no bundled language model in this checkout")
+    path, _ = tiny_model
+    _app, window, _ = create(["--no-tray", "--insert", "clipboard", "--model", str(path),
+                              "--settings", str(tmp_path / "s.json")])
+    qtbot.addWidget(window)
+    c = window.controller
+    threads: list[threading.Thread] = []
+
+    class Spy(Associations):
+        def load(self) -> bool:
+            threads.append(threading.current_thread())
+            return super().load()
+
+    c.associations = Spy.lazy()
+    with qtbot.waitSignal(c.service.modelReady, timeout=20_000):
+        window.show()
+    assert c.service.wait(20_000) and c.associations.ready
+    assert threads and threads[0] is not threading.main_thread()
+    c.commit("中")
+    assert window.bar.kind == "associations"
+    assert window.bar.items() == LanguageModel.default().following("中")
+
+
+@pytest.mark.gui
 def test_closing_the_window_without_a_tray_icon_quits(qtbot, tmp_path: Path) -> None:
     """Issue 15: a Tool window does not count for Qt's quit-on-last-window-closed."""
     _app, window, _ = create(["--no-tray", "--insert", "clipboard",
