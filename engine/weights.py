@@ -147,9 +147,10 @@ def unpack_bits(packed: np.ndarray, bits: int, count: int) -> np.ndarray:
     """Inverse of pack_bits: the first ``count`` values, as uint8."""
     if not 1 <= bits <= 8:
         raise ValueError(f"bits must be 1..8, got {bits}")
-    flat = np.unpackbits(np.asarray(packed, dtype=np.uint8).reshape(-1))
-    if len(flat) < count * bits or len(flat) >= count * bits + 8:
-        raise ValueError(f"{len(flat) // 8} bytes do not hold {count} {bits}-bit values")
+    packed = np.asarray(packed).reshape(-1)
+    if count < 0 or packed.size != -(-count * bits // 8):  # before unpacking 8 bits a byte
+        raise ValueError(f"{packed.size} bytes do not hold {count} {bits}-bit values")
+    flat = np.unpackbits(packed.astype(np.uint8))
     b = flat[: count * bits].reshape(count, bits)
     full = np.zeros((count, 8), dtype=np.uint8)
     full[:, 8 - bits :] = b
