@@ -53,8 +53,8 @@ class Controller(QObject):
     * Context (issue 24): ``typed`` holds what the pad typed recently (commits, marks, space,
       newline; Backspace takes its last character back) and every request carries it, so the
       engine ranks the candidates as text. It is forgotten when ``target()`` (the window with
-      the focus, None where the platform cannot tell) names another window than the text went
-      into, and when ``forget_after`` (a Delay, FORGET_MS) fires: that long without writing
+      the focus, None where the platform cannot tell; asked at the first pen-up of each
+      character and at each commit) names another window than the text went into, and when ``forget_after`` (a Delay, FORGET_MS) fires: that long without writing
       or committing. Ink on the pad that was asked with another context than the one now is
       asked again (a new generation), so the first candidate and auto-commit follow the text.
 
