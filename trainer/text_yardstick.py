@@ -5,7 +5,8 @@ Sets, per population (``trainer.text_writers``: "normal", the build's training w
 "stress", writers further from it on shapes never trained on), all top-1 / top-10:
 
 - isolated characters spread evenly over the charset, and drawn by the held-out text's
-  character frequency (no context: the network alone);
+  character frequency (no context: the network alone); the uniform ones also ranked as at
+  the start of a text (context "", where the prior is character frequency);
 - the text (every writer's passages), ranked by the network alone and with its context;
 - the most frequent characters of the held-out text (300), within the text, both ways.
 """
@@ -143,8 +144,11 @@ def measure_population(rec: ContextRecognizer, sets: dict[str, Any], frequent: s
     top = np.array([s.label in frequent for s in text], dtype=bool)
     ends = np.cumsum([len(w) for w in sets["text"]]).tolist()
     per_writer = [float((alone[a:b] == 0).mean()) for a, b in zip([0, *ends], ends) if b > a]
+    start = ([s._replace(context="") for s in sets["uniform"]] if context else None)
     return {
         "uniform": summary(ranks(rec, sets["uniform"], context=False)),
+        # the pad after a reset: context "" (issue 24: at most 1 point below the network)
+        "uniform_start": None if start is None else summary(ranks(rec, start, context=True)),
         "frequency": summary(ranks(rec, sets["frequency"], context=False)),
         "text": summary(alone),
         "text_context": None if ctx is None else summary(ctx),
@@ -180,6 +184,7 @@ def measure_text(rec: ContextRecognizer, data: DataConfig,
 #: Rows of the table: (label, figure key).
 ROWS = (
     ("isolated, uniform over the charset", "uniform"),
+    ("the same, ranked as at the start of a text (context \"\")", "uniform_start"),
     ("isolated, by the text's character frequency", "frequency"),
     ("text, network alone", "text"),
     ("text, with context", "text_context"),

@@ -9,7 +9,8 @@ synthesizer lacks. These figures can:
   trained on (``templates.held_out_shape``);
 - real handwriting kept outside the project (``../shared/realdata/*/*.jsonl``; evaluation only,
   never trained on), when it is there;
-- the realism card of the training population (``../shared/realism/realism.py``).
+- the realism card of the training population (``../shared/realism/realism.py``);
+- writers write text: held-out text with and without context (``trainer.text_yardstick``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from trainer.data.templates import (
     load_shapes,
     load_templates,
 )
+from trainer.text_yardstick import TextConfig, measure_text
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +206,7 @@ def realism_card(data: DataConfig, per_char: int = 2, digitizers: bool = False,
 
 def measure(package: str | Path, data: DataConfig, n: int, card: bool = True) -> dict[str, Any]:
     """Every yardstick of the model package trained on ``data``: {"digitizers", "shapes",
-    "real", "realism"}."""
+    "real", "realism", "text"}."""
     config, shapes = data.synth, tuple(name for name, _ in data.shapes)
     rec = Recognizer(package, RecognizerOptions(threads=1))
     rng = np.random.default_rng(SEED_BASE)
@@ -221,7 +223,8 @@ def measure(package: str | Path, data: DataConfig, n: int, card: bool = True) ->
     held = {k: score(rec, v) for k, v in held_out_shapes(config, shapes, n, rec.charset).items()}
     return {"inks": n, "digitizers": sweep, "shapes": held,
             "real": {k: score(rec, v) for k, v in real.items()},
-            "realism": realism_card(data) if card else None}
+            "realism": realism_card(data) if card else None,
+            "text": measure_text(rec, data, TextConfig.for_inks(n))}
 
 
 def spread(y: dict[str, Any]) -> float:
