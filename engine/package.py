@@ -217,16 +217,14 @@ def load_package(path: str | Path, expected_sha256: str | None = None, *,
         raise fail(str(e)) from e
     tensors: dict[str, np.ndarray] = {}
     encodings: dict[str, str] = {}
+    by_tensor = _members_by_tensor(blobs)
     for name, entry in manifest["tensors"].items():
-        prefix = tensor_member(name, "")[: -len(".npy")]
         fields = {}
-        for member, blob in blobs.items():
-            if member.startswith(prefix) and member.endswith(".npy"):
-                field = member[len(prefix) : -len(".npy")]
-                try:
-                    fields[field] = load_npy(blob, MAX_DECODED_BYTES)
-                except ValueError as e:
-                    raise fail(f"{member} is not a plain .npy array: {e}") from e
+        for field, member in by_tensor.get(tensor_member(name, "")[:-len("/.npy")], {}).items():
+            try:
+                fields[field] = load_npy(blobs[member], MAX_DECODED_BYTES)
+            except ValueError as e:
+                raise fail(f"{member} is not a plain .npy array: {e}") from e
         if not fields:
             raise fail(f"tensor {name!r} is listed but has no data in the package")
         try:
@@ -320,6 +318,18 @@ def _parse_manifest(raw: bytes, fail: Callable[[str], Exception],
         return validate_manifest(m, any_preprocess)
     except ValueError as e:
         raise fail(str(e)) from e
+
+
+def _members_by_tensor(blobs: dict[str, bytes]) -> dict[str, dict[str, str]]:
+    """"tensors/NAME/FIELD.npy" members as {"tensors/NAME": {FIELD: member}}, in one pass
+    (matching each tensor against every member took tensors x members steps)."""
+    out: dict[str, dict[str, str]] = {}
+    for member in blobs:
+        if member.startswith("tensors/") and member.endswith(".npy"):
+            tensor, sep, field = member.partition("/")[2].partition("/")
+            if sep:
+                out.setdefault(f"tensors/{tensor}", {})[field[: -len(".npy")]] = member
+    return out
 
 
 def _non_finite(w: np.ndarray) -> int:
