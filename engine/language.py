@@ -6,16 +6,17 @@ written, any length; the model reads its last ``order - 1`` characters, and anyt
 not a hanzi it knows is a boundary: the history restarts there, as at the start of a text.
 
 The file is an .npz (no pickles) of an interpolated modified Kneser-Ney n-gram stored in
-backoff form (as ARPA files store it), with token 0 the start of a text and token 1 + i the
-hanzi ``vocab[i]``:
+backoff form (as ARPA files store it), as a trie, with token 0 the start of a text and token
+1 + i the hanzi ``vocab[i]``:
 
 - ``magic`` uint8 ``b"xiezi-lm"``, ``version`` int64 (1,) = FORMAT_VERSION;
 - ``vocab`` uint32 (V-1,) code points, strictly increasing; ``suggest`` uint8 (V-1,) 1 where
   ``following`` may offer the hanzi; ``unigram`` float32 (V,) log P(c) (index 0 unused);
-- per order k = 2..order: ``hist{k}`` uint16 (H, k-1) histories in lexicographic order,
-  ``backoff{k}`` float16 (H,) log backoff weights, ``rowlen{k}`` uint32 (H,), then row after
-  row ``succ{k}`` uint16 (E,) (ascending in a row) and ``q{k}`` uint8 (E,), an index into
-  ``codebook{k}`` float32 (L,) of log P(succ | hist).
+- per order k = 2..order, one level of the trie: ``rowlen{k}`` uint32, per parent (for k = 2
+  each token (V,), for k > 2 each stored (k-1)-gram in file order) the number of stored
+  k-grams that extend it; ``backoff{k}`` float16, the log backoff weight of each parent with
+  a non-zero rowlen; then parent after parent ``succ{k}`` uint16 (ascending under a parent)
+  and ``q{k}`` uint8, an index into ``codebook{k}`` float32 of log P(succ | parent).
 
 log P(c | h) = the stored value at the longest history found that stores c, plus the log
 backoffs of every longer history found (a history not stored backs off with weight 1).
@@ -101,7 +102,11 @@ class LanguageModel:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LanguageModel:
-        """Load now from ``path`` (None: the bundled ``resources/lm/``). Raises LanguageModelError."""
+        """Load now from ``path`` (None: the bundled ``resources/lm/lm.npz``).
+
+        Raises:
+            LanguageModelError: the file is missing, corrupt or of another format version.
+        """
         lm = cls(path)
         lm._ensure()
         return lm
@@ -296,13 +301,15 @@ def _check(arrays: dict[str, np.ndarray]) -> _Data:
     if unigram.shape != (v,) or suggest.shape != (v - 1,) or np.any(suggest > 1):
         raise ValueError("unigram or suggest does not match the vocabulary")
     _finite(unigram, "unigram")
-    orders = []
+    orders: list[_Order] = []
+    parent_keys = np.arange(v, dtype=np.int64)  # order 2's parents: every token
     k = 2
-    while f"hist{k}" in arrays and k <= MAX_ORDER:
-        orders.append(_check_order(arrays, k, v))
+    while f"rowlen{k}" in arrays and k <= MAX_ORDER:
+        order, parent_keys = _check_order(arrays, k, v, parent_keys)
+        orders.append(order)
         k += 1
     known = {"magic", "version", "vocab", "unigram", "suggest"} | {
-        f"{m}{j}" for j in range(2, k) for m in ("hist", "backoff", "rowlen", "succ", "q", "codebook")}
+        f"{m}{j}" for j in range(2, k) for m in ("rowlen", "backoff", "succ", "q", "codebook")}
     if set(arrays) - known:
         raise ValueError(f"unexpected members {sorted(set(arrays) - known)}")
     uni = unigram.copy()
@@ -312,33 +319,33 @@ def _check(arrays: dict[str, np.ndarray]) -> _Data:
     return _Data(vocab, {c: i + 1 for i, c in enumerate(vocab)}, uni, floor, picked, tuple(orders))
 
 
-def _check_order(arrays: dict[str, np.ndarray], k: int, v: int) -> _Order:
-    hist = _get(arrays, f"hist{k}", "uint16", 2)
-    backoff = _get(arrays, f"backoff{k}", "float16", 1)
+def _check_order(arrays: dict[str, np.ndarray], k: int, v: int,
+                 parent_keys: np.ndarray) -> tuple[_Order, np.ndarray]:
+    """Order k's level of the trie under ``parent_keys`` (int64, the keys of its possible
+    histories, increasing): (the order, the keys of its own n-grams)."""
     rowlen = _get(arrays, f"rowlen{k}", "uint32", 1)
+    backoff = _get(arrays, f"backoff{k}", "float16", 1)
     succ = _get(arrays, f"succ{k}", "uint16", 1)
     q = _get(arrays, f"q{k}", "uint8", 1)
     book = _get(arrays, f"codebook{k}", "float32", 1)
-    h = len(hist)
-    if hist.shape[1] != k - 1 or backoff.shape != (h,) or rowlen.shape != (h,):
-        raise ValueError(f"order {k}: hist, backoff and rowlen disagree in shape")
-    offsets = np.concatenate([[0], np.cumsum(rowlen, dtype=np.int64)])
-    if offsets[-1] != len(succ) or len(q) != len(succ) or not len(book):
-        raise ValueError(f"order {k}: the rows do not add up to the stored entries")
-    if (h and int(hist.max()) >= v) or (len(succ) and not 1 <= int(succ.min()) <= int(succ.max()) < v):
+    if rowlen.shape != parent_keys.shape:
+        raise ValueError(f"rowlen{k} has {len(rowlen)} rows for {len(parent_keys)} parents")
+    used = rowlen > 0
+    counts = rowlen[used].astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    if backoff.shape != (len(counts),) or offsets[-1] != len(succ) or len(q) != len(succ):
+        raise ValueError(f"order {k}: rowlen, backoff and the stored entries do not add up")
+    if len(succ) and not 1 <= int(succ.min()) <= int(succ.max()) < v:
         raise ValueError(f"order {k}: a token id is out of range")
-    if len(q) and int(q.max()) >= len(book):
+    if not len(book) or (len(q) and int(q.max()) >= len(book)):
         raise ValueError(f"order {k}: a code is outside the codebook")
     _finite(book, f"codebook{k}")
-    if not np.all(np.isfinite(backoff)) or (h and float(backoff.max()) > 50):
+    if not np.all(np.isfinite(backoff)) or (len(backoff) and float(backoff.max()) > 50):
         raise ValueError(f"backoff{k} holds a value that is not a finite log-weight")
-    keys = np.zeros(h, dtype=np.int64)
-    for j in range(k - 1):
-        keys = keys * v + hist[:, j]
-    if np.any(np.diff(keys) <= 0):
-        raise ValueError(f"order {k}: the histories are not strictly increasing")
-    row = np.repeat(np.arange(h, dtype=np.int64), rowlen.astype(np.int64))
-    if np.any(np.diff(row * v + succ) <= 0):
-        raise ValueError(f"order {k}: successors are not strictly increasing within a row")
-    return _Order(keys, backoff.astype(np.float64), offsets, succ.astype(np.intp),
-                  book[q].astype(np.float32))
+    keys = parent_keys[used]
+    entries = np.repeat(keys, counts) * v + succ
+    if np.any(np.diff(entries) <= 0):
+        raise ValueError(f"order {k}: successors are not strictly increasing under a parent")
+    order = _Order(keys, backoff.astype(np.float64), offsets, succ.astype(np.intp),
+                   book[q].astype(np.float32))
+    return order, entries
