@@ -140,8 +140,15 @@ def digits(keys: np.ndarray, n: int, base: int) -> np.ndarray:
 
 def groups(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(start of each run of equal values, run index of each element) of a sorted array."""
+    if not len(sorted_keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     change = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
     return np.flatnonzero(change), np.cumsum(change) - 1
+
+
+def segment_sum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` over the runs that start at ``first`` (np.add.reduceat; empty-safe)."""
+    return np.add.reduceat(values, first) if len(values) else np.zeros(0)
 
 
 def lookup(sorted_keys: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,8 +199,8 @@ def estimate(corpus: Corpus, order: int) -> Backoff:
         disc = discounts(a)[np.minimum(a, 3) - 1]
         hist = keys // base if n > 1 else np.zeros(len(keys), dtype=np.int64)
         first, index = groups(hist)
-        denom = np.add.reduceat(a.astype(np.float64), first)
-        gamma = np.maximum(np.add.reduceat(disc, first) / denom, 1e-12)
+        denom = segment_sum(a.astype(np.float64), first)
+        gamma = np.maximum(segment_sum(disc, first) / denom, 1e-12)
         u = (a - disc) / denom[index]
         if n == 1:
             p = np.zeros(base)
@@ -235,8 +242,8 @@ def normalize(logp: np.ndarray, lower: np.ndarray, hist_keys: np.ndarray,
     """(history keys, log backoff) that make each history's stored logp plus the backed-off
     rest of ``lower`` (log P of the same w under the lower order) sum to 1."""
     first, _ = groups(hist_keys)
-    num = 1 - np.add.reduceat(np.exp(logp), first)
-    den = 1 - np.add.reduceat(np.exp(lower), first)
+    num = 1 - segment_sum(np.exp(logp), first)
+    den = 1 - segment_sum(np.exp(lower), first)
     return hist_keys[first], np.log(np.maximum(num, 1e-12)) - np.log(np.maximum(den, 1e-12))
 
 
@@ -260,7 +267,8 @@ def mix(models: Sequence[Backoff], weights: Sequence[float]) -> Backoff:
         for w, m in zip(lam, models):
             p += w * np.exp(query(m, d[:, :-1], d[:, -1]))
             at, hit = lookup(m.keys[k - 2], keys)
-            freq += w * np.where(hit, m.freq[k - 2][at] if len(at) else 0.0, 0.0)
+            if len(m.keys[k - 2]):
+                freq += w * np.where(hit, m.freq[k - 2][at], 0.0)
         logp = np.log(p)
         lower = query(out, d[:, 1:-1], d[:, -1])
         hist, backoff = normalize(logp, lower, keys // base)
@@ -331,8 +339,8 @@ def quantize(logp: np.ndarray, first: np.ndarray, levels: int) -> tuple[np.ndarr
     leave with less than half their backoff mass, which round down."""
     book = codebook(logp, levels)
     q = np.searchsorted((book[1:] + book[:-1]) / 2, logp)
-    exact = 1 - np.add.reduceat(np.exp(logp), first)
-    rounded = 1 - np.add.reduceat(np.exp(book[q]), first)
+    exact = 1 - segment_sum(np.exp(logp), first)
+    rounded = 1 - segment_sum(np.exp(book[q]), first)
     index = np.cumsum(np.isin(np.arange(len(logp)), first)) - 1
     down = np.maximum(np.searchsorted(book, logp, side="right") - 1, 0)
     return book, np.where((rounded < 0.5 * exact)[index], down, q)
