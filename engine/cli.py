@@ -18,6 +18,7 @@ from engine.recognizer import Recognizer, RecognizerOptions
 from engine.runtime import thread_count
 
 EXIT_OK, EXIT_BAD_LINES, EXIT_FAILURE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngineError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILURE
+    except KeyboardInterrupt:  # Ctrl-C: the answers so far are out; stop quietly, as cat does
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _repack(old: Path, new: Path) -> int:
