@@ -407,16 +407,20 @@ def to_arrays(vocab: str, unigram: np.ndarray, stored: Sequence[Stored], suggest
 
 
 def write_npz(arrays: dict[str, np.ndarray]) -> bytes:
-    """A reproducible .npz (LZMA members, fixed timestamps) that np.load reads."""
+    """A reproducible .npz (deflated members, fixed timestamps) that np.load reads.
+
+    Deflate, not LZMA: 15% larger but 5x faster to unpack (27 ms against 153 ms for the
+    bundled model), and the engine unpacks it on the first recognition with a context.
+    """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for name in sorted(arrays):
             info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_LZMA
+            info.compress_type = zipfile.ZIP_DEFLATED
             member = io.BytesIO()
             np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]),
                                       allow_pickle=False)
-            z.writestr(info, member.getvalue())
+            z.writestr(info, member.getvalue(), compresslevel=9)
     return buf.getvalue()
 
 

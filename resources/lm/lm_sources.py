@@ -44,7 +44,7 @@ class LMConfig:
         suggest_top: following() offers GB2312 level 1 plus this many most frequent others.
     """
 
-    ngram: kneser_ney.NgramConfig = field(default_factory=lambda: kneser_ney.NgramConfig(4, 5e-7))
+    ngram: kneser_ney.NgramConfig = field(default_factory=lambda: kneser_ney.NgramConfig(4, 7e-7))
     weights: tuple[float, float, float] = (0.8, 0.15, 0.05)
     pooled: bool = False
     dict_scale: float = 0.01
