@@ -42,7 +42,11 @@ DEFAULT_LM = ("lm", "lm.npz")
 MAGIC = b"xiezi-lm"
 #: The file layout this engine reads (see the module docstring).
 FORMAT_VERSION = 1
-MAX_ORDER = 4  # keys of order-1 tokens in base V <= 65535 fit int64
+MAX_ORDER = 4
+#: Hanzi at most: the keys of MAX_ORDER tokens in base V must fit int64 (55108 ** 4 < 2 ** 63).
+MAX_VOCAB = 55000
+#: Stored log-probabilities and log backoff weights lie in [-LOG_FLOOR, ...].
+LOG_FLOOR = 1000.0
 #: log P given to characters the model has never seen, below its rarest hanzi (nats).
 UNSEEN_MARGIN = 1.0
 #: Per-charset caches kept (the recognizer's class list, following's list, a few more).
@@ -260,7 +264,9 @@ def _read(path: Path) -> _Data:
             raise fail(f"unexpected member {name!r}")
         try:
             arrays[name[:-4]] = load_npy(blob, 256 << 20)
-        except ValueError as e:
+        # numpy parses a damaged header with ast/tokenize, which can raise more than
+        # ValueError (tokenize.TokenError, RecursionError): all of it means a damaged member.
+        except Exception as e:
             raise fail(f"member {name} is not a plain array ({e})") from e
     try:
         return _check(arrays)
@@ -278,7 +284,10 @@ def _get(arrays: dict[str, np.ndarray], name: str, dtype: str, ndim: int) -> np.
 
 
 def _finite(a: np.ndarray, name: str, top: float = 1e-3) -> None:
-    if not np.all(np.isfinite(a)) or (a.size and float(a.max()) > top):
+    """Every value a log-probability (or weight, ``top`` > 0) in [-LOG_FLOOR, top]: sums of a
+    few of them stay finite in float32."""
+    if not np.all(np.isfinite(a)) or (a.size and not -LOG_FLOOR <= float(a.min())
+                                      <= float(a.max()) <= top):
         raise ValueError(f"{name} holds a value that is not a finite log-probability")
 
 
@@ -290,7 +299,7 @@ def _check(arrays: dict[str, np.ndarray]) -> _Data:
     if version.shape != (1,) or int(version[0]) != FORMAT_VERSION:
         raise ValueError(f"format version {version.tolist()}, this engine reads {FORMAT_VERSION}")
     cps = _get(arrays, "vocab", "<u4", 1)
-    if not len(cps) or len(cps) >= 65535 or np.any(np.diff(cps.astype(np.int64)) <= 0):
+    if not len(cps) or len(cps) >= MAX_VOCAB or np.any(np.diff(cps.astype(np.int64)) <= 0):
         raise ValueError("the vocabulary is empty, too large or not strictly increasing")
     if cps[0] < 0x4E00 or cps[-1] > 0x9FFF:
         raise ValueError("the vocabulary holds a character that is not a hanzi")
@@ -340,8 +349,7 @@ def _check_order(arrays: dict[str, np.ndarray], k: int, v: int,
     if not len(book) or (len(q) and int(q.max()) >= len(book)):
         raise ValueError(f"order {k}: a code is outside the codebook")
     _finite(book, f"codebook{k}")
-    if not np.all(np.isfinite(backoff)) or (len(backoff) and float(backoff.max()) > 50):
-        raise ValueError(f"backoff{k} holds a value that is not a finite log-weight")
+    _finite(backoff.astype(np.float32), f"backoff{k}", top=50.0)
     keys = parent_keys[used]
     entries = np.repeat(keys, counts) * v + succ
     if np.any(np.diff(entries) <= 0):

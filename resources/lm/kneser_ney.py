@@ -393,6 +393,8 @@ def shift(tokens: np.ndarray) -> np.ndarray:
 def to_arrays(vocab: str, unigram: np.ndarray, stored: Sequence[Stored], suggest: np.ndarray,
               version: int, magic: bytes) -> dict[str, np.ndarray]:
     """The members of the engine's .npz (engine/language.py describes them)."""
+    if len(vocab) >= 55000:  # engine.language.MAX_VOCAB: keys of 4 tokens must fit int64
+        raise ValueError(f"{len(vocab)} hanzi are more than the file format holds")
     arrays: dict[str, np.ndarray] = {
         "magic": np.frombuffer(magic, dtype=np.uint8),
         "version": np.array([version], dtype=np.int64),

@@ -237,6 +237,8 @@ BAD: dict[str, object] = {
     "code outside codebook": ("codebook2", lambda a: a[:1].copy()),
     "codebook inf": ("codebook3", lambda a: np.full_like(a, np.inf)),
     "backoff NaN": ("backoff2", lambda a: np.full_like(a, np.nan)),
+    "backoff huge": ("backoff3", lambda a: np.full_like(a, -60000)),
+    "unigram huge": ("unigram", lambda a: np.full_like(a, -3e38)),
     "wrong dtype": ("succ2", lambda a: a.astype(np.int64)),
     "member missing": ("q3", None),
     "unexpected member": ("extra", np.zeros(3)),
@@ -276,6 +278,30 @@ def test_an_unreadable_file_is_refused_with_the_fix(tmp_path: Path, damage: str)
         path.mkdir()
     with pytest.raises(LanguageModelError, match="regenerate.py"):
         LanguageModel.load(path)
+
+
+def test_flipped_bytes_load_cleanly_or_are_refused(tmp_path: Path) -> None:
+    """Whatever byte is damaged: LanguageModelError, or a model whose values stay finite."""
+    arrays = tiny_arrays()[0]
+    rng = np.random.default_rng(1)
+    names = sorted(arrays)
+    for trial in range(200):
+        name = names[trial % len(names)]
+        raw = bytearray(_npy(arrays[name]))
+        at = int(rng.integers(0, len(raw)))
+        raw[at] ^= 1 << int(rng.integers(0, 8))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for other in names:
+                z.writestr(other + ".npy", bytes(raw) if other == name else _npy(arrays[other]))
+        path = tmp_path / f"lm{trial}.npz"
+        path.write_bytes(buf.getvalue())
+        try:
+            lm = LanguageModel.load(path)
+        except LanguageModelError:
+            continue
+        for context in CONTEXTS:
+            assert np.all(np.isfinite(lm.log_probs(context, lm.vocabulary + "x")))
 
 
 def test_loads_lazily_and_raises_at_first_use(tmp_path: Path) -> None:
