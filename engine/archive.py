@@ -15,6 +15,7 @@ import math
 import os
 import stat
 import struct
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
@@ -119,7 +120,7 @@ def load_npy(blob: bytes, max_bytes: int) -> np.ndarray:
         read_header = (np.lib.format.read_array_header_1_0 if major == 1
                        else np.lib.format.read_array_header_2_0)
         shape, _, dtype = read_header(f)
-    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as e:
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError, tokenize.TokenError) as e:
         raise ValueError(f"not a .npy array ({e})") from e
     if dtype.hasobject:
         raise ValueError("an object array (pickles are refused)")
