@@ -20,7 +20,8 @@ from typing import Protocol
 
 from ime.insert.later import Scheduler, call_later
 from ime.insert.protocol import KEYS, InsertConfig, Key
-from ime.insert.xlib import NO_SYMBOL, NONE, POINTER_ROOT, XDisplay, XlibError
+from ime.insert.x11_clients import focused_application
+from ime.insert.xlib import NO_SYMBOL, XDisplay, XlibError
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ class Display(Protocol):
     def close(self) -> None: ...
     def input_focus(self) -> int: ...
     def root_window(self) -> int: ...
+    def atom(self, name: str) -> int: ...
+    def window_property(self, window: int, name: str) -> list[int] | None: ...
+    def parent(self, window: int) -> int: ...
+    def override_redirect(self, window: int) -> bool: ...
 
 
 def keysym_for(ch: str) -> int:
@@ -72,10 +77,9 @@ def unavailable_reason(environ: Mapping[str, str] | None = None) -> str | None:
 
 
 def has_target(dpy: Display) -> bool:
-    """Whether some application window has the keyboard focus (not None, PointerRoot, the
-    root window)."""
-    focus = dpy.input_focus()
-    return focus not in (NONE, POINTER_ROOT) and focus != dpy.root_window()
+    """Whether an application window has the keyboard focus: not None, PointerRoot, the root
+    window, nor a window that is not a normal client (``x11_clients``, issue 23)."""
+    return focused_application(dpy) is not None
 
 
 class X11Inserter:

@@ -32,6 +32,21 @@ class _XErrorEvent(ctypes.Structure):
     ]
 
 
+class _XWindowAttributes(ctypes.Structure):
+    _fields_ = [
+        ("x", ctypes.c_int), ("y", ctypes.c_int), ("width", ctypes.c_int),
+        ("height", ctypes.c_int), ("border_width", ctypes.c_int), ("depth", ctypes.c_int),
+        ("visual", ctypes.c_void_p), ("root", ctypes.c_ulong), ("class_", ctypes.c_int),
+        ("bit_gravity", ctypes.c_int), ("win_gravity", ctypes.c_int),
+        ("backing_store", ctypes.c_int), ("backing_planes", ctypes.c_ulong),
+        ("backing_pixel", ctypes.c_ulong), ("save_under", ctypes.c_int),
+        ("colormap", ctypes.c_ulong), ("map_installed", ctypes.c_int),
+        ("map_state", ctypes.c_int), ("all_event_masks", ctypes.c_long),
+        ("your_event_mask", ctypes.c_long), ("do_not_propagate_mask", ctypes.c_long),
+        ("override_redirect", ctypes.c_int), ("screen", ctypes.c_void_p),
+    ]
+
+
 _ERROR_HANDLER_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_XErrorEvent))
 _libs: tuple[Any, Any] | None = None
 _errors: dict[int, list[str]] = {}  # display pointer → errors since its last sync
@@ -80,6 +95,13 @@ def libraries() -> tuple[Any, Any]:
         x11.XSetInputFocus.argtypes = [p, ctypes.c_ulong, i, ctypes.c_ulong]
         x11.XDefaultRootWindow.restype = ctypes.c_ulong
         x11.XDefaultRootWindow.argtypes = [p]
+        ul, pul = ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong)
+        x11.XInternAtom.restype = ul
+        x11.XInternAtom.argtypes = [p, ctypes.c_char_p, i]
+        x11.XGetWindowProperty.argtypes = [p, ul, ul, ctypes.c_long, ctypes.c_long, i, ul,
+                                           pul, pi, pul, pul, ctypes.POINTER(pul)]
+        x11.XQueryTree.argtypes = [p, ul, pul, pul, ctypes.POINTER(pul), ctypes.POINTER(u)]
+        x11.XGetWindowAttributes.argtypes = [p, ul, ctypes.POINTER(_XWindowAttributes)]
         xtst.XTestQueryExtension.argtypes = [p, pi, pi, pi, pi]
         xtst.XTestFakeKeyEvent.argtypes = [p, u, i, ctypes.c_ulong]
         x11.XSetErrorHandler(_on_error)
@@ -138,6 +160,54 @@ class XDisplay:
 
     def root_window(self) -> int:
         return int(self._x11.XDefaultRootWindow(self._dpy))
+
+    def atom(self, name: str) -> int:
+        """The atom of ``name`` (0 when no client ever interned it)."""
+        return int(self._x11.XInternAtom(self._dpy, name.encode(), 1))
+
+    def window_property(self, window: int, name: str) -> list[int] | None:
+        """A 32-bit list property (WINDOW, ATOM, CARDINAL) of ``window``; None when unset."""
+        atom = self.atom(name)
+        if not atom:
+            return None
+        kind, fmt = ctypes.c_ulong(), ctypes.c_int()
+        count, after = ctypes.c_ulong(), ctypes.c_ulong()
+        data = ctypes.POINTER(ctypes.c_ulong)()
+        status = self._x11.XGetWindowProperty(
+            self._dpy, window, atom, 0, 4096, 0, 0,  # AnyPropertyType
+            ctypes.byref(kind), ctypes.byref(fmt), ctypes.byref(count), ctypes.byref(after),
+            ctypes.byref(data))
+        try:
+            self.sync()
+            if status != 0 or not kind.value or fmt.value != 32:
+                return None
+            # Xlib hands format-32 items back as C longs, whatever their size on the wire.
+            return [int(data[k]) for k in range(count.value)]
+        finally:
+            if data:
+                self._x11.XFree(data)
+
+    def parent(self, window: int) -> int:
+        """The parent of ``window`` (0 for the root window)."""
+        root, parent = ctypes.c_ulong(), ctypes.c_ulong()
+        children, n = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
+        ok = self._x11.XQueryTree(self._dpy, window, ctypes.byref(root), ctypes.byref(parent),
+                                  ctypes.byref(children), ctypes.byref(n))
+        if children:
+            self._x11.XFree(children)
+        self.sync()
+        if not ok:
+            raise XlibError(f"XQueryTree failed for window {window:#x}")
+        return int(parent.value)
+
+    def override_redirect(self, window: int) -> bool:
+        """Whether ``window`` bypasses the window manager (menus, tooltips, splash windows)."""
+        attrs = _XWindowAttributes()
+        ok = self._x11.XGetWindowAttributes(self._dpy, window, ctypes.byref(attrs))
+        self.sync()
+        if not ok:
+            raise XlibError(f"XGetWindowAttributes failed for window {window:#x}")
+        return bool(attrs.override_redirect)
 
     def set_input_focus(self, window: int) -> None:
         """Give ``window`` the keyboard focus (reverting to its parent when it goes away)."""

@@ -43,6 +43,12 @@ class FakeDisplay:
         self.closed = False
         # An application window; 0 (None), 1 (PointerRoot) or ROOT_WINDOW: no application.
         self.focus = 0x400001
+        # The window tree (issue 23): parent of each window (default: the root), list
+        # properties by (window, name), override-redirect windows, interned atoms.
+        self.parents: dict[int, int] = {}
+        self.properties: dict[tuple[int, str], list[int]] = {}
+        self.override: set[int] = set()
+        self.atoms: dict[str, int] = {}
 
     def keycode_range(self) -> tuple[int, int]:
         return self.lo, self.hi
@@ -82,6 +88,19 @@ class FakeDisplay:
 
     def root_window(self) -> int:
         return ROOT_WINDOW
+
+    def atom(self, name: str) -> int:
+        return self.atoms.setdefault(name, 0x100 + len(self.atoms))
+
+    def window_property(self, window: int, name: str) -> list[int] | None:
+        value = self.properties.get((window, name))
+        return None if value is None else list(value)
+
+    def parent(self, window: int) -> int:
+        return 0 if window == ROOT_WINDOW else self.parents.get(window, ROOT_WINDOW)
+
+    def override_redirect(self, window: int) -> bool:
+        return window in self.override
 
     @property
     def text(self) -> str:

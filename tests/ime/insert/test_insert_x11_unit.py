@@ -223,3 +223,35 @@ def test_the_focus_keeper_tells_which_window_is_written_into() -> None:
     keeper = FocusKeeper({"DISPLAY": ":9"}, open_display=refuse)
     assert keeper.focused() is None and keeper.focused() is None and opened == [":9"]
     assert FocusKeeper({}).focused() is None
+
+
+def test_a_window_that_is_no_application_counts_as_no_focus() -> None:
+    """Issue 23: openbox focuses a window of its own when the desktop is clicked; keys sent
+    there are lost. The window manager's windows, desktops, panels and override-redirect
+    windows are "no focus": the text goes to the clipboard."""
+    from ime.insert import ClipboardInserter, MemoryClipboard
+    from ime.insert.x11_clients import focused_application
+
+    app, frame, wm_own, desktop = 0x400001, 0x200010, 0x200001, 0x600001
+    dpy = FakeDisplay()
+    dpy.parents = {app: frame}  # a reparenting window manager: the client inside its frame
+    dpy.properties[(ROOT_WINDOW, "_NET_CLIENT_LIST")] = [app, desktop]
+    dpy.properties[(desktop, "_NET_WM_WINDOW_TYPE")] = [dpy.atom("_NET_WM_WINDOW_TYPE_DESKTOP")]
+    cases = {app: app, 0x400005: app, frame: None, wm_own: None, desktop: None}
+    dpy.parents[0x400005] = app  # a child window of the client (a toolkit's focus proxy)
+    for focus, expected in cases.items():
+        dpy.focus = focus
+        assert focused_application(dpy) == (None if expected is None else focus), hex(focus)
+        clip = MemoryClipboard()
+        dpy.events.clear()
+        assert FallbackInserter(make(dpy), ClipboardInserter(clip)).insert("中") is (
+            expected is not None)
+        assert (clip.text is None) is (expected is not None), hex(focus)
+        assert bool(dpy.events) is (expected is not None), hex(focus)
+
+    bare = FakeDisplay()  # no window manager: no client list; override-redirect is no client
+    bare.override = {0x700001}
+    bare.focus = 0x700001
+    assert focused_application(bare) is None
+    bare.focus = 0x400001
+    assert focused_application(bare) == 0x400001
