@@ -110,6 +110,11 @@ class Controller(QObject):
         if self.pad.stroke_count == 1:  # a new character: for which window?
             self._follow_target()
         self._ask()
+        if self.pad.stroke_count and not self.pad.is_writing():
+            # Ink left after an undo commits after the same pause as after a pen-up (issue
+            # 23: it used to wait for ever); at a pen-up strokeFinished starts it again.
+            self.auto_commit.ms = self.commit_delay_ms()
+            self.auto_commit.start()
 
     def _ask(self) -> None:
         """A new generation: ask the engine about the ink on the pad, after the text now."""

@@ -108,6 +108,31 @@ def test_a_stroke_before_the_pause_is_over_belongs_to_the_character(
     assert window.controller.auto_commit.ms == 60_000
 
 
+@pytest.mark.parametrize("undo", ["Undo button", "Backspace key"])
+def test_ink_left_after_an_undo_auto_commits_after_the_same_pause(
+    qtbot, make_window, recording, fake, undo
+) -> None:
+    """Issue 23: after an undo the remaining ink waited for ever."""
+    window = make_window(fake, auto_commit_ms=60_000)
+    write(qtbot, window, CROSS)
+    c = window.controller
+    c.auto_commit.stop()  # the pause after the second stroke is not what is measured here
+    with qtbot.waitSignal(c.candidatesShown, timeout=5000):
+        if undo == "Undo button":
+            window.undo_button.click()
+        else:
+            window.keys.buttons["backspace"].click()
+    assert window.pad.stroke_count == 1
+    assert c.auto_commit.active and c.auto_commit.ms == c.commit_delay_ms() == 60_000
+    write(qtbot, window, CROSS[1:])
+    c.auto_commit.stop()
+    c.fixed_ms = 1  # the same rule with a short pause: what is left after the undo commits
+    with qtbot.waitSignal(c.committed, timeout=5000):
+        window.undo_button.click()
+    assert recording.committed == [FakeRecognizer.answer_for(1)[0]]
+    assert window.pad.is_empty()
+
+
 def test_auto_commit_waits_for_an_answer_still_on_its_way(qtbot, make_window, recording) -> None:
     gate = threading.Event()
     slow = FakeRecognizer(gate)
