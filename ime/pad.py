@@ -66,7 +66,7 @@ class Pad(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(120, 120)
+        self.setMinimumSize(side, side)  # the size set in Settings, at least (issue 23)
         self.setCursor(Qt.CursorShape.CrossCursor)
 
     # ----------------------------------------------------------------- public API
@@ -117,7 +117,10 @@ class Pad(QWidget):
         self._invalidate()
 
     def set_side(self, side: int) -> None:
+        """The writing area's size in px: its size hint and its minimum (the window may make
+        it larger, never smaller)."""
         self._side = side
+        self.setMinimumSize(side, side)
         self.updateGeometry()
 
     def set_faded(self, faded: bool) -> None:

@@ -19,12 +19,15 @@ from ime.pauses import PauseModel
 from ime.qt import (
     QApplication,
     QCloseEvent,
+    QEvent,
     QGuiApplication,
     QHBoxLayout,
     QLabel,
     QMoveEvent,
+    QObject,
     QRect,
     QResizeEvent,
+    QSizePolicy,
     Qt,
     QTimer,
     QToolButton,
@@ -78,12 +81,19 @@ class MainWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("background:#fff3cd;color:#5c4400;padding:4px;")
-        self.message.hide()
         self.bar = CandidateBar(self)
         self.pad = Pad(settings.pad_size, settings.ink_colour, self)
+        # The notice floats over the top of the writing area instead of taking a place in the
+        # layout: showing or hiding it moves and resizes nothing (issue 23). The pen writes
+        # on through it.
+        self.message = QLabel(self.pad)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(
+            "background:rgba(255,243,205,235);color:#5c4400;padding:4px;"
+            "border-bottom:1px solid #e0c97a;")
+        self.message.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.message.hide()
+        self.pad.installEventFilter(self)
         self.keys = QuickKeys(lang, self)
         self.undo_button = self._tool(tr("undo", lang), self.pad.undo)
         self.clear_button = self._tool(tr("clear", lang), self.pad.clear)
@@ -91,6 +101,8 @@ class MainWindow(QWidget):
 
         side = QVBoxLayout()
         for b in (self.undo_button, self.clear_button, self.settings_button):
+            # As wide as the widest of the three (issue 23: they had each their own width).
+            b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             side.addWidget(b)
         side.addStretch(1)
         middle = QHBoxLayout()
@@ -99,7 +111,6 @@ class MainWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        layout.addWidget(self.message)
         layout.addWidget(self.bar)
         layout.addLayout(middle, 1)
         layout.addWidget(self.keys)
@@ -135,7 +146,18 @@ class MainWindow(QWidget):
         else hides the line."""
         text = text or self._notice
         self.message.setText(text)
+        self._place_message()
         self.message.setVisible(bool(text))
+
+    def _place_message(self) -> None:
+        """The notice across the top of the pad, as tall as its text (at most the pad)."""
+        w = self.pad.width()
+        self.message.setGeometry(0, 0, w, min(self.message.heightForWidth(w), self.pad.height()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.pad and event.type() == QEvent.Type.Resize:
+            self._place_message()
+        return super().eventFilter(watched, event)
 
     def set_notice(self, text: str) -> None:
         """A notice that stays until the next commit (a bad settings file, the clipboard)."""
@@ -161,7 +183,16 @@ class MainWindow(QWidget):
                 self.setGeometry(rect)
                 return
             logger.info("saved window place %s is off every screen; using the default", g)
-        self.resize(self.sizeHint())
+        self.resize(self.minimumSizeHint())  # the writing area exactly as large as set
+
+    def fit_pad(self, side: int) -> None:
+        """Make the writing area ``side`` px square now: the window grows or shrinks to fit
+        (issue 23: it kept its size, so the area did not follow the setting)."""
+        self.pad.set_side(side)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # the new minimum size before resizing to it
+        self.resize(self.minimumSizeHint().expandedTo(self.minimumSize()))
 
     def moveEvent(self, e: QMoveEvent) -> None:
         super().moveEvent(e)
@@ -230,8 +261,7 @@ class MainWindow(QWidget):
         self.settings = s
         self.pad.set_ink_colour(s.ink_colour)
         if s.pad_size != old.pad_size:
-            self.pad.set_side(s.pad_size)
-            self.adjustSize()
+            self.fit_pad(s.pad_size)
         self.controller.set_auto_commit(s.auto_commit, s.auto_commit_ms)
         lang = resolve_language(s.language)
         if lang != self.lang:

@@ -5,8 +5,11 @@ Run with DISPLAY set and the insertion mode as argv[1]: shows ``ime.window.MainW
 one JSON line per change: {"window", "visible", "active", "cell" (global centre of the first
 candidate cell), "committed", "message", "inserter", "t", "insert_t"} (times are
 time.monotonic(), the system-wide clock; "insert_t" lists when each insert() call began;
-"dialog": whether the Settings dialog is open). Commands on stdin: "state", "reset" (show the
-candidates again), "settings" (open the Settings dialog, as its button does), "quit".
+"dialog": whether the Settings dialog is open; "pad" and "size": the writing area's and the
+window's width and height). An optional argv[3] is the settings file (read at start, as
+``xiezi`` does). Commands on stdin: "state", "reset" (show the candidates again), "settings"
+(open the Settings dialog, as its button does), "pad_size N" (apply a pad size as the dialog's
+OK does), "quit".
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from stdin_commands import read_commands  # a sibling: these files run as scripts
@@ -23,7 +27,7 @@ from ime.associations import Associations
 from ime.insert import InsertConfig, Inserter, Key, choose_inserter
 from ime.qt import QApplication, QTimer
 from ime.recognition import RecognitionService
-from ime.settings import Settings
+from ime.settings import Settings, read_settings_file
 from ime.window import MainWindow
 
 
@@ -50,10 +54,14 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     inner = choose_inserter(mode, config=InsertConfig(restore_after_s=0.2))
     inserter = Timed(inner)
-    settings = Settings(geometry=[500, 300, 420, 470])
-    folder = tempfile.mkdtemp(prefix="xiezi-pad-")
+    if len(sys.argv) > 3:
+        path = Path(sys.argv[3])
+        settings = read_settings_file(path).settings
+    else:
+        path = Path(tempfile.mkdtemp(prefix="xiezi-pad-")) / "settings.json"
+        settings = Settings(geometry=[500, 300, 420, 470])
     window = MainWindow(settings, RecognitionService(), inserter, Associations(),
-                        settings_path=Path(folder) / "settings.json", tray=False)
+                        settings_path=path, tray=False)
     committed: list[str] = []
 
     def report(*_: object) -> None:
@@ -70,6 +78,8 @@ def main() -> int:
             "t": time.monotonic(),
             "insert_t": inserter.starts,
             "dialog": QApplication.activeModalWidget() is not None,
+            "pad": [window.pad.width(), window.pad.height()],
+            "size": [window.width(), window.height()],
         }
         print(json.dumps(state, ensure_ascii=False), flush=True)
 
@@ -88,6 +98,9 @@ def main() -> int:
             QTimer.singleShot(300, report)
             window.open_settings()
             report()
+        elif line.startswith("pad_size "):
+            window.apply_settings(replace(window.settings, pad_size=int(line.split()[1])))
+            QTimer.singleShot(500, report)  # once the window manager resized the window
         elif line == "quit":
             app.quit()
 

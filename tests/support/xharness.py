@@ -178,9 +178,12 @@ def x_focus(display: str) -> int | None:
     return int(done.stdout.strip()) if done.returncode == 0 else None
 
 
-def start_pad(xvfb: Xvfb, mode: str, first_candidate: str) -> App:
-    """Xiezi's pad window (ime.window.MainWindow) on ``xvfb``, once it is shown."""
-    app = App([sys.executable, str(HERE / "pad_app.py"), mode, first_candidate], xvfb.env())
+def start_pad(xvfb: Xvfb, mode: str, first_candidate: str, settings: Path | None = None) -> App:
+    """Xiezi's pad window (ime.window.MainWindow) on ``xvfb``, once it is shown; with
+    ``settings``, read from and saved to that file."""
+    extra = [str(settings)] if settings is not None else []
+    app = App([sys.executable, str(HERE / "pad_app.py"), mode, first_candidate, *extra],
+              xvfb.env())
     app.wait_for(lambda s: s["visible"])
     return app
 

@@ -4,6 +4,7 @@ closing the pad without a tray icon ends the process."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,37 @@ def test_a_commit_with_no_focused_window_goes_to_the_clipboard_with_a_notice(
         assert field.query()["text"] == ""
     finally:
         pad.close()
+
+
+def test_the_pad_size_set_in_settings_applies_at_once_and_after_a_restart(
+    desktop, tmp_path: Path
+) -> None:
+    """Issue 23: 400 px in Settings gave a 312 px writing area in a window that kept its
+    size, also after a restart (the saved window size won)."""
+    xvfb, _ = desktop
+    path = tmp_path / "settings.json"
+    pad = start_pad(xvfb, "clipboard", TEXT, settings=path)
+    try:
+        before = pad.query()
+        assert before["pad"] == [280, 280]  # the default, exactly
+        pad.send("pad_size 400")
+        wait_until(lambda: pad.query()["pad"] == [400, 400], what="a 400 px writing area")
+        after = pad.query()
+        assert after["size"][0] >= before["size"][0] + 120  # the window grew to hold it
+        assert after["size"][1] >= before["size"][1] + 120
+
+        def saved() -> bool:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return data["pad_size"] == 400 and (data["geometry"] or [0] * 4)[2:] == after["size"]
+
+        wait_until(saved, what="the size and the window saved")
+    finally:
+        pad.close()
+    again = start_pad(xvfb, "clipboard", TEXT, settings=path)
+    try:
+        wait_until(lambda: again.query()["pad"] == [400, 400], what="400 px after a restart")
+    finally:
+        again.close()
 
 
 def xvfb_root(display: str) -> int:
