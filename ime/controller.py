@@ -64,6 +64,7 @@ class Controller(QObject):
 
     committed = Signal(str)
     message = Signal(str)
+    status = Signal(str)
     candidatesShown = Signal(str)
 
     def __init__(self, pad: Pad, bar: CandidateBar, service: RecognitionService,
@@ -278,6 +279,8 @@ class Controller(QObject):
         if not ok:
             self.message.emit(tr("insert_failed", self.language, text=text,
                                  mode=getattr(self.inserter, "name", "?")))
+        elif text and getattr(self.inserter, "to_clipboard", False):
+            self.status.emit(tr("on_clipboard", self.language, text=text))  # issue 23
         self.committed.emit(text)
 
     # ------------------------------------------------------------------ context

@@ -34,6 +34,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "无法发送按键（{mode}）。请在设置中换一种输入方式。",
         "Could not send the key ({mode}). Choose another insertion mode in Settings.",
     ),
+    "on_clipboard": ("“{text}”已放到剪贴板，请用 Ctrl+V 粘贴。",
+                     "“{text}” is on the clipboard: paste it with Ctrl+V."),
     "clipboard_notice": ("文字会放到剪贴板上，请用 Ctrl+V 粘贴。",
                          "The text goes to the clipboard: paste it with Ctrl+V."),
     "wayland_notice": (

@@ -42,6 +42,9 @@ from ime.tray import app_icon, make_tray, retranslate_tray
 
 logger = logging.getLogger(__name__)
 
+#: How long a brief status stays on the pad, ms.
+STATUS_MS = 3000
+
 
 class MainWindow(QWidget):
     """Top-level tool window: stays on top, shows without activating, never takes the focus
@@ -120,6 +123,11 @@ class MainWindow(QWidget):
             settings.auto_commit_ms, PauseModel(pauses=settings.pauses_ms), lang, self,
             target=self.focus.focused)
         self.controller.message.connect(self.show_message)
+        self.controller.status.connect(self.show_status)
+        #: How long a brief status (``show_status``) stays, ms.
+        self.status_delay = Delay(STATUS_MS, parent=self)
+        self.status_delay.timeout.connect(self._end_status)
+        self._status = ""
         self.controller.committed.connect(lambda _: self.set_notice(""))
         self.keys.text.connect(self.controller.type_text)
         self.keys.action.connect(self.controller.key_action)
@@ -149,6 +157,18 @@ class MainWindow(QWidget):
         self._place_message()
         self.message.setVisible(bool(text))
 
+    def show_status(self, text: str) -> None:
+        """Show ``text`` for ``status_delay`` (what just happened, e.g. "on the clipboard"),
+        then the standing notice again, if any."""
+        self._status = text
+        self.show_message(text)
+        self.status_delay.start()
+
+    def _end_status(self) -> None:
+        if self.message.isVisible() and self.message.text() == self._status:
+            self.show_message("")
+        self._status = ""
+
     def _place_message(self) -> None:
         """The notice across the top of the pad, as tall as its text (at most the pad)."""
         w = self.pad.width()
@@ -169,9 +189,11 @@ class MainWindow(QWidget):
             self.show_message("")
 
     def _show_inserter_notice(self, inserter: Inserter) -> None:
+        # Standing until the first commit (a model loading meanwhile does not hide it); each
+        # commit then says where the character went (issue 23).
         text = inserter.notice(self.lang)
         if text:
-            self.show_message(text)
+            self.set_notice(text)
 
     # ------------------------------------------------------------------ geometry
     def _restore_geometry(self) -> None:

@@ -116,6 +116,9 @@ class FallbackInserter:
         self.primary = primary
         self.fallback = fallback
         self.name = primary.name if fallback is None else f"{primary.name} → {fallback.name}"
+        #: The text goes to the clipboard, not into the application (the pad says so at each
+        #: commit, issue 23).
+        self.to_clipboard = isinstance(primary, ClipboardInserter)
 
     def insert(self, text: str) -> bool:
         why = check_text(text)

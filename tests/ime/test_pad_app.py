@@ -156,3 +156,34 @@ def test_the_pad_never_imports_torch() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_insert_clipboard_says_on_the_pad_where_each_character_went(
+    qtbot, tmp_path: Path, lang
+) -> None:
+    """Issue 23: with --insert clipboard nothing on the pad said the character went there."""
+    from ime.i18n import tr
+    from ime.qt import QApplication
+
+    settings = tmp_path / "s.json"
+    settings.write_text(f'{{"language": "{lang}"}}', encoding="utf-8")
+    _app, window, _args = create(["--model", str(tmp_path / "none.xiezi"), "--settings",
+                                  str(settings), "--no-tray", "--insert", "clipboard"])
+    qtbot.addWidget(window)
+    service = window.controller.service
+    with qtbot.waitSignal(service.modelFailed, timeout=10_000):
+        window.show()
+    window.controller._on_model_ready()  # the model's message gone: the notice shows again
+    assert window.message.isVisible()
+    assert window.message.text() == tr("clipboard_notice", lang)
+    window.status_delay.ms = 50
+    window.controller.commit("中")
+    assert QApplication.clipboard().text() == "中"
+    assert window.message.isVisible()
+    assert window.message.text() == tr("on_clipboard", lang, text="中")
+    qtbot.waitUntil(lambda: not window.message.isVisible(), timeout=2000)  # brief
+    window.controller.commit("文")
+    assert window.message.text() == tr("on_clipboard", lang, text="文")
+    service.wait(5000)
