@@ -8,10 +8,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ime import preflight
-from ime.qt import QApplication, QTimer
+from ime.i18n import resolve_language, tr
+from ime.qt import QApplication, QMessageBox, Qt, QTimer
 
 if TYPE_CHECKING:
     from engine.ink import Ink
@@ -23,32 +24,40 @@ logger = logging.getLogger(__name__)
 
 _T0 = time.perf_counter()
 
-DESCRIPTION = "Offline Chinese handwriting input: a writing pad that types into the focused window."
-EPILOG = """\
-Write a character on the pad; click a candidate to type it into the application you are
-writing in, or pause and the best candidate is typed for you (the pause is learned from
-your writing; see Settings). The buttons under the pad give punctuation, space, backspace
-and enter; right-click the pad or press Undo to take back a stroke. The pad takes no keys:
-the keyboard stays with your application.
+class _Parser(argparse.ArgumentParser):
+    """argparse in the user's language: its headings, --help and the frame of its errors
+    (issue 23; argparse's own detail, e.g. "invalid choice", stays English)."""
 
-Settings: settings.json in the user config folder (~/.config/xiezi on Linux).
-"""
+    def __init__(self, lang: str, **kwargs: object) -> None:
+        self.lang = lang
+
+        class Formatter(argparse.RawDescriptionHelpFormatter):
+            def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+                super().add_usage(usage, actions, groups, prefix or tr("cli_usage", lang))
+
+        super().__init__(formatter_class=Formatter, add_help=False, **kwargs)  # type: ignore[arg-type]
+        self._optionals.title = tr("cli_options", lang)
+        self.add_argument("-h", "--help", action="help", help=tr("cli_help", lang))
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, tr("cli_error", self.lang, prog=self.prog, message=message) + "\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The command line of ``xiezi``, its help in ``lang`` (default: the system's language)."""
     from ime.insert import MODES
 
-    p = argparse.ArgumentParser(
-        prog="xiezi", description=DESCRIPTION, epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", type=Path, help="model package (.xiezi); default: the bundled one")
-    p.add_argument("--settings", type=Path,
-                   help="settings file (default: settings.json in the user config folder)")
-    p.add_argument("--insert", choices=MODES, help="how text is typed (overrides the settings)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    lang = lang or resolve_language("auto")
+    p = _Parser(lang, prog="xiezi", description=tr("cli_description", lang),
+                epilog=tr("cli_epilog", lang))
+    p.add_argument("--model", type=Path, help=tr("cli_model", lang))
+    p.add_argument("--settings", type=Path, help=tr("cli_settings", lang))
+    p.add_argument("--insert", choices=MODES, help=tr("cli_insert", lang))
+    p.add_argument("-v", "--verbose", action="store_true", help=tr("cli_verbose", lang))
     # For bench/bench_pad.py: print "painted <ms since start>" at the first paint, then quit.
     p.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--no-tray", action="store_true", help="no tray icon")
+    p.add_argument("--no-tray", action="store_true", help=tr("cli_no_tray", lang))
     return p
 
 
@@ -89,7 +98,7 @@ def create(
     """Parse arguments and build the window; the model starts loading at its first paint.
     Does not show the window or run the event loop."""
     from ime.associations import Associations
-    from ime.i18n import install_qt_translator, resolve_language, tr
+    from ime.i18n import install_qt_translator
     from ime.recognition import RecognitionService
     from ime.settings import read_settings_file
     from ime.window import MainWindow
@@ -97,19 +106,19 @@ def create(
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    existing = QApplication.instance()
-    if not isinstance(existing, QApplication):
-        problem = preflight.before_qt()  # Qt would abort (exit 134) without these
-        if problem is not None:
-            raise StartError(problem)
-    app = existing if isinstance(existing, QApplication) else QApplication(["xiezi"])  # WM_CLASS
-    problem = preflight.check_font(font_sample())
-    if problem is not None:
-        raise StartError(problem)
     found = read_settings_file(args.settings)  # never blocks; says what it found (issue 22)
     settings = found.settings
-    lang = resolve_language(settings.language)
+    lang = resolve_language(settings.language)  # what goes wrong next is said in it too
+    existing = QApplication.instance()
+    if not isinstance(existing, QApplication):
+        problem = preflight.before_qt(lang=lang)  # Qt would abort (exit 134) without these
+        if problem is not None:
+            raise StartError(problem, lang)
+    app = existing if isinstance(existing, QApplication) else QApplication(["xiezi"])  # WM_CLASS
     install_qt_translator(lang)
+    problem = preflight.check_font(font_sample(), lang)
+    if problem is not None:
+        raise StartError(problem, lang)
     mode = args.insert or settings.insert_mode
     service = RecognitionService()
     window = MainWindow(settings, service, make_inserter(mode), Associations.lazy(),
@@ -131,9 +140,10 @@ def create(
 class StartError(Exception):
     """The pad cannot start here; ``problem`` says what is missing and how to install it."""
 
-    def __init__(self, problem: preflight.Problem) -> None:
+    def __init__(self, problem: preflight.Problem, lang: str = "en") -> None:
         super().__init__(problem.message)
         self.problem = problem
+        self.lang = lang
 
 
 def font_sample() -> str:
@@ -147,14 +157,21 @@ def font_sample() -> str:
     return "".join(charset.split())[::25] + "写字撤销清除设置退格回车，。"
 
 
-def report(problem: preflight.Problem) -> None:
+def report(problem: preflight.Problem, lang: str = "en") -> None:
     """Say what is missing: on stderr, and in a message box when Qt runs on a screen."""
     print(problem.message, file=sys.stderr)
     app = QApplication.instance()
     if isinstance(app, QApplication) and app.platformName() not in preflight.HEADLESS:
-        from ime.qt import QMessageBox
+        problem_box(problem, lang).exec()
 
-        QMessageBox.critical(None, "Xiezi", problem.message)
+
+def problem_box(problem: preflight.Problem, lang: str) -> QMessageBox:
+    """The message box for ``problem``: rich text, so the commands keep their columns and a
+    package name is never broken (issue 23)."""
+    box = QMessageBox(QMessageBox.Icon.Critical, tr("start_failed_title", lang), "")
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(problem.html())
+    return box
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse: --help or a usage error, already printed
         return int(e.code or 0)
     except StartError as e:
-        report(e.problem)
+        report(e.problem, e.lang)
         return e.problem.exit_code
     if args.exit_after_paint:
         def painted() -> None:

@@ -51,21 +51,21 @@ STRINGS: dict[str, tuple[str, str]] = {
          "The original is kept as {bak}."),
     ),
     # Issue 22: what happened to the settings file, said as it happened.
+    # Issue 23: no Python error text in a notice (it is English); the log has the detail.
     "settings_corrupt": (
-        "设置文件 {path} 已损坏（{what}），现使用默认设置。原文件已移至 {bak}。",
-        ("The settings file {path} is corrupt ({what}); using the default settings. "
+        "设置文件 {path} 已损坏，现使用默认设置。原文件已移至 {bak}。",
+        ("The settings file {path} is corrupt; using the default settings. "
          "The file was moved to {bak}."),
     ),
     "settings_not_kept": (
-        ("设置文件 {path} 有误（{what}），以上项现使用默认值。无法保留原文件的副本（{why}），"
+        ("设置文件 {path} 有误（{what}），这些项现使用默认值。无法保留原文件的副本，"
         "因此它保持原样，写字不会覆盖它。"),
         ("The settings file {path} has problems ({what}); using the defaults for them. Keeping "
-         "a copy of it failed ({why}), so it is left as it is and Xiezi will not save over "
-         "it."),
+         "a copy of it failed, so it is left as it is and Xiezi will not save over it."),
     ),
     "settings_unreadable": (
-        "无法读取设置文件 {path}（{why}），现使用默认设置。该文件保持原样，写字不会覆盖它。",
-        ("Cannot read the settings file {path} ({why}); using the default settings. The file "
+        "无法读取设置文件 {path}，现使用默认设置。该文件保持原样，写字不会覆盖它。",
+        ("Cannot read the settings file {path}; using the default settings. The file "
          "is left as it is and Xiezi will not save over it."),
     ),
     "settings_not_file": (
@@ -75,13 +75,67 @@ STRINGS: dict[str, tuple[str, str]] = {
          "Xiezi will not read, move or write it. Choose another file with --settings."),
     ),
     "settings_not_saved": ("设置未保存。{why}", "Settings not saved. {why}"),
-    "settings_save_failed": ("设置未保存：{why}", "Settings not saved: {why}"),
+    "settings_save_failed": ("设置未保存：无法写入 {path}。", "Settings not saved: cannot write {path}."),
+    "what_everything": ("全部设置", "all settings"),
+    "what_corrupt": ("文件已损坏", "the file is corrupt"),
+    "what_auto_commit_ms": ("固定停顿时长", "the fixed pause"),
+    "what_geometry": ("窗口位置", "the window place"),
+    "what_pauses_ms": ("学到的停顿", "the learned pauses"),
     "file_kind_folder": ("文件夹", "a folder"),
     "file_kind_fifo": ("命名管道（FIFO）", "a named pipe (FIFO)"),
     "file_kind_char_device": ("字符设备", "a character device"),
     "file_kind_block_device": ("块设备", "a block device"),
     "file_kind_socket": ("套接字", "a socket"),
     "file_kind_other": ("特殊文件", "a special file"),
+    # Start-up checks (ime/preflight.py; issue 23: in the user's language).
+    "no_display": (
+        ("写字需要图形桌面：DISPLAY（X11）和 WAYLAND_DISPLAY（Wayland）都没有设置。请在桌面会话"
+         "中启动它（桌面的终端或菜单），或指向一个正在运行的 X 服务器，例如 DISPLAY=:0 xiezi。"),
+        ("xiezi needs a graphical desktop: neither DISPLAY (X11) nor WAYLAND_DISPLAY (Wayland) "
+         "is set. Start it from a desktop session (a terminal or the menu of your desktop), or "
+         "point it at a running X server, e.g. DISPLAY=:0 xiezi."),
+    ),
+    "xcb_missing": (
+        "写字无法打开窗口：Qt 的 X11 支持需要尚未安装的系统库（{libs}）。请安装后再启动写字：",
+        ("xiezi cannot open its window: Qt's X11 support needs system libraries that are not "
+         "installed ({libs}). Install them, then start xiezi again:"),
+    ),
+    "no_font": (
+        "写字找不到含中文字符的字体：每个候选字都会显示成空方框。请安装一种字体，再启动写字：",
+        ("xiezi found no font with Chinese characters: every candidate would be an empty box. "
+         "Install one, then start xiezi again:"),
+    ),
+    "font_or": ("或 {command}（5 MB）", "or {command} (5 MB)"),
+    "font_other_os": ("（Windows 和 macOS 自带中文字体。）",
+                      "(Windows and macOS ship Chinese fonts.)"),
+    "start_failed_title": ("写字无法启动", "Xiezi cannot start"),
+    # xiezi --help (ime/app.py)
+    "cli_description": ("离线中文手写输入：一块手写板，把字输入到有焦点的窗口。",
+                        ("Offline Chinese handwriting input: a writing pad that types into the "
+                         "focused window.")),
+    "cli_epilog": (
+        ("在手写板上写一个字；点击候选字把它输入到你正在写的程序里，或者停一下，最好的候选字会\n"
+         "自动输入（停顿多长从你的书写中学习，见设置）。手写板下方的按钮提供标点、空格、退格和\n"
+         "回车；右键点击手写板或按“撤销”收回一笔。手写板不接收按键：键盘一直属于你的程序。\n\n"
+         "设置：用户配置文件夹中的 settings.json（Linux 上为 ~/.config/xiezi）。\n"),
+        ("Write a character on the pad; click a candidate to type it into the application you "
+         "are\nwriting in, or pause and the best candidate is typed for you (the pause is "
+         "learned from\nyour writing; see Settings). The buttons under the pad give "
+         "punctuation, space, backspace\nand enter; right-click the pad or press Undo to take "
+         "back a stroke. The pad takes no keys:\nthe keyboard stays with your application.\n\n"
+         "Settings: settings.json in the user config folder (~/.config/xiezi on Linux).\n"),
+    ),
+    "cli_usage": ("用法：", "usage: "),
+    "cli_options": ("选项", "options"),
+    "cli_help": ("显示此帮助并退出", "show this help message and exit"),
+    "cli_model": ("模型包（.xiezi）；默认为自带的模型", "model package (.xiezi); default: the bundled one"),
+    "cli_settings": ("设置文件（默认为用户配置文件夹中的 settings.json）",
+                     "settings file (default: settings.json in the user config folder)"),
+    "cli_insert": ("文字的输入方式（优先于设置）", "how text is typed (overrides the settings)"),
+    "cli_verbose": ("记录更多日志", "log more"),
+    "cli_no_tray": ("不显示托盘图标", "no tray icon"),
+    "cli_error": ("{prog}：错误：{message}\n（xiezi --help 显示用法）",
+                  "{prog}: error: {message}\n(xiezi --help shows the usage)"),
     "settings_title": ("写字设置", "Xiezi settings"),
     "insert_mode": ("输入方式", "Insertion mode"),
     "insert_chain": ("自动时依次尝试", "Auto tries, in order"),

@@ -2,16 +2,20 @@
 
 Without them Qt aborts (exit 134, naming the wrong library) or draws every character as an
 empty box (issue 15). Each check returns what is missing in plain words with the command that
-installs it, so ``xiezi`` can say so and exit instead.
+installs it, in the user's language ("zh" or "en", issue 23), so ``xiezi`` can say so and exit
+instead.
 """
 
 from __future__ import annotations
 
 import ctypes
+import html
 import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from ime.i18n import tr
 
 #: Libraries Qt's xcb platform plugin loads (``ldd libQt6XcbQpa.so.6``, PySide6 6.x) that a
 #: minimal desktop may lack, with the package that brings each: Debian/Ubuntu, Fedora, Arch.
@@ -43,10 +47,41 @@ HEADLESS = ("offscreen", "minimal", "vnc", "linuxfb", "eglfs", "vkkhrdisplay")
 
 @dataclass(frozen=True)
 class Problem:
-    """Something missing: ``message`` says what and how to fix it; ``exit_code`` for main."""
+    """Something missing, said in the user's language.
 
-    message: str
+    Attributes:
+        summary: what is missing and what to do, in a sentence or two.
+        exit_code: for ``main``.
+        commands: (system, command) pairs that install what is missing, e.g.
+            ("Debian/Ubuntu", "sudo apt install fonts-noto-cjk").
+        note: a line after the commands, or "".
+    """
+
+    summary: str
     exit_code: int
+    commands: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+
+    @property
+    def message(self) -> str:
+        """Plain text for a terminal: the commands in an aligned column."""
+        width = max((len(system) for system, _ in self.commands), default=0) + 2
+        lines = [self.summary] + [f"  {system + ':' if system else '':<{width}}{command}"
+                                  for system, command in self.commands]
+        return "\n".join(lines + ([f"  {self.note}"] if self.note else []))
+
+    def html(self) -> str:
+        """Rich text for a message box: the commands in a table whose cells never wrap, so a
+        package name is never broken and the columns stay columns (issue 23)."""
+        rows = "".join(
+            f"<tr><td style='white-space:pre'>{html.escape(system + ':' if system else '')}"
+            "&nbsp;&nbsp;</td>"
+            f"<td style='white-space:pre'><code>{html.escape(command)}</code></td></tr>"
+            for system, command in self.commands)
+        table = f"<table cellspacing='2'>{rows}</table>" if rows else ""
+        note = f"<p>{html.escape(self.note)}</p>" if self.note else ""
+        summary = html.escape(self.summary).replace("\n", "<br>")
+        return f"<p>{summary}</p>{table}{note}"
 
 
 def _loadable(soname: str) -> bool:
@@ -62,7 +97,7 @@ def _platform(environ: Mapping[str, str]) -> str:
 
 
 def check_display(environ: Mapping[str, str] | None = None,
-                  system: str = sys.platform) -> Problem | None:
+                  system: str = sys.platform, lang: str = "en") -> Problem | None:
     """On Linux and BSD, a graphical session: DISPLAY or WAYLAND_DISPLAY (or a headless Qt
     platform chosen on purpose)."""
     environ = os.environ if environ is None else environ
@@ -70,14 +105,12 @@ def check_display(environ: Mapping[str, str] | None = None,
         return None
     if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
         return None
-    return Problem(
-        "xiezi needs a graphical desktop: neither DISPLAY (X11) nor WAYLAND_DISPLAY (Wayland) "
-        "is set. Start it from a desktop session (a terminal or the menu of your desktop), or "
-        "point it at a running X server, e.g. DISPLAY=:0 xiezi.", 2)
+    return Problem(tr("no_display", lang), 2)
 
 
 def check_xcb_libraries(environ: Mapping[str, str] | None = None, system: str = sys.platform,
-                        loadable: Callable[[str], bool] = _loadable) -> Problem | None:
+                        loadable: Callable[[str], bool] = _loadable,
+                        lang: str = "en") -> Problem | None:
     """When Qt will use X11 (xcb), the libraries its plugin loads; None when all load."""
     environ = os.environ if environ is None else environ
     if not system.startswith("linux"):
@@ -91,15 +124,13 @@ def check_xcb_libraries(environ: Mapping[str, str] | None = None, system: str = 
     if not missing:
         return None
     debian, fedora, arch = (sorted({XCB_LIBRARIES[lib][i] for lib in missing}) for i in range(3))
-    return Problem(
-        "xiezi cannot open its window: Qt's X11 support needs system libraries that are not "
-        f"installed ({', '.join(missing)}). Install them, then start xiezi again:\n"
-        f"  Debian/Ubuntu:  sudo apt install {' '.join(debian)}\n"
-        f"  Fedora:         sudo dnf install {' '.join(fedora)}\n"
-        f"  Arch:           sudo pacman -S {' '.join(arch)}", 3)
+    return Problem(tr("xcb_missing", lang, libs=", ".join(missing)), 3, (
+        ("Debian/Ubuntu", f"sudo apt install {' '.join(debian)}"),
+        ("Fedora", f"sudo dnf install {' '.join(fedora)}"),
+        ("Arch", f"sudo pacman -S {' '.join(arch)}")))
 
 
-def check_font(sample: str) -> Problem | None:
+def check_font(sample: str, lang: str = "en") -> Problem | None:
     """After the QApplication exists: a font that draws every character of ``sample``."""
     from ime.qt import QFont, QFontDatabase, QFontMetrics
 
@@ -110,15 +141,16 @@ def check_font(sample: str) -> Problem | None:
         if all(metrics.inFontUcs4(c) for c in codes):
             return None
     debian, fedora, arch = FONT_PACKAGES
-    return Problem(
-        "xiezi found no font with Chinese characters: every candidate would be an empty box. "
-        "Install one, then start xiezi again:\n"
-        f"  Debian/Ubuntu:  sudo apt install {debian}   (or fonts-wqy-microhei, 5 MB)\n"
-        f"  Fedora:         sudo dnf install {fedora}\n"
-        f"  Arch:           sudo pacman -S {arch}\n"
-        "  (Windows and macOS ship Chinese fonts.)", 4)
+    # Without a Chinese font, Chinese text in the box is a row of empty boxes: Chinese first,
+    # then English, which every font draws.
+    summary = tr("no_font", lang) if lang == "en" else f"{tr('no_font', lang)}\n{tr('no_font', 'en')}"
+    return Problem(summary, 4, (
+        ("Debian/Ubuntu", f"sudo apt install {debian}"),
+        ("", tr("font_or", lang, command="sudo apt install fonts-wqy-microhei")),
+        ("Fedora", f"sudo dnf install {fedora}"),
+        ("Arch", f"sudo pacman -S {arch}")), tr("font_other_os", lang))
 
 
-def before_qt(environ: Mapping[str, str] | None = None) -> Problem | None:
+def before_qt(environ: Mapping[str, str] | None = None, lang: str = "en") -> Problem | None:
     """The checks that must pass before a QApplication is created (else Qt aborts)."""
-    return check_display(environ) or check_xcb_libraries(environ)
+    return check_display(environ, lang=lang) or check_xcb_libraries(environ, lang=lang)

@@ -283,21 +283,43 @@ def _why(e: OSError) -> str:
     return e.strerror or str(e)
 
 
-def describe_read(r: SettingsRead, lang: str) -> str:
-    """The notice the pad shows for r, in lang; "" when the file was fine or absent."""
+#: The label of each setting in a notice: its line in the dialog, or a ``what_`` string.
+_LABELS = {"insert_mode": "insert_mode", "auto_commit": "auto_commit",
+           "auto_commit_ms": "what_auto_commit_ms", "pad_size": "pad_size",
+           "ink_colour": "ink_colour", "language": "language", "geometry": "what_geometry",
+           "pauses_ms": "what_pauses_ms"}
+
+
+def _what(r: SettingsRead, lang: str) -> str:
+    """The settings that were replaced, by their names in ``lang`` (issue 23: the English
+    detail of ``r.problems`` goes to the log only)."""
     from ime.i18n import tr
 
-    what = "; ".join(r.problems)[:300]
+    if r.outcome == "corrupt":
+        return tr("what_corrupt", lang)
+    names = [p.split(":", 1)[0] for p in r.problems]
+    labels = [tr(_LABELS[n], lang) for n in names if n in _LABELS]
+    if not labels:  # not an object at all
+        return tr("what_everything", lang)
+    return ("、" if lang == "zh" else ", ").join(labels)
+
+
+def describe_read(r: SettingsRead, lang: str) -> str:
+    """The notice the pad shows for r, in lang; "" when the file was fine or absent. No
+    English error text in it (the log has that)."""
+    from ime.i18n import tr
+
+    what = _what(r, lang)
     if r.outcome == "not_regular":
         return tr("settings_not_file", lang, path=r.path, kind=kind_name(r.kind or "other", lang))
     if r.outcome == "unreadable":
-        return tr("settings_unreadable", lang, path=r.path, why=r.error)
+        return tr("settings_unreadable", lang, path=r.path)
     if r.outcome in ("fixed", "corrupt") and r.error is not None:
-        return tr("settings_not_kept", lang, path=r.path, what=what, why=r.error)
+        return tr("settings_not_kept", lang, path=r.path, what=what)
     if r.outcome == "fixed":
         return tr("settings_bad", lang, what=what, bak=r.backup)
     if r.outcome == "corrupt":
-        return tr("settings_corrupt", lang, path=r.path, what=what, bak=r.backup)
+        return tr("settings_corrupt", lang, path=r.path, bak=r.backup)
     return ""
 
 

@@ -36,7 +36,7 @@ from ime.qt import (
     Signal,
 )
 from ime.recognition import RecognitionService
-from ime.settings import Settings, SettingsRead, describe_read, save_settings
+from ime.settings import Settings, SettingsRead, default_path, describe_read, save_settings
 from ime.settings_file import NotRegularFile, kind_name
 from ime.tray import app_icon, make_tray, retranslate_tray
 
@@ -256,8 +256,9 @@ class MainWindow(QWidget):
                     kind=kind_name(e.kind, self.lang))))
         except OSError as e:
             logger.warning("cannot save settings: %s", e)
-            if tell:
-                self.set_notice(tr("settings_save_failed", self.lang, why=e))
+            if tell:  # the reason (English) is in the log (issue 23)
+                self.set_notice(tr("settings_save_failed", self.lang,
+                                   path=self.settings_path or default_path()))
 
     def open_settings(self) -> None:
         """The settings dialog; afterwards the focus goes back to the application that had it

@@ -314,7 +314,7 @@ def test_the_pad_never_saves_over_a_file_it_could_not_read(qtbot, tmp_path: Path
         window = _start(tmp_path, path)
     qtbot.addWidget(window)
     window.show()
-    assert "Permission denied" in window._notice and str(path) in window._notice
+    assert "Cannot read the settings file" in window._notice and str(path) in window._notice
     window.apply_settings(Settings(pad_size=400, language="en"))
     window.save_geometry()
     assert "not saved" in window._notice
