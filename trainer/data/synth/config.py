@@ -83,6 +83,14 @@ class SynthConfig:
             0 (the default): no draws for it.
         dense_prob: of those, the share sampled every 1-6 px along the path.
         integer_prob: of those, the share rounded to whole pixels.
+        cross_share: share of writers who habitually write the later of two crossing
+            strokes first (``order``: 十 as 丨 then 一); 0 (the default) for all four
+            shares: no stroke-order habits and no draws for them.
+        close_share: share of writers who close enclosures (日, 国) before their interior.
+        parts_share: share of writers who write a two-part character's second part first.
+        pie_share: share of writers who write left-falling strokes (撇) end to start.
+        habit_min: a writer with a habit follows it at each site with a probability drawn
+            uniformly in [habit_min, 1]: each writer consistent across characters.
     """
 
     slant_sd: float = 0.12
@@ -143,6 +151,17 @@ class SynthConfig:
     digitizer_prob: float = 0.0
     dense_prob: float = 0.5
     integer_prob: float = 0.7
+    cross_share: float = 0.0
+    close_share: float = 0.0
+    parts_share: float = 0.0
+    pie_share: float = 0.0
+    habit_min: float = 0.5
+
+    @property
+    def order_habits(self) -> bool:
+        """Whether writers are drawn with stroke-order habits (``order``)."""
+        return (self.cross_share > 0 or self.close_share > 0 or self.parts_share > 0
+                or self.pie_share > 0)
 
     @property
     def parts_vary(self) -> bool:

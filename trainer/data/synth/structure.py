@@ -10,13 +10,19 @@ if TYPE_CHECKING:
     from trainer.data.synth.config import SynthConfig
 
 
+#: How a character is written relative to its template: (template stroke index at each
+#: writing position, reversed flag at each position, one stroke broken at its sharpest corner).
+Plan = tuple[tuple[int, ...], tuple[bool, ...], bool]
+
+
 def restructure(
-    strokes: list[np.ndarray],
+    k: int,
     u: np.ndarray,
     rng: np.random.Generator,
     config: SynthConfig,
     split_prob: float,
-) -> tuple[list[np.ndarray], int]:
+    habit: tuple[list[int], list[bool]] | None = None,
+) -> Plan | None:
     """Rarely swap two adjacent strokes, reverse one, or break one at its sharpest corner.
 
     Real writers deviate from the standard stroke order and direction now and then, and a
@@ -24,29 +30,37 @@ def restructure(
     why about 1% of real samples have more pen-down strokes than the standard count.
 
     Args:
-        strokes: the template (not modified). u: (3,) uniform draws deciding whether to
-            swap, reverse (config.swap_prob, reverse_prob) or split (``split_prob``, the
+        k: strokes of the template. u: (3,) uniform draws deciding whether to swap,
+            reverse (config.swap_prob, reverse_prob) or split (``split_prob``, the
             writer's); rng picks which strokes when one happens.
+        habit: the order and directions of the writer's habits (``order.habits``), which
+            these slips then change; None: the standard ones.
     Returns:
-        the strokes to write, in writing order (the same list when nothing changed), and
-        the gap where a stroke was broken (the pen is lifted there: never joined), or -1.
+        the plan of what to write (``materialize``), or None when the template stands.
     """
-    k = len(strokes)
     swap = u[0] < config.swap_prob and k >= 2
     reverse = u[1] < config.reverse_prob
-    split = u[2] < split_prob
-    if not (swap or reverse or split):
-        return strokes, -1
-    out = list(strokes)
+    split = bool(u[2] < split_prob)
+    if not (swap or reverse or split) and habit is None:
+        return None
+    order, back = (list(range(k)), [False] * k) if habit is None else (list(habit[0]),
+                                                                        list(habit[1]))
     if swap:
         i = int(rng.integers(k - 1))
-        out[i], out[i + 1] = out[i + 1], out[i]
+        order[i], order[i + 1] = order[i + 1], order[i]
+        back[i], back[i + 1] = back[i + 1], back[i]
     if reverse:
         i = int(rng.integers(k))
-        out[i] = out[i][::-1]
-    if split:
-        return _split_sharpest(out)
-    return out, -1
+        back[i] = not back[i]
+    return tuple(order), tuple(back), split
+
+
+def materialize(strokes: list[np.ndarray], plan: Plan) -> tuple[list[np.ndarray], int]:
+    """The strokes a plan writes, in writing order, and the gap where a stroke was broken
+    (the pen is lifted there: never joined), or -1."""
+    order, back, split = plan
+    out = [strokes[j][::-1] if b else strokes[j] for j, b in zip(order, back)]
+    return _split_sharpest(out) if split else (out, -1)
 
 
 def _split_sharpest(strokes: list[np.ndarray]) -> tuple[list[np.ndarray], int]:

@@ -23,12 +23,31 @@ from trainer.data.synth import draws
 from trainer.data.synth.batch import write
 from trainer.data.synth.config import SynthConfig
 from trainer.data.synth.motion import digitize, pen_motion
-from trainer.data.synth.structure import restructure
-from trainer.data.synth.template import TemplateCache, build
+from trainer.data.synth.order import habits
+from trainer.data.synth.structure import Plan, materialize, restructure
+from trainer.data.synth.template import Template, TemplateCache, build
 from trainer.data.synth.writer import WriterStyle, sample_writer
 
 #: Geometry of the templates already seen (the loader hands out the same lists every time).
 _CACHE = TemplateCache()
+#: Templates written in another order or direction, by (template list, plan); cleared when
+#: it reaches ``_VARIANTS_SIZE`` (about 17 KB each): the habits give each character a few
+#: orders, so most reordered characters are prepared once.
+_VARIANTS: dict[tuple[int, Plan], tuple[list[np.ndarray], SynthConfig, Template]] = {}
+_VARIANTS_SIZE = 6000
+
+
+def _variant(strokes: list[np.ndarray], plan: Plan, config: SynthConfig) -> Template:
+    key = (id(strokes), plan)
+    hit = _VARIANTS.get(key)
+    if hit is not None and hit[0] is strokes and (hit[1] is config or hit[1] == config):
+        return hit[2]
+    todo, broken = materialize(strokes, plan)
+    tpl = build(todo, config, broken)
+    if len(_VARIANTS) >= _VARIANTS_SIZE:
+        _VARIANTS.clear()
+    _VARIANTS[key] = (strokes, config, tpl)
+    return tpl
 
 
 def synthesize(
@@ -73,8 +92,10 @@ def synthesize_batch(
         u, u_restructure = draws.uniform(rng, len(strokes))
         # broken strokes come from careful writers, who lift the pen where others join
         split_p = config.split_prob * (1.0 - style.cursiveness) ** 8
-        todo, broken = restructure(strokes, u_restructure, rng, config, split_p)
-        tpl = _CACHE.get(todo, config) if todo is strokes else build(todo, config, broken)
+        # a writer's stroke-order habits (drawn only when the config or the writer has them)
+        habit = habits(strokes, style, rng) if config.order_habits or style.has_habits else None
+        plan = restructure(len(strokes), u_restructure, rng, config, split_p, habit)
+        tpl = _CACHE.get(strokes, config) if plan is None else _variant(strokes, plan, config)
         k = len(tpl.counts)
         tpls.append(tpl)
         cut.append(draws.split(u, draws.normal(rng, k, config), k))

@@ -26,6 +26,11 @@ class WriterStyle:
             pen does not join that stroke to the next, 0..1.
         roundness: Chaikin cut fraction of corners, 0.05..0.3.
         neatness: 0..1; scales every deformation and noise (1: the least).
+        cross_swap: probability, per crossing site (``order``), of writing the later of
+            two crossing strokes first (十 as 丨 then 一); 0: a writer without the habit.
+        close_early: per enclosure, of writing its bottom 横 before its interior (日, 国).
+        parts_swap: per two-part character, of writing the second component first.
+        pie_reverse: per left-falling stroke (撇), of writing it end to start.
     """
 
     slant: float = 0.0
@@ -38,6 +43,16 @@ class WriterStyle:
     simplify: float = 0.4
     roundness: float = 0.15
     neatness: float = 0.5
+    cross_swap: float = 0.0
+    close_early: float = 0.0
+    parts_swap: float = 0.0
+    pie_reverse: float = 0.0
+
+    @property
+    def has_habits(self) -> bool:
+        """Whether any stroke-order habit is set (``order.habits`` can change anything)."""
+        return self.cross_swap > 0 or self.close_early > 0 or self.parts_swap > 0 \
+            or self.pie_reverse > 0
 
 
 def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig()) -> WriterStyle:
@@ -48,6 +63,14 @@ def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig())
     neat = float(rng.beta(config.neat_a, config.neat_b))
     rate = config.rate_min_hz + (config.rate_max_hz - config.rate_min_hz) * u[0]
     spacing = math.exp(config.spacing_log_mean + config.spacing_log_sd * z[4])
+    habits = {}
+    if config.order_habits:  # drawn after everything else, only when switched on
+        h = rng.random(8)
+        shares = (config.cross_share, config.close_share, config.parts_share, config.pie_share)
+        names = ("cross_swap", "close_early", "parts_swap", "pie_reverse")
+        for m, (name, share) in enumerate(zip(names, shares)):
+            strength = config.habit_min + (1.0 - config.habit_min) * float(h[4 + m])
+            habits[name] = strength if h[m] < share else 0.0
     return WriterStyle(
         slant=config.slant_mean + config.slant_sd * z[0],
         rotation=config.rotation_mean + config.rotation_sd * z[1],
@@ -60,4 +83,5 @@ def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig())
         roundness=config.round_min
         + (config.round_max - config.round_min) * min(0.5 * cursive + 0.5 * u[1], 1.0),
         neatness=neat,
+        **habits,
     )
