@@ -33,3 +33,29 @@ class EpochOrder:
             perm = np.random.default_rng([self.seed, CLASS_ORDER, epoch]).permutation(self.n)
             self._cache[epoch] = perm
         return int(perm[pos])
+
+
+class WeightedOrder:
+    """Global index i -> a class drawn with probabilities ``weights``: each epoch of n
+    indices draws its n classes at once (seeded per epoch, as ``EpochOrder``)."""
+
+    def __init__(self, weights: np.ndarray, seed: int) -> None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim != 1 or len(w) < 1 or not np.all(np.isfinite(w)) or np.any(w < 0) \
+                or w.sum() <= 0:
+            raise ValueError("WeightedOrder needs finite weights >= 0, not all 0")
+        self.n, self.seed = len(w), seed
+        self._cdf = np.cumsum(w / w.sum())
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __call__(self, i: int) -> int:
+        epoch, pos = divmod(i, self.n)
+        draw = self._cache.get(epoch)
+        if draw is None:
+            if len(self._cache) > 2:
+                self._cache.clear()
+            u = np.random.default_rng([self.seed, CLASS_ORDER, epoch]).random(self.n)
+            draw = np.minimum(np.searchsorted(self._cdf, u * self._cdf[-1], side="right"),
+                              self.n - 1)
+            self._cache[epoch] = draw
+        return int(draw[pos])

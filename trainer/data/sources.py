@@ -16,8 +16,9 @@ import numpy as np
 
 from trainer.data.config import DataConfig
 from trainer.data.errors import DataError
+from trainer.data.frequency import class_weights
 from trainer.data.real import RealSource, make_real_source, real_samples
-from trainer.data.seeds import TRAIN_SAMPLE, VAL_SAMPLE, VAL_SEED, EpochOrder
+from trainer.data.seeds import TRAIN_SAMPLE, VAL_SAMPLE, VAL_SEED, EpochOrder, WeightedOrder
 from trainer.data.synth import sample_writer, synthesize_batch
 from trainer.data.templates import held_out_shape, load_charset, load_shapes, load_templates
 
@@ -53,7 +54,11 @@ class SyntheticSource:
         self._mixed = len(config.shapes) > 1
         self._synth = config.synth
         self._seed = config.seed
-        self._order = EpochOrder(len(self.classes), config.seed)
+        # balanced epochs, or a mix of uniform and text frequency (issue 25)
+        self._order: EpochOrder | WeightedOrder = (
+            EpochOrder(len(self.classes), config.seed) if config.class_uniform >= 1.0
+            else WeightedOrder(class_weights(self.classes, config.class_uniform,
+                                             config.class_temper), config.seed))
         self.val_per_class = config.val_per_class
         self._real_paths = config.paths
 

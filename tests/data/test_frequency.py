@@ -1,0 +1,53 @@
+"""Class sampling by a mix of uniform and text frequency (issue 25)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from trainer.data.config import DataConfig
+from trainer.data.frequency import class_weights, unigram
+from trainer.data.seeds import EpochOrder, WeightedOrder
+from trainer.data.sources import SyntheticSource
+from trainer.data.templates import load_charset
+
+
+def test_weights_favour_frequent_characters_without_starving_the_rest() -> None:
+    cs = load_charset("gb2312_level1")
+    p = unigram(cs)
+    assert p.sum() == pytest.approx(1.0) and p[cs.index("的")] == p.max()
+    w = class_weights(cs, 0.5, 0.5)
+    assert w.sum() == pytest.approx(1.0)
+    top = np.argsort(-p)[:300]
+    assert 0.15 < w[top].sum() < 0.2  # 8% when uniform
+    assert w.min() >= 0.5 / len(cs)  # the uniform half is kept
+    assert np.allclose(class_weights(cs, 1.0, 0.5), 1.0 / len(cs))
+    with pytest.raises(ValueError, match="class_uniform"):
+        class_weights(cs, 1.5, 0.5)
+    with pytest.raises(ValueError, match="class_uniform"):
+        DataConfig(class_uniform=-0.1)
+
+
+def test_weighted_order_draws_by_weight_and_is_deterministic() -> None:
+    w = np.array([0.5, 0.3, 0.2, 0.0])
+    order = WeightedOrder(w, seed=3)
+    draws = np.array([order(i) for i in range(8000)])
+    assert np.allclose(np.bincount(draws, minlength=4) / 8000, w, atol=0.02)
+    again = WeightedOrder(w, seed=3)
+    assert [again(i) for i in (7999, 5, 4000)] == [int(draws[7999]), int(draws[5]), int(draws[4000])]
+    with pytest.raises(ValueError, match="weights"):
+        WeightedOrder(np.array([0.0, 0.0]), seed=0)
+
+
+def test_source_uses_frequency_only_when_asked() -> None:
+    base = DataConfig(num_classes=50, val_per_class=0)
+    assert isinstance(SyntheticSource(base)._order, EpochOrder)
+    mixed = SyntheticSource(replace(base, class_uniform=0.5))
+    assert isinstance(mixed._order, WeightedOrder)
+    labels = [mixed._order(i) for i in range(5000)]
+    counts = np.bincount(labels, minlength=50)
+    top = int(np.argmax(unigram(mixed.classes)))  # the most frequent of these 50
+    assert counts[top] > 2 * 100  # 100 each when uniform
+    assert counts.min() > 0

@@ -1,0 +1,46 @@
+"""How often each class is trained: a mix of uniform and text frequency (issue 25).
+
+Balanced epochs give every class the same number of samples, yet the 300 most frequent
+characters make about two thirds of any text and are the ones read worst on real writers
+(57.8% top-1 against 66.3% overall; simple shapes such as 一, 丁, 日 are easily confused).
+``class_weights`` mixes the uniform distribution with the characters' unigram frequency in
+the bundled language model's training text (``resources/lm/lm.npz``), tempered so that the
+most frequent characters get more samples, and so more writers, without starving the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.language import LanguageModel
+from trainer.data.errors import DataError
+
+
+def unigram(classes: str) -> np.ndarray:
+    """P(c) of each class in the language model's text (float64, sums to 1 over ``classes``;
+    characters the model never saw get its smallest probability)."""
+    path = LanguageModel.default().path
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            vocab, logp = z["vocab"], z["unigram"]
+    except (OSError, KeyError, ValueError) as e:
+        raise DataError(f"cannot read the unigram frequencies of {path} ({e}); rebuild it with "
+                        "resources/lm/regenerate.py or set DataConfig.class_uniform=1") from e
+    index = {int(cp): i + 1 for i, cp in enumerate(vocab.tolist())}  # token 1 + i: vocab[i]
+    floor = float(logp[1:].min())
+    lp = np.array([float(logp[index[ord(c)]]) if ord(c) in index else floor for c in classes])
+    p = np.exp(lp - lp.max())
+    return p / p.sum()
+
+
+def class_weights(classes: str, uniform: float, temper: float) -> np.ndarray:
+    """Sampling probability of each class: ``uniform`` of the samples spread evenly, the
+    rest by frequency to the power ``temper`` (1: as in text, 0: uniform as well)."""
+    if not 0.0 <= uniform <= 1.0 or not 0.0 <= temper <= 1.0:
+        raise ValueError(f"class_uniform and class_temper must be in [0, 1], got {uniform}, "
+                         f"{temper}")
+    n = len(classes)
+    if uniform >= 1.0:
+        return np.full(n, 1.0 / n)
+    q = unigram(classes) ** temper
+    return uniform / n + (1.0 - uniform) * q / q.sum()
