@@ -177,7 +177,7 @@ class Recognizer:
         if self._lm_failed:
             return logits
         opts = self._options.context
-        out = logits.astype(np.float64)
+        out = logits.copy()
         try:
             if self._lm is None:
                 self._lm = LanguageModel.default()

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "model/xiezi-gb1.xiezi"
-BUNDLED = ("charsets/gb2312_level1.txt", "templates/medians.npz", MODEL)
+BUNDLED = ("charsets/gb2312_level1.txt", "templates/medians.npz", "lm/lm.npz", MODEL)
 needs_model = pytest.mark.skipif(
     not (ROOT / "resources" / MODEL).is_file(),
     reason="no bundled model in this checkout yet (trainer build --preset full)",
