@@ -46,7 +46,7 @@ def arrays(rec: Recognizer, lm: LanguageModel, inks: list[Ink],
            history: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(log-softmax-ready logits (N, C), priors (N, C), label ids (N,), after-hanzi mask (N,))."""
     charset = rec.charset
-    session = rec._load()[1]  # noqa: SLF001 - the network alone, once per ink
+    session = rec._load()[1]
     from engine.preprocess import preprocess
 
     logits = np.zeros((len(inks), len(charset)), np.float32)

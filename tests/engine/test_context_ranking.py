@@ -127,8 +127,8 @@ def test_context_options_are_checked(bad: dict[str, float]) -> None:
 
 def test_a_context_that_is_not_text_is_refused(tmp_path: Path) -> None:
     line = json.dumps({"strokes": [[[0, 0, 0], [10, 0, 9]]], "context": 5})
-    from engine.ink import ink_from_json
     from engine.errors import InkError
+    from engine.ink import ink_from_json
 
     with pytest.raises(InkError, match="context must be a string"):
         ink_from_json(line)
