@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -20,3 +23,15 @@ def draw_stroke(widget, points: list[tuple[int, int]], delay_ms: int = 5) -> Non
     for x, y in points[1:]:
         QTest.mouseMove(widget, QPoint(x, y), delay_ms)
     QTest.mouseRelease(widget, left, none, QPoint(*points[-1]), delay_ms)
+
+
+def pixel_path(points: np.ndarray) -> list[tuple[int, int]]:
+    """Every whole pixel along the polyline, as a mouse moved slowly gives them."""
+    out = [tuple(np.rint(points[0]).astype(int))]
+    for a, b in itertools.pairwise(points):
+        n = int(np.ceil(np.abs(b - a).max()))
+        for s in np.arange(1, n + 1) / max(n, 1):
+            p = tuple(np.rint(a + s * (b - a)).astype(int))
+            if p != out[-1]:
+                out.append(p)
+    return out

@@ -3,30 +3,16 @@ bundled model (the pad's own dense whole-pixel ink once broke the model; issue 1
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
-import numpy as np
 import pytest
-from pad_drawing import draw_stroke
+from pad_drawing import draw_stroke, pixel_path
 
 from ime.app import model_factory
 
 MODEL = Path(__file__).resolve().parents[2] / "resources" / "model" / "xiezi-gb1.xiezi"
 pytestmark = [pytest.mark.gui, pytest.mark.slow,
               pytest.mark.skipif(not MODEL.is_file(), reason="no bundled model in this checkout")]
-
-
-def pixel_path(points: np.ndarray) -> list[tuple[int, int]]:
-    """Every whole pixel along the polyline, as a mouse moved slowly gives them."""
-    out = [tuple(np.rint(points[0]).astype(int))]
-    for a, b in itertools.pairwise(points):
-        n = int(np.ceil(np.abs(b - a).max()))
-        for s in np.arange(1, n + 1) / max(n, 1):
-            p = tuple(np.rint(a + s * (b - a)).astype(int))
-            if p != out[-1]:
-                out.append(p)
-    return out
 
 
 @pytest.mark.parametrize("char", ["中", "我", "永"])
