@@ -10,7 +10,9 @@ synthesizer lacks. These figures can:
 - real handwriting kept outside the project (``../shared/realdata/*/*.jsonl``; evaluation only,
   never trained on), when it is there;
 - the realism card of the training population (``../shared/realism/realism.py``);
-- writers write text: held-out text with and without context (``trainer.text_yardstick``).
+- writers write text: held-out text with and without context (``trainer.text_yardstick``);
+- held-out writers split by stroke order, pen-downs per standard stroke, and the most
+  frequent characters with their confusions (``trainer.split_yardstick``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from trainer.data.templates import (
     load_shapes,
     load_templates,
 )
+from trainer.split_yardstick import measure_splits
 from trainer.text_yardstick import TextConfig, measure_text
 
 logger = logging.getLogger(__name__)
@@ -206,7 +209,8 @@ def realism_card(data: DataConfig, per_char: int = 2, digitizers: bool = False,
 
 def measure(package: str | Path, data: DataConfig, n: int, card: bool = True) -> dict[str, Any]:
     """Every yardstick of the model package trained on ``data``: {"digitizers", "shapes",
-    "real", "realism", "text"}."""
+    "real", "realism", "text", "splits" (``split_yardstick``: by order, joining, frequent
+    characters)}."""
     config, shapes = data.synth, tuple(name for name, _ in data.shapes)
     rec = Recognizer(package, RecognizerOptions(threads=1))
     rng = np.random.default_rng(SEED_BASE)
@@ -224,7 +228,8 @@ def measure(package: str | Path, data: DataConfig, n: int, card: bool = True) ->
     return {"inks": n, "digitizers": sweep, "shapes": held,
             "real": {k: score(rec, v) for k, v in real.items()},
             "realism": realism_card(data) if card else None,
-            "text": measure_text(rec, data, TextConfig.for_inks(n))}
+            "text": measure_text(rec, data, TextConfig.for_inks(n)),
+            "splits": measure_splits(rec, config, n, SEED_BASE + 50 * 1_000_003)}
 
 
 def spread(y: dict[str, Any]) -> float:

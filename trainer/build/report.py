@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic import atomic_write_text
+from trainer.split_yardstick import splits_markdown
 from trainer.text_yardstick import text_markdown
 
 #: Figures the issue asks of the final stage against the fp32 baseline (issue 5).
@@ -148,6 +149,8 @@ def yardsticks_markdown(y: dict[str, Any]) -> list[str]:
         lines.append(f"| {name} | {r['n']} | {100 * r['top1']:.1f}% | {100 * r['top10']:.1f}% |")
     if y.get("text"):
         lines += text_markdown(y["text"])
+    if y.get("splits"):
+        lines += splits_markdown(y["splits"])
     if y.get("realism"):
         lines += ["", "Realism card of the training writers (`../shared/realism/realism.py`):",
                   "", "```", y["realism"].rstrip(), "```"]

@@ -71,6 +71,32 @@ def synthesize(
     return synthesize_batch([strokes], [rng], [style], config)[0]
 
 
+def _plan(
+    strokes: list[np.ndarray], rng: np.random.Generator, style: WriterStyle, config: SynthConfig
+) -> tuple[np.ndarray, Plan | None]:
+    """A character's first draws (``draws.uniform``) and what it writes: the plan of order,
+    directions and breaks (``structure.restructure``), None for the template as it is."""
+    u, u_restructure = draws.uniform(rng, len(strokes))
+    # broken strokes come from careful writers, who lift the pen where others join
+    split_p = config.split_prob * (1.0 - style.cursiveness) ** 8
+    # a writer's stroke-order habits (drawn only when the config or the writer has them)
+    habit = habits(strokes, style, rng) if config.order_habits or style.has_habits else None
+    return u, restructure(len(strokes), u_restructure, rng, config, split_p, habit)
+
+
+def standard_order(
+    strokes: list[np.ndarray], rng: np.random.Generator, style: WriterStyle,
+    config: SynthConfig = SynthConfig(),
+) -> bool:
+    """Whether ``synthesize(strokes, rng, style, config)`` writes every stroke in its standard
+    place and direction (a stroke broken in two still counts as standard). Reads a copy of
+    rng: call it with the generator about to be handed to ``synthesize``."""
+    copy = np.random.Generator(type(rng.bit_generator)())
+    copy.bit_generator.state = rng.bit_generator.state
+    plan = _plan(strokes, copy, style, config)[1]
+    return plan is None or (plan[0] == tuple(range(len(strokes))) and not any(plan[1]))
+
+
 def synthesize_batch(
     templates: Sequence[list[np.ndarray]],
     rngs: Sequence[np.random.Generator],
@@ -89,12 +115,7 @@ def synthesize_batch(
     for strokes, rng, style in zip(templates, rngs, styles):
         if len(strokes) == 0:
             raise ValueError("a template needs at least one stroke")
-        u, u_restructure = draws.uniform(rng, len(strokes))
-        # broken strokes come from careful writers, who lift the pen where others join
-        split_p = config.split_prob * (1.0 - style.cursiveness) ** 8
-        # a writer's stroke-order habits (drawn only when the config or the writer has them)
-        habit = habits(strokes, style, rng) if config.order_habits or style.has_habits else None
-        plan = restructure(len(strokes), u_restructure, rng, config, split_p, habit)
+        u, plan = _plan(strokes, rng, style, config)
         tpl = _CACHE.get(strokes, config) if plan is None else _variant(strokes, plan, config)
         k = len(tpl.counts)
         tpls.append(tpl)
