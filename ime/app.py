@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from engine.ink import Ink
     from engine.protocol import InkRecognizer as Recognize
     from ime.insert import Inserter
+    from ime.instance import Instance
     from ime.window import MainWindow
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def create(
     from ime.associations import Associations
     from ime.i18n import install_qt_translator
     from ime.recognition import RecognitionService
-    from ime.settings import read_settings_file
+    from ime.settings import default_path, read_settings_file
     from ime.window import MainWindow
 
     args = build_parser().parse_args(argv)
@@ -115,6 +116,10 @@ def create(
         if problem is not None:
             raise StartError(problem, lang)
     app = existing if isinstance(existing, QApplication) else QApplication(["xiezi"])  # WM_CLASS
+    instance = None
+    if existing is None:  # a process of its own (tests that embed the pad are not one)
+        instance = claim_instance(args.settings or default_path(), lang)
+        instance.setParent(app)
     install_qt_translator(lang)
     problem = preflight.check_font(font_sample(), lang)
     if problem is not None:
@@ -124,6 +129,8 @@ def create(
     window = MainWindow(settings, service, make_inserter(mode), Associations.lazy(),
                         settings_path=args.settings, make_inserter=make_inserter,
                         tray=not args.no_tray, settings_read=found)
+    if instance is not None:
+        instance.show.connect(window.bring_forward)
     if window.tray is not None:
         app.setQuitOnLastWindowClosed(False)
     window.show_message(tr("loading_model", lang))
@@ -135,6 +142,27 @@ def create(
 
     window.bar.painted.connect(load)
     return app, window, args
+
+
+def claim_instance(settings: Path, lang: str) -> Instance:
+    """Become the pad of this user, display and settings file; raises AlreadyRunning after
+    bringing the running one forward (issue 23)."""
+    from ime.instance import Instance, ask_running, server_name
+
+    name = server_name(settings)
+    if ask_running(name):
+        raise AlreadyRunning(lang)
+    instance = Instance(name)
+    instance.listen()
+    return instance
+
+
+class AlreadyRunning(Exception):
+    """A pad runs already for this user and display; it was asked to come forward."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__("xiezi is already running")
+        self.lang = lang
 
 
 class StartError(Exception):
@@ -182,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     except StartError as e:
         report(e.problem, e.lang)
         return e.problem.exit_code
+    except AlreadyRunning as e:
+        logger.info("a pad is running already: brought it forward")
+        print(tr("already_running", e.lang), flush=True)
+        return 0
     if args.exit_after_paint:
         def painted() -> None:
             print(f"painted {1000 * (time.perf_counter() - _T0):.1f}", flush=True)

@@ -125,6 +125,8 @@ STRINGS: dict[str, tuple[str, str]] = {
          "back a stroke. The pad takes no keys:\nthe keyboard stays with your application.\n\n"
          "Settings: settings.json in the user config folder (~/.config/xiezi on Linux).\n"),
     ),
+    "already_running": ("写字已在运行：已把它的手写板带到前面。",
+                        "Xiezi is already running: its pad was brought to the front."),
     "cli_usage": ("用法：", "usage: "),
     "cli_options": ("选项", "options"),
     "cli_help": ("显示此帮助并退出", "show this help message and exit"),

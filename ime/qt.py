@@ -50,6 +50,7 @@ from PySide6.QtGui import (
     QTabletEvent,
     QTouchEvent,
 )
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import (
     QApplication,
     QColorDialog,
@@ -93,6 +94,8 @@ __all__ = [
     "QKeySequence",
     "QLabel",
     "QLibraryInfo",
+    "QLocalServer",
+    "QLocalSocket",
     "QLocale",
     "QMenu",
     "QMessageBox",

@@ -306,6 +306,13 @@ class MainWindow(QWidget):
             retranslate_tray(self.tray, lang)
 
     # ------------------------------------------------------------------ show / quit
+    def bring_forward(self) -> None:
+        """Show the pad above other windows (a second start asked for it), without taking
+        the focus from the application being written into."""
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+
     def toggle(self) -> None:
         self.setVisible(not self.isVisible())
 
