@@ -137,10 +137,10 @@ def robust_writers() -> SynthConfig:
 
     Stroke-order habits (``ORDER``, ``trainer.data.synth.order``, issue 25): a quarter of the
     writers write crossing strokes in the other order, 30% close enclosures before their
-    interior, 8% write a two-part character's second part first, 10% write 撇 end to start,
-    each at a per-writer rate of 0.5-1: the realism card's order section reads 31.0% of
-    exact-count inks and 14.8% of strokes out of place (real 30.7%, 14.4%; 16.7%, 5.7% before)
-    and 4.7% of 撇 reversed (real 4.1%, 0.8% before).
+    interior, 8% write a two-part character's second part first, 12% write 撇 end to start,
+    each at a per-writer rate of 0.5-1: the realism card's order section reads 30.7% of
+    exact-count inks and 15.2% of strokes out of place (real 30.7%, 14.4%; 16.7%, 5.7% before)
+    and 4.6% of 撇 reversed (real 4.1%, 0.8% before).
     """
     return replace(SynthConfig(), swap_prob=0.10, reverse_prob=0.06, mess_max=2.2,
                    offset_sd=0.015, part_shift_sd=0.02, part_scale_sd=0.08,
@@ -150,7 +150,7 @@ def robust_writers() -> SynthConfig:
 #: Stroke-order habits of the training writers (``trainer.data.synth.order``), fitted to the
 #: realism card's order section (``bench/realism_population.py``; issue 25).
 ORDER: dict[str, Any] = {"cross_share": 0.25, "close_share": 0.3, "parts_share": 0.08,
-                         "pie_share": 0.1}
+                         "pie_share": 0.12}
 
 
 #: Pen motion and digitizers of the training writers (``trainer.data.synth.motion``), fitted to the
