@@ -15,7 +15,9 @@ def plot_curves(records: list[dict[str, Any]], path: str | Path) -> None:
     Uses matplotlib's Agg canvas directly (no pyplot, no display, no global figure state);
     writes atomically via a temporary file.
     """
-    import trainer.mpl  # noqa: F401 - before matplotlib: its caches under Xiezi's folder
+    from trainer.mpl import isolate
+
+    isolate()  # before matplotlib: its caches under Xiezi's folder
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -1,8 +1,8 @@
 """matplotlib kept inside Xiezi's own folders: its config and font cache under Xiezi's cache.
 
-Imported before any ``import matplotlib``: matplotlib otherwise writes ``~/.config/matplotlib``
-and ``~/.cache/matplotlib/fontlist-*.json`` on first use, and Xiezi writes nothing outside its
-own folders (issue 22). A user's own MPLCONFIGDIR is respected.
+``isolate()`` runs before any ``import matplotlib``: matplotlib otherwise writes
+``~/.config/matplotlib`` and ``~/.cache/matplotlib/fontlist-*.json`` on first use, and Xiezi
+writes nothing outside its own folders (issue 22). A user's own MPLCONFIGDIR is respected.
 """
 
 from __future__ import annotations
@@ -11,4 +11,7 @@ import os
 
 from platformdirs import user_cache_dir
 
-os.environ.setdefault("MPLCONFIGDIR", os.path.join(user_cache_dir("xiezi"), "matplotlib"))
+
+def isolate() -> None:
+    """Point matplotlib's config and cache folder (MPLCONFIGDIR) into Xiezi's cache folder."""
+    os.environ.setdefault("MPLCONFIGDIR", os.path.join(user_cache_dir("xiezi"), "matplotlib"))

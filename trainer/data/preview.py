@@ -80,7 +80,9 @@ def render_preview(config: PreviewConfig, output: str | Path) -> Path:
     Raises:
         MissingTemplateError: for a character without a stroke template.
     """
-    import trainer.mpl  # noqa: F401 - before matplotlib: its caches under Xiezi's folder
+    from trainer.mpl import isolate
+
+    isolate()  # before matplotlib: its caches under Xiezi's folder
     import matplotlib
 
     matplotlib.use("Agg")
