@@ -17,6 +17,7 @@ from ime.qt import QApplication, QMessageBox, Qt, QTimer
 if TYPE_CHECKING:
     from engine.ink import Ink
     from engine.protocol import InkRecognizer as Recognize
+    from ime.ibus.link import IBusLink
     from ime.insert import Inserter
     from ime.instance import Instance
     from ime.window import MainWindow
@@ -59,6 +60,13 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     # For bench/bench_pad.py: print "painted <ms since start>" at the first paint, then quit.
     p.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--no-tray", action="store_true", help=tr("cli_no_tray", lang))
+    # Issue 26: Xiezi as an IBus input method (ime/ibus/); help in English for now.
+    p.add_argument("--install-ibus", action="store_true",
+                   help="register Xiezi with IBus for this user, then exit")
+    p.add_argument("--uninstall-ibus", action="store_true",
+                   help="remove what --install-ibus wrote, then exit")
+    p.add_argument("--system", action="store_true",
+                   help="with --install-ibus/--uninstall-ibus: for all users (root)")
     return p
 
 
@@ -126,11 +134,17 @@ def create(
         raise StartError(problem, lang)
     mode = args.insert or settings.insert_mode
     service = RecognitionService()
-    window = MainWindow(settings, service, make_inserter(mode), Associations.lazy(),
-                        settings_path=args.settings, make_inserter=make_inserter,
+    link = ibus_link(app)
+    inserters = make_inserter if link is None else with_ibus(link)
+    window = MainWindow(settings, service, inserters(mode), Associations.lazy(),
+                        settings_path=args.settings, make_inserter=inserters,
                         tray=not args.no_tray, settings_read=found)
     if instance is not None:
         instance.show.connect(window.bring_forward)
+        if link is not None:  # the IBus engine starts a pad: this one, if it runs already
+            instance.show.connect(link.connect_now)
+    if link is not None:  # switching to Xiezi shows the pad, away hides it (issue 26)
+        link.shown.connect(lambda on: window.bring_forward() if on else window.hide())
     if window.tray is not None:
         app.setQuitOnLastWindowClosed(False)
     window.show_message(tr("loading_model", lang))
@@ -142,6 +156,24 @@ def create(
 
     window.bar.painted.connect(load)
     return app, window, args
+
+
+def ibus_link(parent: QApplication) -> IBusLink | None:
+    """The pad's end of Xiezi's IBus engine (issue 26), where IBus can run (not Windows or
+    macOS); it connects whenever the engine's socket appears."""
+    if sys.platform in ("win32", "darwin"):
+        return None
+    from ime.ibus.link import IBusLink
+
+    return IBusLink(parent=parent)
+
+
+def with_ibus(link: IBusLink) -> Callable[[str], Inserter]:
+    """``make_inserter`` with IBus first: commits go through Xiezi's IBus engine while it is
+    the active input method, else through the chain as before."""
+    from ime.ibus.inserter import IBusInserter
+
+    return lambda mode: IBusInserter(link, make_inserter(mode))
 
 
 def claim_instance(settings: Path, lang: str) -> Instance:
@@ -203,6 +235,15 @@ def problem_box(problem: preflight.Problem, lang: str) -> QMessageBox:
 
 
 def main(argv: list[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else argv
+    if "--install-ibus" in words or "--uninstall-ibus" in words:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as e:
+            return int(e.code or 0)
+        from ime.ibus.install import run
+
+        return run(install_it=args.install_ibus, system=args.system)
     try:
         app, window, args = create(argv)
     except SystemExit as e:  # argparse: --help or a usage error, already printed
