@@ -98,8 +98,9 @@ def ibus_session(tmp_path: Path) -> Iterator[Session]:
         assert bus.stdout is not None
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
         layout = install.user_layout(env)
-        # The test starts its own pad; the engine must not start the real one ("true").
-        install.install(layout, SYSTEM_PYTHON, pad=["true"])
+        # The test starts its own pad; what the engine starts instead leaves a mark in HOME.
+        install.install(layout, SYSTEM_PYTHON, pad=[
+            SYSTEM_PYTHON, "-c", "import os; open(os.path.expanduser('~/pad-started'), 'w')"])
         env["IBUS_COMPONENT_PATH"] = install.component_path_line(layout, env).split("=", 1)[1]
         log = tmp_path / "ibus-daemon.log"
         with log.open("wb") as out:

@@ -5,6 +5,7 @@ and switching away hides the pad."""
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def start_field(session: Session) -> App:
 
 def start_pad(session: Session, first: str) -> App:
     pad = App([sys.executable, str(HERE / "ibus_pad_app.py"), first],
-              {**session.env, "QT_IM_MODULE": "", "PYTHONPATH": os.getcwd()})
+              {**session.env, "QT_IM_MODULE": "", "PYTHONPATH": str(HERE.parents[2])})
     pad.wait_for(lambda s: s["visible"])
     return pad
 
@@ -57,6 +58,17 @@ def test_commit_reaches_a_gtk_field(ibus_session: Session) -> None:
         switch(ibus_session, "xiezi")
         path = wire.socket_path(ibus_session.env)
         ibus_session.wait("the engine's socket", lambda: os.path.exists(path))
+        # No pad was connected: switching to Xiezi started one (here, the stand-in).
+        ibus_session.wait("the engine starts a pad",
+                          lambda: (ibus_session.home / "pad-started").exists())
+        # Garbage on the socket is ignored; the bridge goes on.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+            raw.connect(path)
+            raw.settimeout(10)
+            assert wire.decode(raw.makefile("rb").readline()) == {"active": True,
+                                                                  "focused": True}
+            raw.sendall(b"garbage\n\xff\n" + b"x" * (wire.MAX_LINE + 10) + b"\n"
+                        + wire.encode({"commit": 5}))
         pad = start_pad(ibus_session, "写")
         state = pad.wait_for(lambda s: s["active"])
         assert state["linked"] and state["inserter"] == "IBus"
