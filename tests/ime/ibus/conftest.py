@@ -68,10 +68,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+#: What the engine starts when no pad is connected, by default in these tests: a stand-in
+#: that leaves a mark in HOME (the tests start their own pad).
+MARK_PAD = [SYSTEM_PYTHON, "-c", "import os; open(os.path.expanduser('~/pad-started'), 'w')"]
+
+
 @pytest.fixture
-def ibus_session(tmp_path: Path) -> Iterator[Session]:
+def ibus_session(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Session]:
     """Xvfb + a private session bus + ibus-daemon reading our component from the fresh HOME
-    (installed by ``ime.ibus.install`` as ``xiezi --install-ibus`` does)."""
+    (installed by ``ime.ibus.install`` as ``xiezi --install-ibus`` does). The pad command the
+    engine runs is ``MARK_PAD``, or the test's indirect parameter."""
     why = missing()
     if why is not None:
         pytest.skip(why)
@@ -98,9 +104,7 @@ def ibus_session(tmp_path: Path) -> Iterator[Session]:
         assert bus.stdout is not None
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
         layout = install.user_layout(env)
-        # The test starts its own pad; what the engine starts instead leaves a mark in HOME.
-        install.install(layout, SYSTEM_PYTHON, pad=[
-            SYSTEM_PYTHON, "-c", "import os; open(os.path.expanduser('~/pad-started'), 'w')"])
+        install.install(layout, SYSTEM_PYTHON, pad=getattr(request, "param", None) or MARK_PAD)
         env["IBUS_COMPONENT_PATH"] = install.component_path_line(layout, env).split("=", 1)[1]
         log = tmp_path / "ibus-daemon.log"
         with log.open("wb") as out:

@@ -5,7 +5,9 @@ and switching away hides the pad."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -88,4 +90,50 @@ def test_commit_reaches_a_gtk_field(ibus_session: Session) -> None:
     finally:
         if pad is not None:
             pad.close()
+        field.close()
+
+
+def visible_pads(session: Session) -> list[str]:
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", "xiezi"],
+                           env=session.env, capture_output=True, text=True, timeout=10,
+                           check=False)
+    return found.stdout.split()
+
+
+#: The real pad, as ``xiezi --install-ibus`` has the engine start it, but with the clipboard
+#: as its only other way in (so text in the field came through IBus) and no model to load
+#: (the quick keys need none; the pad says the model is missing and goes on).
+REAL_PAD = [sys.executable, "-m", "ime.app", "--insert", "clipboard", "--no-tray",
+            "--model", "/nonexistent/model.xiezi"]
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
+@pytest.mark.parametrize("ibus_session", [REAL_PAD], indirect=True)
+def test_the_pad_the_engine_starts_types_through_ibus(ibus_session: Session) -> None:
+    field = start_field(ibus_session)
+    try:
+        switch(ibus_session, "xiezi")
+        window = ibus_session.wait("the pad shows", lambda: visible_pads(ibus_session), 60)[-1]
+        shape = subprocess.run(["xdotool", "getwindowgeometry", "--shell", window],
+                               env=ibus_session.env, capture_output=True, text=True,
+                               timeout=10, check=True).stdout
+        g = dict(line.split("=", 1) for line in shape.split())
+        # The first punctuation key, "，": the quick keys are the window's two bottom rows of
+        # 30 px buttons (ime/keys.py) inside a 4 px margin.
+        x, y = int(g["X"]) + 16, int(g["Y"]) + int(g["HEIGHT"]) - 4 - 30 - 2 - 15
+        text = ""
+        for _ in range(10):  # until the pad, just started, has linked to the engine
+            subprocess.run(["xdotool", "mousemove", str(x), str(y), "click", "1"],
+                           env=ibus_session.env, timeout=10, check=True)
+            try:
+                text = field.wait_for(lambda s: s["text"] != "", timeout_s=2)["text"]
+                break
+            except TimeoutError:
+                continue
+        assert text == "，"
+        field.send("state")
+        assert field.wait_for(lambda s: "focus" in s)["focus"]
+        switch(ibus_session, "xkb:us::eng")
+        ibus_session.wait("the pad hides", lambda: not visible_pads(ibus_session))
+    finally:
         field.close()
