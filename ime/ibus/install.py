@@ -194,11 +194,14 @@ def run(install_it: bool, system: bool = False) -> int:
     print("wrote:\n  " + "\n  ".join(map(str, written)))
     if layout.env_file is not None:
         line = component_path_line(layout)
-        print("ibus-daemon reads the user folder from your next login on (GNOME). To use it "
-              f"now:\n  systemctl --user set-environment {line}\n  ibus restart\n"
-              "Elsewhere, start IBus with that variable set: "
-              f"{line} ibus-daemon -drx\n"
-              "Or install for all users instead (root): sudo xiezi --install-ibus --system")
+        # `ibus restart` re-executes the daemon with its old environment: restart the unit.
+        print("IBus reads the user folder from your next login on (GNOME, or any desktop that "
+              f"starts IBus as a systemd user service). To use it now on GNOME:\n"
+              f"  systemctl --user set-environment {line}\n"
+              "  systemctl --user restart org.freedesktop.IBus.session.GNOME.service\n"
+              f"Elsewhere, start IBus with that variable set: {line} ibus-daemon -drx\n"
+              "Or install for all users instead (root): "
+              f"sudo {shlex.quote(sys.argv[0])} --install-ibus --system")
     else:
         print("Restart IBus: ibus restart")
     print("Then add 'Chinese → Xiezi 写字' in Settings → Keyboard → Input Sources, or run "
