@@ -59,6 +59,9 @@ class Hub:
     def _listen(path: str) -> socket.socket:
         folder = os.path.dirname(path)
         os.makedirs(folder, mode=0o700, exist_ok=True)
+        why = wire.unsafe(path)
+        if why is not None:
+            raise SystemExit(f"xiezi-ibus: will not listen on {path}: {why}")
         if os.path.lexists(path):
             os.unlink(path)  # an earlier bridge's; one bridge per IBus session
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

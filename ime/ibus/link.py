@@ -35,6 +35,7 @@ class IBusLink(QObject):
         self.enabled = False
         self.focused = False
         self._buffer = wire.LineBuffer()
+        self._distrusted = False
         self.socket = QLocalSocket(self)
         self.socket.readyRead.connect(self._read)
         self.socket.disconnected.connect(self._lost)
@@ -57,6 +58,12 @@ class IBusLink(QObject):
         if self.connected:
             return True
         if not os.path.exists(self.path):
+            return False
+        why = wire.unsafe(self.path)
+        if why is not None:
+            if not self._distrusted:
+                logger.warning("not using the IBus engine's socket: %s", why)
+                self._distrusted = True
             return False
         self.socket.abort()
         self.socket.connectToServer(self.path)

@@ -41,6 +41,24 @@ def socket_path(environ: Mapping[str, str] | None = None) -> str:
     return os.path.join(socket_dir(environ), name)
 
 
+def unsafe(path: str) -> str | None:
+    """Why the socket at ``path`` (or its folder) may be another user's, or None: both must
+    be this user's and the folder closed to others (a shared ``/tmp`` folder could be
+    planted)."""
+    if not hasattr(os, "getuid"):
+        return None
+    for item in (os.path.dirname(path), path):
+        try:
+            st = os.lstat(item)
+        except OSError:
+            continue  # not there (yet): nothing to trust or distrust
+        if st.st_uid != os.getuid():
+            return f"{item} belongs to uid {st.st_uid}, not to this user"
+        if item != path and st.st_mode & 0o022:
+            return f"{item} is writable by others (mode {st.st_mode & 0o777:o})"
+    return None
+
+
 def encode(message: Mapping[str, object]) -> bytes:
     """One message as a line of JSON."""
     return json.dumps(dict(message), ensure_ascii=False).encode("utf-8") + b"\n"

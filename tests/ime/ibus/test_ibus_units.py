@@ -24,6 +24,15 @@ def test_socket_path_is_per_display_in_the_runtime_dir(tmp_path: Path) -> None:
     assert Path(no_runtime).parent.name.startswith("xiezi-")
 
 
+def test_a_socket_in_a_folder_others_can_write_is_not_trusted(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o700)
+    path = str(folder / "x.sock")
+    assert wire.unsafe(path) is None
+    folder.chmod(0o777)
+    assert "writable by others" in (wire.unsafe(path) or "")
+
+
 @pytest.mark.parametrize("line", [b"", b"not json", b"[1, 2]", b"\xff\xfe", b'"text"',
                                   b"{" * (wire.MAX_LINE + 1)])
 def test_malformed_lines_decode_to_none(line: bytes) -> None:
