@@ -52,6 +52,7 @@ class Hub:
         self.focused: XieziEngine | None = None  # the engine whose client has the focus
         self.clients: dict[int, tuple[socket.socket, wire.LineBuffer, int]] = {}
         self.last_spawn = -SPAWN_EVERY_S
+        self.pad: subprocess.Popen[bytes] | None = None  # the pad this bridge started
         self.server = self._listen(path)
         GLib.io_add_watch(self.server.fileno(), GLib.IO_IN, self._accept)
 
@@ -119,8 +120,8 @@ class Hub:
             return
         self.last_spawn = time.monotonic()
         try:
-            subprocess.Popen(shlex.split(self.pad_command), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, start_new_session=True)
+            self.pad = subprocess.Popen(shlex.split(self.pad_command), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, start_new_session=True)
             logger.info("started the pad: %s", self.pad_command)
         except OSError as e:
             logger.warning("cannot start the pad (%s): %s", self.pad_command, e)
@@ -163,6 +164,8 @@ class Hub:
         conn, _, _ = self.clients.pop(fd)
         conn.close()
         logger.info("a pad disconnected")
+        if self.pad is not None and self.pad.poll() is not None:  # reap it: no zombie
+            self.pad = None
 
     def _send(self, conn: socket.socket, message: dict[str, object]) -> None:
         try:
