@@ -60,13 +60,10 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     # For bench/bench_pad.py: print "painted <ms since start>" at the first paint, then quit.
     p.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--no-tray", action="store_true", help=tr("cli_no_tray", lang))
-    # Issue 26: Xiezi as an IBus input method (ime/ibus/); help in English for now.
-    p.add_argument("--install-ibus", action="store_true",
-                   help="register Xiezi with IBus for this user, then exit")
-    p.add_argument("--uninstall-ibus", action="store_true",
-                   help="remove what --install-ibus wrote, then exit")
-    p.add_argument("--system", action="store_true",
-                   help="with --install-ibus/--uninstall-ibus: for all users (root)")
+    # Issue 26: Xiezi as an IBus input method (ime/ibus/).
+    p.add_argument("--install-ibus", action="store_true", help=tr("cli_install_ibus", lang))
+    p.add_argument("--uninstall-ibus", action="store_true", help=tr("cli_uninstall_ibus", lang))
+    p.add_argument("--system", action="store_true", help=tr("cli_system", lang))
     return p
 
 

@@ -96,6 +96,7 @@ def test_help_follows_the_locale(lang: str, words: list[str]) -> None:
     assert all(w in done.stdout for w in words), done.stdout
     if lang.startswith("zh"):
         assert "show this help" not in done.stdout and "how text is typed" not in done.stdout
+        assert "register Xiezi with IBus" not in done.stdout and "IBus 输入法" in done.stdout
 
 
 def font_problem(lang: str) -> preflight.Problem:
