@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import platform
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,21 +31,29 @@ from torch import nn
 
 from engine.atomic import atomic_write_text
 from engine.package import ModelPackage, load_package
-from engine.session import ort  # the one import point: telemetry off (issue 22)
 from trainer import yardsticks
-from trainer.build.pipeline import Builder, CachedSource, rebuilt
+from trainer.build.pipeline import Builder, CachedSource
 from trainer.build.presets import BuildConfig
-from trainer.build.report import yardsticks_markdown
+from trainer.build.report import measured_on, yardsticks_markdown
+from trainer.build.stages import REGISTRY, Stage
 from trainer.compress import measure
 from trainer.compress.prune import AdaptiveDropWeight
-from trainer.compress.quantize import KMeansQuantizer
 from trainer.data.feed import DataSource, StreamSource
 from trainer.evaluate import evaluate
 from trainer.model import build_model_from_spec
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("prune", "quant")
+#: The source package's model, as the first stage's ``start`` (in ``Builder.models``).
+SOURCE = "source"
+
+#: The build's last two stages, the first starting from the package's model with its pruned
+#: weights held at zero (the masks full from the first step).
+STAGES: tuple[Stage, ...] = (
+    replace(REGISTRY["prune"], start=SOURCE, callbacks=lambda config, start: [
+        AdaptiveDropWeight.holding(start, config.pruning)]),  # type: ignore[arg-type]
+    REGISTRY["quant"],
+)
 
 
 @dataclass(frozen=True)
@@ -115,11 +122,10 @@ def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = 
     atomic_write_text(out / "finetune.json", json.dumps(record, indent=1, ensure_ascii=False))
     start = decode_model(package)  # kept as it is, for the report; the stage trains a copy
     builder = Builder(build, out, src, threads, progress)
-    if not builder.train_stage("prune", lambda: rebuilt(start), [AdaptiveDropWeight.holding(start, build.pruning)], {}):
-        return None
-    if not builder.train_stage("quant", lambda: rebuilt(builder.models["prune"]),
-                               [KMeansQuantizer(build.quantization)], {}):
-        return None
+    builder.models[SOURCE] = start
+    for stage in STAGES:
+        if not builder.train_stage(stage):
+            return None
     final, path = out / build.package_name, out / "report.json"
     if not final.is_file():
         builder.write_stage_package(final, "quant", finetuned_from={
@@ -148,7 +154,7 @@ def make_finetune_report(build: BuildConfig, package: ModelPackage, source_size:
     rows = [{"model": "source, read with today's preprocessing", "top1": before["top1"],
              "top10": before["top10"], "size_bytes": source_size,
              "latency_median_ms": lat["source"].median_ms, "latency_p95_ms": lat["source"].p95_ms}]
-    for stage in STAGES:
+    for stage in (s.name for s in STAGES):
         ev = builder.finals[stage]["eval"]
         rows.append({"model": stage, "top1": ev["top1"], "top10": ev["top10"],
                      "train_steps": builder.finals[stage]["step"],
@@ -158,9 +164,7 @@ def make_finetune_report(build: BuildConfig, package: ModelPackage, source_size:
     report: dict[str, Any] = {
         "meta": {"source": str(package.path), "source_sha256": package.sha256,
                  "source_preprocess_version": package.preprocess_version,
-                 "val_samples": before["n"], "seq_len": build.seq_len,
-                 "latency_runs": build.latency_runs, "machine": platform.machine(),
-                 "torch": torch.__version__, "onnxruntime": ort.__version__},
+                 **measured_on(before["n"], build.seq_len, build.latency_runs)},
         "rows": rows,
     }
     if build.yardstick_inks > 0:

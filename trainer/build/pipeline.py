@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-import platform
 import shutil
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,17 +25,15 @@ from torch import nn
 
 from engine.atomic import atomic_open, atomic_write_text
 from engine.package import load_package
-from engine.session import ort  # the one import point: telemetry off (issue 22)
 from trainer import checkpoint as ck
 from trainer import yardsticks
 from trainer.build.presets import STAGES, BuildConfig
-from trainer.build.report import StageRow, make_report, write_report
+from trainer.build.report import StageRow, make_report, measured_on, write_report
+from trainer.build.stages import BUILD_STAGES, FACTOR_FILE, REGISTRY, Stage
 from trainer.compress import measure
 from trainer.compress.export import to_onnx
 from trainer.compress.layers import resolve
 from trainer.compress.pack import write_model_package
-from trainer.compress.prune import AdaptiveDropWeight
-from trainer.compress.quantize import KMeansQuantizer
 from trainer.compress.svd import LowRankLSTM, factorize
 from trainer.data.batch import Batch
 from trainer.data.feed import DataSource, StreamSource
@@ -46,14 +42,6 @@ from trainer.model import BaselineLSTM, build_model_from_spec, model_spec
 from trainer.train import seed_everything, train
 
 logger = logging.getLogger(__name__)
-
-DESCRIPTIONS = {
-    "baseline": "fp32 baseline, Input-LSTM-LSTM-FC-FC",
-    "svd": "SVD low-rank reconstruction + fine-tuning",
-    "prune": "Adaptive Drop Weight pruning + retraining",
-    "quant": "k-means weight sharing + centroid fine-tuning (final package)",
-}
-
 
 @dataclass
 class BuildResult:
@@ -145,25 +133,8 @@ class Builder:
 
     def run(self) -> BuildResult:
         self.data()
-        model_cfg = replace(self.config.model, num_classes=len(self.src.charset))
-        factor_report: dict[str, Any] = {}
-
-        def factored() -> nn.Module:
-            model, report = factorize(self.models["baseline"], self.config.lowrank)  # type: ignore[arg-type]
-            factor_report.update(report)
-            return model
-
-        makers: dict[str, tuple[Callable[[], nn.Module], Callable[[], list[Any]]]] = {
-            "baseline": (lambda: BaselineLSTM(model_cfg), list),
-            "svd": (factored, list),
-            "prune": (lambda: rebuilt(self.models["svd"]),
-                      lambda: [AdaptiveDropWeight(self.config.pruning)]),
-            "quant": (lambda: rebuilt(self.models["prune"]),
-                      lambda: [KMeansQuantizer(self.config.quantization)]),
-        }
-        for stage in STAGES:
-            make, callbacks = makers[stage]
-            if not self.train_stage(stage, make, callbacks(), factor_report):
+        for stage in BUILD_STAGES:
+            if not self.train_stage(stage):
                 self.result.stopped = True
                 return self.result
         self.export()
@@ -186,9 +157,23 @@ class Builder:
         atomic_write_text(path, json.dumps(info, ensure_ascii=False, indent=1) + "\n")
         self.mark("data", ran=True)
 
-    def train_stage(self, stage: str, make: Callable[[], nn.Module], callbacks: Sequence[Any],
-                    factor_report: dict[str, Any]) -> bool:
+    def start_model(self, stage: Stage) -> nn.Module:
+        """The model ``stage`` starts training from (a factored stage also writes its
+        factorization's figures to FACTOR_FILE, read back as its details when it is done)."""
+        if stage.start is None:
+            return BaselineLSTM(replace(self.config.model, num_classes=len(self.src.charset)))
+        if not stage.factored:
+            return rebuilt(self.models[stage.start])
+        model, report = factorize(self.models[stage.start], self.config.lowrank)  # type: ignore[arg-type]
+        folder = self.out / stage.name
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / FACTOR_FILE, json.dumps(report, indent=1))
+        return model
+
+    def train_stage(self, spec: Stage) -> bool:
         """Train (or resume, or skip) one stage; False when a signal stopped it."""
+        stage = spec.name
+        callbacks = spec.callbacks(self.config, self.models.get(spec.start) if spec.start else None)
         folder = self.out / stage
         final = folder / "final.pt"
         if final.is_file():
@@ -207,10 +192,7 @@ class Builder:
             # every build) are the same each time (issue 17: they came from an unseeded
             # generator and two clean builds differed).
             seed_everything(self.config.train_config(stage).seed)
-            model = make()
-            if stage == "svd":
-                folder.mkdir(parents=True, exist_ok=True)
-                atomic_write_text(folder / "factor.json", json.dumps(factor_report, indent=1))
+            model = self.start_model(spec)
         cfg = self.config.train_config(stage)
         if self.threads is not None:
             cfg = replace(cfg, threads=self.threads)
@@ -223,8 +205,8 @@ class Builder:
         details: dict[str, Any] = {}
         for cb in callbacks:
             details.update(cb.finalize(model))
-        if stage == "svd":
-            details = json.loads((folder / "factor.json").read_text())
+        if spec.factored:
+            details = json.loads((folder / FACTOR_FILE).read_text())
         torch.set_num_threads(max(1, cfg.threads))
         acc = evaluate(model, self.src.validation(cfg.val_batch_size), top=10)
         header = ck.run_header(model, cfg, self.src.charset, self.src.preprocess,
@@ -289,11 +271,11 @@ class Builder:
         for stage in STAGES:
             model, saved = self.models[stage], self.finals[stage]
             params, nonzero = measure.param_counts(model)
-            fp32 = stage in ("baseline", "svd")
+            fp32 = REGISTRY[stage].fp32
             size_path = (self.out / "onnx" / f"{stage}.onnx" if fp32
                          else self.out / "packages" / f"{stage}.xiezi")
             rows.append(StageRow(
-                stage=stage, description=DESCRIPTIONS[stage], top1=saved["eval"]["top1"],
+                stage=stage, description=REGISTRY[stage].description, top1=saved["eval"]["top1"],
                 top10=saved["eval"]["top10"], params=params, params_nonzero=nonzero,
                 size_bytes=size_path.stat().st_size, size_of="fp32 ONNX" if fp32 else "package",
                 macs=measure.macs_per_char(model, cfg.seq_len)["total"],
@@ -306,10 +288,8 @@ class Builder:
             ))
         meta = {
             "preset": cfg.preset, "classes": len(self.src.charset), "data": cfg.data.source,
-            "val_samples": self.finals["baseline"]["eval"]["n"], "seq_len": cfg.seq_len,
-            "latency_runs": cfg.latency_runs, "machine": platform.machine(),
-            "processor": platform.processor() or platform.machine(),
-            "torch": torch.__version__, "onnxruntime": ort.__version__,
+            **measured_on(self.finals["baseline"]["eval"]["n"], cfg.seq_len, cfg.latency_runs,
+                          processor=True),
         }
         self.result.report = make_report(rows, meta)
         if cfg.yardstick_inks > 0:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from engine.atomic import atomic_write_text
+from engine.session import ort  # the one import point: telemetry off (issue 22)
 from trainer.split_yardstick import splits_markdown
 from trainer.text_yardstick import text_markdown
 
@@ -43,6 +47,17 @@ class StageRow:
     latency_median_ms: float
     latency_p95_ms: float
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def measured_on(val_samples: int, seq_len: int, latency_runs: int,
+                processor: bool = False) -> dict[str, Any]:
+    """The meta fields both reports (build and fine-tuning) share: how much was validated,
+    how latency was measured, and on what (``processor``: the build report names it too)."""
+    meta: dict[str, Any] = {"val_samples": val_samples, "seq_len": seq_len,
+                            "latency_runs": latency_runs, "machine": platform.machine()}
+    if processor:
+        meta["processor"] = platform.processor() or platform.machine()
+    return {**meta, "torch": torch.__version__, "onnxruntime": ort.__version__}
 
 
 def ratios(row: StageRow, base: StageRow) -> dict[str, float]:
