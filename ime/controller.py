@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from ime.associations import Associations
 from ime.candidates import CandidateBar
 from ime.context import FORGET_MS, TypedText
 from ime.delay import Delay
 from ime.i18n import tr
+from ime.insert.protocol import Inserter, Key
 from ime.keys import BACKSPACE, ENTER, SPACE
 from ime.pad import Pad
 from ime.pauses import PauseModel, stroke_pauses
@@ -21,19 +22,9 @@ from ime.recognition import RecognitionService
 logger = logging.getLogger(__name__)
 
 #: Quick-key action -> the key name of ime.insert.KEYS the inserter's ``key()`` takes.
-KEY_NAMES = {SPACE: "space", BACKSPACE: "BackSpace", ENTER: "Return"}
+KEY_NAMES: dict[str, Key] = {SPACE: "space", BACKSPACE: "BackSpace", ENTER: "Return"}
 #: A Backspace this soon after an auto-commit takes it back: the pause was too short (s).
 TAKE_BACK_S = 5.0
-
-
-class Inserter(Protocol):
-    """ime.insert.Inserter, restated so the controller depends on its shape only."""
-
-    name: str
-
-    def insert(self, text: str) -> bool: ...
-
-    def key(self, name: Any) -> bool: ...
 
 
 class Controller(QObject):
@@ -68,7 +59,7 @@ class Controller(QObject):
     candidatesShown = Signal(str)
 
     def __init__(self, pad: Pad, bar: CandidateBar, service: RecognitionService,
-                 inserter: Inserter, associations: Associations | None = None,
+                 inserter: Inserter, *, associations: Associations | None = None,
                  auto_commit: str = "off", fixed_ms: int = 1000,
                  pauses: PauseModel | None = None, language: str = "zh",
                  parent: QObject | None = None,
@@ -257,7 +248,7 @@ class Controller(QObject):
         try:
             ok = self.inserter.key(KEY_NAMES[name])
         except Exception:
-            logger.exception("inserter %s raised", getattr(self.inserter, "name", "?"))
+            logger.exception("inserter %s raised", self.inserter.name)
             ok = False
         if not ok:
             self._insert_failed()
@@ -274,11 +265,11 @@ class Controller(QObject):
         try:
             ok = self.inserter.insert(text)
         except Exception:
-            logger.exception("inserter %s raised", getattr(self.inserter, "name", "?"))
+            logger.exception("inserter %s raised", self.inserter.name)
             ok = False
         if not ok:
             self.message.emit(tr("insert_failed", self.language, text=text,
-                                 mode=getattr(self.inserter, "name", "?")))
+                                 mode=self.inserter.name))
         elif text and getattr(self.inserter, "to_clipboard", False):
             self.status.emit(tr("on_clipboard", self.language, text=text))  # issue 23
         self.committed.emit(text)
@@ -306,7 +297,7 @@ class Controller(QObject):
 
     def _insert_failed(self) -> None:
         self.message.emit(tr("key_failed", self.language,
-                             mode=getattr(self.inserter, "name", "?")))
+                             mode=self.inserter.name))
 
     def _show(self, items: list[str], kind: str) -> None:
         self.bar.set_items(items, kind)

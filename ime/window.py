@@ -119,8 +119,9 @@ class MainWindow(QWidget):
         layout.addWidget(self.keys)
 
         self.controller = Controller(
-            self.pad, self.bar, service, inserter, associations, settings.auto_commit,
-            settings.auto_commit_ms, PauseModel(pauses=settings.pauses_ms), lang, self,
+            self.pad, self.bar, service, inserter, associations=associations,
+            auto_commit=settings.auto_commit, fixed_ms=settings.auto_commit_ms,
+            pauses=PauseModel(pauses=settings.pauses_ms), language=lang, parent=self,
             target=self.focus.focused)
         self.controller.message.connect(self.show_message)
         self.controller.status.connect(self.show_status)

@@ -22,17 +22,6 @@ from ime.insert.protocol import InsertConfig, Inserter, Key, check_text
 
 logger = logging.getLogger(__name__)
 
-MODES: tuple[str, ...] = ("auto", "x11", "x11-paste", "windows", "macos", "wayland", "clipboard")
-LABELS: dict[str, str] = {
-    "x11": "X11 XTest key events",
-    "x11-paste": "X11 paste (clipboard + Ctrl+V)",
-    "windows": "Windows SendInput",
-    "macos": "macOS CGEvent",
-    "wayland": "Wayland wtype",
-    "clipboard": "clipboard",
-}
-
-
 @dataclass
 class Env:
     """What a back end needs to decide and run: environment, clipboard, settings, scheduler."""
@@ -43,51 +32,80 @@ class Env:
     schedule: Scheduler | None
 
 
-def _reason(mode: str, environ: Mapping[str, str]) -> str | None:
-    """Why ``mode`` cannot work here, or None when it can."""
-    if mode == "clipboard":
-        return None
-    if mode in ("x11", "x11-paste"):
-        from ime.insert import x11
+@dataclass(frozen=True)
+class Backend:
+    """One insertion back end: its mode name (settings, ``--insert``), its label in the log,
+    how to build it, and why it cannot work here (None when it can). Each back end's module
+    is imported only when it is asked or built."""
 
-        return x11.unavailable_reason(environ)
-    if mode == "windows":
-        return None if sys.platform == "win32" else "not Windows"
-    if mode == "macos":
-        from ime.insert import macos
-
-        return macos.unavailable_reason()
-    if mode == "wayland":
-        from ime.insert import wayland
-
-        return wayland.unavailable_reason(environ)
-    raise ValueError(f"unknown insertion mode {mode!r}; known: {', '.join(MODES)}")
+    mode: str
+    label: str
+    build: Callable[[Env], Inserter]
+    unavailable: Callable[[Mapping[str, str]], str | None]
 
 
-def _build(mode: str, env: Env) -> Inserter:
-    if mode == "x11":
-        from ime.insert.x11 import X11Inserter
+def _x11_reason(environ: Mapping[str, str]) -> str | None:
+    from ime.insert import x11
 
-        return X11Inserter(env.config, display=env.environ.get("DISPLAY"), schedule=env.schedule)
-    if mode == "x11-paste":
-        from ime.insert.x11 import X11Inserter
-        from ime.insert.x11_paste import X11PasteInserter
+    return x11.unavailable_reason(environ)
 
-        keys = X11Inserter(env.config, display=env.environ.get("DISPLAY"), schedule=env.schedule)
-        return X11PasteInserter(keys, env.clipboard, env.config, schedule=env.schedule)
-    if mode == "windows":
-        from ime.insert.windows import WindowsInserter
 
-        return WindowsInserter()
-    if mode == "macos":
-        from ime.insert.macos import MacInserter
+def _x11(env: Env) -> Inserter:
+    from ime.insert.x11 import X11Inserter
 
-        return MacInserter()
-    if mode == "wayland":
-        from ime.insert.wayland import WtypeInserter
+    return X11Inserter(env.config, display=env.environ.get("DISPLAY"), schedule=env.schedule)
 
-        return WtypeInserter(env.config, environ=env.environ)
-    return ClipboardInserter(env.clipboard)
+
+def _x11_paste(env: Env) -> Inserter:
+    from ime.insert.x11 import X11Inserter
+    from ime.insert.x11_paste import X11PasteInserter
+
+    keys = X11Inserter(env.config, display=env.environ.get("DISPLAY"), schedule=env.schedule)
+    return X11PasteInserter(keys, env.clipboard, env.config, schedule=env.schedule)
+
+
+def _windows(env: Env) -> Inserter:
+    from ime.insert.windows import WindowsInserter
+
+    return WindowsInserter()
+
+
+def _macos_reason(environ: Mapping[str, str]) -> str | None:
+    from ime.insert import macos
+
+    return macos.unavailable_reason()
+
+
+def _macos(env: Env) -> Inserter:
+    from ime.insert.macos import MacInserter
+
+    return MacInserter()
+
+
+def _wayland_reason(environ: Mapping[str, str]) -> str | None:
+    from ime.insert import wayland
+
+    return wayland.unavailable_reason(environ)
+
+
+def _wayland(env: Env) -> Inserter:
+    from ime.insert.wayland import WtypeInserter
+
+    return WtypeInserter(env.config, environ=env.environ)
+
+
+#: The back ends, in the order the settings list them; the clipboard, always available, last.
+BACKENDS: dict[str, Backend] = {b.mode: b for b in (
+    Backend("x11", "X11 XTest key events", _x11, _x11_reason),
+    Backend("x11-paste", "X11 paste (clipboard + Ctrl+V)", _x11_paste, _x11_reason),
+    Backend("windows", "Windows SendInput", _windows,
+            lambda environ: None if sys.platform == "win32" else "not Windows"),
+    Backend("macos", "macOS CGEvent", _macos, _macos_reason),
+    Backend("wayland", "Wayland wtype", _wayland, _wayland_reason),
+    Backend("clipboard", "clipboard", lambda env: ClipboardInserter(env.clipboard),
+            lambda environ: None),
+)}
+MODES: tuple[str, ...] = ("auto", *BACKENDS)
 
 
 def _auto_order(environ: Mapping[str, str]) -> list[str]:
@@ -155,7 +173,7 @@ class FallbackInserter:
 def available_modes(environ: Mapping[str, str] | None = None) -> list[str]:
     """The modes that can work here, "auto" first and "clipboard" last (for the settings)."""
     environ = os.environ if environ is None else environ
-    return ["auto"] + [m for m in MODES[1:] if _reason(m, environ) is None]
+    return ["auto"] + [m for m, b in BACKENDS.items() if b.unavailable(environ) is None]
 
 
 def choose_inserter(
@@ -183,14 +201,15 @@ def choose_inserter(
     for m in _auto_order(environ) if mode == "auto" else [mode]:
         if m == "clipboard":
             return FallbackInserter(fallback)
-        why = _reason(m, environ)
+        backend = BACKENDS[m]
+        why = backend.unavailable(environ)
         if why is None:
             try:
-                return FallbackInserter(_build(m, env), fallback)
+                return FallbackInserter(backend.build(env), fallback)
             except Exception:
-                logger.exception("cannot start %s", LABELS[m])
+                logger.exception("cannot start %s", backend.label)
         else:
-            logger.info("%s unavailable: %s", LABELS[m], why)
+            logger.info("%s unavailable: %s", backend.label, why)
     if environ.get("WAYLAND_DISPLAY") and sys.platform not in ("win32", "darwin"):
         fallback.notice_key = "wayland_notice"
     logger.warning("typing into applications is unavailable; using the clipboard")
@@ -210,7 +229,7 @@ def describe_chain(mode: str = "auto", environ: Mapping[str, str] | None = None,
     for m in _auto_order(environ) if mode == "auto" else [mode]:
         if m == "clipboard":
             break
-        why = _reason(m, environ)
+        why = BACKENDS[m].unavailable(environ)
         label = tr(f"mode_{m}", lang)
         parts.append(label if why is None else tr("chain_unavailable", lang, label=label, why=why))
         if why is None:
