@@ -151,7 +151,7 @@ def lm_regenerate() -> Iterator[ModuleType]:
     try:
         spec.loader.exec_module(module)
         yield module
-    finally:  # it puts resources/lm on sys.path and imports its helpers (ngram, build)
+    finally:  # it puts resources/lm on sys.path and imports its helpers (lm_sources, ...)
         sys.path[:] = saved
         for name in set(sys.modules) - modules:
             if Path(getattr(sys.modules[name], "__file__", None) or "/").parent == path.parent:
@@ -161,7 +161,7 @@ def lm_regenerate() -> Iterator[ModuleType]:
 def _training_reviews(regenerate: ModuleType) -> Callable[[list[str], list[str]], list[str]]:
     """The function choosing the reviews the language model reads (in regenerate.py or in
     the helper module it imports)."""
-    for module in (regenerate, getattr(regenerate, "build", None)):
+    for module in (regenerate, getattr(regenerate, "lm_sources", None)):
         if hasattr(module, "training_reviews"):
             return module.training_reviews  # type: ignore[union-attr,no-any-return]
     raise AssertionError("resources/lm/regenerate.py has no training_reviews(train, held)")
