@@ -140,13 +140,17 @@ def test_the_pad_size_set_in_settings_applies_at_once_and_after_a_restart(
         assert before["pad"] == [280, 280]  # the default, exactly
         pad.send("pad_size 400")
         wait_until(lambda: pad.query()["pad"] == [400, 400], what="a 400 px writing area")
-        after = pad.query()
-        assert after["size"][0] >= before["size"][0] + 120  # the window grew to hold it
-        assert after["size"][1] >= before["size"][1] + 120
+
+        def grown() -> bool:  # the window grew to hold it (the window manager may lag a little)
+            size = pad.query()["size"]
+            return size[0] >= before["size"][0] + 120 and size[1] >= before["size"][1] + 120
+
+        wait_until(grown, what="a window grown by the 120 px the writing area gained")
 
         def saved() -> bool:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return data["pad_size"] == 400 and (data["geometry"] or [0] * 4)[2:] == after["size"]
+            size = pad.query()["size"]
+            return data["pad_size"] == 400 and (data["geometry"] or [0] * 4)[2:] == size
 
         wait_until(saved, what="the size and the window saved")
     finally:
