@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,56 @@ from trainer.train_config import TrainCallback, TrainConfig, TrainResult
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class Counters:
+    """How far a run got: the numbers a checkpoint carries besides weights and states.
+
+    ``save`` writes them with ``checkpoint_fields`` and ``restore`` reads them back with
+    ``load``, so a counter added here is saved and resumed alike.
+    """
+
+    loss_sum: torch.Tensor  # training loss since the last log line (on the device: no sync)
+    loss_n: int = 0
+    step: int = 0
+    samples_seen: int = 0
+    data_position: int = 0  # of this rank's stream
+    elapsed_before: float = 0.0  # training seconds of the processes before this one
+    best_top1: float = -1.0
+
+    def checkpoint_fields(self, elapsed_s: float) -> dict[str, Any]:
+        """The checkpoint entries after the states (step, samples_seen and the data
+        positions go where make_checkpoint and save put them)."""
+        return {
+            "elapsed_s": elapsed_s,
+            "log_accumulator": (float(self.loss_sum), self.loss_n),
+            "best_top1": self.best_top1,
+        }
+
+    def load(self, ckpt: dict[str, Any], rank: int) -> None:
+        """Take the counters of ``ckpt``; ``rank`` picks this process's data position."""
+        self.step, self.samples_seen = int(ckpt["step"]), int(ckpt["samples_seen"])
+        self.elapsed_before = float(ckpt.get("elapsed_s", 0.0))
+        self.best_top1 = float(ckpt.get("best_top1", -1.0))
+        loss_sum, self.loss_n = ckpt.get("log_accumulator", (0.0, 0))
+        self.loss_sum.fill_(float(loss_sum))
+        positions = ckpt.get("data_positions") or [ckpt["data_position"]]
+        self.data_position = int(positions[rank])
+
+
+@dataclass
+class Pace:
+    """What the loop needs between steps that no checkpoint keeps."""
+
+    net: nn.Module  # the model, wrapped for DDP when distributed
+    batches: Any
+    stop: StopFlag
+    bar: Any = None
+    t_log: float = field(default_factory=time.monotonic)
+    n_log: int = 0  # samples since the last log line
+    last_save: float = field(default_factory=time.monotonic)
+    first: bool = True
+
+
 class Run:
     """Model, optimizer, schedule, counters and outputs of a training run on this rank."""
 
@@ -47,18 +98,14 @@ class Run:
         self.model = model.to(ctx.device)
         self.global_batch = source.batch_size * ctx.world_size
         self.total = config.total_steps(self.global_batch)
-        # built in loop(), once the data worker runs (see there)
+        # built in loop(), once the data worker runs (see start())
         self.opt: torch.optim.Optimizer
         self.sched: torch.optim.lr_scheduler.LRScheduler
         self.pending_opt: tuple[dict[str, Any], dict[str, Any]] | None = None
         self.static = ck.run_header(
             model, config, source.charset, source.preprocess, data_config
         )
-        self.step = self.samples_seen = self.data_position = 0
-        self.elapsed_before = 0.0
-        self.loss_sum = torch.zeros((), dtype=torch.float64, device=ctx.device)
-        self.loss_n = 0
-        self.best_top1 = -1.0
+        self.counters = Counters(torch.zeros((), dtype=torch.float64, device=ctx.device))
         self.pending_rng: dict[str, Any] | None = None
         self.val: list[Batch] | None = None
         self.plotted_step = -1
@@ -81,15 +128,10 @@ class Run:
         except (ValueError, RuntimeError, KeyError) as e:
             raise ck.CheckpointError(f"checkpoint {path} does not fit this run: {e}") from e
         self.pending_opt = (ckpt["optimizer"], ckpt["scheduler"])
-        self.step, self.samples_seen = int(ckpt["step"]), int(ckpt["samples_seen"])
-        self.elapsed_before = float(ckpt.get("elapsed_s", 0.0))
-        self.best_top1 = float(ckpt.get("best_top1", -1.0))
-        loss_sum, self.loss_n = ckpt.get("log_accumulator", (0.0, 0))
-        self.loss_sum.fill_(float(loss_sum))
+        c = self.counters
         same_world = int(ckpt.get("world_size", 1)) == self.ctx.world_size
         r = self.ctx.rank if same_world else 0
-        positions = ckpt.get("data_positions") or [ckpt["data_position"]]
-        self.data_position = int(positions[r])
+        c.load(ckpt, r)
         states = ckpt.get("callbacks", [])
         if len(states) != len(self.callbacks):
             raise ck.CheckpointError(
@@ -106,59 +148,76 @@ class Run:
                 self.ctx.world_size,
                 ckpt.get("world_size", 1),
             )
-            torch.manual_seed(self.config.seed + 7919 * self.step + self.ctx.rank)
+            torch.manual_seed(self.config.seed + 7919 * c.step + self.ctx.rank)
         else:
             self.pending_rng = rngs[r]
         if self.ctx.is_main:
-            self.metrics.truncate(self.step)
-        logger.info("resumed %s at step %d (data position %d)", path, self.step, self.data_position)
+            self.metrics.truncate(c.step)
+        logger.info("resumed %s at step %d (data position %d)", path, c.step, c.data_position)
 
     def save(self, name: str = ck.LAST) -> Path:
         """Write a checkpoint (every rank takes part; rank 0 writes)."""
-        per_rank = distributed.gather_objects(self.ctx, (ck.capture_rng(), self.data_position))
+        c = self.counters
+        per_rank = distributed.gather_objects(self.ctx, (ck.capture_rng(), c.data_position))
         path = self.out_dir / name
         if self.ctx.is_main:
             state = ck.make_checkpoint(
                 self.static,
                 self.model,
-                self.step,
-                self.samples_seen,
+                c.step,
+                c.samples_seen,
                 optimizer=self.opt.state_dict(),
                 scheduler=self.sched.state_dict(),
                 rng=[rng for rng, _ in per_rank],
-                data_position=self.data_position,
+                data_position=c.data_position,
                 data_positions=[pos for _, pos in per_rank],
                 world_size=self.ctx.world_size,
                 callbacks=[cb.state_dict() for cb in self.callbacks],
                 metrics_tail=self.metrics.tail(50),
-                elapsed_s=self.elapsed(),
-                log_accumulator=(float(self.loss_sum), self.loss_n),
-                best_top1=self.best_top1,
+                **c.checkpoint_fields(self.elapsed()),
             )
             ck.atomic_save(state, path)
-            logger.info("checkpoint %s at step %d", path, self.step)
+            logger.info("checkpoint %s at step %d", path, c.step)
         return path
 
     def elapsed(self) -> float:
-        return self.elapsed_before + time.monotonic() - self.t_start
+        return self.counters.elapsed_before + time.monotonic() - self.t_start
 
     # -- the loop ---------------------------------------------------------------------
     def loop(self) -> TrainResult:
-        cfg, ctx = self.config, self.ctx
+        """Train to the last step, or until SIGTERM / SIGINT (then checkpoint and return)."""
+        pace = self.start()
+        stopped = False
+        pace.stop.install()
+        try:
+            while self.counters.step < self.total:
+                self.train_step(pace)
+                if self.after_step(pace):
+                    stopped = True
+                    break
+        finally:
+            pace.stop.uninstall()
+        return self.finish(pace, stopped)
+
+    def start(self) -> Pace:
+        """Callbacks' start, DDP, the data worker, the optimizer (with any pending state
+        and random state of a resume) and the progress bar."""
         bare = self.model
         for cb in self.callbacks:  # before DDP: a pass may put parametrizations on the model
             cb.on_train_start(bare)
         net: nn.Module = bare
-        if ctx.distributed:
-            ids = [ctx.device.index] if ctx.device.type == "cuda" else None
+        if self.ctx.distributed:
+            ids = [self.ctx.device.index] if self.ctx.device.type == "cuda" else None
             net = DistributedDataParallel(bare, device_ids=ids)
         batches: Any = iter(())
-        if self.step < self.total:  # no data worker for a run that is already complete
-            stream = self.source.stream(ctx.rank, ctx.world_size, self.data_position)
-            batches = iter(make_loader(stream, cfg.workers))
+        if self.counters.step < self.total:  # no data worker for a run already complete
+            stream = self.source.stream(
+                self.ctx.rank, self.ctx.world_size, self.counters.data_position
+            )
+            batches = iter(make_loader(stream, self.config.workers))
         # After the worker started: an optimizer's first construction imports torch._dynamo
         # (seconds), which now overlaps with the worker making the first batches.
-        self.opt, self.sched = build_optimizer(bare, cfg, self.total)
+        self.opt, self.sched = build_optimizer(bare, self.config, self.total)
         if self.pending_opt is not None:
             try:
                 self.opt.load_state_dict(self.pending_opt[0])
@@ -171,74 +230,78 @@ class Run:
         if self.progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=self.total, initial=self.step, unit="step", dynamic_ncols=True)
+            bar = tqdm(
+                total=self.total, initial=self.counters.step, unit="step", dynamic_ncols=True
+            )
         self.t_start = time.monotonic()
-        t_log, n_log = time.monotonic(), 0
-        last_save = time.monotonic()
-        stopped, first = False, True
+        pace = Pace(net, batches, StopFlag(), bar)
         net.train()
-        stop = StopFlag()
-        stop.install()
-        try:
-            while self.step < self.total:
-                x, lengths, labels, index = next(batches)
-                x = x.to(ctx.device, non_blocking=True)
-                lengths = lengths.to(ctx.device, non_blocking=True)
-                labels = labels.to(ctx.device, non_blocking=True)
-                loss = nn.functional.cross_entropy(
-                    net(x, lengths), labels, label_smoothing=cfg.label_smoothing
-                )
-                self.opt.zero_grad(set_to_none=True)
-                loss.backward()
-                for cb in self.callbacks:
-                    cb.after_backward(bare, self.step)
-                if cfg.grad_clip > 0:
-                    nn.utils.clip_grad_norm_(bare.parameters(), cfg.grad_clip)
-                self.opt.step()
-                self.sched.step()
-                for cb in self.callbacks:
-                    cb.after_step(bare, self.step)
-                self.step += 1
-                self.samples_seen += len(labels) * ctx.world_size
-                self.data_position = int(index) + 1
-                self.loss_sum += loss.detach()
-                self.loss_n += 1
-                n_log += len(labels) * ctx.world_size
-                if bar is not None:
-                    bar.update(1)
-                if first:
-                    first = False
-                    logger.info("first step of this process done: step %d", self.step)
-                if self.step % max(1, cfg.log_every) == 0 or self.step == self.total:
-                    rate = n_log / max(1e-9, time.monotonic() - t_log)
-                    self._log(rate, bar)
-                    t_log, n_log = time.monotonic(), 0
-                t_pause = time.monotonic()
-                if ctx.is_main and (
-                    (cfg.val_every > 0 and self.step % cfg.val_every == 0)
-                    or self.step == self.total
-                ):
-                    self._validate()
-                due = time.monotonic() - last_save >= cfg.checkpoint_minutes * 60
-                every = cfg.checkpoint_every > 0 and self.step % cfg.checkpoint_every == 0
-                due, stop_now = distributed.broadcast_flags(ctx, [due or every, stop.set])
-                if due or stop_now or self.step == self.total:
-                    self.save()
-                    last_save = time.monotonic()
-                t_log += time.monotonic() - t_pause  # samples/s counts training time only
-                if stop_now and self.step < self.total:
-                    stopped = True
-                    break
-        finally:
-            stop.uninstall()
-        if bar is not None:
-            bar.close()
-        if ctx.is_main and self.plotted_step != self.step:
+        return pace
+
+    def train_step(self, pace: Pace) -> None:
+        """One optimizer step on the next batch, and the counters after it."""
+        cfg, ctx, bare, c = self.config, self.ctx, self.model, self.counters
+        x, lengths, labels, index = next(pace.batches)
+        x = x.to(ctx.device, non_blocking=True)
+        lengths = lengths.to(ctx.device, non_blocking=True)
+        labels = labels.to(ctx.device, non_blocking=True)
+        loss = nn.functional.cross_entropy(
+            pace.net(x, lengths), labels, label_smoothing=cfg.label_smoothing
+        )
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        for cb in self.callbacks:
+            cb.after_backward(bare, c.step)
+        if cfg.grad_clip > 0:
+            nn.utils.clip_grad_norm_(bare.parameters(), cfg.grad_clip)
+        self.opt.step()
+        self.sched.step()
+        for cb in self.callbacks:
+            cb.after_step(bare, c.step)
+        c.step += 1
+        c.samples_seen += len(labels) * ctx.world_size
+        c.data_position = int(index) + 1
+        c.loss_sum += loss.detach()
+        c.loss_n += 1
+        pace.n_log += len(labels) * ctx.world_size
+
+    def after_step(self, pace: Pace) -> bool:
+        """Progress, logging, validation and checkpoint timing; True to stop here (a
+        signal came before the last step: the checkpoint is written)."""
+        cfg, ctx, step = self.config, self.ctx, self.counters.step
+        if pace.bar is not None:
+            pace.bar.update(1)
+        if pace.first:
+            pace.first = False
+            logger.info("first step of this process done: step %d", step)
+        if step % max(1, cfg.log_every) == 0 or step == self.total:
+            rate = pace.n_log / max(1e-9, time.monotonic() - pace.t_log)
+            self._log(rate, pace.bar)
+            pace.t_log, pace.n_log = time.monotonic(), 0
+        t_pause = time.monotonic()
+        if ctx.is_main and (
+            (cfg.val_every > 0 and step % cfg.val_every == 0) or step == self.total
+        ):
+            self._validate()
+        due = time.monotonic() - pace.last_save >= cfg.checkpoint_minutes * 60
+        every = cfg.checkpoint_every > 0 and step % cfg.checkpoint_every == 0
+        due, stop_now = distributed.broadcast_flags(ctx, [due or every, pace.stop.set])
+        if due or stop_now or step == self.total:
+            self.save()
+            pace.last_save = time.monotonic()
+        pace.t_log += time.monotonic() - t_pause  # samples/s counts training time only
+        return bool(stop_now) and step < self.total
+
+    def finish(self, pace: Pace, stopped: bool) -> TrainResult:
+        if pace.bar is not None:
+            pace.bar.close()
+        c = self.counters
+        if self.ctx.is_main and self.plotted_step != c.step:
             save_outputs(self.out_dir, self.metrics)
         v = self.last_val or {}
         return TrainResult(
-            step=self.step,
-            samples_seen=self.samples_seen,
+            step=c.step,
+            samples_seen=c.samples_seen,
             loss=self.last_loss,
             val_top1=v.get("top1"),
             val_top10=v.get("top10"),
@@ -248,20 +311,21 @@ class Run:
         )
 
     def _log(self, rate: float, bar: Any) -> None:
-        if self.loss_n == 0:
+        c = self.counters
+        if c.loss_n == 0:
             return
-        loss = float(self.loss_sum) / self.loss_n
+        loss = float(c.loss_sum) / c.loss_n
         self.last_loss = loss
-        self.loss_sum.zero_()
-        self.loss_n = 0
+        c.loss_sum.zero_()
+        c.loss_n = 0
         if not self.ctx.is_main:
             return
         lr = self.opt.param_groups[0]["lr"]
         self.metrics.append(
             {
                 "kind": "train",
-                "step": self.step,
-                "samples": self.samples_seen,
+                "step": c.step,
+                "samples": c.samples_seen,
                 "loss": loss,
                 "lr": lr,
                 "samples_per_s": round(rate, 2),
@@ -276,12 +340,13 @@ class Run:
             self.val = self.source.validation(self.config.val_batch_size)
         if not self.val:
             return
+        c = self.counters
         result = evaluate(self.model, self.val, top=10, device=self.ctx.device)
         self.last_val = result
         rec = {
             "kind": "val",
-            "step": self.step,
-            "samples": self.samples_seen,
+            "step": c.step,
+            "samples": c.samples_seen,
             "val_top1": result["top1"],
             "val_top10": result["top10"],
             "val_loss": result["loss"],
@@ -290,20 +355,21 @@ class Run:
         self.metrics.append(rec)
         logger.info(
             "step %d: validation top-1 %.2f%%, top-10 %.2f%% on %d samples",
-            self.step,
+            c.step,
             100 * result["top1"],
             100 * result["top10"],
             result["n"],
         )
         save_outputs(self.out_dir, self.metrics)
-        self.plotted_step = self.step
-        if result["top1"] > self.best_top1:
-            self.best_top1 = result["top1"]
+        self.plotted_step = c.step
+        if result["top1"] > c.best_top1:
+            c.best_top1 = result["top1"]
             self._save_best()
 
     def _save_best(self) -> None:
-        state = ck.make_checkpoint(self.static, self.model, self.step, self.samples_seen,
-                                   best_top1=self.best_top1, elapsed_s=self.elapsed())
+        c = self.counters
+        state = ck.make_checkpoint(self.static, self.model, c.step, c.samples_seen,
+                                   best_top1=c.best_top1, elapsed_s=self.elapsed())
         ck.atomic_save(state, self.out_dir / ck.BEST)
 
 
