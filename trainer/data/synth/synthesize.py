@@ -20,8 +20,8 @@ import numpy as np
 
 from engine.ink import Ink, make_ink
 from trainer.data.synth import draws
-from trainer.data.synth.batch import write
 from trainer.data.synth.config import SynthConfig
+from trainer.data.synth.handwrite import write_characters
 from trainer.data.synth.motion import digitize, pen_motion
 from trainer.data.synth.order import habits
 from trainer.data.synth.structure import Plan, materialize, restructure
@@ -120,7 +120,7 @@ def synthesize_batch(
         k = len(tpl.counts)
         tpls.append(tpl)
         cut.append(draws.split(u, draws.normal(rng, k, config), k))
-    out = write(tpls, cut, list(styles), list(rngs), config)
+    out = write_characters(tpls, cut, list(styles), list(rngs), config)
     if config.tail_prob > 0 or config.lead_prob > 0:
         out = [pen_motion(*o, rng, style.cursiveness, config)
                for o, rng, style in zip(out, rngs, styles)]

@@ -1,0 +1,259 @@
+"""The synthesizer's kernel: a batch of characters written one after the other.
+
+Every numpy call here costs a few microseconds whatever the size of its arrays, so the
+characters of a batch go through each step together: their templates are stacked into one
+(``template.stack``, the gap between two characters never joined) and every
+per-character parameter is gathered per stroke or per point. A batch of one character is
+the same computation (to rounding), so ``synthesize`` and ``synthesize_batch`` agree; its
+cheaper forms are the ``_one_*`` functions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from trainer.data.synth import draws
+from trainer.data.synth.geometry import deform, join_strokes
+from trainer.data.synth.template import Template, stack
+from trainer.data.synth.timing import Motion, sample_trajectory
+
+if TYPE_CHECKING:
+    from trainer.data.synth.config import SynthConfig
+    from trainer.data.synth.writer import WriterStyle
+
+Sample = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class StyleColumns(NamedTuple):
+    """The writers' numbers the kernel uses, one (B,) float64 array per field."""
+
+    cursiveness: np.ndarray
+    simplify: np.ndarray
+    roundness: np.ndarray
+    neatness: np.ndarray
+    speed: np.ndarray  # em per second: the writer's speed times its size
+    rate: np.ndarray
+    size: np.ndarray
+
+    @classmethod
+    def of(cls, styles: list[WriterStyle]) -> StyleColumns:
+        table = np.array([
+            (s.cursiveness, s.simplify, s.roundness, s.neatness, s.speed * s.size, s.rate,
+             s.size) for s in styles
+        ])
+        return cls(*table.T)
+
+
+class BatchDraws(NamedTuple):
+    """The ``draws.Draws`` of B characters laid end to end (K strokes in all)."""
+
+    joins: np.ndarray  # (K-1,) uniforms; a gap between two characters gets a placeholder
+    hooks: np.ndarray  # (K,) uniforms
+    strokes: np.ndarray  # (K * NORMAL_PER_STROKE,) normals
+    characters: np.ndarray  # (B, draws per character) normals
+
+    @classmethod
+    def of(cls, each: list[draws.Draws]) -> BatchDraws:
+        if len(each) == 1:
+            d = each[0]
+            return cls(d.joins, d.hooks, d.strokes, d.character[None])
+        gap = np.ones(1)  # the join across two characters, forced off in _joins
+        return cls(
+            np.concatenate([x for d in each for x in (d.joins, gap)][:-1]),
+            np.concatenate([d.hooks for d in each]),
+            np.concatenate([d.strokes for d in each]),
+            np.stack([d.character for d in each]),
+        )
+
+
+def write_characters(
+    tpls: list[Template],
+    character_draws: list[draws.Draws],
+    styles: list[WriterStyle],
+    rngs: list[np.random.Generator],
+    config: SynthConfig,
+) -> list[Sample]:
+    """Write B characters: deform, join, warp, time and digitize their strokes.
+
+    Args:
+        tpls: the prepared template of each character (K_b strokes).
+        character_draws: the random draws of each (``draws.split``).
+        styles, rngs: each character's writer and generator (for the digitizer noise).
+    Returns:
+        per character (xy (N, 2) float64, sid (N,) int32, t (N,) float64 ms).
+    """
+    n_chars = len(tpls)
+    tpl = stack(tpls)
+    strokes_per_char = [len(t.counts) for t in tpls]
+    stroke_char = np.arange(n_chars).repeat(strokes_per_char)  # character of each stroke
+    style = StyleColumns.of(styles)
+    mess = config.mess_min + (config.mess_max - config.mess_min) * (1.0 - style.neatness)
+    drawn = BatchDraws.of(character_draws)
+    join = _joins(tpl, drawn.joins, style.cursiveness, stroke_char, strokes_per_char)
+    # a hook the pen does not carry into a join is dropped, a dot becomes a tick
+    hook = tpl.hook & (drawn.hooks < style.simplify[stroke_char])
+    hook[:-1] &= ~join
+    stroke_z = (
+        drawn.strokes.reshape(-1, draws.NORMAL_PER_STROKE) * (tpl.sd * mess[stroke_char, None])
+    ).view(np.complex128)
+    # the pen turns towards the next stroke before reaching the end of a joined one
+    corner_cut = join * config.join_cut
+    stroke_z[:-1, 3] -= corner_cut
+    stroke_z[1:, 2] -= 1j * corner_cut
+    if n_chars == 1:
+        roundness = style.roundness[0]
+    else:
+        roundness = style.roundness[stroke_char].repeat(tpl.counts)
+    points = deform(tpl, stroke_z, roundness, hook if hook.any() else None)
+    if config.parts_vary and tpl.part.any():
+        part_z = draws.parts(drawn.characters, config.elastic_waves)
+        points = _move_parts(points, tpl, part_z, mess, stroke_char, config)
+    points, group, speed, stroke, stroke_group = join_strokes(
+        points, tpl, join, np.exp(stroke_z[:-1, 3].imag) * config.reach_mean
+    )
+    point_char = stroke_char[stroke]
+    points = _warp(points, point_char, drawn.characters, styles, mess, config)
+    motion = Motion(style.speed, style.rate, config.end_speed, config.pen_up_ms)
+    pts, sid, t, group_char = sample_trajectory(points, group, speed, point_char, motion)
+    xy, sid, t, sample_char = _digitize(pts, sid, t, group_char, rngs, style, mess, config)
+    if n_chars == 1:
+        return [(xy, sid.astype(np.int32), np.rint(t - t[0]))]
+    return _split_characters(xy, sid, t, sample_char, stroke_group, strokes_per_char)
+
+
+def _joins(
+    tpl: Template, join_u: np.ndarray, cursiveness: np.ndarray, stroke_char: np.ndarray,
+    strokes_per_char: list[int],
+) -> np.ndarray:
+    """(K-1,) which strokes the pen joins to the next: likelier for a cursive writer and
+    when the next start is near and ahead (``Template.join_w``); never from one character
+    into the next."""
+    c = np.minimum(np.maximum(cursiveness, 1e-4), 1 - 1e-4)
+    join = join_u * (1.0 + tpl.join_w * ((1.0 - c) / c)[stroke_char[:-1]]) < 1.0
+    if len(strokes_per_char) > 1:
+        join[np.cumsum(strokes_per_char)[:-1] - 1] = False
+    return join
+
+
+def _warp(
+    points: np.ndarray, point_char: np.ndarray, character_z: np.ndarray,
+    styles: list[WriterStyle], mess: np.ndarray, config: SynthConfig,
+) -> np.ndarray:
+    """A smooth elastic field, then the writer's (and this character's) linear map."""
+    n_chars, n_waves = len(styles), config.elastic_waves
+    w = draws.waves(character_z, n_waves).reshape(n_chars, draws.PER_WAVE, n_waves)
+    wave = np.empty((n_chars, 3, n_waves))  # per wave: frequency x, y and phase
+    wave[:, :2] = w[:, :2] * config.elastic_freq
+    wave[:, 2] = w[:, 2] * np.pi
+    amp = (config.elastic_amp / math.sqrt(2.0 * n_waves)) * mess
+    wobble = config.sample_sd * draws.wobble(character_z)
+    lin = np.array([_linear_map(s, wobble[b]) for b, s in enumerate(styles)])
+    wave_amp = (w[:, 3] + 1j * w[:, 4]) * amp[:, None]
+    if n_chars == 1:
+        return _one_warp(points, wave[0], wave_amp[0], lin[0])
+    e = wave[point_char]
+    phase = points.real[:, None] * e[:, 0] + points.imag[:, None] * e[:, 1] + e[:, 2]
+    points = points + (np.sin(phase) * wave_amp[point_char]).sum(axis=1)
+    lin_at = lin[point_char]  # (n, 3): alpha, beta, offset of each point's character
+    return lin_at[:, 0] * points + lin_at[:, 1] * points.conj() + lin_at[:, 2]
+
+
+def _one_warp(
+    points: np.ndarray, wave: np.ndarray, wave_amp: np.ndarray, lin: np.ndarray
+) -> np.ndarray:
+    """``_warp``'s sums for one character, as two small matrix products."""
+    n_waves = len(wave_amp)
+    xy = points.view(np.float64).reshape(-1, 2)
+    d = np.sin(xy @ wave[:2] + wave[2]) @ wave_amp.view(np.float64).reshape(n_waves, 2)
+    points = points + d.view(np.complex128).ravel()
+    alpha, beta, off = lin.tolist()
+    return alpha * points + beta * points.conj() + off
+
+
+def _digitize(
+    pts: np.ndarray, sid: np.ndarray, t: np.ndarray, group_char: np.ndarray,
+    rngs: list[np.random.Generator], style: StyleColumns, mess: np.ndarray,
+    config: SynthConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The digitizer: jitter and lost samples (never a stroke's first or last).
+
+    Returns xy (N, 2), sid, t and the character of each sample, the lost ones left out."""
+    n_chars = len(rngs)
+    n = len(pts)
+    sample_char = group_char[sid]
+    per_char = np.bincount(sample_char, minlength=n_chars)
+    noise = [(rng.standard_normal((k, 2)), rng.random(k)) for rng, k in zip(rngs, per_char)]
+    xy = pts.view(np.float64).reshape(n, 2)
+    if n_chars == 1:
+        jitter, lost_u = noise[0]
+    else:
+        jitter = np.concatenate([a for a, _ in noise])
+        lost_u = np.concatenate([b for _, b in noise])
+    xy += jitter * (config.jitter_sd * mess * style.size)[sample_char, None]
+    keep = lost_u >= config.drop_prob
+    edge = sid[1:] != sid[:-1]
+    keep[:-1] |= edge
+    keep[1:] |= edge
+    keep[0] = keep[-1] = True
+    return xy[keep], sid[keep], t[keep], sample_char[keep]
+
+
+def _split_characters(
+    xy: np.ndarray, sid: np.ndarray, t: np.ndarray, sample_char: np.ndarray,
+    stroke_group: np.ndarray, strokes_per_char: list[int],
+) -> list[Sample]:
+    """Cut the batch's samples per character, each one's strokes from 0 and time from 0 ms."""
+    n_chars = len(strokes_per_char)
+    bounds = np.zeros(n_chars + 1, dtype=np.intp)
+    np.add.accumulate(np.bincount(sample_char, minlength=n_chars), out=bounds[1:])
+    first_stroke = np.zeros(n_chars, dtype=np.intp)
+    np.add.accumulate(strokes_per_char[:-1], out=first_stroke[1:])
+    sid = (sid - stroke_group[first_stroke][sample_char]).astype(np.int32)
+    t = np.rint(t - t[bounds[:-1]][sample_char])
+    b = bounds.tolist()
+    return [(xy[i:j], sid[i:j], t[i:j]) for i, j in itertools.pairwise(b)]
+
+
+def _move_parts(
+    points: np.ndarray, tpl: Template, part_z: np.ndarray, mess: np.ndarray,
+    stroke_char: np.ndarray, config: SynthConfig,
+) -> np.ndarray:
+    """Each character's two components moved and scaled as wholes (``Template.part``).
+
+    part_z: (B, 4) normal draws per character: the shift apart along the axis between the
+    components, the log scale of the first and of the second, the offset across the axis.
+    Strokes of no two-part layout (part 0) stay. Returns the moved (M,) complex points.
+    """
+    z = part_z[stroke_char] * mess[stroke_char, None]  # (K, 4)
+    side = tpl.part.astype(np.float64)
+    scale = np.exp(config.part_scale_sd * np.where(side > 0, z[:, 1], z[:, 2]))
+    move = tpl.part_axis * side * (
+        config.part_offset_sd * 1j * z[:, 3] - config.part_shift_sd * z[:, 0])
+    scale = np.where(side != 0, scale, 1.0)
+    c = tpl.part_centre
+    per = np.stack([scale, c * (1.0 - scale) + move]).repeat(tpl.counts, axis=1)
+    return per[0] * points + per[1]
+
+
+def _linear_map(style: WriterStyle, wobble: np.ndarray) -> tuple[complex, complex, complex]:
+    """The writer's shear, aspect, rotation and size about the box centre (0.5, 0.5).
+
+    The real matrix size * R(rotation) @ [[a, a * slant], [0, 1 / a]] with a = sqrt(aspect)
+    (column vectors, y down); ``wobble`` (3,) adds this character's slant, rotation and log
+    aspect deviations. As complex numbers the map is z -> alpha z + beta conj(z) + off:
+    [[p, q], [r, s]] is alpha = (p + s + i(r - q)) / 2, beta = (p - s + i(r + q)) / 2; off
+    takes the centre to (0.5, 0.5) * size. Returns (alpha, beta, off).
+    """
+    slant = style.slant + float(wobble[0])
+    rot = style.rotation + float(wobble[1])
+    a = math.sqrt(style.aspect * math.exp(float(wobble[2])))
+    c, s = math.cos(rot) * style.size, math.sin(rot) * style.size
+    p, q, r, t = c * a, c * a * slant - s / a, s * a, s * a * slant + c / a
+    alpha, beta = complex(p + t, r - q) / 2, complex(p - t, r + q) / 2
+    centre = complex(0.5, 0.5)
+    off = 0.5 * style.size * complex(1, 1) - alpha * centre - beta * centre.conjugate()
+    return alpha, beta, off
