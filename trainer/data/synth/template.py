@@ -10,7 +10,7 @@ join odds of every gap; the shape of each connector; the pen speed at each point
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -94,6 +94,17 @@ def _cut(X: np.ndarray, sid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z0, z1 - z0
 
 
+class _Strokes(NamedTuple):
+    """A template's strokes as given, flat: n points, S strokes."""
+
+    X: np.ndarray  # (n,) complex points
+    stroke: np.ndarray  # (n,) the stroke of each point
+    first: np.ndarray  # (S,) index of each stroke's first point
+    last: np.ndarray  # (S,) and of its last
+    step: np.ndarray  # (n-1,) complex point-to-point vectors (across strokes too)
+    length: np.ndarray  # (S,) each stroke's length
+
+
 def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> Template:
     """Prepare ``strokes`` (one (k_i, 2) array per stroke, unit box, y down; not modified).
 
@@ -103,6 +114,38 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
     a dot is a stroke shorter than ``config.dot_len``. The gap after stroke ``broken``
     (a stroke the writer broke in two) is never joined.
     """
+    raw = _flatten(strokes)
+    X, s0, e0, length0 = raw.X, raw.first, raw.last, raw.length
+    step_len = np.abs(raw.step)
+    entry, exit_ = unit(raw.step[s0]), unit(raw.step[e0 - 1])
+    z0, dz = _cut(X, raw.stroke)
+    hook, simple_exit, h0, hd = _hooks_and_dots(raw, step_len, z0, dz, config)
+    counts = 2 * (e0 - s0 + 1)
+    ends = np.cumsum(counts) - 1
+    starts = ends - counts + 1
+    conn_dir = exit_[:-1, None] * CONNECTOR_B[1] - entry[1:, None] * CONNECTOR_B[2]
+    layout = _layout(counts)
+    u, speed = _nominal_path(z0, dz, counts, starts, ends, conn_dir, layout, config)
+    part, part_centre, part_axis = components(X, s0, e0, config.part_overlap)
+    return Template(
+        config=config, counts=counts, starts=starts, ends=ends, z0=z0, dz=dz, hook=hook,
+        hook_z0=h0 - z0, hook_dz=hd - dz, bulge=4.0 * u * (1.0 - u),
+        centre=0.5 * (X[s0] + X[e0]), len_normal=length0 * unit(1j * (X[e0] - X[s0])),
+        len_entry=length0 * entry, len_exit=length0 * exit_,
+        len_hook_exit=length0 * simple_exit,
+        min_ext=-0.5 * np.stack([step_len[s0], step_len[e0 - 1]]) / np.maximum(length0, 1e-9),
+        join_w=_join_weights(X, s0, e0, exit_, broken, config), conn_dir=conn_dir,
+        sd=np.array([
+            config.offset_sd, config.offset_sd, config.scale_log_sd, config.stroke_rotation_sd,
+            config.bend_sd, config.extend_sd, config.extend_sd, config.reach_sd,
+        ]),
+        speed=speed, part=part, part_centre=part_centre, part_axis=part_axis,
+        **layout,  # type: ignore[arg-type]
+    )
+
+
+def _flatten(strokes: list[np.ndarray]) -> _Strokes:
+    """The strokes as one array of complex points (a one-point stroke becomes a tick)."""
     if len(strokes) == 0:
         raise ValueError("a template needs at least one stroke")
     parts = []
@@ -120,33 +163,48 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
     s0 = e0 - k0 + 1
     d = X[1:] - X[:-1]
     seg0 = np.abs(d)
-    entry, exit_ = unit(d[s0]), unit(d[e0 - 1])
-    v1 = X[e0 - 1] - X[np.maximum(e0 - 2, s0)]
-    # hooks, and the template with every hook pulled back onto its stroke
     length0 = np.bincount(sid0[1:], weights=seg0 * (sid0[1:] == sid0[:-1]), minlength=len(k0))
-    hook = (k0 >= 3) & (seg0[e0 - 1] < config.hook_frac * length0)
+    return _Strokes(X, sid0, s0, e0, d, length0)
+
+
+def _hooks_and_dots(
+    raw: _Strokes, step_len: np.ndarray, z0: np.ndarray, dz: np.ndarray, config: SynthConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hooks and dots, and the template with every hook pulled back onto its stroke and
+    every dot made a tick towards the next start.
+
+    Returns: (S,) whether each stroke ends in a hook (or is a dot), its exit direction
+    without the hook, and the Chaikin form (z0, dz) of the simplified template.
+    """
+    X, d, s0, e0, length0 = raw.X, raw.step, raw.first, raw.last, raw.length
+    k0 = e0 - s0 + 1
+    v1 = X[e0 - 1] - X[np.maximum(e0 - 2, s0)]
+    hook = (k0 >= 3) & (step_len[e0 - 1] < config.hook_frac * length0)
     # against the stroke's course so far (a 竖钩's rounded bottom turns by less than 90)
     hook &= (d[e0 - 1] * (X[e0 - 1] - X[s0]).conj()).real < 0
     simple_exit = unit(v1)
     # a dot (short stroke) followed by another stroke becomes a tick towards its start
     dot = ~hook & (length0 < config.dot_len)
     dot[-1] = False
-    z0, dz = _cut(X, sid0)
-    if hook.any() or dot.any():
-        Xh = X.copy()
-        Xh[e0[hook]] = X[e0[hook] - 1] + 0.01 * unit(v1[hook])
-        way = X[s0[1:]] - X[e0[:-1]]
-        tick = unit(way) * np.minimum(0.3 * np.abs(way), config.dot_len / 5)
-        Xh[e0[dot]] += tick[dot[:-1]]
-        simple_exit[dot] = unit(Xh[e0[dot]] - X[e0[dot] - 1])
-        hook |= dot
-        h0, hd = _cut(Xh, sid0)
-    else:
-        h0, hd = z0, dz
+    if not (hook.any() or dot.any()):
+        return hook, simple_exit, z0, dz
+    Xh = X.copy()
+    Xh[e0[hook]] = X[e0[hook] - 1] + 0.01 * unit(v1[hook])
+    way = X[s0[1:]] - X[e0[:-1]]
+    tick = unit(way) * np.minimum(0.3 * np.abs(way), config.dot_len / 5)
+    Xh[e0[dot]] += tick[dot[:-1]]
+    simple_exit[dot] = unit(Xh[e0[dot]] - X[e0[dot] - 1])
+    hook |= dot
+    h0, hd = _cut(Xh, raw.stroke)
+    return hook, simple_exit, h0, hd
 
-    counts = 2 * k0
-    ends = np.cumsum(counts) - 1
-    starts = ends - counts + 1
+
+def _nominal_path(
+    z0: np.ndarray, dz: np.ndarray, counts: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+    conn_dir: np.ndarray, layout: dict[str, object], config: SynthConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The template at the middle corner cut with every gap joined: each point's fraction
+    of its stroke's length (the bend profile's parameter) and the pen speed at each slot."""
     r_mid = 0.5 * (config.round_min + config.round_max)
     zn = z0 + r_mid * dz
     seg = np.abs(zn[1:] - zn[:-1])
@@ -154,17 +212,6 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
     cum = np.concatenate(([0.0], np.cumsum(seg)))
     length = cum[ends] - cum[starts]
     u = (cum - np.repeat(cum[starts], counts)) / np.repeat(np.maximum(length, 1e-9), counts)
-    chord = X[e0] - X[s0]
-    gapv = X[s0[1:]] - X[e0[:-1]]
-    x = (
-        config.join_dir_coef * (exit_[:-1] * unit(gapv).conj()).real
-        + config.join_dist_coef * (config.join_dist_ref - np.abs(gapv))
-    )
-    if broken >= 0:
-        x[broken] = -np.inf
-    conn_dir = exit_[:-1, None] * CONNECTOR_B[1] - entry[1:, None] * CONNECTOR_B[2]
-    layout = _layout(counts)
-    # pen speed along the nominal path with every gap joined
     path = np.empty(layout["slots"], dtype=np.complex128)  # type: ignore[call-overload]
     path[layout["point_slot"]] = zn
     A, B = zn[ends[:-1]], zn[starts[1:]]
@@ -172,23 +219,24 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
     path[layout["conn_slot"]] = A[:, None] * CONNECTOR_A[0] + B[:, None] * CONNECTOR_A[1] + (
         arm * conn_dir
     )
-    speed = corner_speed(path, config.corner_radius, config.min_speed)
-    part, part_centre, part_axis = components(X, s0, e0, config.part_overlap)
-    return Template(
-        config=config, counts=counts, starts=starts, ends=ends, z0=z0, dz=dz, hook=hook,
-        hook_z0=h0 - z0, hook_dz=hd - dz, bulge=4.0 * u * (1.0 - u),
-        centre=0.5 * (X[s0] + X[e0]), len_normal=length0 * unit(1j * chord),
-        len_entry=length0 * entry, len_exit=length0 * exit_,
-        len_hook_exit=length0 * simple_exit,
-        min_ext=-0.5 * np.stack([seg0[s0], seg0[e0 - 1]]) / np.maximum(length0, 1e-9),
-        join_w=np.exp(-x), conn_dir=conn_dir,
-        sd=np.array([
-            config.offset_sd, config.offset_sd, config.scale_log_sd, config.stroke_rotation_sd,
-            config.bend_sd, config.extend_sd, config.extend_sd, config.reach_sd,
-        ]),
-        speed=speed, part=part, part_centre=part_centre, part_axis=part_axis,
-        **layout,  # type: ignore[arg-type]
+    return u, corner_speed(path, config.corner_radius, config.min_speed)
+
+
+def _join_weights(
+    X: np.ndarray, s0: np.ndarray, e0: np.ndarray, exit_: np.ndarray, broken: int,
+    config: SynthConfig,
+) -> np.ndarray:
+    """(S-1,) ``Template.join_w``: exp(-x) for x the join log-odds of each gap (higher when
+    the next start lies near and ahead of the stroke's exit); inf after the ``broken``
+    stroke (never joined)."""
+    gapv = X[s0[1:]] - X[e0[:-1]]
+    x = (
+        config.join_dir_coef * (exit_[:-1] * unit(gapv).conj()).real
+        + config.join_dist_coef * (config.join_dist_ref - np.abs(gapv))
     )
+    if broken >= 0:
+        x[broken] = -np.inf
+    return np.exp(-x)
 
 
 def components(
