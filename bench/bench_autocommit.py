@@ -26,7 +26,7 @@ seed 0, 300 characters per writer (a table of this script's output):
 | careful (1000 ms, 0.35) + thinking | learned | 1.3% | 3.3% | 2996 / 3874 ms |
 
 (Regenerate with the command above; the README quotes the learned rows.)
-"""
+"""  # noqa: E501 (a table of results)
 
 from __future__ import annotations
 

@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
                  "prune": prune_path.stat().st_size, "quant": pkg_path.stat().st_size}
     models = {"baseline": base, "svd": svd, "prune": pruned, "quant": quant}
     figures = {
-        "ranks": ranks, "stride2": svd.config.stride2, "energy_kept_random_init": {k: v["energy"] for k, v in energy.items()},
+        "ranks": ranks, "stride2": svd.config.stride2,
+        "energy_kept_random_init": {k: v["energy"] for k, v in energy.items()},
         "sparsity": {k: v["sparsity"] for k, v in sparsity.items()},
         "distinct": {k: v["distinct_nonzero"] for k, v in distinct.items()},
         "encodings": encodings, "size_bytes": sizes,

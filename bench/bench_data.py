@@ -6,7 +6,7 @@ second of this process's CPU time, so other work on a shared machine does not co
 them; the wall-clock rate is printed too.
 
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_data.py [--bucket-batches 16] [--classes 3755]
-"""
+"""  # noqa: E501 (a command line)
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ the bound asked for), else "done".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -125,10 +126,8 @@ class StreamedEngine:
             except (BrokenPipeError, ValueError, OSError):
                 return
             data = self.inbox.get()
-        try:
+        with contextlib.suppress(OSError):
             sink.close()
-        except OSError:
-            pass
 
     def ask(self, data: bytes, bound_s: float, last: bool = False) -> tuple[Any, float]:
         """(the parsed answer or None when none came within bound_s, seconds); ``last``:

@@ -22,8 +22,10 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m engine",
-                                description="Recognize JSONL ink, or evaluate a model on labelled ink.")
+    p = argparse.ArgumentParser(
+        prog="python -m engine",
+        description="Recognize JSONL ink, or evaluate a model on labelled ink.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("recognize", help="candidates for each ink of a JSONL file (a line's "
                          '"context", the text before the ink, ranks them with the language model)')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
@@ -20,8 +21,8 @@ def recognize_lines(
     """One result per line of JSONL (engine.lines.read_lines), blank lines included, in order.
 
     A line's ``"context"`` (the text before the ink) ranks its candidates with the language
-    model. Yields ``{"candidates": [[char, prob], ...]}`` (prob rounded to 4 decimals) or, for a line
-    that is blank, not UTF-8, too long, not a valid ink or cannot be recognized,
+    model. Yields ``{"candidates": [[char, prob], ...]}`` (prob rounded to 4 decimals) or,
+    for a line that is blank, not UTF-8, too long, not a valid ink or cannot be recognized,
     ``{"error": "line N: ..."}``.
     """
     for num, item in iter_jsonl_lines(lines, blank=True):
@@ -81,10 +82,8 @@ def evaluate_lines(
             errors.append(str(item))
             continue
         if not warm:  # the first run allocates; keep it out of the figures
-            try:
+            with contextlib.suppress(EngineError):
                 recognizer.recognize(item, 10)
-            except EngineError:
-                pass
             warm = True
         t0 = time.perf_counter()
         try:

@@ -72,7 +72,7 @@ def read_lines(
     if isinstance(source, (io.BufferedIOBase, io.RawIOBase)):
         raws: Iterable[bytes | str | LineError] = _stream_lines(source, max_bytes)  # type: ignore[arg-type]
     else:
-        raws = source  # type: ignore[assignment]
+        raws = source
     for num, raw in enumerate(raws, start=1):
         if isinstance(raw, LineError):
             yield num, LineError(f"line {num}: {raw}")

@@ -163,7 +163,7 @@ def _dim(v: int | memoryview) -> Dim:
 def _external_tensor(mv: memoryview) -> ExternalTensor | None:
     name, dtype, location, where = "", 0, 0, ""
     dims: list[int] = []
-    for num, wire, val in _fields(mv):
+    for num, _wire, val in _fields(mv):
         if num == 1:  # dims: repeated int64, packed or not
             if isinstance(val, memoryview):
                 j = 0

@@ -192,7 +192,8 @@ def normalize(xy: np.ndarray, sid: np.ndarray) -> np.ndarray:
     delta = max(dy, dx / 2)
     if delta < 1e-9:
         delta = 1.0  # a single point, or all points equal: only centre it
-    return (xy - mu) / delta
+    out: np.ndarray = (xy - mu) / delta
+    return out
 
 
 def thin(xy: np.ndarray, sid: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:

@@ -68,7 +68,8 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
     """Natural-log softmax of a vector (C,), float64."""
     z = x.astype(np.float64)
     z = z - z.max()
-    return z - np.log(np.exp(z).sum())
+    out: np.ndarray = z - np.log(np.exp(z).sum())
+    return out
 
 
 def combine(logits: np.ndarray, prior: np.ndarray, weight: float,

@@ -1,4 +1,5 @@
-"""Finds bundled files: the installed package ``xiezi_resources``, else the checkout's resources/."""
+"""Finds bundled files: the installed package ``xiezi_resources``, else the checkout's
+resources/."""
 
 from __future__ import annotations
 

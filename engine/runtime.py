@@ -1,4 +1,5 @@
-"""What must hold in every Xiezi process before onnxruntime runs: no telemetry, threads within the cores.
+"""What must hold in every Xiezi process before onnxruntime runs: no telemetry, threads
+within the cores.
 
 Needs only the standard library, so ``engine/__init__.py`` calls
 :func:`keep_onnxruntime_offline` on any import of the engine, and the CLIs check ``--threads``

@@ -16,7 +16,7 @@ from engine.runtime import check_threads, keep_onnxruntime_offline
 # Telemetry off before onnxruntime loads: it starts at import (engine/runtime.py, issue 22).
 # This is the one module of Xiezi that imports onnxruntime; others take `ort` from here.
 keep_onnxruntime_offline()
-import onnxruntime as ort
+import onnxruntime as ort  # noqa: E402 (after the line above: telemetry off first)
 
 if hasattr(ort, "disable_telemetry_events"):  # not enough alone, harmless beside the variable
     ort.disable_telemetry_events()

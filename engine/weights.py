@@ -111,7 +111,8 @@ def decode_tensor(
             raise ValueError(f"kmeans header {meta} does not match shape {shape}")
         codes = unpack_bits(fields["codes"], meta[1], size)
         _check_codes(codes, len(codebook))
-        return codebook[codes].reshape(shape)
+        weights: np.ndarray = codebook[codes].reshape(shape)
+        return weights
     if len(meta) != 5 or meta[0] != size or meta[4] != _GAP_BITS[encoding]:
         raise ValueError(f"{encoding} header {meta} does not match shape {shape}")
     _, count, n_gaps, bits, gap_bits = meta

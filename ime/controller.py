@@ -45,9 +45,10 @@ class Controller(QObject):
       newline; Backspace takes its last character back) and every request carries it, so the
       engine ranks the candidates as text. It is forgotten when ``target()`` (the window with
       the focus, None where the platform cannot tell; asked at the first pen-up of each
-      character and at each commit) names another window than the text went into, and when ``forget_after`` (a Delay, FORGET_MS) fires: that long without writing
-      or committing. Ink on the pad that was asked with another context than the one now is
-      asked again (a new generation), so the first candidate and auto-commit follow the text.
+      character and at each commit) names another window than the text went into, and when
+      ``forget_after`` (a Delay, FORGET_MS) fires: that long without writing or committing.
+      Ink on the pad that was asked with another context than the one now is asked again (a
+      new generation), so the first candidate and auto-commit follow the text.
 
     Signals: ``committed(text)`` after text went to the inserter; ``message(text)`` for the
     one line the window shows ("" hides it); ``candidatesShown(kind)`` after the bar changed.

@@ -75,7 +75,9 @@ STRINGS: dict[str, tuple[str, str]] = {
          "Xiezi will not read, move or write it. Choose another file with --settings."),
     ),
     "settings_not_saved": ("设置未保存。{why}", "Settings not saved. {why}"),
-    "settings_save_failed": ("设置未保存：无法写入 {path}。", "Settings not saved: cannot write {path}."),
+    "settings_save_failed": (
+        "设置未保存：无法写入 {path}。", "Settings not saved: cannot write {path}."
+    ),
     "what_everything": ("全部设置", "all settings"),
     "what_corrupt": ("文件已损坏", "the file is corrupt"),
     "what_auto_commit_ms": ("固定停顿时长", "the fixed pause"),
@@ -130,7 +132,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cli_usage": ("用法：", "usage: "),
     "cli_options": ("选项", "options"),
     "cli_help": ("显示此帮助并退出", "show this help message and exit"),
-    "cli_model": ("模型包（.xiezi）；默认为自带的模型", "model package (.xiezi); default: the bundled one"),
+    "cli_model": (
+        "模型包（.xiezi）；默认为自带的模型", "model package (.xiezi); default: the bundled one"
+    ),
     "cli_settings": ("设置文件（默认为用户配置文件夹中的 settings.json）",
                      "settings file (default: settings.json in the user config folder)"),
     "cli_insert": ("文字的输入方式（优先于设置）", "how text is typed (overrides the settings)"),

@@ -73,7 +73,9 @@ class Instance(QObject):
             return True
         QLocalServer.removeServer(self.name)  # a crashed pad's socket: nobody answered on it
         if self.server.listen(self.name):
-            logger.info("listening on %s (a stale socket was removed)", self.server.fullServerName())
+            logger.info(
+                "listening on %s (a stale socket was removed)", self.server.fullServerName()
+            )
             return True
         logger.warning("cannot listen on %s (%s): a second xiezi will open a second pad",
                        self.name, self.server.errorString())

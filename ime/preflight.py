@@ -143,7 +143,9 @@ def check_font(sample: str, lang: str = "en") -> Problem | None:
     debian, fedora, arch = FONT_PACKAGES
     # Without a Chinese font, Chinese text in the box is a row of empty boxes: Chinese first,
     # then English, which every font draws.
-    summary = tr("no_font", lang) if lang == "en" else f"{tr('no_font', lang)}\n{tr('no_font', 'en')}"
+    summary = (
+        tr("no_font", lang) if lang == "en" else f"{tr('no_font', lang)}\n{tr('no_font', 'en')}"
+    )
     return Problem(summary, 4, (
         ("Debian/Ubuntu", f"sudo apt install {debian}"),
         ("", tr("font_or", lang, command="sudo apt install fonts-wqy-microhei")),

@@ -42,7 +42,9 @@ RESUMABLE = (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="trainer", description="Train, evaluate and build (compress) Xiezi models; preview the data.")
+        prog="trainer",
+        description="Train, evaluate and build (compress) Xiezi models; preview the data.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_train(sub)
@@ -198,7 +200,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     r = evaluate_file(args.checkpoint, args.inks, top=args.top, batch_size=args.batch_size)
-    for line, err in r["invalid"][:20]:
+    for _line, err in r["invalid"][:20]:
         print(f"skipped {args.inks}: {err}", file=sys.stderr)
     if r["n"] == 0:
         raise ValueError(f"{args.inks} holds no labelled ink of the model's classes "

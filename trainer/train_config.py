@@ -29,7 +29,8 @@ class TrainConfig:
         val_batch_size: batch size of validation.
         checkpoint_minutes: write last.pt at least this often (wall clock).
         checkpoint_every: also write it every this many steps (0: off; tests use it).
-        threads: torch intra-op threads (2 on the shared machine; README.md, "Training and rebuilding the model").
+        threads: torch intra-op threads (2 on the shared machine; README.md, "Training and
+            rebuilding the model").
         device: "auto" (GPU when present), "cpu" or "cuda".
         seed: seeds python, numpy and torch (rank r uses seed + r).
         log_every: log the mean loss of this many steps to metrics.jsonl.

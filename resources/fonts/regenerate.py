@@ -25,8 +25,8 @@ has a median template:
 4. every stroke resampled to K points; the character's median bounding box put onto the
    glyph's ink box less W per side (scale per axis within BOX_SCALE); a Levenberg-Marquardt
    (Gauss-Newton) fit of one affine map for the whole character (weak prior), then one affine
-   map per stroke about its centroid (prior towards identity: SIGMA_T pixels, SIGMA_M for the linear part), minimising the mean
-   squared f of the stroke's points; then each point moves SNAP of the way down the field
+   map per stroke about its centroid (prior towards identity: SIGMA_T pixels, SIGMA_M for the
+   linear part), minimising the mean squared f of the stroke's points; then each point moves SNAP of the way down the field
    (towards the centre of the ink);
 5. accept the character when its fit is good (see ``accept``, judged before the snap): mean
    distance of its points to the ink, every stroke mostly on the ink, the glyph's ink mostly
@@ -47,7 +47,7 @@ Output (no pickle), exactly the layout of resources/templates/medians.npz
     points         int16 (P, 2)   x, y_down in the 1024 box, clipped to [0, 1024]
     version        str
 Needs numpy, scipy, Pillow (and fontTools for the cmap).
-"""
+"""  # noqa: E501 (command lines)
 
 from __future__ import annotations
 
@@ -123,12 +123,12 @@ def overlay(path: str, items) -> None:
     rows = (len(items) + cols - 1) // cols
     img = Image.new("RGB", (cols * cell, rows * cell), "white")
     dr = ImageDraw.Draw(img)
-    for i, (ch, ink, med, fit, st) in enumerate(items):
+    for i, (_ch, ink, med, fit, st) in enumerate(items):
         ox, oy = (i % cols) * cell, (i // cols) * cell
         g = Image.fromarray(np.where(ink, 200, 255).astype(np.uint8)).convert("RGB")
         img.paste(g, (ox, oy))
         for strokes, col in ((med, (0, 0, 255)), (fit, (255, 0, 0))):
-            for j, s in enumerate(strokes):
+            for _j, s in enumerate(strokes):
                 dr.line([(ox + x, oy + y) for x, y in s], fill=col, width=1)
                 dr.ellipse(
                     [ox + s[0][0] - 2, oy + s[0][1] - 2, ox + s[0][0] + 2, oy + s[0][1] + 2],

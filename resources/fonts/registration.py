@@ -19,7 +19,9 @@ SIGMA_M = 0.15  # per-stroke linear part prior (I + M)
 GLOBAL_SIGMA_T = 30.0
 GLOBAL_SIGMA_M = 0.2
 BOX_SCALE = (0.8, 1.25)
-F_MAX = 5.0  # px (beyond half a stroke width): the field is capped there, so ink farther away neither pulls nor pushes
+# px (beyond half a stroke width): the field is capped there, so ink farther away neither
+# pulls nor pushes
+F_MAX = 5.0
 SNAP = 0.5
 
 # Acceptance (pixels of the glyph bitmap, regenerate.PX per em; 1 px = 8 median units)

@@ -70,15 +70,21 @@ def pack(medians: dict[int, list[list[list[int]]]]) -> dict[str, np.ndarray]:
 def copy_notices(tgz: Path) -> None:
     """Keep the package's licence and attribution next to the derived data."""
     with tarfile.open(tgz, "r:gz") as tar:
-        for src, dst in (("package/ARPHICPL.TXT", "LICENSE"), ("package/README.md", "UPSTREAM_README.md")):
+        for src, dst in (
+            ("package/ARPHICPL.TXT", "LICENSE"), ("package/README.md", "UPSTREAM_README.md")
+        ):
             f = tar.extractfile(src)
             assert f is not None
             (HERE / dst).write_bytes(f.read())
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tarball", type=Path, help="use this hanzi-writer-data .tgz instead of npm pack")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--tarball", type=Path, help="use this hanzi-writer-data .tgz instead of npm pack"
+    )
     ap.add_argument("-o", "--output", type=Path, default=HERE / "medians.npz")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:

@@ -103,7 +103,10 @@ def parse_xml(data: bytes) -> dict[str, list[list[np.ndarray]]]:
     for ch in root.iter("character"):
         u = ch.findtext("utf8") or ""
         strokes = [
-            np.array([(float(p.get("x")), float(p.get("y"))) for p in s.iter("point")], dtype=np.float64)
+            np.array(
+                [(float(p.get("x")), float(p.get("y"))) for p in s.iter("point")],
+                dtype=np.float64,
+            )
             for s in ch.iter("stroke")
         ]
         if len(u) != 1 or not strokes or any(len(s) == 0 for s in strokes):
@@ -118,7 +121,9 @@ def _bbox(strokes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return (lo + hi) / 2, hi - lo
 
 
-def fit_box_map(pairs: list[tuple[list[np.ndarray], list[np.ndarray]]]) -> tuple[np.ndarray, np.ndarray]:
+def fit_box_map(
+    pairs: list[tuple[list[np.ndarray], list[np.ndarray]]],
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-axis scale and shift taking Tomoe units (1000 box) to the medians' unit em box.
 
     pairs: (tomoe strokes, median strokes in the unit box) of the same characters. Scale: the
@@ -162,8 +167,8 @@ def check_order(tomoe: list[np.ndarray], median: list[np.ndarray]) -> tuple[bool
         return False, f"stroke count {n} != {len(median)}", float("inf")
     a = _unit_box([np.asarray(s, np.float64) for s in tomoe])
     b = _unit_box([np.asarray(s, np.float64) for s in median])
-    sa = np.array([s[0] for s in a]); ea = np.array([s[-1] for s in a])
-    sb = np.array([s[0] for s in b]); eb = np.array([s[-1] for s in b])
+    sa, ea = np.array([s[0] for s in a]), np.array([s[-1] for s in a])
+    sb, eb = np.array([s[0] for s in b]), np.array([s[-1] for s in b])
     ds = np.linalg.norm(sa - sb, axis=1)
     de = np.linalg.norm(ea - eb, axis=1)
     worst = float(max(ds.max(), de.max()))
@@ -179,7 +184,9 @@ def check_order(tomoe: list[np.ndarray], median: list[np.ndarray]) -> tuple[bool
             if rev + SHORT_REVERSE_MARGIN < ds[i] + de[i]:
                 return False, f"stroke {i + 1} reversed", worst
     # cost[i, j]: Tomoe stroke i drawn where median stroke j is
-    cost = (np.linalg.norm(sa[:, None] - sb[None], axis=2) + np.linalg.norm(ea[:, None] - eb[None], axis=2))
+    cost = np.linalg.norm(sa[:, None] - sb[None], axis=2) + np.linalg.norm(
+        ea[:, None] - eb[None], axis=2
+    )
     d = np.diag(cost)
     swap = d[:, None] + d[None, :] - cost - cost.T  # > 0: swapping i and j fits better
     np.fill_diagonal(swap, -1.0)
@@ -203,8 +210,11 @@ def select(entries: dict[str, list[list[np.ndarray]]], charset: str, medians) ->
         ({char: strokes in the unit em box}, statistics incl. the box map and rejections).
     """
     shared = [c for c in charset if c in entries and c in medians]
-    pairs = [(entries[c][0], [np.asarray(s, np.float64) for s in medians.strokes(c)]) for c in shared
-             if len(entries[c][0]) == len(medians.strokes(c))]
+    pairs = [
+        (entries[c][0], [np.asarray(s, np.float64) for s in medians.strokes(c)])
+        for c in shared
+        if len(entries[c][0]) == len(medians.strokes(c))
+    ]
     scale, shift = fit_box_map(pairs)
     chosen: dict[str, list[np.ndarray]] = {}
     reasons: dict[str, str] = {}
@@ -235,12 +245,17 @@ def pack(chosen: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--tarball", type=Path, help=f"use this {TARBALL} instead of downloading it")
     ap.add_argument("-o", "--output", type=Path, default=HERE / "tomoe.npz")
-    ap.add_argument("--medians", type=Path, default=ROOT / "resources" / "templates" / "medians.npz")
-    ap.add_argument("--charset", type=Path, default=ROOT / "resources" / "charsets" / "gb2312_level1.txt")
-    ap.add_argument("--rejected", type=Path, help="write the rejected characters and why to this file")
+    res = ROOT / "resources"
+    ap.add_argument("--medians", type=Path, default=res / "templates" / "medians.npz")
+    ap.add_argument("--charset", type=Path, default=res / "charsets" / "gb2312_level1.txt")
+    ap.add_argument(
+        "--rejected", type=Path, help="write the rejected characters and why to this file"
+    )
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from trainer.data.templates import Templates
@@ -257,15 +272,17 @@ def main(argv: list[str] | None = None) -> int:
     arrays = pack(chosen)
     np.savez_compressed(args.output, **arrays)
     print(f"Tomoe entries: {sum(map(len, entries.values()))} for {len(entries)} characters")
-    print(f"level 1: {st['with_data']} characters with data ({st['entries']} entries); same stroke count "
-          f"as the medians: {st['same_count_first']} (first entry), {st['same_count_any']} (any entry); "
-          f"accepted: {st['accepted']}")
+    print(f"level 1: {st['with_data']} characters with data ({st['entries']} entries); "
+          f"same stroke count as the medians: {st['same_count_first']} (first entry), "
+          f"{st['same_count_any']} (any entry); accepted: {st['accepted']}")
     print(f"box map: x' = {st['scale'][0]:.4f} x/1000 + {st['shift'][0]:.4f}, "
           f"y' = {st['scale'][1]:.4f} y/1000 + {st['shift'][1]:.4f} (unit em box, y down)")
-    print(f"{args.output}: {len(arrays['codepoints'])} characters, {len(arrays['point_offsets']) - 1} strokes, "
+    print(f"{args.output}: {len(arrays['codepoints'])} characters, "
+          f"{len(arrays['point_offsets']) - 1} strokes, "
           f"{len(arrays['points'])} points, {args.output.stat().st_size / 1e3:.0f} kB")
     if args.rejected:
-        args.rejected.write_text("".join(f"{c}\t{w}\n" for c, w in st["rejected"].items()), encoding="utf-8")
+        rejected = "".join(f"{c}\t{w}\n" for c, w in st["rejected"].items())
+        args.rejected.write_text(rejected, encoding="utf-8")
     return 0
 
 

@@ -53,7 +53,9 @@ def test_reference_reads_the_real_sample(name: str) -> None:
     assert best[0] == "我"
 
 
-def test_eval_references_scores_every_engine_on_every_set(capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_references_scores_every_engine_on_every_set(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     pytest.importorskip("torch")
     import json
 

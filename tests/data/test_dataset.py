@@ -40,7 +40,7 @@ def test_batches_have_the_documented_shapes() -> None:
     assert b == 0 and x.dtype == torch.float32 and x.shape[0] == 4 and x.shape[2] == 6
     assert lengths.dtype == torch.int64 and labels.dtype == torch.int64
     assert int(lengths.max()) == x.shape[1] and int(lengths.min()) >= 1
-    assert 0 <= int(labels.min()) and int(labels.max()) < 12
+    assert int(labels.min()) >= 0 and int(labels.max()) < 12
     for i, n in enumerate(lengths.tolist()):
         assert torch.all(x[i, n:] == 0) and torch.all(x[i, n - 1, 4:] == torch.tensor([0.0, 1.0]))
 
@@ -49,7 +49,8 @@ def test_same_seed_same_batches_other_seed_other_batches() -> None:
     a, b = TrainStream(SMALL, PRE), TrainStream(SMALL, PRE)
     assert all(_equal(a.batch(k), b.batch(k)) for k in (0, 1, 7))
     c = TrainStream(DataConfig(**{**SMALL.__dict__, "seed": 1}), PRE)
-    assert not torch.equal(a.batch(0)[0], c.batch(0)[0]) if a.batch(0)[0].shape == c.batch(0)[0].shape else True
+    if a.batch(0)[0].shape == c.batch(0)[0].shape:
+        assert not torch.equal(a.batch(0)[0], c.batch(0)[0])
 
 
 def test_resume_at_start_batch_yields_exactly_that_batch() -> None:
@@ -153,7 +154,7 @@ def test_synthesized_ink_passes_engine_validation() -> None:
     t, synth = load_templates(), SynthConfig()
     for k, c in enumerate("永中国我的一丨鑫"):
         ink = synthesize_ink(t.strokes(c), np.random.default_rng(k), synth, c)
-        assert ink.label == c and 1 <= len(ink.strokes) and ink.num_points >= len(ink.strokes)
+        assert ink.label == c and len(ink.strokes) >= 1 and ink.num_points >= len(ink.strokes)
 
 
 def test_pot_source_holds_out_the_last_file(tmp_path: Path) -> None:
@@ -182,7 +183,9 @@ def test_jsonl_source_skips_unknown_labels_and_holds_out_every_20th(
         inks.append(make_ink([np.column_stack([s, 100 * j + np.arange(len(s))])
                               for j, s in enumerate(strokes)], c))
     write_jsonl(tmp_path / "a.jsonl", inks)
-    cfg = DataConfig(source="jsonl", paths=(str(tmp_path / "a.jsonl"),), batch_size=2, bucket_batches=1)
+    cfg = DataConfig(
+        source="jsonl", paths=(str(tmp_path / "a.jsonl"),), batch_size=2, bucket_batches=1
+    )
     with caplog.at_level(logging.WARNING):
         assert _classes(cfg) == cs[:3]
     assert "skipped 4 of 40 samples" in caplog.text

@@ -1,4 +1,5 @@
-"""Pen motion (tails, lead-ins) and drawn digitizers of the synthesizer (trainer.data.synth.motion)."""
+"""Pen motion (tails, lead-ins) and drawn digitizers of the synthesizer
+(trainer.data.synth.motion)."""
 
 from __future__ import annotations
 

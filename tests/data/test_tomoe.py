@@ -15,7 +15,9 @@ TOMOE = ROOT / "resources" / "tomoe" / "tomoe.npz"
 
 
 def _regenerate():
-    spec = importlib.util.spec_from_file_location("tomoe_regenerate", ROOT / "resources" / "tomoe" / "regenerate.py")
+    spec = importlib.util.spec_from_file_location(
+        "tomoe_regenerate", ROOT / "resources" / "tomoe" / "regenerate.py"
+    )
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -28,7 +30,8 @@ def tomoe() -> Templates:
 
 
 def test_layout_matches_the_medians() -> None:
-    with np.load(TOMOE, allow_pickle=False) as z, np.load(ROOT / "resources/templates/medians.npz") as m:
+    medians = ROOT / "resources/templates/medians.npz"
+    with np.load(TOMOE, allow_pickle=False) as z, np.load(medians) as m:
         assert set(z.files) == set(m.files)
         for k in ("codepoints", "stroke_offsets", "point_offsets", "points"):
             assert z[k].dtype == m[k].dtype and z[k].ndim == m[k].ndim, k
@@ -68,7 +71,8 @@ def test_strokes_start_and_end_near_the_medians(tomoe: Templates, char: str) -> 
         assert np.linalg.norm(a[-1] - b[-1]) < 0.2, (char, i, "end")
     # y points down: the first stroke of 十 is the horizontal, above the bottom of the vertical
     if char == "十":
-        assert abs(strokes[0][0, 1] - strokes[0][-1, 1]) < 0.1 and strokes[1][-1, 1] > strokes[1][0, 1] + 0.5
+        assert abs(strokes[0][0, 1] - strokes[0][-1, 1]) < 0.1
+        assert strokes[1][-1, 1] > strokes[1][0, 1] + 0.5
 
 
 def test_japanese_stroke_orders_are_not_kept(tomoe: Templates) -> None:
@@ -83,7 +87,9 @@ KOU = [  # 口: left vertical, top+right (横折), bottom
     np.array([[0.2, 0.2], [0.8, 0.2], [0.8, 0.8]]),
     np.array([[0.2, 0.8], [0.8, 0.8]]),
 ]
-SAN = [np.array([[0.3, y], [0.7, y]]) for y in (0.2, 0.5)] + [np.array([[0.1, 0.85], [0.9, 0.85]])]  # 三
+SAN = [np.array([[0.3, y], [0.7, y]]) for y in (0.2, 0.5)] + [  # 三
+    np.array([[0.1, 0.85], [0.9, 0.85]])
+]
 
 
 def _jitter(strokes, d=0.02):
@@ -108,7 +114,8 @@ def test_check_order_rejects_reversed_strokes() -> None:
     check = _regenerate().check_order
     ok, why, _ = check([KOU[0][::-1], KOU[1], KOU[2]], KOU)
     assert not ok and "direction" in why
-    dot = [np.array([[0.45, 0.1], [0.5, 0.15]]), np.array([[0.1, 0.5], [0.9, 0.5]]), np.array([[0.5, 0.2], [0.5, 0.9]])]
+    dot = [np.array([[0.45, 0.1], [0.5, 0.15]]), np.array([[0.1, 0.5], [0.9, 0.5]]),
+           np.array([[0.5, 0.2], [0.5, 0.9]])]
     ok, why, _ = check([dot[0][::-1], dot[1], dot[2]], dot)  # a short stroke drawn backwards
     assert not ok and "reversed" in why
 

@@ -153,7 +153,8 @@ def test_cli_reads_the_context_of_each_line(
     lm = FixedPrior(last)
     monkeypatch.setattr("engine.language.LanguageModel.default", classmethod(lambda cls: lm))
     path = tmp_path / "text.jsonl"
-    lines = [ink.to_json_obj() | {"label": last, "context": "我们"}, ink.to_json_obj() | {"label": last}]
+    lines = [ink.to_json_obj() | {"label": last, "context": "我们"},
+             ink.to_json_obj() | {"label": last}]
     path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in lines), "utf-8")
     assert cli.main(["eval", str(path), "--model", str(tiny_package), "--json"]) == 0
     r = json.loads(capsys.readouterr().out)

@@ -25,7 +25,8 @@ def ink_file(tmp_path: Path, extra: list[str] | None = None) -> Path:
 def test_recognize_writes_one_line_per_ink(
     tiny_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["recognize", str(ink_file(tmp_path)), "--model", str(tiny_package), "-n", "3"]) == 0
+    argv = ["recognize", str(ink_file(tmp_path)), "--model", str(tiny_package), "-n", "3"]
+    assert main(argv) == 0
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(out) == 2
     for row in out:
@@ -103,7 +104,8 @@ def test_not_utf8_is_an_error_of_its_line(
 
 
 def test_bad_n(tiny_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["recognize", str(ink_file(tmp_path)), "--model", str(tiny_package), "-n", "0"]) == 2
+    argv = ["recognize", str(ink_file(tmp_path)), "--model", str(tiny_package), "-n", "0"]
+    assert main(argv) == 2
     assert "-n" in capsys.readouterr().err
 
 

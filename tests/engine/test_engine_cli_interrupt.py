@@ -23,7 +23,7 @@ def test_ctrl_c_while_waiting_for_input_stops_without_a_traceback(tiny_package: 
     first = proc.stdout.readline()  # answered: the model is loaded, now waiting for input
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert b'"candidates"' in first
     assert proc.returncode == 130
     assert b"Traceback" not in err and b"interrupted" in err

@@ -9,7 +9,9 @@ import sys
 SCRIPT = """
 import json, sys
 import engine, engine.recognizer, engine.package, engine.weights, engine.cli, engine.resources
-heavy = [m for m in sys.modules if m.split(".")[0] in ("torch", "PySide6", "onnx", "trainer", "ime")]
+heavy = [
+    m for m in sys.modules if m.split(".")[0] in ("torch", "PySide6", "onnx", "trainer", "ime")
+]
 print(json.dumps({"heavy": heavy, "default": engine.recognizer.Recognizer._default is None}))
 """
 

@@ -82,13 +82,17 @@ def test_tiny_model_sums_to_one_over_its_vocabulary(tiny: LanguageModel, context
 
 @needs_bundled
 @pytest.mark.parametrize("context", [*CONTEXTS, "中华人民共和", "这本书写得非常", "這"])
-def test_bundled_model_sums_to_one_over_its_vocabulary(bundled: LanguageModel, context: str) -> None:
+def test_bundled_model_sums_to_one_over_its_vocabulary(
+    bundled: LanguageModel, context: str
+) -> None:
     assert total(bundled, context) == pytest.approx(1.0, abs=2e-3)
 
 
 @needs_bundled
-@pytest.mark.parametrize(("context", "expected", "within"),
-                         [("中", "国", 3), ("我", "们", 3), ("尴", "尬", 1), ("中华人民共和", "国", 1)])
+@pytest.mark.parametrize(
+    ("context", "expected", "within"),
+    [("中", "国", 3), ("我", "们", 3), ("尴", "尬", 1), ("中华人民共和", "国", 1)],
+)
 def test_bundled_model_knows_words(bundled: LanguageModel, context: str, expected: str,
                                    within: int) -> None:
     vocab = bundled.vocabulary

@@ -3,6 +3,7 @@ and a snapshot of a folder that shows whether anything in it was renamed, writte
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
@@ -80,10 +81,8 @@ def within(seconds: float, fn: Callable[..., Any], *args: Any, fifo: Path | None
     t.join(seconds)
     if t.is_alive():
         if fifo is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
         pytest.fail(f"{getattr(fn, '__name__', fn)} took more than {seconds} s")
     if "error" in box:
         raise box["error"]

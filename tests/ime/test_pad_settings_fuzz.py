@@ -103,7 +103,10 @@ settings_objects = st.dictionaries(keys, json_values | st.lists(st.integers(), m
                                                                  max_size=4), max_size=8)
 
 
-@settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=1000,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=settings_objects)
 def test_fuzzed_objects_give_usable_settings(tmp_path: Path, data: dict) -> None:
     path = tmp_path / "settings.json"
@@ -112,7 +115,10 @@ def test_fuzzed_objects_give_usable_settings(tmp_path: Path, data: dict) -> None
     assert_usable(s)
 
 
-@settings(max_examples=200, deadline=1000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=1000,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(raw=st.binary(max_size=200))
 def test_fuzzed_bytes_give_usable_settings(tmp_path: Path, raw: bytes) -> None:
     path = tmp_path / "settings.json"

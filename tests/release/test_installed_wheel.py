@@ -96,7 +96,8 @@ def test_installed_pad_and_trainer_modules_import(site: Path, tmp_path: Path) ->
 def test_installed_engine_recognizes_with_the_bundled_model(site: Path, tmp_path: Path) -> None:
     where = run_installed(
         site, tmp_path, ["-c", ("import engine, engine.resources as r; "
-                                "print(engine.__file__); print(r.resource_path(*r.DEFAULT_MODEL))")],
+                                "print(engine.__file__); "
+                                "print(r.resource_path(*r.DEFAULT_MODEL))")],
         OMP_WAIT_POLICY="PASSIVE",
     )
     assert where.returncode == 0, where.stderr

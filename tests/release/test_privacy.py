@@ -116,7 +116,8 @@ def assert_private(seen: Observation, home: Path) -> None:
     assert seen.problems(home) == [], seen.stderr[-2000:]
     assert not (home / ".cache" / "Microsoft").exists()
     # Under HOME, only Xiezi's own folders (settings, caches such as matplotlib's: trainer.mpl).
-    own = [home / ".config" / "xiezi", home / ".cache" / "xiezi", home / ".local" / "share" / "xiezi"]
+    own = [home / ".config" / "xiezi", home / ".cache" / "xiezi",
+           home / ".local" / "share" / "xiezi"]
     outside = [p for p in seen.created_under(home)
                if not any(Path(p).is_relative_to(o) or o.is_relative_to(p) for o in own)]
     assert outside == [], outside

@@ -128,7 +128,8 @@ class Observation:
 
 
 def strace_problem() -> str | None:
-    """Why ``observe`` cannot run here (no strace, or no ptrace in this container); None if it can."""
+    """Why ``observe`` cannot run here (no strace, or no ptrace in this container); None if
+    it can."""
     exe = shutil.which("strace")
     if exe is None:
         return "strace is not installed (apt-get install strace)"

@@ -55,7 +55,9 @@ class Xvfb:
         return err.decode(errors="replace")
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+        }
         env.update(DISPLAY=self.display, QT_QPA_PLATFORM="xcb", **extra)
         return env
 

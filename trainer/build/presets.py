@@ -117,11 +117,11 @@ def robust_writers() -> SynthConfig:
     A model trained 10000 steps on the default writers read held-out default writers at
     98.4% top-1 but 91.8% when 15% of characters had two strokes swapped and 8% one stroke
     reversed, and 91.2% with every per-stroke deformation doubled
-    (`bench/eval_model.py --stress --per-style 500`; docs/synthesizer.md). Real writers deviate from the standard order and shape more
-    than the calibrated means say, and a recognizer is judged on its worst writers: the
-    full build trains on 4x the order errors and noise multipliers up to 2.2 for the
-    messiest writers (1.6 before); the calibrated statistics (pen-down strokes, points,
-    aspect) do not depend on these.
+    (`bench/eval_model.py --stress --per-style 500`; docs/synthesizer.md). Real writers
+    deviate from the standard order and shape more than the calibrated means say, and a
+    recognizer is judged on its worst writers: the full build trains on 4x the order errors
+    and noise multipliers up to 2.2 for the messiest writers (1.6 before); the calibrated
+    statistics (pen-down strokes, points, aspect) do not depend on these.
 
     Components move as wholes: two-part characters (你, 思: two thirds of the charset) get
     their parts shifted apart or together (0.02 em), scaled on their own (log sd 0.08) and
@@ -129,11 +129,12 @@ def robust_writers() -> SynthConfig:
     own offset shrinks from 0.02 to 0.015 em. The bundled model read such layouts 2.7 points
     worse than the rest.
 
-    Pen motion and devices (``MOTION``, ``trainer.data.synth.motion``): pen-lift tails towards the next
-    stroke, lead-ins, the real writers' slant and rotation, and drawn digitizers for half the
-    characters; with them every statistic of the realism card is within |shift| 0.25 of real
-    writers (0.07 on average, 0.35 before; docs/synthesizer.md, "Pen motion matched to real
-    writers"). dinkit reads these writers at 58.8% top-1, against 70.8% on real writing.
+    Pen motion and devices (``MOTION``, ``trainer.data.synth.motion``): pen-lift tails
+    towards the next stroke, lead-ins, the real writers' slant and rotation, and drawn
+    digitizers for half the characters; with them every statistic of the realism card is
+    within |shift| 0.25 of real writers (0.07 on average, 0.35 before; docs/synthesizer.md,
+    "Pen motion matched to real writers"). dinkit reads these writers at 58.8% top-1,
+    against 70.8% on real writing.
 
     Stroke-order habits (``ORDER``, ``trainer.data.synth.order``, issue 25): a quarter of the
     writers write crossing strokes in the other order, 30% close enclosures before their

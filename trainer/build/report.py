@@ -101,7 +101,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{meta.get('val_samples', '?')} samples. Latency per character: batch 1, {seq} "
         f"points, one onnxruntime thread, {meta.get('latency_runs', '?')} warm runs per stage, "
         "the stages interleaved in blocks of 10; cold: the median of each block's first run, "
-        f"just after the other stages ran (caches swept). MACs per character at T={seq} count non-zero weights "
+        "just after the other stages ran (caches swept). "
+        f"MACs per character at T={seq} count non-zero weights "
         "(dense: every weight, as onnxruntime runs them)."),
         "",
         ("| stage | top-1 | top-10 | params (non-zero) | size | MACs/char (dense) "

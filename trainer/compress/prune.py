@@ -78,7 +78,8 @@ class PruneConfig:
 
 
 class WeightMask(nn.Module):
-    """Parametrization ``weight = original * mask``; ``mask`` a bool buffer of the weight's shape."""
+    """Parametrization ``weight = original * mask``; ``mask`` a bool buffer of the weight's
+    shape."""
 
     def __init__(self, mask: torch.Tensor) -> None:
         super().__init__()

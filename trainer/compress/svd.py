@@ -176,7 +176,8 @@ class LowRankLSTM(BaselineLSTM):
 
 def lowrank_from_config(config: dict[str, Any]) -> LowRankLSTM:
     """Factory named by trainer.model.MODEL_KINDS["lowrank"]: {"base": ..., "ranks": ...}."""
-    return LowRankLSTM(ModelConfig(**config["base"]), {k: int(v) for k, v in config["ranks"].items()})
+    ranks = {k: int(v) for k, v in config["ranks"].items()}
+    return LowRankLSTM(ModelConfig(**config["base"]), ranks)
 
 
 def factorize(model: BaselineLSTM, config: LowRankConfig) -> tuple[LowRankLSTM, dict[str, Any]]:
@@ -205,8 +206,10 @@ def factorize(model: BaselineLSTM, config: LowRankConfig) -> tuple[LowRankLSTM, 
         base = replace(base, stride2=config.stride2)
     out = LowRankLSTM(base, ranks)
     state = {k: v for k, v in model.state_dict().items() if k.startswith("lstm1.")}
-    for ours, theirs in (("lstm2.bias_ih", "lstm2.bias_ih_l0"), ("lstm2.bias_hh", "lstm2.bias_hh_l0"),
-                         ("fc1.bias", "fc1.bias"), ("fc2.bias", "fc2.bias")):
+    for ours, theirs in (
+        ("lstm2.bias_ih", "lstm2.bias_ih_l0"), ("lstm2.bias_hh", "lstm2.bias_hh_l0"),
+        ("fc1.bias", "fc1.bias"), ("fc2.bias", "fc2.bias"),
+    ):
         state[ours] = p(theirs).detach()
     report: dict[str, Any] = {}
     for name, w in dense.items():

@@ -154,7 +154,9 @@ def validation_set(
     (writers); JSONL: every 20th sample.
     """
     source = source if source is not None else make_source(config)
-    return [(preprocess_arrays(xy, sid, preprocess), label) for xy, sid, label in source.validation()]
+    return [
+        (preprocess_arrays(xy, sid, preprocess), label) for xy, sid, label in source.validation()
+    ]
 
 
 def validation_batches(

@@ -48,7 +48,9 @@ class PotSample:
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """xy (N, 2) float64 and sid (N,) int32, the input of engine.preprocess."""
         xy = np.concatenate(self.strokes).astype(np.float64)
-        sid = np.repeat(np.arange(len(self.strokes), dtype=np.int32), [len(s) for s in self.strokes])
+        sid = np.repeat(
+            np.arange(len(self.strokes), dtype=np.int32), [len(s) for s in self.strokes]
+        )
         return xy, sid
 
     def to_ink(self) -> Ink:

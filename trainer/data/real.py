@@ -84,14 +84,18 @@ def class_of(codes: np.ndarray, classes: str) -> np.ndarray:
     return np.asarray([lut.get(int(u), -1) for u in uniq], dtype=np.int32)[inverse]
 
 
-def real_samples(paths: tuple[str, ...], classes: str) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+def real_samples(
+    paths: tuple[str, ...], classes: str
+) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
     """Every sample of the POT files/folders and *.jsonl files in paths whose label is a class.
 
     Samples of other labels are skipped and counted in a warning.
     """
     jsonl = tuple(p for p in paths if p.lower().endswith(".jsonl"))
     pot = tuple(p for p in paths if not p.lower().endswith(".jsonl"))
-    stores: list[InkStore] = ([JsonlStore(jsonl)] if jsonl else []) + ([PotIndex(pot)] if pot else [])
+    stores: list[InkStore] = (
+        ([JsonlStore(jsonl)] if jsonl else []) + ([PotIndex(pot)] if pot else [])
+    )
     for store in stores:
         cls = class_of(store.codes, classes)
         if (cls < 0).any():

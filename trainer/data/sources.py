@@ -41,7 +41,9 @@ class SyntheticSource:
         templates = load_templates()
         missing = [c for c in self.classes if c not in templates]
         if missing:
-            raise DataError(f"no stroke template for {len(missing)} classes: {''.join(missing[:20])}")
+            raise DataError(
+                f"no stroke template for {len(missing)} classes: {''.join(missing[:20])}"
+            )
         self._strokes = [templates.strokes(c) for c in self.classes]
         # per class: the templates of every other shape source that has it (and trains on it)
         self._others: list[list[tuple[list[np.ndarray], float]]] = [[] for _ in self.classes]

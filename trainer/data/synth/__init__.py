@@ -1,4 +1,5 @@
-"""The handwriting synthesizer: stroke templates written as many writers would (docs/synthesizer.md)."""
+"""The handwriting synthesizer: stroke templates written as many writers would
+(docs/synthesizer.md)."""
 
 from trainer.data.synth.config import SynthConfig
 from trainer.data.synth.synthesize import synthesize, synthesize_batch, synthesize_ink, to_ink

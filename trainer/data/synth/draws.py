@@ -3,12 +3,13 @@
 Each character draws from its own generator (``seeds``: one per sample index), in this
 order: ``uniform`` (2 per template stroke + 5), the stroke-order habits' uniforms
 (``order.habits``: one per site of the template, only when the config or the writer has
-habits), the picks of ``structure.restructure`` when a stroke is swapped, reversed or broken, ``normal`` (8 per stroke written, 3, 5 per elastic
-wave, 4 for the component layout where it varies), then the digitizer noise of
-``handwrite.write_characters`` and the optional pen motion and digitizer of ``motion``. A sample is a pure
-function of these draws, so the samples behind a trained model stay the same as long as
-this layout does: a new knob draws after all of them, or only when it is switched on (as
-the component layout does), never by changing a count or an offset here.
+habits), the picks of ``structure.restructure`` when a stroke is swapped, reversed or
+broken, ``normal`` (8 per stroke written, 3, 5 per elastic wave, 4 for the component layout
+where it varies), then the digitizer noise of ``handwrite.write_characters`` and the
+optional pen motion and digitizer of ``motion``. A sample is a pure function of these
+draws, so the samples behind a trained model stay the same as long as this layout does: a
+new knob draws after all of them, or only when it is switched on (as the component layout
+does), never by changing a count or an offset here.
 """
 
 from __future__ import annotations

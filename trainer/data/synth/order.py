@@ -12,7 +12,8 @@ stroke medians (``analyse``, once per template) four kinds of site are found:
   after its interior (日, 国, 白): the habit writes the bottom right after the 横折, before
   what is inside;
 - **components**: a character of two parts side by side or one above the other
-  (``template.components``, two strokes or more each: 你 = 亻 + 尔): the habit writes the second part first;
+  (``template.components``, two strokes or more each: 你 = 亻 + 尔): the habit writes the
+  second part first;
 - **left-falling strokes**: a stroke whose chord runs down-left (120-180 degrees, y down,
   at least 0.25 em): the habit writes it from its end to its start.
 
