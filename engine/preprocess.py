@@ -5,17 +5,12 @@ comprehensive study and new benchmark", Pattern Recognition 61 / TPAMI 2017, Sec
 moment normalization over line segments, removal of redundant points, a 6-d feature per
 point, and (training only) random removal of points.
 
-Version 2 departs from the paper in one place: between normalization and the removal of
-redundant points every stroke is resampled at an even arc length (``resample``), so the
-model sees the same sequence whatever the digitizer's rate, resolution or jitter (a 1-px
-pad ink was read at 17.5% by a version-1 model that read the same ink sparsely sampled at
-99.3%; docs/preprocessing.md has the figures). Version 3 thins each stroke before that
-(``thin``: each stroke's points averaged over runs of 0.03 of the character's path), so
-that pixel-scale jitter no longer lengthens the path the resampling measures. Version 4 makes
-that thinning resolution-aware (``thin_step_for``): on ink of whole numbers (a pixel grid) its
-runs span at least ``thin_min_units`` grid steps, so a 100 px box, where a pixel is 1% of the
-character, is averaged as well as a 300 px one. Sequences are capped at ``max_points`` here,
-for training and serving alike.
+Between normalization and the removal of redundant points, each stroke is thinned
+(``thin``: its points averaged over runs of path, at least ``thin_min_units`` grid steps on
+ink of whole numbers, ``thin_step_for``) and resampled at an even arc length
+(``resample``), so the model sees the same sequence whatever the digitizer's rate,
+resolution or jitter. Sequences are capped at ``max_points`` here, for training and serving
+alike. docs/preprocessing.md tells why, version by version, with the figures.
 
 Every function is pure: it takes numpy arrays, returns new ones and never writes to its
 inputs. Points travel as ``xy`` (N, 2) float64 and ``sid`` (N,) int32, the stroke index of
