@@ -194,13 +194,7 @@ def load_package(path: str | Path, expected_sha256: str | None = None, *,
     blobs = read_members(data, fail)
     _check_digest(blobs, fail)
     manifest = _parse_manifest(blobs[MANIFEST], fail, any_preprocess)
-    listed = set(manifest["sha256"])
-    unlisted = sorted(set(blobs) - listed - {MANIFEST, DIGEST})
-    if unlisted:
-        raise fail(f"member {unlisted[0]} is not listed in the manifest (tampered?)")
-    missing = sorted(listed - set(blobs))
-    if missing:
-        raise fail(f"member {missing[0]} is missing")
+    _check_members(blobs, manifest, fail)
     if MODEL not in blobs:
         raise fail(f"no {MODEL} in the package")
     try:
@@ -219,28 +213,8 @@ def load_package(path: str | Path, expected_sha256: str | None = None, *,
     encodings: dict[str, str] = {}
     by_tensor = _members_by_tensor(blobs)
     for name, entry in manifest["tensors"].items():
-        fields = {}
-        for field, member in by_tensor.get(tensor_member(name, "")[:-len("/.npy")], {}).items():
-            try:
-                fields[field] = load_npy(blobs[member], MAX_DECODED_BYTES)
-            except ValueError as e:
-                raise fail(f"{member} is not a plain .npy array: {e}") from e
-        if not fields:
-            raise fail(f"tensor {name!r} is listed but has no data in the package")
-        try:
-            w = decode_tensor(fields, entry["encoding"], tuple(entry["shape"]))
-        except ValueError as e:
-            raise fail(f"tensor {name!r}: {e}") from e
-        want = ONNX_DTYPES.get(summary.external[name].data_type)
-        if str(w.dtype) != want or entry.get("dtype") != want:
-            raise fail(f"tensor {name!r} decodes to {w.dtype}, the graph expects {want}")
-        bad = _non_finite(w)
-        if bad:  # else every line would be answered "non-finite scores" (issue 22)
-            raise fail(f"tensor {name!r}: {bad} of its {w.size} values "
-                       f"{'is' if bad == 1 else 'are'} NaN or infinite; the model is broken "
-                       "(rebuild it)")
-        w.flags.writeable = False
-        tensors[name] = w
+        members = by_tensor.get(tensor_member(name, "")[:-len("/.npy")], {})
+        tensors[name] = _read_tensor(name, entry, members, blobs, summary, fail)
         encodings[name] = entry["encoding"]
     return ModelPackage(
         path=path,
@@ -253,6 +227,50 @@ def load_package(path: str | Path, expected_sha256: str | None = None, *,
         info=manifest["info"],
         sha256=sha256,
     )
+
+
+def _check_members(
+    blobs: dict[str, bytes], manifest: dict[str, Any], fail: Callable[[str], Exception]
+) -> None:
+    """Every member but the manifest and the digest is listed in the manifest, and every
+    listed one is there."""
+    listed = set(manifest["sha256"])
+    unlisted = sorted(set(blobs) - listed - {MANIFEST, DIGEST})
+    if unlisted:
+        raise fail(f"member {unlisted[0]} is not listed in the manifest (tampered?)")
+    missing = sorted(listed - set(blobs))
+    if missing:
+        raise fail(f"member {missing[0]} is missing")
+
+
+def _read_tensor(
+    name: str, entry: dict[str, Any], members: dict[str, str], blobs: dict[str, bytes],
+    summary: OnnxSummary, fail: Callable[[str], Exception],
+) -> np.ndarray:
+    """Decode tensor ``name`` from its ``members`` (field -> member name) and check it has
+    the dtype the graph expects and only finite values; returned read-only."""
+    fields = {}
+    for field, member in members.items():
+        try:
+            fields[field] = load_npy(blobs[member], MAX_DECODED_BYTES)
+        except ValueError as e:
+            raise fail(f"{member} is not a plain .npy array: {e}") from e
+    if not fields:
+        raise fail(f"tensor {name!r} is listed but has no data in the package")
+    try:
+        w = decode_tensor(fields, entry["encoding"], tuple(entry["shape"]))
+    except ValueError as e:
+        raise fail(f"tensor {name!r}: {e}") from e
+    want = ONNX_DTYPES.get(summary.external[name].data_type)
+    if str(w.dtype) != want or entry.get("dtype") != want:
+        raise fail(f"tensor {name!r} decodes to {w.dtype}, the graph expects {want}")
+    bad = _non_finite(w)
+    if bad:  # else every line would be answered "non-finite scores" (issue 22)
+        raise fail(f"tensor {name!r}: {bad} of its {w.size} values "
+                   f"{'is' if bad == 1 else 'are'} NaN or infinite; the model is broken "
+                   "(rebuild it)")
+    w.flags.writeable = False
+    return w
 
 
 def _check_digest(blobs: dict[str, bytes], fail: Callable[[str], Exception]) -> None:
