@@ -101,22 +101,7 @@ class MainWindow(QWidget):
         self.undo_button = self._tool(tr("undo", lang), self.pad.undo)
         self.clear_button = self._tool(tr("clear", lang), self.pad.clear)
         self.settings_button = self._tool(tr("settings", lang), self.open_settings)
-
-        side = QVBoxLayout()
-        for b in (self.undo_button, self.clear_button, self.settings_button):
-            # As wide as the widest of the three (issue 23: they had each their own width).
-            b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-            side.addWidget(b)
-        side.addStretch(1)
-        middle = QHBoxLayout()
-        middle.addWidget(self.pad, 1)
-        middle.addLayout(side)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
-        layout.addWidget(self.bar)
-        layout.addLayout(middle, 1)
-        layout.addWidget(self.keys)
+        self._lay_out()
 
         self.controller = Controller(
             self.pad, self.bar, service, inserter, associations=associations,
@@ -140,6 +125,24 @@ class MainWindow(QWidget):
         self._restore_geometry()
         if settings_read is not None and describe_read(settings_read, lang):
             self.set_notice(describe_read(settings_read, lang))
+
+    def _lay_out(self) -> None:
+        """The candidate bar above, the pad with its three buttons beside it, the keys below."""
+        side = QVBoxLayout()
+        for b in (self.undo_button, self.clear_button, self.settings_button):
+            # As wide as the widest of the three (issue 23: they had each their own width).
+            b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            side.addWidget(b)
+        side.addStretch(1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.pad, 1)
+        middle.addLayout(side)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.bar)
+        layout.addLayout(middle, 1)
+        layout.addWidget(self.keys)
 
     def _tool(self, label: str, slot: Callable[[], object]) -> QToolButton:
         b = QToolButton(self)
