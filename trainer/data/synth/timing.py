@@ -49,12 +49,13 @@ def corner_speed(X: np.ndarray, corner_radius: float, min_speed: float) -> np.nd
 
 
 def sample_trajectory(
-    X: np.ndarray, g: np.ndarray, f: np.ndarray, ch: np.ndarray, m: Motion
+    points: np.ndarray, group: np.ndarray, speed: np.ndarray, point_char: np.ndarray,
+    motion: Motion,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Time the path X along its pen-down groups and sample it at the digitizer's rate.
+    """Time the path ``points`` along its pen-down groups and sample it at the digitizer's rate.
 
-    The speed at point i is ``m.speed * f[i]``, slowed to ``m.end_speed`` at the two ends
-    of every pen-down group, and varies linearly along each segment. The digitizer's clock
+    The speed at point i is ``motion.speed * speed[i]``, slowed to ``motion.end_speed`` at the
+    two ends of every pen-down group, and varies linearly along each segment. The digitizer's clock
     restarts at every pen-down, so a stroke's first sample is its first point; its last
     sample is its last point, the period within the stroke shortened (by less than one
     period in all) to fit a whole number of periods. All strokes are sampled by one
@@ -62,56 +63,57 @@ def sample_trajectory(
     travel to the next start) are then added to the timestamps.
 
     Args:
-        X: (n,) complex points in em. g: (n,) non-decreasing pen-down group, 0..G-1
-            contiguous, every group of at least 2 points. f: (n,) speed factors (changed).
-            ch: (n,) the character (index into m's arrays) of each point.
+        points: (n,) complex points in em. group: (n,) non-decreasing pen-down group,
+            0..G-1 contiguous, every group of at least 2 points. speed: (n,) speed factors
+            (changed). point_char: (n,) the character (index into motion's arrays) of each
+            point.
     Returns:
         xy (N,) complex, sid (N,) intp (the group of each sample), t (N,) ms, and the
         character of each group (G,). Every group gives at least two samples.
     """
-    n = len(X)
-    d = X[1:] - X[:-1]
-    ds = np.abs(d)
-    same = g[1:] == g[:-1]
+    n = len(points)
+    step = points[1:] - points[:-1]
+    seg_len = np.abs(step)
+    same = group[1:] == group[:-1]
     edges = (~same).nonzero()[0]
-    f[0] = f[-1] = m.end_speed
-    f[edges] = m.end_speed
-    f[edges + 1] = m.end_speed
-    inv_speed = (2000.0 / m.speed)[ch[1:]]
-    dt = ds * same / (f[:-1] + f[1:]) * inv_speed + 1e-7  # ms; +: strictly increasing
-    T = np.empty(n)
-    T[0] = 0.0
-    np.add.accumulate(dt, out=T[1:])
-    G = len(edges) + 1
-    fi = np.empty(G, dtype=np.intp)
-    fi[0] = 0
-    fi[1:] = edges + 1
-    gc = ch[fi]
-    bound = np.empty(G + 1)
+    speed[0] = speed[-1] = motion.end_speed
+    speed[edges] = motion.end_speed
+    speed[edges + 1] = motion.end_speed
+    inv_speed = (2000.0 / motion.speed)[point_char[1:]]
+    dt = seg_len * same / (speed[:-1] + speed[1:]) * inv_speed + 1e-7  # ms; +: strictly increasing
+    clock = np.empty(n)
+    clock[0] = 0.0
+    np.add.accumulate(dt, out=clock[1:])
+    n_groups = len(edges) + 1
+    first_point = np.empty(n_groups, dtype=np.intp)
+    first_point[0] = 0
+    first_point[1:] = edges + 1
+    group_char = point_char[first_point]
+    bound = np.empty(n_groups + 1)
     bound[0] = 0.0
-    bound[1:-1] = T[edges]
-    bound[-1] = T[-1]
+    bound[1:-1] = clock[edges]
+    bound[-1] = clock[-1]
     start = bound[:-1].copy()
     start[1:] += 1e-7
     dur = bound[1:] - start
-    period = (1000.0 / m.rate)[gc]
-    ns = np.ceil(dur / period + 1e-9)  # sample periods per stroke, at least one
-    h = dur / ns  # the stroke's own period
-    first = np.empty_like(ns)
+    period = (1000.0 / motion.rate)[group_char]
+    periods = np.ceil(dur / period + 1e-9)  # sample periods per stroke, at least one
+    group_period = dur / periods  # the stroke's own period
+    first = np.empty_like(periods)
     first[0] = 0.0
-    np.add.accumulate(ns[:-1] + 1.0, out=first[1:])  # index of each stroke's first sample
-    per = np.empty((4, G))
+    np.add.accumulate(periods[:-1] + 1.0, out=first[1:])  # index of each stroke's first sample
+    per = np.empty((4, n_groups))
     per[0] = start
     per[1] = first
-    per[2] = h
+    per[2] = group_period
     # pen-up pauses before each stroke, accumulated: wall-clock time to add to its samples
     per[3, 0] = 0.0
-    np.add.accumulate(m.pen_up_ms + ds[edges] * inv_speed[edges] * 0.5, out=per[3, 1:])
+    np.add.accumulate(motion.pen_up_ms + seg_len[edges] * inv_speed[edges] * 0.5, out=per[3, 1:])
     per[3] += start
-    count = ns.astype(np.intp) + 1
+    count = periods.astype(np.intp) + 1
     rep = per.repeat(count, axis=1)
-    # local sample times (start + k h, k exact) keep every sample inside its own stroke
+    # local sample times (start + k * period, k exact) keep every sample inside its own stroke
     kh = (np.arange(rep.shape[1]) - rep[1]) * rep[2]
-    xy = np.interp(rep[0] + kh, T, X)
-    sid = np.arange(G).repeat(count)
-    return xy, sid, rep[3] + kh, gc
+    xy = np.interp(rep[0] + kh, clock, points)
+    sid = np.arange(n_groups).repeat(count)
+    return xy, sid, rep[3] + kh, group_char
