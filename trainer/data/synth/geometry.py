@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 
 def deform(
-    tpl: Template, zs: np.ndarray, r: float, hook: np.ndarray | None
+    tpl: Template, stroke_z: np.ndarray, r: float, hook: np.ndarray | None
 ) -> np.ndarray:
     """Cut the corners, drop hooks, then offset, scale, rotate, bend and extend each stroke.
 
     Args:
-        zs: (K, 4) complex scaled draws: offset x + i y (em); log scale + i rotation
+        stroke_z: (K, 4) complex scaled draws: offset x + i y (em); log scale + i rotation
             (radians); bend (sideways push of the middle, fraction of length) + i extension
             at the start; extension at the end + i log connector reach. An extension is a
             fraction of the stroke's length, never shortening past half the end segment.
@@ -35,32 +35,32 @@ def deform(
     Returns:
         (M,) complex points.
     """
-    k = tpl.counts
-    P = tpl.z0 + r * tpl.dz
+    counts = tpl.counts
+    points = tpl.z0 + r * tpl.dz
     len_exit = tpl.len_exit
     if hook is not None:
-        P += (tpl.hook_z0 + r * tpl.hook_dz) * hook.repeat(k)
+        points += (tpl.hook_z0 + r * tpl.hook_dz) * hook.repeat(counts)
         len_exit = np.where(hook, tpl.len_hook_exit, len_exit)
-    rs = np.exp(zs[:, 1])
-    per = np.empty((3, len(k)), dtype=np.complex128)
-    per[0] = rs
-    per[1] = tpl.centre * (1.0 - rs) + zs[:, 0]
-    per[2] = zs[:, 2].real * tpl.len_normal
-    rep = per.repeat(k, axis=1)
-    out = rep[0] * P
+    scale = np.exp(stroke_z[:, 1])
+    per = np.empty((3, len(counts)), dtype=np.complex128)
+    per[0] = scale
+    per[1] = tpl.centre * (1.0 - scale) + stroke_z[:, 0]
+    per[2] = stroke_z[:, 2].real * tpl.len_normal
+    rep = per.repeat(counts, axis=1)
+    out = rep[0] * points
     out += rep[1]
     out += tpl.bulge * rep[2]
-    ext = np.empty((2, len(k)))
-    ext[0] = zs[:, 2].imag
-    ext[1] = zs[:, 3].real
-    ext = np.maximum(ext, tpl.min_ext) * rs
+    ext = np.empty((2, len(counts)))
+    ext[0] = stroke_z[:, 2].imag
+    ext[1] = stroke_z[:, 3].real
+    ext = np.maximum(ext, tpl.min_ext) * scale
     out[tpl.starts] -= ext[0] * tpl.len_entry
     out[tpl.ends] += ext[1] * len_exit
     return out
 
 
 def join_strokes(
-    P: np.ndarray, tpl: Template, join: np.ndarray, reach: np.ndarray
+    points: np.ndarray, tpl: Template, join: np.ndarray, reach: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Insert pen-down connectors after every stroke that ``join`` (K-1,) links to the next.
 
@@ -76,12 +76,12 @@ def join_strokes(
     """
     group = np.zeros(len(tpl.counts), dtype=np.intp)
     if len(join) == 0:
-        return P, group.repeat(tpl.counts), tpl.speed.copy(), group.repeat(tpl.counts), group
+        return points, group.repeat(tpl.counts), tpl.speed.copy(), group.repeat(tpl.counts), group
     np.add.accumulate(~join, out=group[1:])
-    A, B = P[tpl.ends[:-1]], P[tpl.starts[1:]]
+    A, B = points[tpl.ends[:-1]], points[tpl.starts[1:]]
     arm = np.abs(B - A) * reach
     out = np.empty(tpl.slots, dtype=np.complex128)
-    out[tpl.point_slot] = P
+    out[tpl.point_slot] = points
     out[tpl.conn_slot] = (
         A[:, None] * CONNECTOR_A[0] + B[:, None] * CONNECTOR_A[1] + arm[:, None] * tpl.conn_dir
     )
