@@ -324,7 +324,7 @@ def _check(arrays: dict[str, np.ndarray]) -> _Data:
     uni = unigram.copy()
     uni[0] = 0.0
     floor = float(unigram[1:].min()) - UNSEEN_MARGIN
-    picked = "".join(c for c, s in zip(vocab, suggest) if s)
+    picked = "".join(c for c, s in zip(vocab, suggest, strict=False) if s)
     return _Data(vocab, {c: i + 1 for i, c in enumerate(vocab)}, uni, floor, picked, tuple(orders))
 
 

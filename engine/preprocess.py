@@ -329,7 +329,7 @@ def remove_redundant(
     keep: list[int] = []
     append, sqrt = keep.append, math.sqrt
     # plain floats in a per-stroke loop: each decision depends on the last kept point
-    for start, end in zip([0, *breaks], [*breaks, n]):
+    for start, end in zip([0, *breaks], [*breaks, n], strict=True):
         append(start)
         last = end - 1
         if last == start:

@@ -125,7 +125,7 @@ class Recognizer:
                     f"ink {i} is a {type(ink).__name__}, not an engine.Ink (build it with make_ink)"
                 )
         ctx = [c if c is not None else ink.context
-               for c, ink in zip(contexts or [None] * len(inks), inks)]
+               for c, ink in zip(contexts or [None] * len(inks), inks, strict=True)]
         for i, c in enumerate(ctx):
             if c is not None and not isinstance(c, str):
                 raise ValueError(f"context {i} must be a string or None, got {type(c).__name__}")
@@ -264,9 +264,10 @@ def top_candidates(logits: np.ndarray, charset: str, n: int) -> list[list[Candid
     else:
         top = np.broadcast_to(np.arange(classes), shifted.shape)
     out = []
-    for row, idx, norm in zip(shifted, top, log_norm):
+    for row, idx, norm in zip(shifted, top, log_norm, strict=True):
         z = row[idx].astype(np.float64)
         order = np.argsort(-z, kind="stable")
         probs = np.exp(z[order] - norm)
-        out.append([Candidate(charset[i], p) for i, p in zip(idx[order].tolist(), probs.tolist())])
+        pairs = zip(idx[order].tolist(), probs.tolist(), strict=True)
+        out.append([Candidate(charset[i], p) for i, p in pairs])
     return out

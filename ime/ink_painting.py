@@ -34,7 +34,8 @@ def paint_stroke(p: QPainter, pts: list[Point], ws: list[float], colour: QColor)
         p.setPen(pen)
         p.drawPolyline(QPolygonF([QPointF(x, y) for x, y, _ in pts]))
         return
-    for (x0, y0, _), (x1, y1, _), w in zip(pts, pts[1:], ws[1:]):  # tablet: width per segment
+    # tablet: a width per segment (zip stops at the last segment, one short of pts)
+    for (x0, y0, _), (x1, y1, _), w in zip(pts, pts[1:], ws[1:], strict=False):
         pen.setWidthF(w)
         p.setPen(pen)
         p.drawLine(QPointF(x0, y0), QPointF(x1, y1))

@@ -281,7 +281,7 @@ class Pad(QWidget):
         p.fillRect(self.rect(), QColor(255, 255, 250))
         paint_grid(p, self.guide_rect())
         ink = self._ink_colour()
-        for pts, ws in zip(self._strokes, self._widths):
+        for pts, ws in zip(self._strokes, self._widths, strict=True):
             paint_stroke(p, pts, ws, ink)
         p.end()
         return pm

@@ -59,7 +59,7 @@ def evaluate(
             correctk += int((pred == labels[:, None]).any(dim=1).sum())
             n += len(labels)
             wrong = ~hit1
-            pairs.update(zip(labels[wrong].tolist(), pred[wrong, 0].tolist()))
+            pairs.update(zip(labels[wrong].tolist(), pred[wrong, 0].tolist(), strict=True))
     finally:
         model.train(was_training)
     return {

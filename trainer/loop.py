@@ -138,7 +138,7 @@ class Run:
                 f"checkpoint {path} holds {len(states)} callback states, "
                 f"this run has {len(self.callbacks)} callbacks"
             )
-        for cb, state in zip(self.callbacks, states):
+        for cb, state in zip(self.callbacks, states, strict=True):
             cb.load_state_dict(state)
         rngs = ckpt.get("rng") or [None] * self.ctx.world_size
         if not same_world:

@@ -85,7 +85,7 @@ def measure_splits(rec: Recognizer, config: SynthConfig, n: int, seed: int) -> d
     f_chars = [common[i % len(common)] for i in range(n)]
     f_inks = _write(config, f_chars, seed + 7_000_003)[0]
     f_tops = _top(rec, f_inks)
-    misses = Counter((c, t[0]) for c, t in zip(f_chars, f_tops) if t and t[0] != c)
+    misses = Counter((c, t[0]) for c, t in zip(f_chars, f_tops, strict=False) if t and t[0] != c)
     return {"order": order, "pen_downs_per_stroke": joined,
             "frequent": _score(f_chars, f_tops, np.ones(len(f_chars), dtype=bool)),
             "confusions": [[a, b, k] for (a, b), k in misses.most_common(CONFUSIONS)]}

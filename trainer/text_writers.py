@@ -177,7 +177,7 @@ def _write_text(charset: str, pop: Population, writers: int, chars: int, history
         rngs = [np.random.default_rng([SEED_BASE, TEXT_TAG, _pop_id(pop), w, k])
                 for k in range(len(plan))]
         inks = _synthesize([c for c, _ in plan], rngs, [style] * len(plan), source, pop)
-        out.append(tuple(TextSample(i, c, ctx) for i, (c, ctx) in zip(inks, plan)))
+        out.append(tuple(TextSample(i, c, ctx) for i, (c, ctx) in zip(inks, plan, strict=True)))
     return tuple(out)
 
 
@@ -212,7 +212,7 @@ def _write_isolated(charset: str, pop: Population, n: int, weighted: bool, write
         idx = range(w, n, writers)
         rngs = [np.random.default_rng([*tag, i]) for i in idx]
         inks = _synthesize([labels[i] for i in idx], rngs, [style] * len(idx), source, pop)
-        for i, ink in zip(idx, inks):
+        for i, ink in zip(idx, inks, strict=True):
             out[i] = TextSample(ink, labels[i], None)
     return tuple(s for s in out if s is not None)
 

@@ -105,7 +105,7 @@ def ranks(rec: ContextRecognizer, items: Sequence[TextSample], context: bool,
         inks = [s.ink for s in part]
         got = (rec.recognize_batch(inks, 10, [s.context for s in part]) if context
                else rec.recognize_batch(inks, 10))
-        for j, (s, cands) in enumerate(zip(part, got)):
+        for j, (s, cands) in enumerate(zip(part, got, strict=True)):
             chars = [c.char for c in cands]
             if s.label in chars:
                 out[i + j] = chars.index(s.label)
@@ -143,7 +143,8 @@ def measure_population(rec: ContextRecognizer, sets: dict[str, Any], frequent: s
     ctx = ranks(rec, text, context=True) if context else None
     top = np.array([s.label in frequent for s in text], dtype=bool)
     ends = np.cumsum([len(w) for w in sets["text"]]).tolist()
-    per_writer = [float((alone[a:b] == 0).mean()) for a, b in zip([0, *ends], ends) if b > a]
+    bounds = zip([0, *ends], ends, strict=False)
+    per_writer = [float((alone[a:b] == 0).mean()) for a, b in bounds if b > a]
     start = ([s._replace(context="") for s in sets["uniform"]] if context else None)
     return {
         "uniform": summary(ranks(rec, sets["uniform"], context=False)),

@@ -111,7 +111,7 @@ def score(recognizer: Recognizer, inks: list[Ink], batch: int = 64) -> dict[str,
     hit1 = hit10 = 0
     for i in range(0, len(inks), batch):
         part = inks[i : i + batch]
-        for ink, cands in zip(part, recognizer.recognize_batch(part, 10)):
+        for ink, cands in zip(part, recognizer.recognize_batch(part, 10), strict=True):
             chars = [c.char for c in cands]
             hit1 += bool(chars) and chars[0] == ink.label
             hit10 += ink.label in chars

@@ -255,7 +255,7 @@ def mix(models: Sequence[Backoff], weights: Sequence[float]) -> Backoff:
     lam = np.asarray(weights, dtype=np.float64)
     base, order = models[0].base, models[0].order
     with np.errstate(divide="ignore"):
-        uni = np.log(sum(w * np.exp(m.unigram) for w, m in zip(lam, models)))
+        uni = np.log(sum(w * np.exp(m.unigram) for w, m in zip(lam, models, strict=False)))
     out = Backoff(base, uni)
     for k in range(2, order + 1):
         keys = np.unique(np.concatenate([m.keys[k - 2] for m in models]))
@@ -264,7 +264,7 @@ def mix(models: Sequence[Backoff], weights: Sequence[float]) -> Backoff:
         keys, d = keys[keep], d[keep]
         p = np.zeros(len(keys))
         freq = np.zeros(len(keys))
-        for w, m in zip(lam, models):
+        for w, m in zip(lam, models, strict=False):
             p += w * np.exp(query(m, d[:, :-1], d[:, -1]))
             at, hit = lookup(m.keys[k - 2], keys)
             if len(m.keys[k - 2]):

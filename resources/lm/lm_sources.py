@@ -122,12 +122,12 @@ def corpora(src: Sources, config: LMConfig) -> list[kneser_ney.Corpus]:
              for r in HANZI_RUN.findall(w)]
     used = [w > 0 for w in config.weights]
     chars = set()
-    for on, runs in zip(used, [*texts, [r for r, _ in words]]):
+    for on, runs in zip(used, [*texts, [r for r, _ in words]], strict=False):
         if on:
             chars.update("".join(runs))
     vocab = "".join(sorted(chars))
     out = [kneser_ney.Corpus(vocab) for _ in SOURCES]
-    for on, c, runs in zip(used, out, texts):
+    for on, c, runs in zip(used, out, texts, strict=False):
         for r in runs if on else ():
             c.add(r)
     for r, weight in words if used[2] else ():

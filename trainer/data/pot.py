@@ -114,7 +114,7 @@ def _parse(buf: Any, offset: int, path: Path) -> PotSample:
     starts = np.concatenate([[0], ends[:-1] + 1])
     if np.any(ends == starts):
         raise DataError(f"{path}: byte {offset}: empty stroke")
-    strokes = tuple(pts[a:b].astype(np.int16) for a, b in zip(starts, ends))
+    strokes = tuple(pts[a:b].astype(np.int16) for a, b in zip(starts, ends, strict=True))
     return PotSample(label, strokes, str(path), offset)
 
 

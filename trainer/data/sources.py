@@ -68,7 +68,7 @@ class SyntheticSource:
         self, labels: list[int], rngs: list[np.random.Generator]
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Synthesize class labels[b] with a fresh writer drawn from rngs[b], all at once."""
-        shapes = [self.shape(c, rng) for c, rng in zip(labels, rngs)]
+        shapes = [self.shape(c, rng) for c, rng in zip(labels, rngs, strict=True)]
         styles = [sample_writer(rng, self._synth) for rng in rngs]
         out = synthesize_batch(shapes, rngs, styles, self._synth)
         return [(xy, sid) for xy, sid, _ in out]
@@ -93,7 +93,7 @@ class SyntheticSource:
         labels = [self._order(i) for i in indices]
         rngs = [np.random.default_rng([self._seed, TRAIN_SAMPLE, i]) for i in indices]
         made = self._make(labels, rngs)
-        return [(xy, sid, c, rng) for (xy, sid), c, rng in zip(made, labels, rngs)]
+        return [(xy, sid, c, rng) for (xy, sid), c, rng in zip(made, labels, rngs, strict=True)]
 
     def validation(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         n = len(self.classes)
@@ -102,7 +102,7 @@ class SyntheticSource:
             vs = range(start, min(start + _VAL_CHUNK, total))
             labels = [v % n for v in vs]
             rngs = [np.random.default_rng([VAL_SEED, VAL_SAMPLE, v]) for v in vs]
-            for (xy, sid), c in zip(self._make(labels, rngs), labels):
+            for (xy, sid), c in zip(self._make(labels, rngs), labels, strict=True):
                 yield xy, sid, c
         yield from self._real_validation()
 

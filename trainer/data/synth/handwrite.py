@@ -186,7 +186,10 @@ def _digitize(
     n = len(pts)
     sample_char = group_char[sid]
     per_char = np.bincount(sample_char, minlength=n_chars)
-    noise = [(rng.standard_normal((k, 2)), rng.random(k)) for rng, k in zip(rngs, per_char)]
+    noise = [
+        (rng.standard_normal((k, 2)), rng.random(k))
+        for rng, k in zip(rngs, per_char, strict=True)
+    ]
     xy = pts.view(np.float64).reshape(n, 2)
     if n_chars == 1:
         jitter, lost_u = noise[0]

@@ -59,7 +59,7 @@ def materialize(strokes: list[np.ndarray], plan: Plan) -> tuple[list[np.ndarray]
     """The strokes a plan writes, in writing order, and the gap where a stroke was broken
     (the pen is lifted there: never joined), or -1."""
     order, back, split = plan
-    out = [strokes[j][::-1] if b else strokes[j] for j, b in zip(order, back)]
+    out = [strokes[j][::-1] if b else strokes[j] for j, b in zip(order, back, strict=False)]
     return _split_sharpest(out) if split else (out, -1)
 
 

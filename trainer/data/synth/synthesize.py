@@ -112,7 +112,7 @@ def synthesize_batch(
     if not len(templates) == len(rngs) == len(styles) > 0:
         raise ValueError("synthesize_batch needs as many templates, rngs and styles, at least one")
     tpls, cut = [], []
-    for strokes, rng, style in zip(templates, rngs, styles):
+    for strokes, rng, style in zip(templates, rngs, styles, strict=True):
         if len(strokes) == 0:
             raise ValueError("a template needs at least one stroke")
         u, plan = _plan(strokes, rng, style, config)
@@ -123,9 +123,9 @@ def synthesize_batch(
     out = write_characters(tpls, cut, list(styles), list(rngs), config)
     if config.tail_prob > 0 or config.lead_prob > 0:
         out = [pen_motion(*o, rng, style.cursiveness, config)
-               for o, rng, style in zip(out, rngs, styles)]
+               for o, rng, style in zip(out, rngs, styles, strict=True)]
     if config.digitizer_prob > 0:
-        out = [digitize(*o, rng, config) for o, rng in zip(out, rngs)]
+        out = [digitize(*o, rng, config) for o, rng in zip(out, rngs, strict=True)]
     return out
 
 

@@ -334,7 +334,7 @@ class TemplateCache:
             hit is not None
             and hit[0] is strokes
             and len(hit[1]) == len(strokes)
-            and all(a is b for a, b in zip(hit[1], strokes))
+            and all(a is b for a, b in zip(hit[1], strokes, strict=True))
             and (hit[2].config is config or hit[2].config == config)
         ):
             return hit[2]

@@ -68,7 +68,7 @@ def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig())
         h = rng.random(8)
         shares = (config.cross_share, config.close_share, config.parts_share, config.pie_share)
         names = ("cross_swap", "close_early", "parts_swap", "pie_reverse")
-        for m, (name, share) in enumerate(zip(names, shares)):
+        for m, (name, share) in enumerate(zip(names, shares, strict=True)):
             strength = config.habit_min + (1.0 - config.habit_min) * float(h[4 + m])
             habits[name] = strength if h[m] < share else 0.0
     return WriterStyle(
