@@ -101,7 +101,7 @@ def test_decimation_keeps_every_stride_th_step_ending_at_the_last_point():
     lengths = torch.tensor([1, 2, 6, 7, 9])
     out, kept = decimate(h, lengths, 2)
     assert kept.tolist() == [1, 1, 3, 4, 5]
-    for row, n, last in zip(out[:, :, 0], kept.tolist(), lengths.tolist()):
+    for row, n, last in zip(out[:, :, 0], kept.tolist(), lengths.tolist(), strict=True):
         steps = row[:n].tolist()
         assert steps[-1] == last - 1 and all(b - a == 2 for a, b in itertools.pairwise(steps))
     assert decimate(h, lengths, 1)[0] is h

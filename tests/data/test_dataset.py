@@ -32,7 +32,7 @@ def _classes(config: DataConfig) -> str:
 
 
 def _equal(a: tuple, b: tuple) -> bool:  # type: ignore[type-arg]
-    return all(torch.equal(x, y) for x, y in zip(a[:3], b[:3])) and a[3] == b[3]
+    return all(torch.equal(x, y) for x, y in zip(a[:3], b[:3], strict=True)) and a[3] == b[3]
 
 
 def test_batches_have_the_documented_shapes() -> None:
@@ -76,7 +76,7 @@ def test_samples_barely_depend_on_how_many_are_made_at_once() -> None:
     source = SyntheticSource(SMALL)
     many = source.train_many(range(5, 15))
     again = source.train_many(range(5, 15))
-    for i, (xy, sid, label, _), (xy2, *_) in zip(range(5, 15), many, again):
+    for i, (xy, sid, label, _), (xy2, *_) in zip(range(5, 15), many, again, strict=True):
         assert np.array_equal(xy, xy2)
         xy1, sid1, label1, _ = source.train(i)  # batched float sums may round differently
         assert label == label1 and np.allclose(xy, xy1, atol=1e-5) and np.array_equal(sid, sid1)
@@ -118,7 +118,7 @@ def test_dataloader_workers_keep_the_order(workers: int) -> None:
     it = iter(DataLoader(stream, batch_size=None, num_workers=workers))
     got = [next(it) for _ in ref]
     del it  # shut the workers down now
-    assert all(_equal(g, r) for g, r in zip(got, ref))
+    assert all(_equal(g, r) for g, r in zip(got, ref, strict=True))
 
 
 def test_points_are_capped_by_the_engines_preprocessing() -> None:
@@ -136,10 +136,10 @@ def test_validation_is_fixed_and_held_out() -> None:
     val = validation_set(cfg, PRE)
     assert [label for _, label in val] == [0, 1, 2, 3, 4] * 2
     other_seed = validation_set(DataConfig(**{**cfg.__dict__, "seed": 9}), PRE)
-    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(val, other_seed))
+    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(val, other_seed, strict=True))
     stream = TrainStream(DataConfig(**{**cfg.__dict__, "augment": False}), PRE)
     train = {bytes(f.numpy()) for b in range(2) for x, n, *_ in [stream.batch(b)]
-             for f, k in zip(x, n.tolist()) for f in [f[:k]]}
+             for f, k in zip(x, n.tolist(), strict=True) for f in [f[:k]]}
     assert not train & {bytes(f) for f, _ in val}
     batches = validation_batches(cfg, PRE, batch_size=4)
     assert sum(len(b.labels) for b in batches) == 10 and {b.index for b in batches} == {-1}

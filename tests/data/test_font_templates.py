@@ -136,13 +136,13 @@ def test_strokes_start_and_end_near_the_medians(
     # the font has its own proportions (WenKai's 人 is narrower; Ma Shan Zheng's 十 has a
     # shorter vertical, its 中 a smaller 口): within REACH of the em box
     reach = REACH[source]
-    for i, (a, b) in enumerate(zip(a_all, b_all)):
+    for i, (a, b) in enumerate(zip(a_all, b_all, strict=True)):
         assert np.linalg.norm(a[0] - b[0]) < reach, (char, i, "start")
         assert np.linalg.norm(a[-1] - b[-1]) < reach, (char, i, "end")
     # order and direction kept: each stroke is nearer its own median than any other one,
     # both characters scaled onto their bounding boxes (so the font's proportions cancel)
     a_box, b_box = _in_box(a_all), _in_box(b_all)
-    for i, (a, b) in enumerate(zip(a_box, b_box)):
+    for i, (a, b) in enumerate(zip(a_box, b_box, strict=True)):
         d_own = np.linalg.norm(a[0] - b[0]) + np.linalg.norm(a[-1] - b[-1])
         for j, c in enumerate(b_box):
             if j != i and np.linalg.norm(c[0] - b[0]) + np.linalg.norm(c[-1] - b[-1]) > 0.15:
@@ -158,7 +158,7 @@ def test_strokes_are_not_much_shorter_or_longer_than_the_medians(
 ) -> None:
     lo, hi = LENGTHS[source]
     for c in font.chars[::37]:
-        for a, b in zip(font.strokes(c), med.strokes(c)):
+        for a, b in zip(font.strokes(c), med.strokes(c), strict=True):
             la = np.linalg.norm(np.diff(a, axis=0), axis=1).sum()
             lb = np.linalg.norm(np.diff(b, axis=0), axis=1).sum()
             if lb > 0.1:

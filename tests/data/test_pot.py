@@ -30,9 +30,9 @@ def test_round_trip(tmp_path: Path) -> None:
     write_pot(tmp_path / "w1.pot", samples)
     got = list(iter_pot(tmp_path / "w1.pot"))
     assert [s.label for s in got] == [label for label, _ in samples]
-    for s, (_, strokes) in zip(got, samples):
+    for s, (_, strokes) in zip(got, samples, strict=True):
         assert len(s.strokes) == len(strokes)
-        assert all(np.array_equal(a, b) for a, b in zip(s.strokes, strokes))
+        assert all(np.array_equal(a, b) for a, b in zip(s.strokes, strokes, strict=True))
     assert got[0].offset == 0 and got[1].offset == len(encode_sample(*samples[0]))
 
 

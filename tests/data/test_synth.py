@@ -70,7 +70,7 @@ def test_contract_and_determinism(template: list[np.ndarray]) -> None:
         assert len(ink.strokes) == sid[-1] + 1 and ink.num_points == len(xy)
         make_ink([s.tolist() for s in ink.strokes])
         again = run(template, seed)
-        for a, b in zip((xy, sid, t), again):
+        for a, b in zip((xy, sid, t), again, strict=True):
             np.testing.assert_array_equal(a, b)
     assert not np.array_equal(run(YONG, 1)[0][:5], run(YONG, 2)[0][:5])
 
@@ -81,7 +81,7 @@ def test_a_batch_writes_what_single_calls_write() -> None:
     batch = synthesize_batch(
         templates, [np.random.default_rng(i) for i in range(len(templates))], styles
     )
-    for i, (tpl, style) in enumerate(zip(templates, styles)):
+    for i, (tpl, style) in enumerate(zip(templates, styles, strict=True)):
         xy, sid, t = synthesize(tpl, np.random.default_rng(i), style)
         np.testing.assert_array_equal(sid, batch[i][1])
         np.testing.assert_allclose(xy, batch[i][0], atol=1e-6)
@@ -97,7 +97,7 @@ def test_input_is_not_modified_and_one_point_strokes_work() -> None:
         run(YONG, seed)
         sid = run(dot, seed)[1]
         assert (np.bincount(sid) > 0).all()
-    for a, b in zip(YONG + dot, before):
+    for a, b in zip(YONG + dot, before, strict=True):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError):
         run([], 0)
@@ -248,7 +248,7 @@ def test_a_batch_with_moving_components_writes_what_single_calls_write() -> None
     styles = [sample_writer(np.random.default_rng(200 + i), config) for i in range(16)]
     batch = synthesize_batch(templates, [np.random.default_rng(i) for i in range(16)], styles,
                              config)
-    for i, (tpl, style) in enumerate(zip(templates, styles)):
+    for i, (tpl, style) in enumerate(zip(templates, styles, strict=True)):
         xy, sid, _ = synthesize(tpl, np.random.default_rng(i), style, config)
         np.testing.assert_array_equal(sid, batch[i][1])
         # drawn digitizers give pixels (a box up to 2000): 1e-6 of the ink's size

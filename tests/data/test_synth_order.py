@@ -96,13 +96,13 @@ def test_deterministic_batch_equals_single_and_templates_untouched() -> None:
     before = [[s.copy() for s in tpl] for tpl in tpls]
     styles = [sample_writer(np.random.default_rng(i), config) for i in range(len(tpls))]
     one = [synthesize(tpl, np.random.default_rng(i), st, config)
-           for i, (tpl, st) in enumerate(zip(tpls, styles))]
+           for i, (tpl, st) in enumerate(zip(tpls, styles, strict=True))]
     again = [synthesize(tpl, np.random.default_rng(i), st, config)
-             for i, (tpl, st) in enumerate(zip(tpls, styles))]
+             for i, (tpl, st) in enumerate(zip(tpls, styles, strict=True))]
     many = synthesize_batch(tpls, [np.random.default_rng(i) for i in range(len(tpls))],
                             styles, config)
-    for a, b, c in zip(one, again, many):
+    for a, b, c in zip(one, again, many, strict=True):
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
         assert np.allclose(a[0], c[0], atol=1e-6) and np.array_equal(a[1], c[1])
-    for tpl, old in zip(tpls, before):
-        assert all(np.array_equal(s, o) for s, o in zip(tpl, old))
+    for tpl, old in zip(tpls, before, strict=True):
+        assert all(np.array_equal(s, o) for s, o in zip(tpl, old, strict=True))

@@ -66,7 +66,7 @@ def test_strokes_start_and_end_near_the_medians(tomoe: Templates, char: str) -> 
     med = load_templates().strokes(char)
     strokes = tomoe.strokes(char)
     assert len(strokes) == len(med)
-    for i, (a, b) in enumerate(zip(strokes, med)):
+    for i, (a, b) in enumerate(zip(strokes, med, strict=True)):
         assert np.linalg.norm(a[0] - b[0]) < 0.2, (char, i, "start")
         assert np.linalg.norm(a[-1] - b[-1]) < 0.2, (char, i, "end")
     # y points down: the first stroke of 十 is the horizontal, above the bottom of the vertical

@@ -100,7 +100,7 @@ def test_ink_carries_its_context_and_batch_matches_single(tiny_package: Path) ->
 
     with_ctx = [replace(inks[0], context="中"), inks[1], replace(inks[2], context="")]
     batch = rec.recognize_batch(with_ctx, 4)
-    for ink, got in zip(with_ctx, batch):
+    for ink, got in zip(with_ctx, batch, strict=True):
         assert [c.char for c in got] == [c.char for c in rec.recognize(ink, 4)]
     with pytest.raises(ValueError, match="one per ink"):
         rec.recognize_batch(inks, 4, ["中"])

@@ -57,7 +57,7 @@ def test_json_round_trip() -> None:
     ink = make_ink([[[0, 0.5, 0], [10.25, 3, 16]], [[4, 4, 40]]], label="中")
     back = ink_from_json(ink.to_json())
     assert back.label == "中"
-    assert all(np.array_equal(a, b) for a, b in zip(ink.strokes, back.strokes))
+    assert all(np.array_equal(a, b) for a, b in zip(ink.strokes, back.strokes, strict=True))
 
 
 def test_jsonl_round_trip_and_bad_lines(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_jsonl_round_trip_and_bad_lines(tmp_path: Path) -> None:
     write_jsonl(path, inks)
     back = read_jsonl(path)
     assert [b.label for b in back] == ["一", "二", "三"]
-    assert all(np.array_equal(a.strokes[0], b.strokes[0]) for a, b in zip(inks, back))
+    assert all(np.array_equal(a.strokes[0], b.strokes[0]) for a, b in zip(inks, back, strict=True))
     with open(path, "a", encoding="utf-8") as f:
         f.write("\n{oops\n" + inks[0].to_json() + "\n")
     items = list(iter_jsonl(path))

@@ -34,7 +34,7 @@ def inks(draw: st.DrawFn) -> Ink:
     steps = draw(st.sampled_from([(0.0,), (0.0, 1.0, 7.5), (5.0,)]))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     out, t = [], 0.0
-    for n, regime in zip(counts, regimes):
+    for n, regime in zip(counts, regimes, strict=True):
         if regime == "same":  # one point repeated
             xy = np.repeat(rng.uniform(-1e9, 1e9, (1, 2)), n, axis=0)
         elif regime == "line":  # exactly collinear, with repeats

@@ -59,7 +59,7 @@ def test_batch_equals_single(tiny_package: Path) -> None:
     inks = [sample_ink(s, strokes=1 + s % 4, points=3 + 4 * s) for s in range(6)]
     batch = r.recognize_batch(inks, n=4)
     assert r.recognize_batch([], n=4) == []
-    for ink, got in zip(inks, batch):
+    for ink, got in zip(inks, batch, strict=True):
         single = r.recognize(ink, n=4)
         assert [c.char for c in got] == [c.char for c in single]
         assert np.allclose([c.prob for c in got], [c.prob for c in single], atol=1e-6)
@@ -212,7 +212,7 @@ def test_torch_export_runs_through_the_package(tmp_path: Path) -> None:
     feats = [preprocess(i) for i in inks]
     got = r.recognize_batch(inks, n=len(CHARSET))
     with torch.no_grad():
-        for f, cands in zip(feats, got):
+        for f, cands in zip(feats, got, strict=True):
             logits = model(torch.from_numpy(f)[None], torch.tensor([len(f)]))[0]
             p = torch.softmax(logits.double(), 0).numpy()
             assert np.allclose([c.prob for c in cands], np.sort(p)[::-1], atol=1e-5)

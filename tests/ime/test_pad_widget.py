@@ -84,7 +84,7 @@ def test_tablet_pressure_sets_the_width_and_the_points_are_kept(qtbot, pad: Pad)
     kinds = [QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletRelease]
     points = [(30.0, 40.0, 0.1), (80.0, 90.0, 0.9), (120.0, 95.0, 0.5)]
     with qtbot.waitSignal(pad.strokeFinished, timeout=1000):
-        for kind, (x, y, pressure) in zip(kinds, points):
+        for kind, (x, y, pressure) in zip(kinds, points, strict=True):
             ev = QTabletEvent(kind, pen, QPointF(x, y), pad.mapToGlobal(QPointF(x, y)),
                               pressure, 0.0, 0.0, 0.0, 0.0, 0.0,
                               Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton,

@@ -119,7 +119,7 @@ def test_deterministic_and_populations_differ() -> None:
     text_writers._write_text.cache_clear()
     again = write_text(SMALL, pop, writers=2, chars=30)
     assert first is not again
-    for a, b in zip(arrays(first[0]), arrays(again[0])):
+    for a, b in zip(arrays(first[0]), arrays(again[0]), strict=True):
         np.testing.assert_array_equal(a, b)
     other = write_text(SMALL, stress, writers=2, chars=30)
     assert [s.label for s in other[0]] == [s.label for s in first[0]]

@@ -99,7 +99,8 @@ def test_crashed_run_resumes_on_the_same_curve(tmp_path: Path) -> None:
     assert b == pytest.approx(a, abs=1e-6)
     m_full, _ = load_checkpoint(full / "last.pt")
     m_part, _ = load_checkpoint(part / "last.pt")
-    for (n, p), (_, q) in zip(m_full.state_dict().items(), m_part.state_dict().items()):
+    full_state, part_state = m_full.state_dict().items(), m_part.state_dict().items()
+    for (n, p), (_, q) in zip(full_state, part_state, strict=True):
         assert torch.allclose(p, q, atol=1e-6), n
 
 

@@ -124,7 +124,8 @@ def test_cgevent_strings_in_chunks_of_at_most_20_utf16_units() -> None:
     chunks = [t for _, down, t, _ in q.posted if down]
     assert "".join(chunks) == text
     assert [n for _, down, _, n in q.posted if down] == [20, 7]
-    assert all(t == u for (_, d1, t, _), (_, d2, u, _) in zip(q.posted[::2], q.posted[1::2]))
+    pairs = zip(q.posted[::2], q.posted[1::2], strict=True)
+    assert all(t == u for (_, d1, t, _), (_, d2, u, _) in pairs)
 
 
 def test_utf16_chunks_never_split_a_surrogate_pair() -> None:
