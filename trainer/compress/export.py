@@ -215,16 +215,35 @@ def _linear(g: _Graph, x: str, layer: nn.Module, prefix: str) -> str:
     return g.op("Gemm", [x, f"{prefix}.weight", f"{prefix}.bias"], transB=1)
 
 
+def ordered_state(model: nn.Module) -> list[tuple[str, Any]]:
+    """The model's state_dict items in one order whatever the model went through: by module,
+    in the order the modules were registered, then by name within a module.
+
+    Removing a parametrization (torch.nn.utils.parametrize, as the pruning and weight-sharing
+    passes do in finalize) puts the parameter last in its module, so a model fresh from
+    training listed its tensors in another order than the same model reloaded from its
+    checkpoint, and its package had other bytes (issue 27 item 6).
+    """
+    rank = {name: i for i, (name, _) in enumerate(model.named_modules())}
+
+    def key(item: tuple[str, Any]) -> tuple[int, str]:
+        prefix, _, leaf = item[0].rpartition(".")
+        return rank.get(prefix, len(rank)), leaf
+
+    return sorted(model.state_dict().items(), key=key)
+
+
 def to_onnx(model: nn.Module) -> onnx.ModelProto:
     """The ONNX model of a BaselineLSTM or LowRankLSTM (eval mode), weights embedded.
 
-    Initializer names equal the model's state_dict keys. Dynamic B and T.
+    Initializer names equal the model's state_dict keys, in ``ordered_state``'s order.
+    Dynamic B and T.
     """
     if not isinstance(model, BaselineLSTM):
         raise TypeError(f"cannot export {type(model).__name__}; expected BaselineLSTM/LowRankLSTM")
     cfg = model.config
     g = _Graph()
-    for name, tensor in model.state_dict().items():
+    for name, tensor in ordered_state(model):
         g.const(name, tensor.detach().cpu().numpy().astype(np.float32))
     x = g.op("Transpose", ["features"], perm=[1, 0, 2])  # (T, B, 6)
     batch = g.op("Slice", [g.op("Shape", ["features"]), g.const("batch.start", np.array([0])),

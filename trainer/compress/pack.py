@@ -18,7 +18,7 @@ from torch import nn
 from engine.package import write_package
 from engine.preprocess import PreprocessConfig
 from engine.weights import MAX_CODEBOOK, encode_tensor
-from trainer.compress.export import externalize, to_onnx
+from trainer.compress.export import externalize, ordered_state, to_onnx
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +27,11 @@ _SHARED = ("kmeans", "sparse_kmeans", "sparse_kmeans4")
 
 
 def model_tensors(model: nn.Module) -> dict[str, np.ndarray]:
-    """The model's state_dict as float32 numpy arrays (the ONNX initializers, by name)."""
+    """The model's state_dict as float32 numpy arrays (the ONNX initializers, by name), in
+    ``ordered_state``'s order."""
     return {
         n: t.detach().cpu().numpy().astype(np.float32, copy=True)
-        for n, t in model.state_dict().items()
+        for n, t in ordered_state(model)
     }
 
 
