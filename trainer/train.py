@@ -55,7 +55,13 @@ def train(
             run.restore(Path(init_checkpoint))
         else:
             seed_everything(config.seed + ctx.rank)
-        return run.loop()
+        result = run.loop()
+        # Every rank done before any tears down: a rank that tears down while its peer still
+        # talks to it aborts the peer (gloo: "terminate called without an active exception",
+        # seen once in CI). Only on success: after an error a barrier could wait for a rank
+        # that is gone, where tearing down lets the others fail at once.
+        distributed.barrier(ctx)
+        return result
     finally:
         distributed.teardown(ctx)
 
