@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.language import is_hanzi
+
 
 @dataclass(frozen=True)
 class ContextOptions:
@@ -56,12 +58,10 @@ class ContextOptions:
                              f"got {self.history!r}")
 
     def weight_for(self, context: str) -> float:
-        """w for this context: ``weight`` when it ends with a hanzi, else ``start_weight``."""
-        return self.weight if context and _is_hanzi(context[-1]) else self.start_weight
-
-
-def _is_hanzi(c: str) -> bool:
-    return "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
+        """w for this context: ``weight`` when it ends with a hanzi, else ``start_weight``
+        (the language model's own test: anything else is a boundary, after which it knows
+        only how sentences start)."""
+        return self.weight if context and is_hanzi(context[-1]) else self.start_weight
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:

@@ -81,6 +81,8 @@ def test_start_of_text_weighs_the_prior_less(tiny_package: Path) -> None:
     # After punctuation or at the start the prior has weight 0: the network's order.
     assert [c.char for c in rec.recognize(ink, 5, context="")] == [c.char for c in plain[:5]]
     assert [c.char for c in rec.recognize(ink, 5, context="好。")] == [c.char for c in plain[:5]]
+    # a character the language model reads as a boundary (CJK Extension A) is a start too
+    assert [c.char for c in rec.recognize(ink, 5, context="好㐀")] == [c.char for c in plain[:5]]
     assert rec.recognize(ink, 1, context="好")[0].char == last
 
 
