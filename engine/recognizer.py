@@ -7,12 +7,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.ink import Ink
+from engine.language import LanguageModel, LanguageModelError
 from engine.package import ModelPackage, load_package
 from engine.preprocess import preprocess
 from engine.protocol import Candidate
@@ -20,9 +21,6 @@ from engine.ranking import ContextOptions, combine
 from engine.resources import DEFAULT_MODEL, DEFAULT_MODEL_DIGEST, read_sha256_file, resource_path
 from engine.runtime import check_threads
 from engine.session import ModelSession
-
-if TYPE_CHECKING:
-    from engine.language import LanguageModel
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +170,6 @@ class Recognizer:
                       charset: str) -> np.ndarray:
         """Rows of logits re-scored with their context (engine.ranking.combine); the logits
         as they are when no language model can be had (one warning, then never again)."""
-        from engine.language import LanguageModel, LanguageModelError
-
         if self._lm_failed:
             return logits
         opts = self._options.context
