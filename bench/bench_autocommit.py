@@ -130,17 +130,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="also write the figures here")
     args = p.parse_args(argv)
     rows = []
-    print("| writer (median pause, sigma) | policy | partial, all | partial, first 30 "
-          "| commit after (median, p90) |")
+    print(
+        "| writer (median pause, sigma) | policy | partial, all | partial, first 30 "
+        "| commit after (median, p90) |"
+    )
     print("|---|---|---|---|---|")
     for writer in WRITERS:
         for name, policy in (("fixed 800 ms", Fixed(800)), ("learned", PauseModel())):
             r = simulate(writer, policy, args.chars, args.seed)
             rows.append({"writer": writer.name, "policy": name, **r})
-            wait = ("-" if r["commit_median_ms"] is None else
-                    f"{r['commit_median_ms']:.0f} / {r['commit_p90_ms']:.0f} ms")
-            print(f"| {writer.name} | {name} | {100 * r['partial']:.1f}% "
-                  f"| {100 * r['partial_first30']:.1f}% | {wait} |")
+            wait = (
+                "-"
+                if r["commit_median_ms"] is None
+                else f"{r['commit_median_ms']:.0f} / {r['commit_p90_ms']:.0f} ms"
+            )
+            print(
+                f"| {writer.name} | {name} | {100 * r['partial']:.1f}% "
+                f"| {100 * r['partial_first30']:.1f}% | {wait} |"
+            )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     return 0

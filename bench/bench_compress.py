@@ -27,27 +27,51 @@ import torch
 
 from engine.package import load_package
 from engine.preprocess import PreprocessConfig
-from trainer.build.presets import full
+from trainer.build.presets import BuildConfig, full
 from trainer.compress import measure
 from trainer.compress.export import to_onnx
 from trainer.compress.pack import write_model_package
 from trainer.compress.prune import AdaptiveDropWeight
 from trainer.compress.quantize import KMeansQuantizer
-from trainer.compress.svd import factorize
+from trainer.compress.svd import LowRankConfig, factorize
 from trainer.model import BaselineLSTM
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=100)
     p.add_argument("--classes", type=int, default=3755)
     p.add_argument("--rank-ih", type=int, help="override the default W_ih rank")
     p.add_argument("--rank-hh", type=int, help="override the default W_hh rank")
     p.add_argument("--rank-fc2", type=int, help="override the fc2 rank (0: dense)")
-    p.add_argument("--stride2", type=int,
-                   help="override the second LSTM's time stride of the factored model")
+    p.add_argument(
+        "--stride2", type=int, help="override the second LSTM's time stride of the factored model"
+    )
     p.add_argument("--json", type=Path, help="also write the figures here")
     p.add_argument("--build", type=Path, help="print the ratios of DIR/report.json instead")
+    return p
+
+
+def _lowrank(cfg: BuildConfig, args: argparse.Namespace) -> tuple[dict[str, int], LowRankConfig]:
+    """The preset's low-rank config with the ranks and stride the options override."""
+    ranks = dict(cfg.lowrank.ranks)
+    for key, value in (
+        ("lstm2.weight_ih", args.rank_ih),
+        ("lstm2.weight_hh", args.rank_hh),
+        ("fc2.weight", args.rank_fc2),
+    ):
+        if value == 0:
+            ranks.pop(key, None)
+        elif value is not None:
+            ranks[key] = value
+    lowrank = replace(cfg.lowrank, ranks=ranks)
+    if args.stride2 is not None:
+        lowrank = replace(lowrank, stride2=args.stride2)
+    return ranks, lowrank
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _parser()
     args = p.parse_args(argv)
     if args.build is not None:
         report = json.loads((args.build / "report.json").read_text(encoding="utf-8"))
@@ -58,16 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     cfg = full()
-    ranks = dict(cfg.lowrank.ranks)
-    for key, value in (("lstm2.weight_ih", args.rank_ih), ("lstm2.weight_hh", args.rank_hh),
-                       ("fc2.weight", args.rank_fc2)):
-        if value == 0:
-            ranks.pop(key, None)
-        elif value is not None:
-            ranks[key] = value
-    lowrank = replace(cfg.lowrank, ranks=ranks)
-    if args.stride2 is not None:
-        lowrank = replace(lowrank, stride2=args.stride2)
+    ranks, lowrank = _lowrank(cfg, args)
     charset = "".join(chr(0x4E00 + i) for i in range(args.classes))
 
     base = BaselineLSTM(replace(cfg.model, num_classes=args.classes)).eval()
@@ -88,26 +103,40 @@ def main(argv: list[str] | None = None) -> int:
         encodings = write_model_package(pkg_path, quant.eval(), charset, PreprocessConfig(), {})
         write_model_package(prune_path, pruned.eval(), charset, PreprocessConfig(), {})
         pkg = load_package(pkg_path)
-        onnx = {"baseline": to_onnx(base).SerializeToString(),
-                "svd": to_onnx(svd.eval()).SerializeToString()}
+        onnx = {
+            "baseline": to_onnx(base).SerializeToString(),
+            "svd": to_onnx(svd.eval()).SerializeToString(),
+        }
         runners = {k: measure.OrtModel(v) for k, v in onnx.items()}
         runners["quant"] = measure.OrtModel(pkg.onnx_bytes, dict(pkg.tensors))
         lat = measure.latencies(runners, runs=args.runs)
-        sizes = {"baseline": len(onnx["baseline"]), "svd": len(onnx["svd"]),
-                 "prune": prune_path.stat().st_size, "quant": pkg_path.stat().st_size}
+        sizes = {
+            "baseline": len(onnx["baseline"]),
+            "svd": len(onnx["svd"]),
+            "prune": prune_path.stat().st_size,
+            "quant": pkg_path.stat().st_size,
+        }
     models = {"baseline": base, "svd": svd, "prune": pruned, "quant": quant}
     figures = {
-        "ranks": ranks, "stride2": svd.config.stride2,
+        "ranks": ranks,
+        "stride2": svd.config.stride2,
         "energy_kept_random_init": {k: v["energy"] for k, v in energy.items()},
         "sparsity": {k: v["sparsity"] for k, v in sparsity.items()},
         "distinct": {k: v["distinct_nonzero"] for k, v in distinct.items()},
-        "encodings": encodings, "size_bytes": sizes,
+        "encodings": encodings,
+        "size_bytes": sizes,
         "size_x": {k: sizes["baseline"] / v for k, v in sizes.items()},
         "params_nonzero": {k: measure.param_counts(m)[1] for k, m in models.items()},
         "macs_per_char": {k: measure.macs_per_char(m)["total"] for k, m in models.items()},
-        "latency_ms": {k: {"median": v.median_ms, "p95": v.p95_ms, "min": v.min_ms,
-                           "cold_median": v.cold_median_ms}
-                       for k, v in lat.items()},
+        "latency_ms": {
+            k: {
+                "median": v.median_ms,
+                "p95": v.p95_ms,
+                "min": v.min_ms,
+                "cold_median": v.cold_median_ms,
+            }
+            for k, v in lat.items()
+        },
         "speedup_x": {k: lat["baseline"].median_ms / v.median_ms for k, v in lat.items()},
         "speedup_x_min": {k: lat["baseline"].min_ms / v.min_ms for k, v in lat.items()},
         "runs": args.runs,

@@ -32,7 +32,7 @@ from engine.resources import resource_path
 def contexts(count: int) -> list[str]:
     text = resource_path("lm", "heldout.txt").read_text(encoding="utf-8").replace("\n", "")
     step = max(1, (len(text) - 21) // count)
-    return [text[i: i + 20] for i in range(0, step * count, step)]
+    return [text[i : i + 20] for i in range(0, step * count, step)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(a)} recognitions each, {args.inks} inks x {args.rounds} rounds")
     print(f"network alone:   median {np.median(a):.3f} ms")
     print(f"with context:    median {np.median(c):.3f} ms")
-    print(f"added per ink:   median {np.median(c - a):.3f} ms "
-          f"(p90 {np.percentile(c - a, 90):.3f} ms)")
+    print(
+        f"added per ink:   median {np.median(c - a):.3f} ms (p90 {np.percentile(c - a, 90):.3f} ms)"
+    )
     print(f"log_probs alone: median {np.median(lp) * 1e3:.3f} ms")
     return 0
 

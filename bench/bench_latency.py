@@ -40,8 +40,10 @@ def main() -> int:
     print(f"{'package':<50}{'T':>5}{'median ms':>11}{'p95 ms':>9}{'min ms':>9}{'cold ms':>9}")
     for t in (int(p) for p in args.points.split(",")):
         for name, lat in latencies(models, runs=args.runs, seq_len=t).items():
-            print(f"{name[-50:]:<50}{t:>5}{lat.median_ms:>11.3f}{lat.p95_ms:>9.3f}"
-                  f"{lat.min_ms:>9.3f}{lat.cold_median_ms:>9.3f}")
+            print(
+                f"{name[-50:]:<50}{t:>5}{lat.median_ms:>11.3f}{lat.p95_ms:>9.3f}"
+                f"{lat.min_ms:>9.3f}{lat.cold_median_ms:>9.3f}"
+            )
     print(f"(1-min load average {os.getloadavg()[0]:.1f})")
     return 0
 

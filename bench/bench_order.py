@@ -54,13 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         # warm the caches (training revisits every class); the template cache holds one
         # config at a time, so each config's rounds run together
         styles = [sample_writer(np.random.default_rng(i), config) for i in range(len(chars))]
-        synthesize_batch([templates.strokes(c) for c in chars],
-                         [np.random.default_rng(i) for i in range(len(chars))], styles, config)
+        synthesize_batch(
+            [templates.strokes(c) for c in chars],
+            [np.random.default_rng(i) for i in range(len(chars))],
+            styles,
+            config,
+        )
         for r in range(args.rounds):
             times[name].append(stream(config, r * args.n, args.n, args.batch))
     for name, t in times.items():
-        print(f"order habits {name:8s}: {args.n / min(t):7,.0f} samples/s "
-              f"(best of {args.rounds}; all {', '.join(f'{args.n / x:,.0f}' for x in t)})")
+        print(
+            f"order habits {name:8s}: {args.n / min(t):7,.0f} samples/s "
+            f"(best of {args.rounds}; all {', '.join(f'{args.n / x:,.0f}' for x in t)})"
+        )
     return 0
 
 

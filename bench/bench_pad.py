@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -37,8 +38,15 @@ def standin_model(folder: Path) -> Path:
     charset = (ROOT / "resources" / "charsets" / "gb2312_level1.txt").read_text("utf-8").strip()
     model, weights = lstm_classifier(len(charset), hidden=(100, 512), fc=512)
     path = folder / "standin.xiezi"
-    write_package(path, externalize(model, list(weights)), charset, PreprocessConfig(),
-                  weights, {}, {"stage": "bench stand-in"})
+    write_package(
+        path,
+        externalize(model, list(weights)),
+        charset,
+        PreprocessConfig(),
+        weights,
+        {},
+        {"stage": "bench stand-in"},
+    )
     return path
 
 
@@ -53,7 +61,7 @@ def template_strokes(text: str, side: float) -> list[list[list[tuple[int, int]]]
         i = index[ord(ch)]
         chars = []
         for s in range(int(d["stroke_offsets"][i]), int(d["stroke_offsets"][i + 1])):
-            pts = d["points"][d["point_offsets"][s]:d["point_offsets"][s + 1]].astype(float)
+            pts = d["points"][d["point_offsets"][s] : d["point_offsets"][s + 1]].astype(float)
             pts = pts * (side * 0.8 / 1024) + side * 0.1
             dense = [pts[0]]
             for a, b in itertools.pairwise(pts):
@@ -93,11 +101,10 @@ class Timed:
         return out
 
 
-def bench_pen_up(model: Path, strokes: int) -> dict[str, list[float] | int]:
-    """Per pen-up: wall ms from the pen-up event to the end of the candidate bar's paint;
-    the recognizer's CPU ms; the GUI thread's CPU ms over the same span."""
-    from PySide6.QtCore import QEventLoop, QPoint, Qt
-    from PySide6.QtTest import QTest
+def _loaded_window(model: Path) -> tuple[Any, Any, Any, Timed, Any] | None:
+    """A shown pad window whose service has loaded ``model`` through a Timed recognizer:
+    (app, service, window, timed, event loop), or None when the model failed to load."""
+    from PySide6.QtCore import QEventLoop
 
     from ime.app import model_factory
     from ime.associations import Associations
@@ -109,9 +116,14 @@ def bench_pen_up(model: Path, strokes: int) -> dict[str, list[float] | int]:
 
     app = QApplication.instance() or QApplication([])
     service = RecognitionService()
-    window = MainWindow(Settings(auto_commit="off"), service, RecordingInserter(),
-                        Associations(), settings_path=Path(tempfile.mkdtemp()) / "s.json",
-                        tray=False)
+    window = MainWindow(
+        Settings(auto_commit="off"),
+        service,
+        RecordingInserter(),
+        Associations(),
+        settings_path=Path(tempfile.mkdtemp()) / "s.json",
+        tray=False,
+    )
     window.show()
     loop = QEventLoop()
     service.modelReady.connect(loop.quit)
@@ -126,7 +138,20 @@ def bench_pen_up(model: Path, strokes: int) -> dict[str, list[float] | int]:
     service.load(factory)
     loop.exec()
     if not service.ready:
+        return None
+    return app, service, window, timed, loop
+
+
+def bench_pen_up(model: Path, strokes: int) -> dict[str, list[float] | int]:
+    """Per pen-up: wall ms from the pen-up event to the end of the candidate bar's paint;
+    the recognizer's CPU ms; the GUI thread's CPU ms over the same span."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    loaded = _loaded_window(model)
+    if loaded is None:
         return {}
+    app, service, window, timed, loop = loaded
     pad, bar = window.pad, window.bar
     state: dict[str, float | bool] = {"shown": False}
 
@@ -165,13 +190,29 @@ def bench_pen_up(model: Path, strokes: int) -> dict[str, list[float] | int]:
     service.wait(5000)
     window.close()
     app.processEvents()
-    return {"wall": times, "engine_cpu": timed.cpu[-len(times):], "gui_cpu": gui_cpu,
-            "points": points, "stale": window.controller.stale}
+    return {
+        "wall": times,
+        "engine_cpu": timed.cpu[-len(times) :],
+        "gui_cpu": gui_cpu,
+        "points": points,
+        "stale": window.controller.stale,
+    }
 
 
 def app_command(model: Path, settings: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "ime.app", "--model", str(model), "--settings", str(settings),
-            "--insert", "clipboard", "--no-tray", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "ime.app",
+        "--model",
+        str(model),
+        "--settings",
+        str(settings),
+        "--insert",
+        "clipboard",
+        "--no-tray",
+        *extra,
+    ]
 
 
 def bench_cold_start(model: Path, runs: int) -> list[float]:
@@ -180,9 +221,13 @@ def bench_cold_start(model: Path, runs: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
             t0 = time.perf_counter()
-            proc = subprocess.Popen(app_command(model, Path(tmp) / "s.json", "--exit-after-paint"),
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                    cwd=ROOT)
+            proc = subprocess.Popen(
+                app_command(model, Path(tmp) / "s.json", "--exit-after-paint"),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                cwd=ROOT,
+            )
             assert proc.stdout is not None
             line = proc.stdout.readline()
             t1 = time.perf_counter()
@@ -202,8 +247,12 @@ def bench_idle(model: Path, window_s: float = 3.0) -> float:
     """CPU seconds the running app uses over window_s of idling, once it has settled (its CPU
     time stopped growing for a second: the model is loaded)."""
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen(app_command(model, Path(tmp) / "s.json"), cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            app_command(model, Path(tmp) / "s.json"),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             last, deadline = -1.0, time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -241,17 +290,23 @@ def main(argv: list[str] | None = None) -> int:
         wall, eng, gui = r["wall"], r["engine_cpu"], r["gui_cpu"]
         assert isinstance(wall, list) and isinstance(eng, list) and isinstance(gui, list)
         q = statistics.quantiles(wall, n=10)
-        print(f"pen-up -> candidates painted: median {statistics.median(wall):.1f} ms, "
-              f"p90 {q[-1]:.1f} ms, max {max(wall):.1f} ms over {len(wall)} strokes "
-              f"(last ink {r['points']} points, {r['stale']} stale)  [target <= 16 ms]")
+        print(
+            f"pen-up -> candidates painted: median {statistics.median(wall):.1f} ms, "
+            f"p90 {q[-1]:.1f} ms, max {max(wall):.1f} ms over {len(wall)} strokes "
+            f"(last ink {r['points']} points, {r['stale']} stale)  [target <= 16 ms]"
+        )
         crit = [a + b for a, b in zip(eng, gui)]
-        print(f"  of which CPU: worker (make_ink + recognize) median "
-              f"{statistics.median(eng):.1f} ms, GUI thread "
-              f"median {statistics.median(gui):.1f} ms; sum median {statistics.median(crit):.1f}"
-              " ms (the latency on an otherwise idle core)")
+        print(
+            f"  of which CPU: worker (make_ink + recognize) median "
+            f"{statistics.median(eng):.1f} ms, GUI thread "
+            f"median {statistics.median(gui):.1f} ms; sum median {statistics.median(crit):.1f}"
+            " ms (the latency on an otherwise idle core)"
+        )
     cold = bench_cold_start(model, args.runs)
-    print(f"cold start -> painted window: median {statistics.median(cold):.0f} ms, "
-          f"min {min(cold):.0f} ms over {len(cold)} runs  [target <= 1500 ms]")
+    print(
+        f"cold start -> painted window: median {statistics.median(cold):.0f} ms, "
+        f"min {min(cold):.0f} ms over {len(cold)} runs  [target <= 1500 ms]"
+    )
     idle = bench_idle(model)
     print(f"idle CPU: {1000 * idle:.0f} ms of CPU time over 3 s idle  [target ~ 0]")
     return 0

@@ -42,8 +42,9 @@ def calibration(n: int, seed: int, config: SynthConfig) -> dict[str, np.ndarray]
         xy, sid, _ = synthesize(strokes, rng, sample_writer(rng, config), config)
         extent = xy.max(axis=0) - xy.min(axis=0)
         feats = preprocess_arrays(xy, sid)
-        rows.append((len(strokes), sid[-1] + 1, len(xy), extent[0] / max(extent[1], 1e-9),
-                     len(feats)))
+        rows.append(
+            (len(strokes), sid[-1] + 1, len(xy), extent[0] / max(extent[1], 1e-9), len(feats))
+        )
     a = np.array(rows, dtype=np.float64)
     return {
         "standard strokes": a[:, 0],
@@ -95,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     config = SynthConfig()
     stats = calibration(args.n, args.seed, config)
-    print(f"{'statistic (n=' + str(args.n) + ')':28s} {'measured q1/med/q3':>24s} "
-          f"{'real q1/med/q3':>22s}")
+    print(
+        f"{'statistic (n=' + str(args.n) + ')':28s} {'measured q1/med/q3':>24s} "
+        f"{'real q1/med/q3':>22s}"
+    )
     for name, target in TARGETS.items():
         q = np.percentile(stats[name], [25, 50, 75])
         m = f"{q[0]:6.2f} {q[1]:6.2f} {q[2]:6.2f}"
@@ -107,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     for batch in (1, args.batch):
         synth, prep, both = throughput(min(args.n, 2048), args.seed + 1, config, batch)
         name = "synthesize" if batch == 1 else f"synthesize_batch({batch})"
-        print(f"throughput, samples/s on one core: {name} {synth:,.0f}, "
-              f"preprocess {prep:,.0f}, both {both:,.0f} (target >= 2,000)")
+        print(
+            f"throughput, samples/s on one core: {name} {synth:,.0f}, "
+            f"preprocess {prep:,.0f}, both {both:,.0f} (target >= 2,000)"
+        )
     return 0
 
 

@@ -37,8 +37,10 @@ PAD = Digitizer(300, 1, True)
 
 def run_set(rec: Recognizer, dink: Any, inks: list[Ink]) -> dict[str, Any]:
     """Interleaved timing and top-1 / top-10 of both engines over one set."""
-    boxes = [[[list(p) for p in s] for s in references.to_box([s[:, :2] for s in i.strokes])]
-             for i in inks]
+    boxes = [
+        [[list(p) for p in s] for s in references.to_box([s[:, :2] for s in i.strokes])]
+        for i in inks
+    ]
     rec.recognize(inks[0], 10), dink.recognize(boxes[0], top_k=10)  # warm-up
     t_x, t_d, hit = [], [], np.zeros((2, 2))
     c_x, c_d = [], []  # CPU time of this thread: what preemption by other processes leaves out
@@ -56,15 +58,28 @@ def run_set(rec: Recognizer, dink: Any, inks: list[Ink]) -> dict[str, Any]:
     n = len(inks)
     points = float(np.median([sum(map(len, i.strokes)) for i in inks]))
     mx, md = 1000 * float(np.median(t_x)), 1000 * float(np.median(t_d))
-    return {"inks": n, "points_median": points,
-            "xiezi": {"median_ms": mx, "p95_ms": 1000 * float(np.percentile(t_x, 95)),
-                      "top1": hit[0, 0] / n, "top10": hit[0, 1] / n},
-            "dinkit": {"median_ms": md, "p95_ms": 1000 * float(np.percentile(t_d, 95)),
-                       "top1": hit[1, 0] / n, "top10": hit[1, 1] / n},
-            "dinkit_over_xiezi": md / mx,
-            "cpu_median_ms": {"xiezi": 1000 * float(np.median(c_x)),
-                              "dinkit": 1000 * float(np.median(c_d))},
-            "dinkit_over_xiezi_cpu": float(np.median(c_d) / np.median(c_x))}
+    return {
+        "inks": n,
+        "points_median": points,
+        "xiezi": {
+            "median_ms": mx,
+            "p95_ms": 1000 * float(np.percentile(t_x, 95)),
+            "top1": hit[0, 0] / n,
+            "top10": hit[0, 1] / n,
+        },
+        "dinkit": {
+            "median_ms": md,
+            "p95_ms": 1000 * float(np.percentile(t_d, 95)),
+            "top1": hit[1, 0] / n,
+            "top10": hit[1, 1] / n,
+        },
+        "dinkit_over_xiezi": md / mx,
+        "cpu_median_ms": {
+            "xiezi": 1000 * float(np.median(c_x)),
+            "dinkit": 1000 * float(np.median(c_d)),
+        },
+        "dinkit_over_xiezi_cpu": float(np.median(c_d) / np.median(c_x)),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     dink = DinkitRecognizer()
     rng = np.random.default_rng(0)
     sparse = writers(robust_writers(), args.inks, rec.charset, offset=3)
-    sets = {"synthetic, as sampled": sparse,
-            "synthetic, as the pad records it": [PAD.record(i, rng) for i in sparse]}
+    sets = {
+        "synthetic, as sampled": sparse,
+        "synthetic, as the pad records it": [PAD.record(i, rng) for i in sparse],
+    }
     for name, inks in real_sets(rec.charset).items():
         sets[name] = inks
         sets[f"{name}, as the pad records it"] = [PAD.record(i, rng) for i in inks]
@@ -92,16 +109,20 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows, indent=1, ensure_ascii=False))
         return 0
     print(f"model: {rec.package.path}")
-    print("| set | inks | points | Xiezi ms (p95) | dinkit ms (p95) | dinkit / Xiezi "
-          "| same, thread CPU time | Xiezi top-1 / top-10 | dinkit top-1 / top-10 |\n"
-          "|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| set | inks | points | Xiezi ms (p95) | dinkit ms (p95) | dinkit / Xiezi "
+        "| same, thread CPU time | Xiezi top-1 / top-10 | dinkit top-1 / top-10 |\n"
+        "|---|---|---|---|---|---|---|---|---|"
+    )
     for name, r in rows.items():
         x, d = r["xiezi"], r["dinkit"]
-        print(f"| {name} | {r['inks']} | {r['points_median']:.0f} | {x['median_ms']:.2f} "
-              f"({x['p95_ms']:.2f}) | {d['median_ms']:.2f} ({d['p95_ms']:.2f}) "
-              f"| {r['dinkit_over_xiezi']:.2f}x | {r['dinkit_over_xiezi_cpu']:.2f}x "
-              f"| {100 * x['top1']:.1f} / {100 * x['top10']:.1f}% "
-              f"| {100 * d['top1']:.1f} / {100 * d['top10']:.1f}% |")
+        print(
+            f"| {name} | {r['inks']} | {r['points_median']:.0f} | {x['median_ms']:.2f} "
+            f"({x['p95_ms']:.2f}) | {d['median_ms']:.2f} ({d['p95_ms']:.2f}) "
+            f"| {r['dinkit_over_xiezi']:.2f}x | {r['dinkit_over_xiezi_cpu']:.2f}x "
+            f"| {100 * x['top1']:.1f} / {100 * x['top10']:.1f}% "
+            f"| {100 * d['top1']:.1f} / {100 * d['top10']:.1f}% |"
+        )
     return 0
 
 

@@ -40,13 +40,21 @@ STYLES = {
 _BASE = SynthConfig()
 STRESS = {
     "order: swaps 15%, reversals 8%": replace(_BASE, swap_prob=0.15, reverse_prob=0.08),
-    "messy: deformation x2": replace(_BASE, offset_sd=0.04, scale_log_sd=0.16,
-                                     stroke_rotation_sd=0.12, bend_sd=0.1, elastic_amp=0.03),
+    "messy: deformation x2": replace(
+        _BASE,
+        offset_sd=0.04,
+        scale_log_sd=0.16,
+        stroke_rotation_sd=0.12,
+        bend_sd=0.1,
+        elastic_amp=0.03,
+    ),
     "all joined-up, sloppy": replace(_BASE, cursive_a=8.0, cursive_b=0.7, neat_a=0.7, neat_b=3.0),
-    "coarse mouse (40-60 Hz)": replace(_BASE, rate_min_hz=40, rate_max_hz=60,
-                                       spacing_log_mean=-1.6),
-    "layout: components moved and scaled": replace(_BASE, part_shift_sd=0.03,
-                                                   part_scale_sd=0.1, part_offset_sd=0.03),
+    "coarse mouse (40-60 Hz)": replace(
+        _BASE, rate_min_hz=40, rate_max_hz=60, spacing_log_mean=-1.6
+    ),
+    "layout: components moved and scaled": replace(
+        _BASE, part_shift_sd=0.03, part_scale_sd=0.1, part_offset_sd=0.03
+    ),
 }
 
 
@@ -99,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {rec.package.path}")
     print("| set | inks | top-1 | top-10 | median ms | p95 ms |\n|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['set']} | {r['labelled']} | {100 * r['top1']:.1f}% | {100 * r['top10']:.1f}% "
-              f"| {r['latency_median_ms']:.2f} | {r['latency_p95_ms']:.2f} |")
+        print(
+            f"| {r['set']} | {r['labelled']} | {100 * r['top1']:.1f}% | {100 * r['top10']:.1f}% "
+            f"| {r['latency_median_ms']:.2f} | {r['latency_p95_ms']:.2f} |"
+        )
     return 0
 
 

@@ -57,10 +57,15 @@ def score(path: Path, engines: dict[str, Reader]) -> dict[str, Any]:
             hits[name][0] += bool(best) and best[0] == ink.label
             hits[name][1] += ink.label in best
     if not labelled:
-        raise SystemExit(f"{path}: no labelled ink ({len(errors)} bad lines)"
-                         + (f"; first: {errors[0]}" if errors else ""))
-    return {"inks": labelled, "bad_lines": len(errors),
-            **{name: [h[0] / labelled, h[1] / labelled] for name, h in hits.items()}}
+        raise SystemExit(
+            f"{path}: no labelled ink ({len(errors)} bad lines)"
+            + (f"; first: {errors[0]}" if errors else "")
+        )
+    return {
+        "inks": labelled,
+        "bad_lines": len(errors),
+        **{name: [h[0] / labelled, h[1] / labelled] for name, h in hits.items()},
+    }
 
 
 def _reader(ref: InkRecognizer) -> Reader:
@@ -72,8 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", help="model package (default: the bundled one)")
     p.add_argument("--per-style", type=int, default=300, help="inks per synthetic set")
     p.add_argument("--jsonl", action="append", default=[], help="labelled real ink to score")
-    p.add_argument("--references", default="dinkit,zinnia",
-                   help=f"comma-separated, of: {', '.join(references.KINDS)}")
+    p.add_argument(
+        "--references",
+        default="dinkit,zinnia",
+        help=f"comma-separated, of: {', '.join(references.KINDS)}",
+    )
     p.add_argument("--out", type=Path, default=Path("/tmp/xiezi-eval-ref"), help="where inks go")
     p.add_argument("--json", action="store_true", help="print JSON")
     args = p.parse_args(argv)
@@ -91,18 +99,30 @@ def main(argv: list[str] | None = None) -> int:
     from trainer.build.presets import robust_writers  # the synthesizer needs the train extra
 
     rec = Recognizer(args.model, RecognizerOptions(threads=1))
-    engines: dict[str, Reader] = {"xiezi": _reader(rec),
-                                  **{name: _reader(r) for name, r in refs.items()}}
-    sets = eval_model.write_styles(args.out, {**eval_model.STYLES, **eval_model.STRESS},
-                                   args.per_style)
+    engines: dict[str, Reader] = {
+        "xiezi": _reader(rec),
+        **{name: _reader(r) for name, r in refs.items()},
+    }
+    sets = eval_model.write_styles(
+        args.out, {**eval_model.STYLES, **eval_model.STRESS}, args.per_style
+    )
     path = args.out / "training.jsonl"
     eval_model.write_style(path, robust_writers(), args.per_style, offset=TRAINING_OFFSET)
     sets.append(("synthetic, the full build's training writers", path))
     sets += [(f"real: {Path(j).name}", Path(j)) for j in args.jsonl]
     rows = [{"set": name, **score(path, engines)} for name, path in sets]
     if args.json:
-        print(json.dumps({"model": str(rec.package.path), "rows": rows,
-                          "real_figures": references.REAL_FIGURES}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "model": str(rec.package.path),
+                    "rows": rows,
+                    "real_figures": references.REAL_FIGURES,
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return 0
     names = list(engines)
     print(f"model: {rec.package.path}; top-1 / top-10 in %")
@@ -110,9 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         cells = [f"{100 * r[n][0]:.1f} / {100 * r[n][1]:.1f}" for n in names]
         print(f"| {r['set']} | {r['inks']} | " + " | ".join(cells) + " |")
-    real = ["unmeasured" if n == "xiezi" else
-            "{} / {}".format(*(v if v is not None else "-" for v in references.REAL_FIGURES[n]))
-            for n in names]
+    real = [
+        "unmeasured"
+        if n == "xiezi"
+        else "{} / {}".format(*(v if v is not None else "-" for v in references.REAL_FIGURES[n]))
+        for n in names
+    ]
     print("| real fast joined-up writing, many writers (issue 6) | | " + " | ".join(real) + " |")
     return 0
 

@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.jsonl and args.jsonl.exists() and not args.jsonl.is_dir():
         p.error(f"--jsonl {args.jsonl} is a file; give a folder (it gets one JSONL per set)")
     model = args.model or resource_path(*DEFAULT_MODEL)
-    config = TextConfig(writers=args.writers, chars=args.chars, isolated=args.isolated,
-                        stress=args.stress)
+    config = TextConfig(
+        writers=args.writers, chars=args.chars, isolated=args.isolated, stress=args.stress
+    )
     start = time.perf_counter()
     try:
         rec = Recognizer(model).load()

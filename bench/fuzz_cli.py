@@ -96,10 +96,24 @@ BOMBS = ("quote-bomb", "backslash-run", "bracket-bomb", "long-number", "random-b
 @st.composite
 def line(draw: Any) -> tuple[str, bytes]:
     """(kind, the line without its newline)."""
-    kind = draw(st.sampled_from([
-        "ink", "ink", "ink", "junk", "deep", "bigint", "bytes", "blank", "cr", "long",
-        "strings", *BOMBS,
-    ]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "ink",
+                "ink",
+                "ink",
+                "junk",
+                "deep",
+                "bigint",
+                "bytes",
+                "blank",
+                "cr",
+                "long",
+                "strings",
+                *BOMBS,
+            ]
+        )
+    )
     if kind in BOMBS:
         size = draw(st.sampled_from([1000, 200_000, MAX_LINE, MAX_LINE + 1]))
         return kind, bomb(kind, size, draw(st.integers(0, 1000)))
@@ -143,7 +157,11 @@ def _check_rows(rows: list[str], want: int) -> str:
 
 
 def judge_lines(
-    kinds: list[str], data: bytes, path: Path, model: list[str], bound_s: float,
+    kinds: list[str],
+    data: bytes,
+    path: Path,
+    model: list[str],
+    bound_s: float,
     slowest: dict[str, float],
 ) -> tuple[str, str]:
     """Run the file, then standard input one line at a time, timing each answer."""
@@ -186,17 +204,26 @@ def judge_lines(
     return ("ok" if rc == 0 else "clean error"), ""
 
 
-def fuzz_lines(examples: int, seed: int, model: list[str], bound_s: float,
-               slowest: dict[str, float]) -> Counter[str]:
+def fuzz_lines(
+    examples: int, seed: int, model: list[str], bound_s: float, slowest: dict[str, float]
+) -> Counter[str]:
     counts: Counter[str] = Counter()
     tmp = Path(tempfile.mkdtemp(prefix="fuzz-lines-"))
 
-    @settings(max_examples=examples, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.lists(line(), min_size=1, max_size=12), st.booleans(), st.booleans())
     def one(lines: list[tuple[str, bytes]], bom: bool, final_newline: bool) -> None:
-        data = (b"\xef\xbb\xbf" if bom else b"") + b"\n".join(b for _, b in lines) + (
-            b"\n" if final_newline else b"")
+        data = (
+            (b"\xef\xbb\xbf" if bom else b"")
+            + b"\n".join(b for _, b in lines)
+            + (b"\n" if final_newline else b"")
+        )
         kinds = [k for k, _ in lines]
         kind, why = judge_lines(kinds, data, tmp / "inks.jsonl", model, bound_s, slowest)
         counts[kind] += 1
@@ -209,8 +236,13 @@ def fuzz_lines(examples: int, seed: int, model: list[str], bound_s: float,
 
 
 # -- packages -----------------------------------------------------------------------------
-def judge_package(path: Path | str, ink: Path, changed: bool,
-                  bundled_digest: str | None = None, invalid: bool = False) -> tuple[str, str]:
+def judge_package(
+    path: Path | str,
+    ink: Path,
+    changed: bool,
+    bundled_digest: str | None = None,
+    invalid: bool = False,
+) -> tuple[str, str]:
     """Recognize one ink with the package; ``bundled_digest``: as the bundled model, whose
     recorded sha256 is that (a re-sealed edit is a valid package, refused only there);
     ``invalid``: it must be refused at load (exit 2, "cannot load model package")."""
@@ -263,15 +295,22 @@ def fuzz_packages(examples: int, seed: int, model: Path) -> Counter[str]:
         # re-sealed, it is a valid package of its own (accepting it is right) whose sizes
         # must still be bounded; as the bundled model it must be refused
         record(*judge_package(path, ink, changed=False), f"{name}, sealed")
-        record(*judge_package(path, ink, changed=True, bundled_digest=digest),
-               f"{name}, sealed, as the bundled model")
+        record(
+            *judge_package(path, ink, changed=True, bundled_digest=digest),
+            f"{name}, sealed, as the bundled model",
+        )
     for name, craft in fp.INVALID.items():  # refused at load, naming the field, sealed too
         path = tmp / "invalid.xiezi"
         fp.write_members(path, fp.seal(craft(members)))
         record(*judge_package(path, ink, changed=True, invalid=True), f"{name}, sealed")
 
-    @settings(max_examples=examples, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.integers(0, len(good) - 1), st.integers(1, 255), st.booleans())
     def one(at: int, xor: int, truncate: bool) -> None:
         bad = good[:at] if truncate else good[:at] + bytes([good[at] ^ xor]) + good[at + 1 :]
@@ -294,8 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("target", choices=("lines", "packages", "files", "privacy", "all"))
     p.add_argument("--examples", type=int, default=40)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--bound", type=float, default=BOUND_S,
-                   help=f"seconds within which each line is answered (default {BOUND_S:g})")
+    p.add_argument(
+        "--bound",
+        type=float,
+        default=BOUND_S,
+        help=f"seconds within which each line is answered (default {BOUND_S:g})",
+    )
     p.add_argument("--model", type=Path, default=ROOT / "resources/model/xiezi-gb1.xiezi")
     args = p.parse_args(argv)
     model = ["--model", str(args.model)]
@@ -311,8 +354,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.target in ("privacy", "all"):
         found, report["privacy"] = fuzz_files.privacy(args.model)
         counts += found
-    print(json.dumps({**{k: counts.get(k, 0) for k in OUTCOMES}, **report,
-                      "slowest_s": dict(sorted(slowest.items()))}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                **{k: counts.get(k, 0) for k in OUTCOMES},
+                **report,
+                "slowest_s": dict(sorted(slowest.items())),
+            },
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 

@@ -41,9 +41,14 @@ def fuzz_files(model: Path, bound_s: float, slowest: dict[str, float]) -> Counte
         if kind not in ("ok", "clean error"):
             print(f"{kind} ({what}): {why}", file=sys.stderr)
 
-    refused = {"folder": tmp, "link to a folder": tmp / "link", "missing": tmp / "none.jsonl",
-               "/dev/null": Path("/dev/null"), "/dev/zero": Path("/dev/zero"),
-               "/dev/urandom": Path("/dev/urandom")}
+    refused = {
+        "folder": tmp,
+        "link to a folder": tmp / "link",
+        "missing": tmp / "none.jsonl",
+        "/dev/null": Path("/dev/null"),
+        "/dev/zero": Path("/dev/zero"),
+        "/dev/urandom": Path("/dev/urandom"),
+    }
     for what, path in refused.items():
         t0 = time.monotonic()
         kind, rc, out, err = run_engine(["recognize", str(path), *args], timeout_s=bound_s + 30)
@@ -61,8 +66,9 @@ def fuzz_files(model: Path, bound_s: float, slowest: dict[str, float]) -> Counte
     return counts
 
 
-def _fifo_streamed(fifo: Path, args: list[str], bound_s: float,
-                   slowest: dict[str, float]) -> tuple[str, str]:
+def _fifo_streamed(
+    fifo: Path, args: list[str], bound_s: float, slowest: dict[str, float]
+) -> tuple[str, str]:
     """Each line answered while the writer still holds the FIFO open."""
     os.mkfifo(fifo)
     engine = StreamedEngine(args, fifo=fifo)
@@ -84,8 +90,12 @@ def _fifo_streamed(fifo: Path, args: list[str], bound_s: float,
 def _fifo_without_writer(fifo: Path, args: list[str], bound_s: float) -> tuple[str, str]:
     """It waits for a writer (as cat does), and ends, with no answer, when the writer ends."""
     os.mkfifo(fifo)
-    proc = subprocess.Popen([sys.executable, "-c", WRAPPER, "recognize", str(fifo), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=engine_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, "recognize", str(fifo), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=engine_env(),
+    )
     try:
         time.sleep(3.0)
         if proc.poll() is not None:
@@ -111,8 +121,12 @@ def _pipe(args: list[str], bound_s: float) -> tuple[str, str]:
     try:
         done = subprocess.run(
             [sys.executable, "-c", WRAPPER, "recognize", f"/dev/fd/{r}", *args],
-            capture_output=True, timeout=bound_s + 60, pass_fds=(r,), env=engine_env(),
-            check=False)
+            capture_output=True,
+            timeout=bound_s + 60,
+            pass_fds=(r,),
+            env=engine_env(),
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return "hang", ""
     finally:
@@ -138,8 +152,14 @@ def privacy(model: Path) -> tuple[Counter[str], dict[str, Any]]:
         env.pop("ORT_DISABLE_TELEMETRY", None)  # the engine must turn it off by itself
         env.pop("CI", None)  # onnxruntime keeps telemetry off under CI: watch it as users run it
         lines = b"\n".join([GOOD, b"[", b'"' + b'\\"' * 100_000, GOOD]) + b"\n"
-        obs = observe([sys.executable, "-m", "engine", "recognize", "-", "--model", str(model)],
-                      env, cwd=ROOT, stdin=lines, hold_stdin_s=STAY_S, timeout_s=120)
+        obs = observe(
+            [sys.executable, "-m", "engine", "recognize", "-", "--model", str(model)],
+            env,
+            cwd=ROOT,
+            stdin=lines,
+            hold_stdin_s=STAY_S,
+            timeout_s=120,
+        )
         problems = obs.problems(home)
     answered = len(obs.stdout.splitlines())
     kind = "leak" if problems else ("hang" if obs.timed_out else "ok")
@@ -148,7 +168,12 @@ def privacy(model: Path) -> tuple[Counter[str], dict[str, Any]]:
     counts[kind] += 1
     counts["tried"] += 1
     if kind != "ok":
-        print(f"{kind} (privacy): {problems[:5]} rc {obs.returncode}, {answered} answers",
-              file=sys.stderr)
-    return counts, {"problems": problems[:10], "contacts": [str(c) for c in obs.network][:10],
-                    "stayed_s": STAY_S}
+        print(
+            f"{kind} (privacy): {problems[:5]} rc {obs.returncode}, {answered} answers",
+            file=sys.stderr,
+        )
+    return counts, {
+        "problems": problems[:10],
+        "contacts": [str(c) for c in obs.network][:10],
+        "stayed_s": STAY_S,
+    }

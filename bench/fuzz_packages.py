@@ -99,8 +99,12 @@ def deep_manifest(members: Members, depth: int = 100_000) -> Members:
     """A manifest whose info nests ``depth`` lists deep (RecursionError in json)."""
     text = members[MANIFEST].decode()
     nest = "[" * depth + "]" * depth
-    return {**members, MANIFEST: text.replace('"info": {', f'"info": {{"x": {nest}, ', 1)
-            .replace('"info":{', f'"info":{{"x":{nest},', 1).encode()}
+    return {
+        **members,
+        MANIFEST: text.replace('"info": {', f'"info": {{"x": {nest}, ', 1)
+        .replace('"info":{', f'"info":{{"x":{nest},', 1)
+        .encode(),
+    }
 
 
 def lzma_bomb(members: Members, size: int = 200 << 20) -> Members:
@@ -178,13 +182,25 @@ def non_finite_tensor(value: float, field: str = "values") -> Callable[[Members]
 #: Preprocessing values outside the ranges of engine.preprocess (each meaningless or, before
 #: issue 22, an OverflowError at load or on the first ink, or gigabytes of samples).
 BAD_PREPROCESS = [
-    ("dist_threshold", 1e300), ("dist_threshold", -0.1), ("dist_threshold", float("nan")),
-    ("cos_threshold", 2.0), ("drop_fraction", 1.0), ("resample_step", 1e-9),
-    ("resample_step", 1.0), ("thin_step", float("inf")), ("thin_min_units", 1e300),
-    ("max_points", float("inf")), ("max_points", 10**6), ("max_points", 2.5),
-    ("max_points", 1), ("max_points", "200"), ("cos_threshold", True),
-    ("dist_threshold", None), ("dist_threshold", 10**400),
+    ("dist_threshold", 1e300),
+    ("dist_threshold", -0.1),
+    ("dist_threshold", float("nan")),
+    ("cos_threshold", 2.0),
+    ("drop_fraction", 1.0),
+    ("resample_step", 1e-9),
+    ("resample_step", 1.0),
+    ("thin_step", float("inf")),
+    ("thin_min_units", 1e300),
+    ("max_points", float("inf")),
+    ("max_points", 10**6),
+    ("max_points", 2.5),
+    ("max_points", 1),
+    ("max_points", "200"),
+    ("cos_threshold", True),
+    ("dist_threshold", None),
+    ("dist_threshold", 10**400),
 ]
+
 
 def _label(v: Any) -> str:
     if v is None:

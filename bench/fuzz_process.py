@@ -56,14 +56,20 @@ def judge_exit(rc: int, err: str) -> tuple[str, str]:
 
 
 def run_engine(
-    args: list[str], stdin: bytes | None = None, resources: Path | None = None,
+    args: list[str],
+    stdin: bytes | None = None,
+    resources: Path | None = None,
     timeout_s: float = TIMEOUT_S,
 ) -> tuple[str, int, bytes, str]:
     """(kind, exit status, stdout, stderr) of one ``python -m engine`` process."""
     try:
         done = subprocess.run(
-            [sys.executable, "-c", WRAPPER, *args], input=stdin, capture_output=True,
-            timeout=timeout_s, env=engine_env(resources), check=False,
+            [sys.executable, "-c", WRAPPER, *args],
+            input=stdin,
+            capture_output=True,
+            timeout=timeout_s,
+            env=engine_env(resources),
+            check=False,
             stdin=None if stdin is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
@@ -89,13 +95,17 @@ class StreamedEngine:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", WRAPPER, "recognize", source, *args],
             stdin=subprocess.PIPE if fifo is None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=engine_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=engine_env(),
         )
         self.answers: queue.Queue[bytes] = queue.Queue()
         self.inbox: queue.Queue[bytes | None] = queue.Queue()
         self.err = b""
-        self.threads = [threading.Thread(target=t, daemon=True)
-                        for t in (self._read, self._write, self._read_err)]
+        self.threads = [
+            threading.Thread(target=t, daemon=True)
+            for t in (self._read, self._write, self._read_err)
+        ]
         for t in self.threads:
             t.start()
 

@@ -116,8 +116,10 @@ def main() -> None:
     sets = {}
     for name in DEVICES:
         device = y.DIGITIZERS[name]
-        sets[name] = (base if device is None else [device.record(i, rng) for i in base],
-                      real if device is None else [device.record(i, rng) for i in real])
+        sets[name] = (
+            base if device is None else [device.record(i, rng) for i in base],
+            real if device is None else [device.record(i, rng) for i in real],
+        )
     print(f"{len(base)} synthetic / {len(real)} real inks; top-1 % synthetic / real")
     print("| before resampling | " + " | ".join(DEVICES) + " |")
     print("|---" * (len(DEVICES) + 1) + "|")

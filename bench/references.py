@@ -47,8 +47,9 @@ class _Ranker:
     def recognize(self, ink: Ink, n: int = 10, context: str | None = None) -> list[Candidate]:
         return [Candidate(c, float("nan")) for c in self._rank(ink.strokes, n)]
 
-    def recognize_batch(self, inks: Sequence[Ink], n: int = 10,
-                        contexts: Sequence[str | None] | None = None) -> list[list[Candidate]]:
+    def recognize_batch(
+        self, inks: Sequence[Ink], n: int = 10, contexts: Sequence[str | None] | None = None
+    ) -> list[list[Candidate]]:
         return [self.recognize(ink, n) for ink in inks]
 
 
@@ -66,8 +67,11 @@ def to_box(strokes: Strokes, size: int = 1000, margin: int = 50) -> list[list[tu
     scale = (size - 2 * margin) / span
     x0 = min(xs) - ((size - 2 * margin) / scale - (max(xs) - min(xs))) / 2
     y0 = min(ys) - ((size - 2 * margin) / scale - (max(ys) - min(ys))) / 2
-    return [[(round(margin + (p[0] - x0) * scale), round(margin + (p[1] - y0) * scale))
-             for p in s] for s in strokes if len(s)]
+    return [
+        [(round(margin + (p[0] - x0) * scale), round(margin + (p[1] - y0) * scale)) for p in s]
+        for s in strokes
+        if len(s)
+    ]
 
 
 class Dinkit(_Ranker):
@@ -99,10 +103,12 @@ class Zinnia(_Ranker):
         except OSError as e:
             raise ReferenceUnavailable(
                 "libzinnia is not installed: apt-get install libzinnia0 "
-                "tegaki-zinnia-simplified-chinese") from e
+                "tegaki-zinnia-simplified-chinese"
+            ) from e
         if not model.is_file():
             raise ReferenceUnavailable(
-                f"no zinnia model at {model}: apt-get install tegaki-zinnia-simplified-chinese")
+                f"no zinnia model at {model}: apt-get install tegaki-zinnia-simplified-chinese"
+            )
         vp, size = ctypes.c_void_p, ctypes.c_size_t
         z.zinnia_recognizer_new.restype = vp
         z.zinnia_recognizer_open.argtypes = [vp, ctypes.c_char_p]
@@ -136,16 +142,20 @@ class Zinnia(_Ranker):
         if not result:
             return []
         try:
-            return [z.zinnia_result_value(result, k).decode("utf-8")
-                    for k in range(z.zinnia_result_size(result))]
+            return [
+                z.zinnia_result_value(result, k).decode("utf-8")
+                for k in range(z.zinnia_result_size(result))
+            ]
         finally:
             z.zinnia_result_destroy(result)
 
 
 #: Issue 6: each reference on real, fast, joined-up handwriting by many writers (top-1, top-10
 #: in %; None: not given).
-REAL_FIGURES: dict[str, tuple[float, float | None]] = {"dinkit": (70.8, 90.5),
-                                                       "zinnia": (3.5, None)}
+REAL_FIGURES: dict[str, tuple[float, float | None]] = {
+    "dinkit": (70.8, 90.5),
+    "zinnia": (3.5, None),
+}
 KINDS = {"dinkit": Dinkit, "zinnia": Zinnia}
 
 

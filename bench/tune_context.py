@@ -42,8 +42,9 @@ def read_set(path: Path, charset: str) -> list[Ink]:
     return [x for x in inks if x.label is not None and x.label in charset]
 
 
-def arrays(rec: Recognizer, lm: LanguageModel, inks: list[Ink],
-           history: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def arrays(
+    rec: Recognizer, lm: LanguageModel, inks: list[Ink], history: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(log-softmax-ready logits (N, C), priors (N, C), label ids (N,), after-hanzi mask (N,))."""
     charset = rec.charset
     session = rec._load()[1]
@@ -51,12 +52,12 @@ def arrays(rec: Recognizer, lm: LanguageModel, inks: list[Ink],
 
     logits = np.zeros((len(inks), len(charset)), np.float32)
     for i in range(0, len(inks), 64):
-        part = [preprocess(x, rec.package.preprocess) for x in inks[i:i + 64]]
+        part = [preprocess(x, rec.package.preprocess) for x in inks[i : i + 64]]
         lengths = np.array([len(f) for f in part], np.int64)
         batch = np.zeros((len(part), int(lengths.max()), 6), np.float32)
         for j, f in enumerate(part):
-            batch[j, :len(f)] = f
-        logits[i:i + len(part)] = session.run(batch, lengths)
+            batch[j, : len(f)] = f
+        logits[i : i + len(part)] = session.run(batch, lengths)
     contexts = [(x.context or "")[-history:] for x in inks]
     priors = np.stack([lm.log_probs(c, charset) for c in contexts])
     index = {c: i for i, c in enumerate(charset)}
@@ -66,8 +67,15 @@ def arrays(rec: Recognizer, lm: LanguageModel, inks: list[Ink],
     return logits, priors, labels, after
 
 
-def scores(logits: np.ndarray, priors: np.ndarray, labels: np.ndarray, after: np.ndarray,
-           t: float, w: float, w0: float) -> tuple[float, float, float]:
+def scores(
+    logits: np.ndarray,
+    priors: np.ndarray,
+    labels: np.ndarray,
+    after: np.ndarray,
+    t: float,
+    w: float,
+    w0: float,
+) -> tuple[float, float, float]:
     """(top-1, top-10, mean negative log posterior of the label: the calibration)."""
     z = logits.astype(np.float64) / t
     z -= z.max(axis=1, keepdims=True)
@@ -88,10 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--set", action="append", required=True, metavar="NAME=PATH")
     p.add_argument("--model", help="model package (default: the bundled one)")
-    p.add_argument("--objective", default="stress",
-                   help="the set whose top-1 the grid maximizes (default: stress)")
-    p.add_argument("--guard", default="isolated",
-                   help="a set without context that may lose at most --max-loss top-1")
+    p.add_argument(
+        "--objective",
+        default="stress",
+        help="the set whose top-1 the grid maximizes (default: stress)",
+    )
+    p.add_argument(
+        "--guard",
+        default="isolated",
+        help="a set without context that may lose at most --max-loss top-1",
+    )
     p.add_argument("--max-loss", type=float, default=0.005)
     p.add_argument("--json", type=Path, help="write the whole grid here")
     args = p.parse_args(argv)
@@ -103,8 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         name, _, path = spec.partition("=")
         t0 = time.perf_counter()
         data[name] = arrays(rec, lm, read_set(Path(path), rec.charset), history)
-        print(f"{name}: {len(data[name][2])} inks, {np.mean(data[name][3]):.0%} after a hanzi "
-              f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+        print(
+            f"{name}: {len(data[name][2])} inks, {np.mean(data[name][3]):.0%} after a hanzi "
+            f"({time.perf_counter() - t0:.0f} s)",
+            file=sys.stderr,
+        )
     grid = []
     for t, w, w0 in itertools.product(TEMPERATURES, WEIGHTS, START_WEIGHTS):
         row = {"temperature": t, "weight": w, "start_weight": w0}
@@ -112,15 +129,20 @@ def main(argv: list[str] | None = None) -> int:
             row[name] = scores(*a, t, w, w0)
         grid.append(row)
     base = {name: scores(*a, 1.0, 0.0, 0.0) for name, a in data.items()}
-    ok = [r for r in grid if args.guard not in data
-          or r[args.guard][0] >= base[args.guard][0] - args.max_loss]
+    ok = [
+        r
+        for r in grid
+        if args.guard not in data or r[args.guard][0] >= base[args.guard][0] - args.max_loss
+    ]
     ok.sort(key=lambda r: r[args.objective][0], reverse=True)
     names = list(data)
     print("T     w     w0    " + "  ".join(f"{n + ' top-1/10, NLL':>22}" for n in names))
     print("network alone     " + "  ".join(_cell(base[n]) for n in names))
     for r in ok[:15]:
-        print(f"{r['temperature']:<5} {r['weight']:<5} {r['start_weight']:<5} "
-              + "  ".join(_cell(r[n]) for n in names))
+        print(
+            f"{r['temperature']:<5} {r['weight']:<5} {r['start_weight']:<5} "
+            + "  ".join(_cell(r[n]) for n in names)
+        )
     if args.json:
         args.json.write_text(json.dumps({"base": base, "grid": grid}, indent=1))
     return 0

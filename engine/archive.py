@@ -32,8 +32,15 @@ MAX_MEMBERS = 4096
 #: What zipfile raises for damaged archives: a flipped byte can make a member look encrypted
 #: (RuntimeError) or of an unknown compression method (NotImplementedError).
 ZIP_ERRORS = (
-    zipfile.BadZipFile, lzma.LZMAError, zlib.error, struct.error, OSError, EOFError,
-    ValueError, RuntimeError, NotImplementedError,
+    zipfile.BadZipFile,
+    lzma.LZMAError,
+    zlib.error,
+    struct.error,
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
 )
 
 Fail = Callable[[str], Exception]
@@ -52,8 +59,10 @@ def read_file(path: Path, fail: Fail) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise fail("cannot read it: not a regular file (a folder, device or pipe)")
         if st.st_size > MAX_FILE_BYTES:
-            raise fail(f"{st.st_size} bytes is too large for a model package "
-                       f"(at most {MAX_FILE_BYTES >> 20} MiB)")
+            raise fail(
+                f"{st.st_size} bytes is too large for a model package "
+                f"(at most {MAX_FILE_BYTES >> 20} MiB)"
+            )
         with os.fdopen(fd, "rb") as f:
             fd = -1  # closed with f
             data = f.read(MAX_FILE_BYTES + 1)
@@ -82,8 +91,10 @@ def read_members(data: bytes, fail: Fail) -> dict[str, bytes]:
             raise fail("a member name appears twice (tampered?)")
         total = sum(i.file_size for i in infos)
         if total > MAX_UNPACKED_BYTES:
-            raise fail(f"its members unpack to {total} bytes, more than "
-                       f"{MAX_UNPACKED_BYTES >> 20} MiB (not a model package)")
+            raise fail(
+                f"its members unpack to {total} bytes, more than "
+                f"{MAX_UNPACKED_BYTES >> 20} MiB (not a model package)"
+            )
         out = {}
         for info in infos:
             try:
@@ -117,8 +128,11 @@ def load_npy(blob: bytes, max_bytes: int) -> np.ndarray:
     f = io.BytesIO(blob)
     try:
         major, _ = np.lib.format.read_magic(f)
-        read_header = (np.lib.format.read_array_header_1_0 if major == 1
-                       else np.lib.format.read_array_header_2_0)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if major == 1
+            else np.lib.format.read_array_header_2_0
+        )
         shape, _, dtype = read_header(f)
     except (ValueError, OSError, EOFError, SyntaxError, TypeError, tokenize.TokenError) as e:
         raise ValueError(f"not a .npy array ({e})") from e

@@ -10,13 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(
-    os, "O_BINARY", 0)
+_CREATE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 @contextmanager
 def atomic_open(
-    path: str | Path, mode: str = "wb", encoding: str | None = None, *,
+    path: str | Path,
+    mode: str = "wb",
+    encoding: str | None = None,
+    *,
     permissions: int | None = None,
 ) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; when the block ends without an error, flush,

@@ -27,12 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Recognize JSONL ink, or evaluate a model on labelled ink.",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    rec = sub.add_parser("recognize", help="candidates for each ink of a JSONL file (a line's "
-                         '"context", the text before the ink, ranks them with the language model)')
+    rec = sub.add_parser(
+        "recognize",
+        help="candidates for each ink of a JSONL file (a line's "
+        '"context", the text before the ink, ranks them with the language model)',
+    )
     rec.add_argument("ink", help="JSONL ink file, one ink per line; - reads standard input")
     rec.add_argument("-n", type=int, default=10, help="candidates per ink (default 10)")
-    ev = sub.add_parser("eval", help="top-1 / top-10 accuracy (with and without the lines' "
-                        '"context") and latency on labelled ink')
+    ev = sub.add_parser(
+        "eval",
+        help="top-1 / top-10 accuracy (with and without the lines' "
+        '"context") and latency on labelled ink',
+    )
     ev.add_argument("ink", help="JSONL ink file with labels; - reads standard input")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
     rp = sub.add_parser("repack", help="convert a package of format 1 to the current format")
@@ -40,8 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("new", type=Path, help="where to write it (may be the same path)")
     for sp in (rec, ev):
         sp.add_argument("--model", type=Path, help="model package (default: the bundled one)")
-        sp.add_argument("--threads", type=thread_count, default=1,
-                        help="onnxruntime threads, 1 .. the CPU cores (default 1)")
+        sp.add_argument(
+            "--threads",
+            type=thread_count,
+            default=1,
+            help="onnxruntime threads, 1 .. the CPU cores (default 1)",
+        )
     return p
 
 
@@ -107,10 +117,14 @@ def _eval(recognizer: Recognizer, lines: IO[bytes], as_json: bool, threads: int)
     else:
         print(f"inks: {r.inks} ({r.labelled} labelled, {len(r.errors)} bad lines)")
         if r.with_context:
-            print(f"top-1: {r.top1:.4f}  top-10: {r.top10:.4f}  with context "
-                  f"({r.with_context} of {r.labelled} inks have one)")
-            print(f"top-1: {r.top1_no_context:.4f}  top-10: {r.top10_no_context:.4f}  "
-                  "without context (the network alone)")
+            print(
+                f"top-1: {r.top1:.4f}  top-10: {r.top10:.4f}  with context "
+                f"({r.with_context} of {r.labelled} inks have one)"
+            )
+            print(
+                f"top-1: {r.top1_no_context:.4f}  top-10: {r.top10_no_context:.4f}  "
+                "without context (the network alone)"
+            )
         else:
             print(f"top-1: {r.top1:.4f}  top-10: {r.top10:.4f}")
         print(

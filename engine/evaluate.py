@@ -67,9 +67,7 @@ class EvalResult:
         return asdict(self)
 
 
-def evaluate_lines(
-    recognizer: Recognizer, lines: IO[bytes] | Iterable[str | bytes]
-) -> EvalResult:
+def evaluate_lines(recognizer: Recognizer, lines: IO[bytes] | Iterable[str | bytes]) -> EvalResult:
     """Recognize every ink of a JSONL stream and score the labelled ones (blank lines skipped),
     with their contexts and without."""
     recognizer.load()

@@ -83,8 +83,9 @@ def make_ink(strokes: Any, label: str | None = None, context: str | None = None)
     if label is not None and not isinstance(label, str):
         raise InkError(f"label must be a string, got {type(label).__name__}")
     if context is not None and not isinstance(context, str):
-        raise InkError(f"context must be a string (the text before the ink), got "
-                       f"{type(context).__name__}")
+        raise InkError(
+            f"context must be a string (the text before the ink), got {type(context).__name__}"
+        )
     is_list = isinstance(strokes, Sequence) and not isinstance(strokes, (str, bytes))
     if not (is_list or (isinstance(strokes, np.ndarray) and strokes.ndim == 3)):
         raise InkError("strokes must be a list of strokes, each a list of [x, y, t] points")
@@ -130,8 +131,9 @@ def _stroke_array(stroke: Any, i: int) -> np.ndarray:
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
                 raise InkError(f"stroke {i} point {j}: {_short(v)} is not a number")
             if isinstance(v, strict_json.OutOfRange):  # e.g. a 400-digit integer (issue 22)
-                raise InkError(f"stroke {i} point {j}: the number {v.describe()} is out of "
-                               "range (|v| > 1e9)")
+                raise InkError(
+                    f"stroke {i} point {j}: the number {v.describe()} is out of range (|v| > 1e9)"
+                )
     try:
         arr = np.asarray(stroke, dtype=np.float64).reshape(-1, 3).copy()
     except (OverflowError, ValueError, TypeError) as e:  # e.g. an int of 400 digits

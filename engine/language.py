@@ -160,7 +160,7 @@ class LanguageModel:
                 backoffs.append(0.0)
                 continue
             key = 0
-            for t in hist[len(hist) - (k - 1):]:
+            for t in hist[len(hist) - (k - 1) :]:
                 key = key * base + t
             i = int(o.keys.searchsorted(key))
             if i < len(o.keys) and o.keys[i] == key:
@@ -246,8 +246,12 @@ class LanguageModel:
         with self._lock:
             if self._data is None:
                 self._data = _read(self._path)
-                logger.info("language model %s: %d hanzi, order %d", self._path,
-                            len(self._data.vocab), len(self._data.orders) + 1)
+                logger.info(
+                    "language model %s: %d hanzi, order %d",
+                    self._path,
+                    len(self._data.vocab),
+                    len(self._data.orders) + 1,
+                )
             return self._data
 
 
@@ -286,8 +290,9 @@ def _get(arrays: dict[str, np.ndarray], name: str, dtype: str, ndim: int) -> np.
 def _finite(a: np.ndarray, name: str, top: float = 1e-3) -> None:
     """Every value a log-probability (or weight, ``top`` > 0) in [-LOG_FLOOR, top]: sums of a
     few of them stay finite in float32."""
-    if not np.all(np.isfinite(a)) or (a.size and not -LOG_FLOOR <= float(a.min())
-                                      <= float(a.max()) <= top):
+    if not np.all(np.isfinite(a)) or (
+        a.size and not -LOG_FLOOR <= float(a.min()) <= float(a.max()) <= top
+    ):
         raise ValueError(f"{name} holds a value that is not a finite log-probability")
 
 
@@ -318,7 +323,8 @@ def _check(arrays: dict[str, np.ndarray]) -> _Data:
         orders.append(order)
         k += 1
     known = {"magic", "version", "vocab", "unigram", "suggest"} | {
-        f"{m}{j}" for j in range(2, k) for m in ("rowlen", "backoff", "succ", "q", "codebook")}
+        f"{m}{j}" for j in range(2, k) for m in ("rowlen", "backoff", "succ", "q", "codebook")
+    }
     if set(arrays) - known:
         raise ValueError(f"unexpected members {sorted(set(arrays) - known)}")
     uni = unigram.copy()
@@ -328,8 +334,9 @@ def _check(arrays: dict[str, np.ndarray]) -> _Data:
     return _Data(vocab, {c: i + 1 for i, c in enumerate(vocab)}, uni, floor, picked, tuple(orders))
 
 
-def _check_order(arrays: dict[str, np.ndarray], k: int, v: int,
-                 parent_keys: np.ndarray) -> tuple[_Order, np.ndarray]:
+def _check_order(
+    arrays: dict[str, np.ndarray], k: int, v: int, parent_keys: np.ndarray
+) -> tuple[_Order, np.ndarray]:
     """Order k's level of the trie under ``parent_keys`` (int64, the keys of its possible
     histories, increasing): (the order, the keys of its own n-grams)."""
     rowlen = _get(arrays, f"rowlen{k}", "uint32", 1)
@@ -354,6 +361,7 @@ def _check_order(arrays: dict[str, np.ndarray], k: int, v: int,
     entries = np.repeat(keys, counts) * v + succ
     if np.any(np.diff(entries) <= 0):
         raise ValueError(f"order {k}: successors are not strictly increasing under a parent")
-    order = _Order(keys, backoff.astype(np.float64), offsets, succ.astype(np.intp),
-                   book[q].astype(np.float32))
+    order = _Order(
+        keys, backoff.astype(np.float64), offsets, succ.astype(np.intp), book[q].astype(np.float32)
+    )
     return order, entries

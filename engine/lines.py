@@ -52,11 +52,16 @@ def open_ink_file(path: str | Path) -> IO[bytes]:
 
 def _check_kind(path: str | Path, mode: int) -> None:
     if stat.S_ISDIR(mode):
-        raise OSError(errno.EISDIR, "it is a folder; give a JSONL file, or - for standard "
-                      "input", str(path))
+        raise OSError(
+            errno.EISDIR, "it is a folder; give a JSONL file, or - for standard input", str(path)
+        )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise OSError(errno.ENODEV, "it is a device, not a file of ink; to read a terminal "
-                      "or another stream, give - and redirect standard input", str(path))
+        raise OSError(
+            errno.ENODEV,
+            "it is a device, not a file of ink; to read a terminal "
+            "or another stream, give - and redirect standard input",
+            str(path),
+        )
     if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
         raise OSError(errno.EINVAL, "not a file nor a pipe", str(path))
 
@@ -78,7 +83,7 @@ def read_lines(
             yield num, LineError(f"line {num}: {raw}")
             continue
         if num == 1 and isinstance(raw, (bytes, bytearray)) and raw.startswith(BOM):
-            raw = raw[len(BOM):]
+            raw = raw[len(BOM) :]
         if num == 1 and isinstance(raw, str) and raw.startswith("\ufeff"):
             raw = raw[1:]
         yield num, _text(num, raw, max_bytes)
@@ -92,8 +97,10 @@ def _stream_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | LineErr
         if raw.endswith(b"\n") or len(raw) <= max_bytes:
             yield raw
             continue
-        yield LineError(f"longer than {max_bytes} bytes (an ink is at most a few hundred KB);"
-                        " the rest of the line is skipped")
+        yield LineError(
+            f"longer than {max_bytes} bytes (an ink is at most a few hundred KB);"
+            " the rest of the line is skipped"
+        )
         while raw and not raw.endswith(b"\n"):
             raw = stream.readline(_SKIP_CHUNK)
 

@@ -38,7 +38,11 @@ def validate_manifest(m: Any, any_preprocess: bool = False) -> dict[str, Any]:
             f"this engine has {PREPROCESS_VERSION}: rebuild the model or use a matching engine"
         )
     checks = {
-        "charset": str, "tensors": dict, "sha256": dict, "info": dict, "preprocess": dict,
+        "charset": str,
+        "tensors": dict,
+        "sha256": dict,
+        "info": dict,
+        "preprocess": dict,
     }
     bad = [key for key, typ in checks.items() if not isinstance(m.get(key), typ)]
     if bad:

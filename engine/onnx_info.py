@@ -13,8 +13,18 @@ from dataclasses import dataclass, field
 
 #: onnx.TensorProto.DataType values and the numpy dtype names they match.
 ONNX_DTYPES = {
-    1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64",
-    9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64",
+    1: "float32",
+    2: "uint8",
+    3: "int8",
+    4: "uint16",
+    5: "int16",
+    6: "int32",
+    7: "int64",
+    9: "bool",
+    10: "float16",
+    11: "float64",
+    12: "uint32",
+    13: "uint64",
 }
 _EXTERNAL = 1  # onnx.TensorProto.DataLocation.EXTERNAL
 

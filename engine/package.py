@@ -116,8 +116,9 @@ def write_package(
     for name, w in tensors.items():
         encoding = encodings.get(name, "dense")
         if _non_finite(np.asarray(w)):
-            raise ValueError(f"tensor {name!r} holds NaN or infinite values; the engine "
-                             "refuses such a package")
+            raise ValueError(
+                f"tensor {name!r} holds NaN or infinite values; the engine refuses such a package"
+            )
         try:
             fields = encode_tensor(np.asarray(w), encoding)
         except ValueError as e:
@@ -164,8 +165,9 @@ def dump_manifest(manifest: dict[str, Any]) -> bytes:
     return json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def load_package(path: str | Path, expected_sha256: str | None = None, *,
-                 any_preprocess: bool = False) -> ModelPackage:
+def load_package(
+    path: str | Path, expected_sha256: str | None = None, *, any_preprocess: bool = False
+) -> ModelPackage:
     """Read and check a package whole: its digest, versions, the ONNX interface, every tensor.
 
     Args:
@@ -189,8 +191,10 @@ def load_package(path: str | Path, expected_sha256: str | None = None, *,
     data = read_file(path, fail)
     sha256 = hashlib.sha256(data).hexdigest()
     if expected_sha256 is not None and sha256 != expected_sha256.lower():
-        raise fail(f"its sha256 is {sha256[:16]}..., not the {expected_sha256[:16]}... "
-                   "recorded for it: the file is damaged or was replaced")
+        raise fail(
+            f"its sha256 is {sha256[:16]}..., not the {expected_sha256[:16]}... "
+            "recorded for it: the file is damaged or was replaced"
+        )
     blobs = read_members(data, fail)
     _check_digest(blobs, fail)
     manifest = _parse_manifest(blobs[MANIFEST], fail, any_preprocess)
@@ -213,7 +217,7 @@ def load_package(path: str | Path, expected_sha256: str | None = None, *,
     encodings: dict[str, str] = {}
     by_tensor = _members_by_tensor(blobs)
     for name, entry in manifest["tensors"].items():
-        members = by_tensor.get(tensor_member(name, "")[:-len("/.npy")], {})
+        members = by_tensor.get(tensor_member(name, "")[: -len("/.npy")], {})
         tensors[name] = _read_tensor(name, entry, members, blobs, summary, fail)
         encodings[name] = entry["encoding"]
     return ModelPackage(
@@ -244,8 +248,12 @@ def _check_members(
 
 
 def _read_tensor(
-    name: str, entry: dict[str, Any], members: dict[str, str], blobs: dict[str, bytes],
-    summary: OnnxSummary, fail: Callable[[str], Exception],
+    name: str,
+    entry: dict[str, Any],
+    members: dict[str, str],
+    blobs: dict[str, bytes],
+    summary: OnnxSummary,
+    fail: Callable[[str], Exception],
 ) -> np.ndarray:
     """Decode tensor ``name`` from its ``members`` (field -> member name) and check it has
     the dtype the graph expects and only finite values; returned read-only."""
@@ -266,9 +274,11 @@ def _read_tensor(
         raise fail(f"tensor {name!r} decodes to {w.dtype}, the graph expects {want}")
     bad = _non_finite(w)
     if bad:  # else every line would be answered "non-finite scores" (issue 22)
-        raise fail(f"tensor {name!r}: {bad} of its {w.size} values "
-                   f"{'is' if bad == 1 else 'are'} NaN or infinite; the model is broken "
-                   "(rebuild it)")
+        raise fail(
+            f"tensor {name!r}: {bad} of its {w.size} values "
+            f"{'is' if bad == 1 else 'are'} NaN or infinite; the model is broken "
+            "(rebuild it)"
+        )
     w.flags.writeable = False
     return w
 
@@ -321,11 +331,13 @@ def _damaged_member(blobs: dict[str, bytes]) -> str:
     return f"checksum mismatch for {MANIFEST} or {DIGEST}"
 
 
-def _parse_manifest(raw: bytes, fail: Callable[[str], Exception],
-                    any_preprocess: bool = False) -> dict[str, Any]:
+def _parse_manifest(
+    raw: bytes, fail: Callable[[str], Exception], any_preprocess: bool = False
+) -> dict[str, Any]:
     if len(raw) > MAX_MANIFEST_BYTES:
-        raise fail(f"{MANIFEST} is {len(raw)} bytes; a manifest is at most "
-                   f"{MAX_MANIFEST_BYTES >> 20} MiB")
+        raise fail(
+            f"{MANIFEST} is {len(raw)} bytes; a manifest is at most {MAX_MANIFEST_BYTES >> 20} MiB"
+        )
     try:
         m = strict_json.loads(raw)
     except json.JSONDecodeError as e:
@@ -339,7 +351,7 @@ def _parse_manifest(raw: bytes, fail: Callable[[str], Exception],
 
 
 def _members_by_tensor(blobs: dict[str, bytes]) -> dict[str, dict[str, str]]:
-    """"tensors/NAME/FIELD.npy" members as {"tensors/NAME": {FIELD: member}}, in one pass
+    """ "tensors/NAME/FIELD.npy" members as {"tensors/NAME": {FIELD: member}}, in one pass
     (matching each tensor against every member took tensors x members steps)."""
     out: dict[str, dict[str, str]] = {}
     for member in blobs:

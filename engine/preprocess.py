@@ -111,8 +111,10 @@ class _Limit:
     def check(self, name: str, v: Any) -> None:
         ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
         ok = ok and math.isfinite(v) and (not self.whole or float(v).is_integer())
-        ok = ok and ((self.low <= v <= self.high if self.closed else self.low <= v < self.high)
-                     or (self.zero_off and v == 0))
+        ok = ok and (
+            (self.low <= v <= self.high if self.closed else self.low <= v < self.high)
+            or (self.zero_off and v == 0)
+        )
         if not ok:
             raise ValueError(f"{name} must be {self.allowed()}, got {v!r:.40}")
 
@@ -135,12 +137,19 @@ _LIMITS = {
     "dist_threshold": _Limit(0.0, 0.5, True, "a fraction of the character's larger side"),
     "cos_threshold": _Limit(-1.0, 1.0, True, "a cosine"),
     "drop_fraction": _Limit(0.0, 1.0, False, "a fraction of the points"),
-    "resample_step": _Limit(0.01, 1.0, False, "a fraction of the character's larger side; "
-                            "0: no resampling", zero_off=True),
-    "max_points": _Limit(2, MAX_POINTS, True, "points of one sequence, at most an ink's",
-                         whole=True),
-    "thin_step": _Limit(0.0, 1.0, False, "a fraction of the character's larger side; "
-                        "0: no thinning"),
+    "resample_step": _Limit(
+        0.01,
+        1.0,
+        False,
+        "a fraction of the character's larger side; 0: no resampling",
+        zero_off=True,
+    ),
+    "max_points": _Limit(
+        2, MAX_POINTS, True, "points of one sequence, at most an ink's", whole=True
+    ),
+    "thin_step": _Limit(
+        0.0, 1.0, False, "a fraction of the character's larger side; 0: no thinning"
+    ),
     "thin_min_units": _Limit(0.0, 1e6, False, "units of the raw ink; 0: no minimum"),
 }
 

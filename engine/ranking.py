@@ -52,10 +52,14 @@ class ContextOptions:
                 raise ValueError(f"ContextOptions.{name} must be a number in [0, 100], got {v!r}")
         if self.temperature <= 0:
             raise ValueError(f"ContextOptions.temperature must be > 0, got {self.temperature!r}")
-        if isinstance(self.history, bool) or not isinstance(self.history, int) or not (
-                1 <= self.history <= 256):
-            raise ValueError(f"ContextOptions.history must be an integer in 1..256, "
-                             f"got {self.history!r}")
+        if (
+            isinstance(self.history, bool)
+            or not isinstance(self.history, int)
+            or not (1 <= self.history <= 256)
+        ):
+            raise ValueError(
+                f"ContextOptions.history must be an integer in 1..256, got {self.history!r}"
+            )
 
     def weight_for(self, context: str) -> float:
         """w for this context: ``weight`` when it ends with a hanzi, else ``start_weight``
@@ -72,8 +76,7 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def combine(logits: np.ndarray, prior: np.ndarray, weight: float,
-            temperature: float) -> np.ndarray:
+def combine(logits: np.ndarray, prior: np.ndarray, weight: float, temperature: float) -> np.ndarray:
     """Scores (C,) float32 of one ink: logits / T + weight * prior.
 
     logits (C,) the network's; prior (C,) log P_LM(c | context), finite. This is the log
@@ -81,5 +84,6 @@ def combine(logits: np.ndarray, prior: np.ndarray, weight: float,
     one log-normalizer), so it ranks the same and its softmax is the same posterior; leaving
     the normalizer to the softmax that reads the candidates saves a pass over the classes.
     """
-    return (np.asarray(logits, np.float32) * np.float32(1.0 / temperature)
-            + np.float32(weight) * np.asarray(prior, np.float32))
+    return np.asarray(logits, np.float32) * np.float32(1.0 / temperature) + np.float32(
+        weight
+    ) * np.asarray(prior, np.float32)

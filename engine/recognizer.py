@@ -59,7 +59,9 @@ class Recognizer:
     _default_lock = threading.Lock()
 
     def __init__(
-        self, path: str | Path | None = None, options: RecognizerOptions = RecognizerOptions(),
+        self,
+        path: str | Path | None = None,
+        options: RecognizerOptions = RecognizerOptions(),
         language_model: LanguageModel | None = None,
     ) -> None:
         check_threads(options.threads)  # at once, not at the lazy load (engine.runtime)
@@ -109,8 +111,9 @@ class Recognizer:
         """
         return self.recognize_batch([ink], n, None if context is None else [context])[0]
 
-    def recognize_batch(self, inks: Sequence[Ink], n: int = 10,
-                        contexts: Sequence[str | None] | None = None) -> list[list[Candidate]]:
+    def recognize_batch(
+        self, inks: Sequence[Ink], n: int = 10, contexts: Sequence[str | None] | None = None
+    ) -> list[list[Candidate]]:
         """Like recognize for each ink; one model run over the batch, padded to the longest.
 
         ``contexts``: one per ink (None: each ink's own ``context``)."""
@@ -122,8 +125,10 @@ class Recognizer:
                 raise InkError(
                     f"ink {i} is a {type(ink).__name__}, not an engine.Ink (build it with make_ink)"
                 )
-        ctx = [c if c is not None else ink.context
-               for c, ink in zip(contexts or [None] * len(inks), inks, strict=True)]
+        ctx = [
+            c if c is not None else ink.context
+            for c, ink in zip(contexts or [None] * len(inks), inks, strict=True)
+        ]
         for i, c in enumerate(ctx):
             if c is not None and not isinstance(c, str):
                 raise ValueError(f"context {i} must be a string or None, got {type(c).__name__}")
@@ -140,8 +145,9 @@ class Recognizer:
             raise InkError("features must be finite numbers")
         return self._run([f.astype(np.float32)], n)[0]
 
-    def _run(self, feats: list[np.ndarray], n: int,
-             contexts: Sequence[str | None] | None = None) -> list[list[Candidate]]:
+    def _run(
+        self, feats: list[np.ndarray], n: int, contexts: Sequence[str | None] | None = None
+    ) -> list[list[Candidate]]:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         if not feats:
@@ -166,8 +172,9 @@ class Recognizer:
             scores = self._with_context(scores, contexts, package.charset)
         return top_candidates(scores, package.charset, n)
 
-    def _with_context(self, logits: np.ndarray, contexts: Sequence[str | None],
-                      charset: str) -> np.ndarray:
+    def _with_context(
+        self, logits: np.ndarray, contexts: Sequence[str | None], charset: str
+    ) -> np.ndarray:
         """Rows of logits re-scored with their context (engine.ranking.combine); the logits
         as they are when no language model can be had (one warning, then never again)."""
         if self._lm_failed:
@@ -179,10 +186,9 @@ class Recognizer:
                 self._lm = LanguageModel.default()
             for i, context in enumerate(contexts):
                 if context is not None:
-                    context = context[-opts.history:]
+                    context = context[-opts.history :]
                     prior = self._lm.log_probs(context, charset)
-                    out[i] = combine(logits[i], prior, opts.weight_for(context),
-                                     opts.temperature)
+                    out[i] = combine(logits[i], prior, opts.weight_for(context), opts.temperature)
         except LanguageModelError as e:
             self._lm_failed = True
             logger.warning("candidates are ranked without context: %s", e)
@@ -243,7 +249,6 @@ class Recognizer:
             )
 
 
-
 def top_candidates(logits: np.ndarray, charset: str, n: int) -> list[list[Candidate]]:
     """The ``n`` best classes of each row of logits (B, C), best first, with softmax probabilities.
 
@@ -256,7 +261,7 @@ def top_candidates(logits: np.ndarray, charset: str, n: int) -> list[list[Candid
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_norm = np.log(np.exp(shifted.astype(np.float64)).sum(axis=1))
     if k < classes:
-        top = np.argpartition(shifted, classes - k, axis=1)[:, classes - k:]
+        top = np.argpartition(shifted, classes - k, axis=1)[:, classes - k :]
     else:
         top = np.broadcast_to(np.arange(classes), shifted.shape)
     out = []

@@ -32,8 +32,11 @@ def keep_onnxruntime_offline() -> None:
     leaves the machine. Warns when onnxruntime was already imported without it (too late).
     """
     if "onnxruntime" in sys.modules and os.environ.get(TELEMETRY_VARIABLE) != "1":
-        logger.warning("onnxruntime was imported before the engine, with its telemetry on; "
-                       "set %s=1 in the environment, or import engine first", TELEMETRY_VARIABLE)
+        logger.warning(
+            "onnxruntime was imported before the engine, with its telemetry on; "
+            "set %s=1 in the environment, or import engine first",
+            TELEMETRY_VARIABLE,
+        )
     os.environ[TELEMETRY_VARIABLE] = "1"
 
 
@@ -51,12 +54,16 @@ def check_threads(threads: int) -> int:
     onnxruntime start 32,434 threads and exhaust the machine's process limit (issue 22).
     """
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a whole number, 1 .. {max_threads()} (the CPU cores "
-                         f"this process may use), got {threads!r}")
+        raise ValueError(
+            f"threads must be a whole number, 1 .. {max_threads()} (the CPU cores "
+            f"this process may use), got {threads!r}"
+        )
     cores = max_threads()
     if threads > cores:
-        raise ValueError(f"threads={threads} is more than the {cores} CPU cores this process "
-                         f"may use: choose 1 .. {cores}")
+        raise ValueError(
+            f"threads={threads} is more than the {cores} CPU cores this process "
+            f"may use: choose 1 .. {cores}"
+        )
     return threads
 
 
@@ -66,7 +73,8 @@ def thread_count(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text[:40]!r} is not a whole number: choose 1 .. {max_threads()}") from None
+            f"{text[:40]!r} is not a whole number: choose 1 .. {max_threads()}"
+        ) from None
     try:
         return check_threads(value)
     except ValueError as e:

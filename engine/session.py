@@ -53,17 +53,22 @@ class ModelSession:
     own error: engine.errors.ModelLoadError in the recognizer).
     """
 
-    def __init__(self, onnx_bytes: bytes, tensors: Mapping[str, np.ndarray] | None = None,
-                 threads: int = 1) -> None:
+    def __init__(
+        self, onnx_bytes: bytes, tensors: Mapping[str, np.ndarray] | None = None, threads: int = 1
+    ) -> None:
         so = session_options(threads)
         # The OrtValues must outlive the session that reads them.
         names = list(tensors or {})
-        self._values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(tensors[k]))
-                        for k in names] if tensors else []
+        self._values = (
+            [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(tensors[k])) for k in names]
+            if tensors
+            else []
+        )
         if names:
             so.add_external_initializers(names, self._values)
-        self.session = ort.InferenceSession(onnx_bytes, sess_options=so,
-                                            providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            onnx_bytes, sess_options=so, providers=["CPUExecutionProvider"]
+        )
         self._outputs = [LOGITS]
 
     def run(self, features: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 _T0 = time.perf_counter()
 
+
 class _Parser(argparse.ArgumentParser):
     """argparse in the user's language: its headings, --help and the frame of its errors
     (issue 23; argparse's own detail, e.g. "invalid choice", stays English)."""
@@ -51,8 +52,9 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     from ime.insert import MODES
 
     lang = lang or resolve_language("auto")
-    p = _Parser(lang, prog="xiezi", description=tr("cli_description", lang),
-                epilog=tr("cli_epilog", lang))
+    p = _Parser(
+        lang, prog="xiezi", description=tr("cli_description", lang), epilog=tr("cli_epilog", lang)
+    )
     p.add_argument("--model", type=Path, help=tr("cli_model", lang))
     p.add_argument("--settings", type=Path, help=tr("cli_settings", lang))
     p.add_argument("--insert", choices=MODES, help=tr("cli_insert", lang))
@@ -110,8 +112,10 @@ def create(
     from ime.window import MainWindow
 
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     found = read_settings_file(args.settings)  # never blocks; says what it found (issue 22)
     settings = found.settings
     lang = resolve_language(settings.language)  # what goes wrong next is said in it too
@@ -133,9 +137,16 @@ def create(
     service = RecognitionService()
     link = ibus_link(app)
     inserters = make_inserter if link is None else with_ibus(link)
-    window = MainWindow(settings, service, inserters(mode), Associations.lazy(),
-                        settings_path=args.settings, make_inserter=inserters,
-                        tray=not args.no_tray, settings_read=found)
+    window = MainWindow(
+        settings,
+        service,
+        inserters(mode),
+        Associations.lazy(),
+        settings_path=args.settings,
+        make_inserter=inserters,
+        tray=not args.no_tray,
+        settings_read=found,
+    )
     if instance is not None:
         instance.show.connect(window.bring_forward)
         if link is not None:  # the IBus engine starts a pad: this one, if it runs already
@@ -253,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         print(tr("already_running", e.lang), flush=True)
         return 0
     if args.exit_after_paint:
+
         def painted() -> None:
             print(f"painted {1000 * (time.perf_counter() - _T0):.1f}", flush=True)
             QTimer.singleShot(0, app.quit)

@@ -33,8 +33,9 @@ class Associations:
     waits for it and works without it.
     """
 
-    def __init__(self, model: Follower | None = None,
-                 factory: Callable[[], Follower] | None = None) -> None:
+    def __init__(
+        self, model: Follower | None = None, factory: Callable[[], Follower] | None = None
+    ) -> None:
         self._model = model
         self._factory = factory
         self._failed = False

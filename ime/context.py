@@ -32,7 +32,7 @@ class TypedText:
 
     def add(self, text: str) -> None:
         """Text typed into the target (a character, a mark, " ", "\\n")."""
-        self.text = (self.text + text)[-self.keep:]
+        self.text = (self.text + text)[-self.keep :]
 
     def backspace(self) -> None:
         """A Backspace in the target: its last character is gone (nothing when none is known)."""

@@ -59,12 +59,21 @@ class Controller(QObject):
     status = Signal(str)
     candidatesShown = Signal(str)
 
-    def __init__(self, pad: Pad, bar: CandidateBar, service: RecognitionService,
-                 inserter: Inserter, *, associations: Associations | None = None,
-                 auto_commit: str = "off", fixed_ms: int = 1000,
-                 pauses: PauseModel | None = None, language: str = "zh",
-                 parent: QObject | None = None,
-                 target: Callable[[], int | None] | None = None) -> None:
+    def __init__(
+        self,
+        pad: Pad,
+        bar: CandidateBar,
+        service: RecognitionService,
+        inserter: Inserter,
+        *,
+        associations: Associations | None = None,
+        auto_commit: str = "off",
+        fixed_ms: int = 1000,
+        pauses: PauseModel | None = None,
+        language: str = "zh",
+        parent: QObject | None = None,
+        target: Callable[[], int | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.pad, self.bar, self.service = pad, bar, service
         self.inserter = inserter
@@ -147,8 +156,9 @@ class Controller(QObject):
     def _on_failed(self, generation: int, reason: str) -> None:
         if generation == self.generation:
             self._error_shown = not self._model_message
-            self.message.emit(self._model_message or tr("recognize_failed", self.language,
-                                                          reason=reason))
+            self.message.emit(
+                self._model_message or tr("recognize_failed", self.language, reason=reason)
+            )
 
     def _on_model_failed(self, reason: str) -> None:
         self._model_message = tr("model_failed", self.language, reason=reason)
@@ -242,8 +252,9 @@ class Controller(QObject):
             at, pause = self._last_auto
             if time.monotonic() - at < TAKE_BACK_S and self.mode == "learn":
                 self.pauses.too_early(pause)
-                logger.info("auto-commit after %d ms taken back: now %d ms", pause,
-                            self.commit_delay_ms())
+                logger.info(
+                    "auto-commit after %d ms taken back: now %d ms", pause, self.commit_delay_ms()
+                )
         self._last_auto = None
         self._commit_best()
         try:
@@ -269,8 +280,9 @@ class Controller(QObject):
             logger.exception("inserter %s raised", self.inserter.name)
             ok = False
         if not ok:
-            self.message.emit(tr("insert_failed", self.language, text=text,
-                                 mode=self.inserter.name))
+            self.message.emit(
+                tr("insert_failed", self.language, text=text, mode=self.inserter.name)
+            )
         elif text and getattr(self.inserter, "to_clipboard", False):
             self.status.emit(tr("on_clipboard", self.language, text=text))  # issue 23
         self.committed.emit(text)
@@ -290,15 +302,16 @@ class Controller(QObject):
     def _forget(self) -> None:
         """Long without writing or committing: the text before the cursor is not known."""
         if self.typed.text:
-            logger.debug("%d s without writing: the text typed before is forgotten",
-                         self.forget_after.ms // 1000)
+            logger.debug(
+                "%d s without writing: the text typed before is forgotten",
+                self.forget_after.ms // 1000,
+            )
         self.typed.reset()
         if self.pad.stroke_count and self._asked_context != "":
             self._ask()
 
     def _insert_failed(self) -> None:
-        self.message.emit(tr("key_failed", self.language,
-                             mode=self.inserter.name))
+        self.message.emit(tr("key_failed", self.language, mode=self.inserter.name))
 
     def _show(self, items: list[str], kind: str) -> None:
         self.bar.set_items(items, kind)

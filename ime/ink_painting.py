@@ -24,8 +24,9 @@ def paint_grid(p: QPainter, r: QRectF) -> None:
 
 def paint_stroke(p: QPainter, pts: list[Point], ws: list[float], colour: QColor) -> None:
     """One stroke with round caps and joins; ws is the pen width (px) at each point."""
-    pen = QPen(colour, ws[0], Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-               Qt.PenJoinStyle.RoundJoin)
+    pen = QPen(
+        colour, ws[0], Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
+    )
     if len(pts) == 1:  # a tap: a dot
         p.setPen(pen)
         p.drawPoint(QPointF(pts[0][0], pts[0][1]))

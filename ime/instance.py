@@ -77,8 +77,11 @@ class Instance(QObject):
                 "listening on %s (a stale socket was removed)", self.server.fullServerName()
             )
             return True
-        logger.warning("cannot listen on %s (%s): a second xiezi will open a second pad",
-                       self.name, self.server.errorString())
+        logger.warning(
+            "cannot listen on %s (%s): a second xiezi will open a second pad",
+            self.name,
+            self.server.errorString(),
+        )
         return False
 
     def _on_connection(self) -> None:

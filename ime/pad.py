@@ -46,8 +46,9 @@ class Pad(QWidget):
     strokeFinished = Signal()
     inkChanged = Signal()
 
-    def __init__(self, side: int = 280, ink_colour: str = "#202020",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, side: int = 280, ink_colour: str = "#202020", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._side = side
         self._ink = QColor(ink_colour)
@@ -203,8 +204,11 @@ class Pad(QWidget):
 
     def _update_around(self, x0: float, y0: float, x1: float, y1: float, width: float) -> None:
         m = width + 2
-        self.update(QRectF(min(x0, x1) - m, min(y0, y1) - m, abs(x1 - x0) + 2 * m,
-                           abs(y1 - y0) + 2 * m).toAlignedRect())
+        self.update(
+            QRectF(
+                min(x0, x1) - m, min(y0, y1) - m, abs(x1 - x0) + 2 * m, abs(y1 - y0) + 2 * m
+            ).toAlignedRect()
+        )
 
     # ----------------------------------------------------------------- events
     def mousePressEvent(self, e: QMouseEvent) -> None:

@@ -41,8 +41,13 @@ class PauseConfig:
     keep: int = 64
 
     def __post_init__(self) -> None:
-        if not (0 < self.floor_ms <= self.start_ms <= self.ceiling_ms and 0 < self.quantile <= 1
-                and self.factor >= 1 and self.min_samples >= 1 and self.keep >= self.min_samples):
+        if not (
+            0 < self.floor_ms <= self.start_ms <= self.ceiling_ms
+            and 0 < self.quantile <= 1
+            and self.factor >= 1
+            and self.min_samples >= 1
+            and self.keep >= self.min_samples
+        ):
             raise ValueError(f"inconsistent PauseConfig: {self}")
 
 

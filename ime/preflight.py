@@ -24,8 +24,11 @@ XCB_LIBRARIES: dict[str, tuple[str, str, str]] = {
     "libxcb-icccm.so.4": ("libxcb-icccm4", "xcb-util-wm", "xcb-util-wm"),
     "libxcb-keysyms.so.1": ("libxcb-keysyms1", "xcb-util-keysyms", "xcb-util-keysyms"),
     "libxcb-image.so.0": ("libxcb-image0", "xcb-util-image", "xcb-util-image"),
-    "libxcb-render-util.so.0": ("libxcb-render-util0", "xcb-util-renderutil",
-                                "xcb-util-renderutil"),
+    "libxcb-render-util.so.0": (
+        "libxcb-render-util0",
+        "xcb-util-renderutil",
+        "xcb-util-renderutil",
+    ),
     "libxcb-util.so.1": ("libxcb-util1", "xcb-util", "xcb-util"),
     "libxcb-shape.so.0": ("libxcb-shape0", "libxcb", "libxcb"),
     "libxcb-xkb.so.1": ("libxcb-xkb1", "libxcb", "libxcb"),
@@ -66,8 +69,10 @@ class Problem:
     def message(self) -> str:
         """Plain text for a terminal: the commands in an aligned column."""
         width = max((len(system) for system, _ in self.commands), default=0) + 2
-        lines = [self.summary] + [f"  {system + ':' if system else '':<{width}}{command}"
-                                  for system, command in self.commands]
+        lines = [self.summary] + [
+            f"  {system + ':' if system else '':<{width}}{command}"
+            for system, command in self.commands
+        ]
         return "\n".join(lines + ([f"  {self.note}"] if self.note else []))
 
     def html(self) -> str:
@@ -77,7 +82,8 @@ class Problem:
             f"<tr><td style='white-space:pre'>{html.escape(system + ':' if system else '')}"
             "&nbsp;&nbsp;</td>"
             f"<td style='white-space:pre'><code>{html.escape(command)}</code></td></tr>"
-            for system, command in self.commands)
+            for system, command in self.commands
+        )
         table = f"<table cellspacing='2'>{rows}</table>" if rows else ""
         note = f"<p>{html.escape(self.note)}</p>" if self.note else ""
         summary = html.escape(self.summary).replace("\n", "<br>")
@@ -96,8 +102,9 @@ def _platform(environ: Mapping[str, str]) -> str:
     return environ.get("QT_QPA_PLATFORM", "").split(":")[0].split(";")[0].strip()
 
 
-def check_display(environ: Mapping[str, str] | None = None,
-                  system: str = sys.platform, lang: str = "en") -> Problem | None:
+def check_display(
+    environ: Mapping[str, str] | None = None, system: str = sys.platform, lang: str = "en"
+) -> Problem | None:
     """On Linux and BSD, a graphical session: DISPLAY or WAYLAND_DISPLAY (or a headless Qt
     platform chosen on purpose)."""
     environ = os.environ if environ is None else environ
@@ -108,26 +115,35 @@ def check_display(environ: Mapping[str, str] | None = None,
     return Problem(tr("no_display", lang), 2)
 
 
-def check_xcb_libraries(environ: Mapping[str, str] | None = None, system: str = sys.platform,
-                        loadable: Callable[[str], bool] = _loadable,
-                        lang: str = "en") -> Problem | None:
+def check_xcb_libraries(
+    environ: Mapping[str, str] | None = None,
+    system: str = sys.platform,
+    loadable: Callable[[str], bool] = _loadable,
+    lang: str = "en",
+) -> Problem | None:
     """When Qt will use X11 (xcb), the libraries its plugin loads; None when all load."""
     environ = os.environ if environ is None else environ
     if not system.startswith("linux"):
         return None
     platform = _platform(environ)
-    uses_xcb = platform == "xcb" or (not platform and environ.get("DISPLAY")
-                                     and not environ.get("WAYLAND_DISPLAY"))
+    uses_xcb = platform == "xcb" or (
+        not platform and environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY")
+    )
     if not uses_xcb:
         return None
     missing = [lib for lib in XCB_LIBRARIES if not loadable(lib)]
     if not missing:
         return None
     debian, fedora, arch = (sorted({XCB_LIBRARIES[lib][i] for lib in missing}) for i in range(3))
-    return Problem(tr("xcb_missing", lang, libs=", ".join(missing)), 3, (
-        ("Debian/Ubuntu", f"sudo apt install {' '.join(debian)}"),
-        ("Fedora", f"sudo dnf install {' '.join(fedora)}"),
-        ("Arch", f"sudo pacman -S {' '.join(arch)}")))
+    return Problem(
+        tr("xcb_missing", lang, libs=", ".join(missing)),
+        3,
+        (
+            ("Debian/Ubuntu", f"sudo apt install {' '.join(debian)}"),
+            ("Fedora", f"sudo dnf install {' '.join(fedora)}"),
+            ("Arch", f"sudo pacman -S {' '.join(arch)}"),
+        ),
+    )
 
 
 def check_font(sample: str, lang: str = "en") -> Problem | None:
@@ -146,11 +162,17 @@ def check_font(sample: str, lang: str = "en") -> Problem | None:
     summary = (
         tr("no_font", lang) if lang == "en" else f"{tr('no_font', lang)}\n{tr('no_font', 'en')}"
     )
-    return Problem(summary, 4, (
-        ("Debian/Ubuntu", f"sudo apt install {debian}"),
-        ("", tr("font_or", lang, command="sudo apt install fonts-wqy-microhei")),
-        ("Fedora", f"sudo dnf install {fedora}"),
-        ("Arch", f"sudo pacman -S {arch}")), tr("font_other_os", lang))
+    return Problem(
+        summary,
+        4,
+        (
+            ("Debian/Ubuntu", f"sudo apt install {debian}"),
+            ("", tr("font_or", lang, command="sudo apt install fonts-wqy-microhei")),
+            ("Fedora", f"sudo dnf install {fedora}"),
+            ("Arch", f"sudo pacman -S {arch}"),
+        ),
+        tr("font_other_os", lang),
+    )
 
 
 def before_qt(environ: Mapping[str, str] | None = None, lang: str = "en") -> Problem | None:

@@ -64,8 +64,9 @@ class RecognitionService(QObject):
     modelReady = Signal()
     modelFailed = Signal(str)
 
-    def __init__(self, recognizer: Recognize | None = None, n: int = 10,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, recognizer: Recognize | None = None, n: int = 10, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.n = n
         self._recognizer = recognizer
@@ -97,8 +98,12 @@ class RecognitionService(QObject):
 
         self._pool.start(_Job(work, self._relay, LOAD_TAG))
 
-    def request(self, generation: int, strokes: list[list[tuple[float, float, float]]],
-                context: str | None = None) -> None:
+    def request(
+        self,
+        generation: int,
+        strokes: list[list[tuple[float, float, float]]],
+        context: str | None = None,
+    ) -> None:
         """Recognize strokes of (x, y, t_ms) points after ``context`` (None: the ink alone);
         the engine Ink is built (and validated) on the worker too, so a pen-up costs the GUI
         thread next to nothing."""

@@ -116,6 +116,7 @@ def _choice(options: tuple[str, ...], default: str) -> Check:
         if isinstance(v, str) and v in options:
             return v, None
         return default, f"{_show(v)} is not one of {', '.join(options)}"
+
     return check
 
 
@@ -126,6 +127,7 @@ def _int(lo: int, hi: int, default: int) -> Check:
         if not lo <= v <= hi:
             return int(max(lo, min(v, hi))), f"{_show(v)} is outside {lo}..{hi}"
         return int(v), None
+
     return check
 
 
@@ -139,17 +141,25 @@ def _colour(v: Any) -> tuple[Any, str | None]:
 def _geometry(v: Any) -> tuple[Any, str | None]:
     if v is None:
         return None, None
-    ok = (isinstance(v, list) and len(v) == 4
-          and all(isinstance(n, int) and not isinstance(n, bool) for n in v)
-          and all(COORD[0] <= n <= COORD[1] for n in v[:2])
-          and all(EXTENT[0] <= n <= EXTENT[1] for n in v[2:]))
+    ok = (
+        isinstance(v, list)
+        and len(v) == 4
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in v)
+        and all(COORD[0] <= n <= COORD[1] for n in v[:2])
+        and all(EXTENT[0] <= n <= EXTENT[1] for n in v[2:])
+    )
     return (list(v), None) if ok else (None, f"{_show(v)} is not a window place x, y, w, h")
 
 
 def _pauses(v: Any) -> tuple[Any, str | None]:
-    ok = (isinstance(v, list) and len(v) <= MAX_PAUSES
-          and all(isinstance(n, int) and not isinstance(n, bool) and PAUSE_MS[0] <= n <= PAUSE_MS[1]
-                  for n in v))
+    ok = (
+        isinstance(v, list)
+        and len(v) <= MAX_PAUSES
+        and all(
+            isinstance(n, int) and not isinstance(n, bool) and PAUSE_MS[0] <= n <= PAUSE_MS[1]
+            for n in v
+        )
+    )
     return (list(v), None) if ok else ([], f"{_show(v)} is not a list of pauses in ms")
 
 
@@ -240,15 +250,25 @@ def read_settings_file(path: str | Path | None = None) -> SettingsRead:
     except FileNotFoundError:
         return SettingsRead(Settings(), p, "missing")
     except NotRegularFile as e:
-        logger.warning("settings path %s; using defaults, and it will not be read, moved or "
-                       "written", e)
-        return SettingsRead(Settings(), p, "not_regular", [str(e)], kind=e.kind,
-                            keep_out=str(e))
+        logger.warning(
+            "settings path %s; using defaults, and it will not be read, moved or written", e
+        )
+        return SettingsRead(Settings(), p, "not_regular", [str(e)], kind=e.kind, keep_out=str(e))
     except OSError as e:
-        logger.warning("cannot read settings file %s (%s); using defaults, and the file is "
-                       "left as it is and will not be saved over", p, _why(e))
-        return SettingsRead(Settings(), p, "unreadable", [f"cannot read {p}: {_why(e)}"],
-                            error=_why(e), keep_out=f"{p} could not be read ({_why(e)})")
+        logger.warning(
+            "cannot read settings file %s (%s); using defaults, and the file is "
+            "left as it is and will not be saved over",
+            p,
+            _why(e),
+        )
+        return SettingsRead(
+            Settings(),
+            p,
+            "unreadable",
+            [f"cannot read {p}: {_why(e)}"],
+            error=_why(e),
+            keep_out=f"{p} could not be read ({_why(e)})",
+        )
     try:
         if len(raw) > MAX_BYTES:
             raise ValueError(f"larger than {MAX_BYTES} bytes")
@@ -269,13 +289,19 @@ def _kept(r: SettingsRead, st: os.stat_result, raw: bytes) -> SettingsRead:
     bak, error = keep_aside(r.path, st, raw, move=r.outcome == "corrupt")
     done = "moved it to" if r.outcome == "corrupt" else "copied it to"
     if error is None:
-        logger.warning("settings file %s: %s; using the defaults for those, %s %s",
-                       r.path, what, done, bak)
+        logger.warning(
+            "settings file %s: %s; using the defaults for those, %s %s", r.path, what, done, bak
+        )
         return replace(r, backup=bak)
     keep_out = f"{r.path} could not be kept as {bak} ({error})"
-    logger.warning("settings file %s: %s; using the defaults for those; could not keep it as "
-                   "%s (%s), so it is left as it is and will not be saved over",
-                   r.path, what, bak, error)
+    logger.warning(
+        "settings file %s: %s; using the defaults for those; could not keep it as "
+        "%s (%s), so it is left as it is and will not be saved over",
+        r.path,
+        what,
+        bak,
+        error,
+    )
     return replace(r, error=error, keep_out=keep_out)
 
 
@@ -284,10 +310,16 @@ def _why(e: OSError) -> str:
 
 
 #: The label of each setting in a notice: its line in the dialog, or a ``what_`` string.
-_LABELS = {"insert_mode": "insert_mode", "auto_commit": "auto_commit",
-           "auto_commit_ms": "what_auto_commit_ms", "pad_size": "pad_size",
-           "ink_colour": "ink_colour", "language": "language", "geometry": "what_geometry",
-           "pauses_ms": "what_pauses_ms"}
+_LABELS = {
+    "insert_mode": "insert_mode",
+    "auto_commit": "auto_commit",
+    "auto_commit_ms": "what_auto_commit_ms",
+    "pad_size": "pad_size",
+    "ink_colour": "ink_colour",
+    "language": "language",
+    "geometry": "what_geometry",
+    "pauses_ms": "what_pauses_ms",
+}
 
 
 def _what(r: SettingsRead, lang: str) -> str:

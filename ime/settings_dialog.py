@@ -30,8 +30,13 @@ class SettingsDialog(QDialog):
     language, the OK / Cancel buttons included.
     """
 
-    def __init__(self, settings: Settings, modes: list[str],
-                 describe: Callable[..., str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        modes: list[str],
+        describe: Callable[..., str],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._settings = replace(settings)
         self._lang = lang = resolve_language(settings.language)

@@ -23,8 +23,13 @@ _KINDS = (
     (stat.S_ISBLK, "block_device"),
     (stat.S_ISSOCK, "socket"),
 )
-_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 class NotRegularFile(OSError):
@@ -38,7 +43,7 @@ class NotRegularFile(OSError):
 
 
 def file_kind(mode: int) -> str:
-    """"folder", "fifo", "char_device", "block_device", "socket" or "other" for a non-regular
+    """ "folder", "fifo", "char_device", "block_device", "socket" or "other" for a non-regular
     ``st_mode``."""
     for test, kind in _KINDS:
         if test(mode):

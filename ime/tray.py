@@ -22,8 +22,12 @@ def app_icon() -> QIcon:
     return QIcon(pm)
 
 
-def make_tray(toggle: Callable[[], None], quit_app: Callable[[], None], language: str,
-              parent: QObject | None = None) -> QSystemTrayIcon | None:
+def make_tray(
+    toggle: Callable[[], None],
+    quit_app: Callable[[], None],
+    language: str,
+    parent: QObject | None = None,
+) -> QSystemTrayIcon | None:
     """A tray icon whose menu shows/hides the pad and quits; None where the desktop has no
     tray (the window then quits when closed)."""
     if not QSystemTrayIcon.isSystemTrayAvailable():

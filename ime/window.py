@@ -58,11 +58,18 @@ class MainWindow(QWidget):
 
     quitting = Signal()
 
-    def __init__(self, settings: Settings, service: RecognitionService, inserter: Inserter,
-                 associations: Associations | None = None, settings_path: Path | None = None,
-                 make_inserter: Callable[[str], Inserter] | None = None,
-                 tray: bool = True, focus: FocusKeeper | None = None,
-                 settings_read: SettingsRead | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        service: RecognitionService,
+        inserter: Inserter,
+        associations: Associations | None = None,
+        settings_path: Path | None = None,
+        make_inserter: Callable[[str], Inserter] | None = None,
+        tray: bool = True,
+        focus: FocusKeeper | None = None,
+        settings_read: SettingsRead | None = None,
+    ) -> None:
         super().__init__(None)
         self.settings = settings
         self.settings_path = settings_path
@@ -89,13 +96,7 @@ class MainWindow(QWidget):
         # The notice floats over the top of the writing area instead of taking a place in the
         # layout: showing or hiding it moves and resizes nothing (issue 23). The pen writes
         # on through it.
-        self.message = QLabel(self.pad)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(
-            "background:rgba(255,243,205,235);color:#5c4400;padding:4px;"
-            "border-bottom:1px solid #e0c97a;")
-        self.message.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
-        self.message.hide()
+        self.message = self._notice_label()
         self.pad.installEventFilter(self)
         self.keys = QuickKeys(lang, self)
         self.undo_button = self._tool(tr("undo", lang), self.pad.undo)
@@ -104,10 +105,18 @@ class MainWindow(QWidget):
         self._lay_out()
 
         self.controller = Controller(
-            self.pad, self.bar, service, inserter, associations=associations,
-            auto_commit=settings.auto_commit, fixed_ms=settings.auto_commit_ms,
-            pauses=PauseModel(pauses=settings.pauses_ms), language=lang, parent=self,
-            target=self.focus.focused)
+            self.pad,
+            self.bar,
+            service,
+            inserter,
+            associations=associations,
+            auto_commit=settings.auto_commit,
+            fixed_ms=settings.auto_commit_ms,
+            pauses=PauseModel(pauses=settings.pauses_ms),
+            language=lang,
+            parent=self,
+            target=self.focus.focused,
+        )
         self.controller.message.connect(self.show_message)
         self.controller.status.connect(self.show_status)
         #: How long a brief status (``show_status``) stays, ms.
@@ -125,6 +134,18 @@ class MainWindow(QWidget):
         self._restore_geometry()
         if settings_read is not None and describe_read(settings_read, lang):
             self.set_notice(describe_read(settings_read, lang))
+
+    def _notice_label(self) -> QLabel:
+        """The notice over the top of the pad: wraps, lets the pen through, hidden at first."""
+        label = QLabel(self.pad)
+        label.setWordWrap(True)
+        label.setStyleSheet(
+            "background:rgba(255,243,205,235);color:#5c4400;padding:4px;"
+            "border-bottom:1px solid #e0c97a;"
+        )
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        label.hide()
+        return label
 
     def _lay_out(self) -> None:
         """The candidate bar above, the pad with its three buttons beside it, the keys below."""
@@ -247,22 +268,33 @@ class MainWindow(QWidget):
                 logger.warning("settings not saved: %s", found.keep_out)
                 self._refusal_logged = True
             if tell:
-                self.set_notice(tr("settings_not_saved", self.lang,
-                                   why=describe_read(found, self.lang)))
+                self.set_notice(
+                    tr("settings_not_saved", self.lang, why=describe_read(found, self.lang))
+                )
             return
         try:
             save_settings(self.settings, self.settings_path)
         except NotRegularFile as e:  # became one after the start: still not ours to replace
             logger.warning("settings not saved: %s", e)
             if tell:
-                self.set_notice(tr("settings_not_saved", self.lang, why=tr(
-                    "settings_not_file", self.lang, path=e.path,
-                    kind=kind_name(e.kind, self.lang))))
+                self.set_notice(
+                    tr(
+                        "settings_not_saved",
+                        self.lang,
+                        why=tr(
+                            "settings_not_file",
+                            self.lang,
+                            path=e.path,
+                            kind=kind_name(e.kind, self.lang),
+                        ),
+                    )
+                )
         except OSError as e:
             logger.warning("cannot save settings: %s", e)
             if tell:  # the reason (English) is in the log (issue 23)
-                self.set_notice(tr("settings_save_failed", self.lang,
-                                   path=self.settings_path or default_path()))
+                self.set_notice(
+                    tr("settings_save_failed", self.lang, path=self.settings_path or default_path())
+                )
 
     def open_settings(self) -> None:
         """The settings dialog; afterwards the focus goes back to the application that had it

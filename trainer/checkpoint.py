@@ -57,8 +57,13 @@ LAST = "last.pt"
 BEST = "best.pt"
 
 
-def run_header(model: nn.Module, train_config: Any, charset: str,
-               preprocess: PreprocessConfig, data_config: Any = None) -> dict[str, Any]:
+def run_header(
+    model: nn.Module,
+    train_config: Any,
+    charset: str,
+    preprocess: PreprocessConfig,
+    data_config: Any = None,
+) -> dict[str, Any]:
     """The keys of a checkpoint that describe its run rather than its progress.
 
     ``train_config`` and ``data_config`` are dataclasses (stored as plain values).
@@ -76,12 +81,18 @@ def run_header(model: nn.Module, train_config: Any, charset: str,
     }
 
 
-def make_checkpoint(header: dict[str, Any], model: nn.Module, step: int, samples_seen: int,
-                    **progress: Any) -> dict[str, Any]:
+def make_checkpoint(
+    header: dict[str, Any], model: nn.Module, step: int, samples_seen: int, **progress: Any
+) -> dict[str, Any]:
     """A checkpoint: ``run_header``'s keys, the model's weights, and how far training got
     (``progress``: optimizer, scheduler, rng, ... for a resumable one; see the docstring)."""
-    return {**header, "model": plain_weights(model), "step": step, "samples_seen": samples_seen,
-            **progress}
+    return {
+        **header,
+        "model": plain_weights(model),
+        "step": step,
+        "samples_seen": samples_seen,
+        **progress,
+    }
 
 
 def plain_weights(model: nn.Module) -> dict[str, torch.Tensor]:

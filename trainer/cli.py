@@ -174,8 +174,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     with logging_redirect_tqdm():  # log lines print above the progress bar, not through it
-        result = train(model, tc, dc, args.out, init_checkpoint=init, source=source,
-                       progress=not args.no_progress)
+        result = train(
+            model,
+            tc,
+            dc,
+            args.out,
+            init_checkpoint=init,
+            source=source,
+            progress=not args.no_progress,
+        )
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun, rank 0 reports
     if result.stopped:
@@ -203,8 +210,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for _line, err in r["invalid"][:20]:
         print(f"skipped {args.inks}: {err}", file=sys.stderr)
     if r["n"] == 0:
-        raise ValueError(f"{args.inks} holds no labelled ink of the model's classes "
-                         f"({len(r['invalid'])} bad lines)")
+        raise ValueError(
+            f"{args.inks} holds no labelled ink of the model's classes "
+            f"({len(r['invalid'])} bad lines)"
+        )
     if args.json:
         print(json.dumps(r, ensure_ascii=False))
         return 0

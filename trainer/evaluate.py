@@ -23,7 +23,6 @@ from trainer.errors import CheckpointError
 logger = logging.getLogger(__name__)
 
 
-
 @torch.no_grad()
 def evaluate(
     model: nn.Module,

@@ -102,9 +102,7 @@ class Run:
         self.opt: torch.optim.Optimizer
         self.sched: torch.optim.lr_scheduler.LRScheduler
         self.pending_opt: tuple[dict[str, Any], dict[str, Any]] | None = None
-        self.static = ck.run_header(
-            model, config, source.charset, source.preprocess, data_config
-        )
+        self.static = ck.run_header(model, config, source.charset, source.preprocess, data_config)
         self.counters = Counters(torch.zeros((), dtype=torch.float64, device=ctx.device))
         self.pending_rng: dict[str, Any] | None = None
         self.val: list[Batch] | None = None
@@ -368,8 +366,14 @@ class Run:
 
     def _save_best(self) -> None:
         c = self.counters
-        state = ck.make_checkpoint(self.static, self.model, c.step, c.samples_seen,
-                                   best_top1=c.best_top1, elapsed_s=self.elapsed())
+        state = ck.make_checkpoint(
+            self.static,
+            self.model,
+            c.step,
+            c.samples_seen,
+            best_top1=c.best_top1,
+            elapsed_s=self.elapsed(),
+        )
         ck.atomic_save(state, self.out_dir / ck.BEST)
 
 

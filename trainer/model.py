@@ -52,8 +52,11 @@ class BaselineLSTM(nn.Module):
         super().__init__()
         if config.pooling not in ("mean", "last"):
             raise ValueError(f"pooling must be 'mean' or 'last', got {config.pooling!r}")
-        if isinstance(config.stride2, bool) or not isinstance(config.stride2, int) \
-                or config.stride2 < 1:
+        if (
+            isinstance(config.stride2, bool)
+            or not isinstance(config.stride2, int)
+            or config.stride2 < 1
+        ):
             raise ValueError(f"stride2 must be an integer >= 1, got {config.stride2!r}")
         self.config = config
         self.lstm1 = nn.LSTM(config.input_dim, config.hidden1, batch_first=True)
@@ -83,8 +86,9 @@ class BaselineLSTM(nn.Module):
         return self.fc2(self.drop(v))
 
 
-def decimate(h: torch.Tensor, lengths: torch.Tensor, stride: int
-             ) -> tuple[torch.Tensor, torch.Tensor]:
+def decimate(
+    h: torch.Tensor, lengths: torch.Tensor, stride: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Every ``stride``-th step of h (B, T, H) ending at each sequence's last valid step.
 
     Sequence b (length L) keeps steps o, o + s, ..., L - 1 with o = (L - 1) mod s: its

@@ -32,7 +32,7 @@ FREQUENT, CONFUSIONS = 300, 12
 def _top(rec: Recognizer, inks: list[Ink], batch: int = 64) -> list[list[str]]:
     out = []
     for i in range(0, len(inks), batch):
-        out += [[c.char for c in cands] for cands in rec.recognize_batch(inks[i:i + batch], 10)]
+        out += [[c.char for c in cands] for cands in rec.recognize_batch(inks[i : i + batch], 10)]
     return out
 
 
@@ -44,8 +44,9 @@ def _score(labels: list[str], tops: list[list[str]], keep: np.ndarray) -> dict[s
     return {"n": n, "top1": hit1 / n if n else 0.0, "top10": hit10 / n if n else 0.0}
 
 
-def _write(config: SynthConfig, chars: list[str], seed: int) -> tuple[list[Ink], np.ndarray,
-                                                                       np.ndarray]:
+def _write(
+    config: SynthConfig, chars: list[str], seed: int
+) -> tuple[list[Ink], np.ndarray, np.ndarray]:
     """Inks of ``chars`` by held-out writers, whether each is in standard order, and its
     pen-down strokes per standard stroke."""
     templates = load_templates()
@@ -74,36 +75,58 @@ def measure_splits(rec: Recognizer, config: SynthConfig, n: int, seed: int) -> d
     labels = chars
     tops = _top(rec, inks)
     exact = ratio == 1.0
-    order = {"standard order": _score(labels, tops, std),
-             "not standard": _score(labels, tops, ~std),
-             "standard order, standard stroke count": _score(labels, tops, std & exact),
-             "not standard, standard stroke count": _score(labels, tops, ~std & exact)}
-    joined = {f"{lo:g}-{hi:g}" if np.isfinite(hi) else f"over {lo:g}":
-              _score(labels, tops, (ratio > lo) & (ratio <= hi)) for lo, hi in RATIO_BINS}
+    order = {
+        "standard order": _score(labels, tops, std),
+        "not standard": _score(labels, tops, ~std),
+        "standard order, standard stroke count": _score(labels, tops, std & exact),
+        "not standard, standard stroke count": _score(labels, tops, ~std & exact),
+    }
+    joined = {
+        f"{lo:g}-{hi:g}" if np.isfinite(hi) else f"over {lo:g}": _score(
+            labels, tops, (ratio > lo) & (ratio <= hi)
+        )
+        for lo, hi in RATIO_BINS
+    }
     freq = unigram(charset)
     common = [charset[i] for i in np.argsort(-freq, kind="stable")[:FREQUENT]]
     f_chars = [common[i % len(common)] for i in range(n)]
     f_inks = _write(config, f_chars, seed + 7_000_003)[0]
     f_tops = _top(rec, f_inks)
     misses = Counter((c, t[0]) for c, t in zip(f_chars, f_tops, strict=False) if t and t[0] != c)
-    return {"order": order, "pen_downs_per_stroke": joined,
-            "frequent": _score(f_chars, f_tops, np.ones(len(f_chars), dtype=bool)),
-            "confusions": [[a, b, k] for (a, b), k in misses.most_common(CONFUSIONS)]}
+    return {
+        "order": order,
+        "pen_downs_per_stroke": joined,
+        "frequent": _score(f_chars, f_tops, np.ones(len(f_chars), dtype=bool)),
+        "confusions": [[a, b, k] for (a, b), k in misses.most_common(CONFUSIONS)],
+    }
 
 
 def splits_markdown(s: dict[str, Any]) -> list[str]:
     """The splits as Markdown lines for the build report."""
-    lines = ["", ("Held-out synthetic writers, split as the real writers are (issue 25): "
-                  "top-1 / top-10 %"), "", "| split | inks | top-1 | top-10 |", "|---|---|---|---|"]
-    for group, rows in (("order", s["order"]), ("pen-downs / standard strokes",
-                                                s["pen_downs_per_stroke"])):
+    lines = [
+        "",
+        ("Held-out synthetic writers, split as the real writers are (issue 25): top-1 / top-10 %"),
+        "",
+        "| split | inks | top-1 | top-10 |",
+        "|---|---|---|---|",
+    ]
+    for group, rows in (
+        ("order", s["order"]),
+        ("pen-downs / standard strokes", s["pen_downs_per_stroke"]),
+    ):
         for name, r in rows.items():
-            lines.append(f"| {group}: {name} | {r['n']} | {100 * r['top1']:.1f} | "
-                         f"{100 * r['top10']:.1f} |")
+            lines.append(
+                f"| {group}: {name} | {r['n']} | {100 * r['top1']:.1f} | {100 * r['top10']:.1f} |"
+            )
     f = s["frequent"]
-    lines.append(f"| the {FREQUENT} most frequent characters | {f['n']} | {100 * f['top1']:.1f}"
-                 f" | {100 * f['top10']:.1f} |")
+    lines.append(
+        f"| the {FREQUENT} most frequent characters | {f['n']} | {100 * f['top1']:.1f}"
+        f" | {100 * f['top10']:.1f} |"
+    )
     if s["confusions"]:
-        lines += ["", "Most frequent misses among them (written -> read, count): "
-                  + ", ".join(f"{a}->{b} {k}" for a, b, k in s["confusions"])]
+        lines += [
+            "",
+            "Most frequent misses among them (written -> read, count): "
+            + ", ".join(f"{a}->{b} {k}" for a, b, k in s["confusions"]),
+        ]
     return lines

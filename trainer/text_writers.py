@@ -49,10 +49,18 @@ HISTORY = 20
 #: reads their text about as well as it reads real writers' (61% top-1, network alone, against
 #: 58%; 1.75x the deformation gave 52%, 1.5x 68%).
 STRESS: dict[str, Any] = {
-    "swap_prob": 0.2, "reverse_prob": 0.1,  # the full build trains on 0.10 / 0.06
-    "offset_sd": 0.032, "scale_log_sd": 0.13, "stroke_rotation_sd": 0.095, "bend_sd": 0.08,
-    "elastic_amp": 0.024, "mess_max": 2.7,  # deformation about 1.6x the default
-    "cursive_a": 3.0, "cursive_b": 1.5, "neat_a": 1.5, "neat_b": 2.5,  # joined, untidy
+    "swap_prob": 0.2,
+    "reverse_prob": 0.1,  # the full build trains on 0.10 / 0.06
+    "offset_sd": 0.032,
+    "scale_log_sd": 0.13,
+    "stroke_rotation_sd": 0.095,
+    "bend_sd": 0.08,
+    "elastic_amp": 0.024,
+    "mess_max": 2.7,  # deformation about 1.6x the default
+    "cursive_a": 3.0,
+    "cursive_b": 1.5,
+    "neat_a": 1.5,
+    "neat_b": 2.5,  # joined, untidy
 }
 
 
@@ -92,8 +100,7 @@ def population(data: DataConfig, stress: bool = False) -> Population:
         return Population("normal", synth, data.shapes, trained_only=True)
     trained = {name for name, _ in data.shapes}
     unseen = tuple((name, 1.0) for name in SHAPE_SOURCES if name not in trained)
-    return Population("stress", replace(synth, **STRESS), unseen or data.shapes,
-                      trained_only=False)
+    return Population("stress", replace(synth, **STRESS), unseen or data.shapes, trained_only=False)
 
 
 def load_passages(path: str | Path | None = None) -> list[str]:
@@ -102,8 +109,9 @@ def load_passages(path: str | Path | None = None) -> list[str]:
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"cannot read the held-out text {p} ({e}); "
-                        "run resources/lm/regenerate.py") from e
+        raise DataError(
+            f"cannot read the held-out text {p} ({e}); run resources/lm/regenerate.py"
+        ) from e
     passages = [line for line in lines if line.strip()]
     if not passages:
         raise DataError(f"the held-out text {p} has no passages; run resources/lm/regenerate.py")
@@ -122,8 +130,9 @@ def frequencies(passages: list[str], charset: str) -> Counter[str]:
     return Counter(c for p in passages for c in p if c in ok)
 
 
-def plan_text(passages: list[str], charset: str, writers: int, chars: int,
-              history: int = HISTORY) -> list[list[tuple[str, str]]]:
+def plan_text(
+    passages: list[str], charset: str, writers: int, chars: int, history: int = HISTORY
+) -> list[list[tuple[str, str]]]:
     """What each writer writes: (label, context) per ink, in writing order.
 
     Writer w starts at passage w * (len(passages) // writers) and writes consecutive
@@ -132,8 +141,9 @@ def plan_text(passages: list[str], charset: str, writers: int, chars: int,
     before the ink (written or not), "" at the passage's start.
     """
     if writers < 1 or chars < 1 or history < 0:
-        raise ValueError(f"writers and chars must be >= 1 and history >= 0, got {writers}, "
-                         f"{chars}, {history}")
+        raise ValueError(
+            f"writers and chars must be >= 1 and history >= 0, got {writers}, {chars}, {history}"
+        )
     ok = set(charset)
     share = max(1, len(passages) // writers)
     plans = []
@@ -143,7 +153,7 @@ def plan_text(passages: list[str], charset: str, writers: int, chars: int,
             text = passages[(w * share + j) % len(passages)]
             for pos, c in enumerate(text):
                 if c in ok and len(plan) < chars:
-                    plan.append((c, text[max(0, pos - history):pos]))
+                    plan.append((c, text[max(0, pos - history) : pos]))
             if len(plan) >= chars:
                 break
         plans.append(plan)
@@ -159,9 +169,14 @@ def hand(pop: Population, writer: int) -> tuple[WriterStyle, str]:
     return style, source
 
 
-def write_text(charset: str, pop: Population, writers: int = 24, chars: int = 350,
-               history: int = HISTORY, passages: tuple[str, ...] | None = None,
-               ) -> tuple[tuple[TextSample, ...], ...]:
+def write_text(
+    charset: str,
+    pop: Population,
+    writers: int = 24,
+    chars: int = 350,
+    history: int = HISTORY,
+    passages: tuple[str, ...] | None = None,
+) -> tuple[tuple[TextSample, ...], ...]:
     """The inks of ``plan_text``, one tuple per writer, each writer in its own hand.
     Deterministic; cached (the inks are read-only), so calling it again is free."""
     texts = passages if passages is not None else tuple(load_passages())
@@ -169,21 +184,29 @@ def write_text(charset: str, pop: Population, writers: int = 24, chars: int = 35
 
 
 @functools.lru_cache(maxsize=8)
-def _write_text(charset: str, pop: Population, writers: int, chars: int, history: int,
-                passages: tuple[str, ...]) -> tuple[tuple[TextSample, ...], ...]:
+def _write_text(
+    charset: str, pop: Population, writers: int, chars: int, history: int, passages: tuple[str, ...]
+) -> tuple[tuple[TextSample, ...], ...]:
     out = []
     for w, plan in enumerate(plan_text(list(passages), charset, writers, chars, history)):
         style, source = hand(pop, w)
-        rngs = [np.random.default_rng([SEED_BASE, TEXT_TAG, _pop_id(pop), w, k])
-                for k in range(len(plan))]
+        rngs = [
+            np.random.default_rng([SEED_BASE, TEXT_TAG, _pop_id(pop), w, k])
+            for k in range(len(plan))
+        ]
         inks = _synthesize([c for c, _ in plan], rngs, [style] * len(plan), source, pop)
         out.append(tuple(TextSample(i, c, ctx) for i, (c, ctx) in zip(inks, plan, strict=True)))
     return tuple(out)
 
 
-def write_isolated(charset: str, pop: Population, n: int, weighted: bool = False,
-                   writers: int = 24, passages: tuple[str, ...] | None = None,
-                   ) -> tuple[TextSample, ...]:
+def write_isolated(
+    charset: str,
+    pop: Population,
+    n: int,
+    weighted: bool = False,
+    writers: int = 24,
+    passages: tuple[str, ...] | None = None,
+) -> tuple[TextSample, ...]:
     """``n`` isolated characters (context None) by the same writers in turn (ink i by writer
     i % writers): spread evenly over ``charset``, or drawn by the held-out text's character
     frequency (``weighted``). Deterministic; cached."""
@@ -192,11 +215,14 @@ def write_isolated(charset: str, pop: Population, n: int, weighted: bool = False
 
 
 @functools.lru_cache(maxsize=8)
-def _write_isolated(charset: str, pop: Population, n: int, weighted: bool, writers: int,
-                    passages: tuple[str, ...]) -> tuple[TextSample, ...]:
+def _write_isolated(
+    charset: str, pop: Population, n: int, weighted: bool, writers: int, passages: tuple[str, ...]
+) -> tuple[TextSample, ...]:
     if n < 1 or writers < 1 or not charset:
-        raise ValueError(f"n and writers must be >= 1 and the charset writable, got {n}, "
-                         f"{writers}, {len(charset)} characters")
+        raise ValueError(
+            f"n and writers must be >= 1 and the charset writable, got {n}, "
+            f"{writers}, {len(charset)} characters"
+        )
     tag = [SEED_BASE, ISOLATED_TAG, _pop_id(pop), int(weighted)]
     if weighted:
         freq = frequencies(list(passages), charset)
@@ -217,17 +243,28 @@ def _write_isolated(charset: str, pop: Population, n: int, weighted: bool, write
     return tuple(s for s in out if s is not None)
 
 
-def _synthesize(labels: list[str], rngs: list[np.random.Generator], styles: list[WriterStyle],
-                source: str, pop: Population) -> list[Ink]:
+def _synthesize(
+    labels: list[str],
+    rngs: list[np.random.Generator],
+    styles: list[WriterStyle],
+    source: str,
+    pop: Population,
+) -> list[Ink]:
     if not labels:
         return []
     shapes = _shapes(source)
     medians = load_templates()
-    tpls = [shapes.strokes(c) if c in shapes and not (pop.trained_only and source != "medians"
-            and held_out_shape(c)) else medians.strokes(c) for c in labels]
+    tpls = [
+        shapes.strokes(c)
+        if c in shapes and not (pop.trained_only and source != "medians" and held_out_shape(c))
+        else medians.strokes(c)
+        for c in labels
+    ]
     out: list[Ink] = []
     for i in range(0, len(labels), 256):
-        made = synthesize_batch(tpls[i:i + 256], rngs[i:i + 256], styles[i:i + 256], pop.synth)
+        made = synthesize_batch(
+            tpls[i : i + 256], rngs[i : i + 256], styles[i : i + 256], pop.synth
+        )
         out += [to_ink(*m) for m in made]
     return out
 

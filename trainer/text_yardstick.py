@@ -49,9 +49,12 @@ class ContextRecognizer(Protocol):
     @property
     def charset(self) -> str: ...
 
-    def recognize_batch(self, inks: Sequence[Ink], n: int = 10,
-                        contexts: Sequence[str | None] | None = None,
-                        ) -> Sequence[Sequence[Candidate]]: ...
+    def recognize_batch(
+        self,
+        inks: Sequence[Ink],
+        n: int = 10,
+        contexts: Sequence[str | None] | None = None,
+    ) -> Sequence[Sequence[Candidate]]: ...
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,9 @@ class TextConfig:
         return cls(writers=min(24, max(1, n // 40)), isolated=max(1, n))
 
 
-def samples(charset: str, data: DataConfig, stress: bool = False,
-            config: TextConfig = TextConfig()) -> dict[str, tuple[TextSample, ...]]:
+def samples(
+    charset: str, data: DataConfig, stress: bool = False, config: TextConfig = TextConfig()
+) -> dict[str, tuple[TextSample, ...]]:
     """The yardstick's inks for one population: {"uniform", "frequency", "text"}, each a tuple
     of (ink, label, context); context None for the isolated ones. Cheap to call again (cached):
     ``bench/tune_context.py`` runs the network once per ink and tries weights on the scores."""
@@ -90,21 +94,27 @@ def samples(charset: str, data: DataConfig, stress: bool = False,
 
 def _sets(charset: str, pop: Population, config: TextConfig) -> dict[str, Any]:
     """{"uniform", "frequency": samples, "text": one tuple of samples per writer}."""
-    return {"uniform": write_isolated(charset, pop, config.isolated, False, config.writers),
-            "frequency": write_isolated(charset, pop, config.isolated, True, config.writers),
-            "text": write_text(charset, pop, config.writers, config.chars, config.history)}
+    return {
+        "uniform": write_isolated(charset, pop, config.isolated, False, config.writers),
+        "frequency": write_isolated(charset, pop, config.isolated, True, config.writers),
+        "text": write_text(charset, pop, config.writers, config.chars, config.history),
+    }
 
 
-def ranks(rec: ContextRecognizer, items: Sequence[TextSample], context: bool,
-          batch: int = 64) -> np.ndarray:
+def ranks(
+    rec: ContextRecognizer, items: Sequence[TextSample], context: bool, batch: int = 64
+) -> np.ndarray:
     """Where each label comes among the recognizer's 10 candidates (0: first; 10: not there),
     ranked with each sample's context or (``context`` False) by the network alone."""
     out = np.full(len(items), 10, dtype=np.int64)
     for i in range(0, len(items), batch):
-        part = items[i:i + batch]
+        part = items[i : i + batch]
         inks = [s.ink for s in part]
-        got = (rec.recognize_batch(inks, 10, [s.context for s in part]) if context
-               else rec.recognize_batch(inks, 10))
+        got = (
+            rec.recognize_batch(inks, 10, [s.context for s in part])
+            if context
+            else rec.recognize_batch(inks, 10)
+        )
         for j, (s, cands) in enumerate(zip(part, got, strict=True)):
             chars = [c.char for c in cands]
             if s.label in chars:
@@ -115,8 +125,11 @@ def ranks(rec: ContextRecognizer, items: Sequence[TextSample], context: bool,
 def summary(r: np.ndarray) -> dict[str, float]:
     """{"n", "top1", "top10"} (fractions) of ``ranks``."""
     n = len(r)
-    return {"n": n, "top1": float((r == 0).mean()) if n else 0.0,
-            "top10": float((r < 10).mean()) if n else 0.0}
+    return {
+        "n": n,
+        "top1": float((r == 0).mean()) if n else 0.0,
+        "top10": float((r < 10).mean()) if n else 0.0,
+    }
 
 
 def language_model_problem(rec: ContextRecognizer) -> str | None:
@@ -135,8 +148,9 @@ def language_model_problem(rec: ContextRecognizer) -> str | None:
     return None
 
 
-def measure_population(rec: ContextRecognizer, sets: dict[str, Any], frequent: str,
-                       context: bool) -> dict[str, Any]:
+def measure_population(
+    rec: ContextRecognizer, sets: dict[str, Any], frequent: str, context: bool
+) -> dict[str, Any]:
     """Every figure of one population (``_sets``); the context ones None without ``context``."""
     text = [s for writer in sets["text"] for s in writer]
     alone = ranks(rec, text, context=False)
@@ -145,7 +159,7 @@ def measure_population(rec: ContextRecognizer, sets: dict[str, Any], frequent: s
     ends = np.cumsum([len(w) for w in sets["text"]]).tolist()
     bounds = zip([0, *ends], ends, strict=False)
     per_writer = [float((alone[a:b] == 0).mean()) for a, b in bounds if b > a]
-    start = ([s._replace(context="") for s in sets["uniform"]] if context else None)
+    start = [s._replace(context="") for s in sets["uniform"]] if context else None
     return {
         "uniform": summary(ranks(rec, sets["uniform"], context=False)),
         # the pad after a reset: context "" (issue 24: at most 1 point below the network)
@@ -155,14 +169,17 @@ def measure_population(rec: ContextRecognizer, sets: dict[str, Any], frequent: s
         "text_context": None if ctx is None else summary(ctx),
         "frequent": summary(alone[top]),
         "frequent_context": None if ctx is None else summary(ctx[top]),
-        "writer_top1": {"min": min(per_writer, default=0.0),
-                        "median": float(np.median(per_writer)) if per_writer else 0.0,
-                        "max": max(per_writer, default=0.0)},
+        "writer_top1": {
+            "min": min(per_writer, default=0.0),
+            "median": float(np.median(per_writer)) if per_writer else 0.0,
+            "max": max(per_writer, default=0.0),
+        },
     }
 
 
-def measure_text(rec: ContextRecognizer, data: DataConfig,
-                 config: TextConfig = TextConfig()) -> dict[str, Any]:
+def measure_text(
+    rec: ContextRecognizer, data: DataConfig, config: TextConfig = TextConfig()
+) -> dict[str, Any]:
     """The yardstick of a recognizer whose model was trained on ``data``: {"config",
     "language_model" (None, or why there are no context figures), "frequent_chars",
     "populations": {"normal", "stress"?: measure_population}}."""
@@ -175,17 +192,26 @@ def measure_text(rec: ContextRecognizer, data: DataConfig,
     pops = {}
     for stress in (False, True) if config.stress else (False,):
         pop = population(data, stress)
-        pops[pop.name] = measure_population(rec, _sets(charset, pop, config), frequent,
-                                            context=problem is None)
-    return {"config": {"writers": config.writers, "chars": config.chars,
-                       "isolated": config.isolated, "history": config.history},
-            "language_model": problem, "frequent_chars": len(frequent), "populations": pops}
+        pops[pop.name] = measure_population(
+            rec, _sets(charset, pop, config), frequent, context=problem is None
+        )
+    return {
+        "config": {
+            "writers": config.writers,
+            "chars": config.chars,
+            "isolated": config.isolated,
+            "history": config.history,
+        },
+        "language_model": problem,
+        "frequent_chars": len(frequent),
+        "populations": pops,
+    }
 
 
 #: Rows of the table: (label, figure key).
 ROWS = (
     ("isolated, uniform over the charset", "uniform"),
-    ("the same, ranked as at the start of a text (context \"\")", "uniform_start"),
+    ('the same, ranked as at the start of a text (context "")', "uniform_start"),
     ("isolated, by the text's character frequency", "frequency"),
     ("text, network alone", "text"),
     ("text, with context", "text_context"),
@@ -197,28 +223,47 @@ ROWS = (
 def text_markdown(t: dict[str, Any]) -> list[str]:
     """The yardstick as Markdown lines (a section of the build report)."""
     cfg, pops = t["config"], t["populations"]
-    lines = ["", "## Writers write text", "",
-             (f"{cfg['writers']} synthetic writers per population, each in one hand, each "
-              f"writing about {cfg['chars']} characters of held-out book reviews "
-              "(`resources/lm/heldout.txt`, never in the language model); context: the "
-              f"{cfg['history']} characters before each ink. Isolated sets: "
-              f"{cfg['isolated']} inks by the same writers, no context. Normal: the training "
-              "writers; stress: more order errors and deformation, shapes never trained on "
-              "(`trainer/text_writers.py`)."), ""]
+    lines = [
+        "",
+        "## Writers write text",
+        "",
+        (
+            f"{cfg['writers']} synthetic writers per population, each in one hand, each "
+            f"writing about {cfg['chars']} characters of held-out book reviews "
+            "(`resources/lm/heldout.txt`, never in the language model); context: the "
+            f"{cfg['history']} characters before each ink. Isolated sets: "
+            f"{cfg['isolated']} inks by the same writers, no context. Normal: the training "
+            "writers; stress: more order errors and deformation, shapes never trained on "
+            "(`trainer/text_writers.py`)."
+        ),
+        "",
+    ]
     if t.get("language_model"):
         lines += [f"No language model, so no figures with context: {t['language_model']}", ""]
-    lines += ["| set | " + " | ".join(f"{p}: inks | top-1 | top-10" for p in pops) + " |",
-              "|---" * (1 + 3 * len(pops)) + "|"]
+    lines += [
+        "| set | " + " | ".join(f"{p}: inks | top-1 | top-10" for p in pops) + " |",
+        "|---" * (1 + 3 * len(pops)) + "|",
+    ]
     for label, key in ROWS:
         cells = []
         for p in pops.values():
             r = p[key]
-            cells += (["", "n/a", "n/a"] if r is None else
-                      [str(r["n"]), f"{100 * r['top1']:.1f}%", f"{100 * r['top10']:.1f}%"])
+            cells += (
+                ["", "n/a", "n/a"]
+                if r is None
+                else [str(r["n"]), f"{100 * r['top1']:.1f}%", f"{100 * r['top10']:.1f}%"]
+            )
         lines.append(f"| {label.format(k=t['frequent_chars'])} | " + " | ".join(cells) + " |")
-    lines += ["", "Text top-1 of one writer, network alone (worst / median / best): " + "; ".join(
-        f"{name} {100 * p['writer_top1']['min']:.0f}% / {100 * p['writer_top1']['median']:.0f}%"
-        f" / {100 * p['writer_top1']['max']:.0f}%" for name, p in pops.items()) + "."]
+    lines += [
+        "",
+        "Text top-1 of one writer, network alone (worst / median / best): "
+        + "; ".join(
+            f"{name} {100 * p['writer_top1']['min']:.0f}% / {100 * p['writer_top1']['median']:.0f}%"
+            f" / {100 * p['writer_top1']['max']:.0f}%"
+            for name, p in pops.items()
+        )
+        + ".",
+    ]
     return lines
 
 

@@ -173,15 +173,19 @@ def real_sets(charset: str) -> dict[str, list[Ink]]:
     sets: dict[str, list[Ink]] = {}
     for path in sorted(folder.glob("*/*.jsonl")):
         with open(path, encoding="utf-8") as f:
-            inks = [item for _, item in iter_jsonl_lines(f)
-                    if isinstance(item, Ink) and item.label and item.label in charset]
+            inks = [
+                item
+                for _, item in iter_jsonl_lines(f)
+                if isinstance(item, Ink) and item.label and item.label in charset
+            ]
         if inks:
             sets[f"real: {path.parent.name}/{path.name}"] = inks
     return sets
 
 
-def realism_card(data: DataConfig, per_char: int = 2, digitizers: bool = False,
-                 keep: Path | None = None) -> str | None:
+def realism_card(
+    data: DataConfig, per_char: int = 2, digitizers: bool = False, keep: Path | None = None
+) -> str | None:
     """The realism card of the training population ``data`` (its writers and its mix of
     shape sources; ``per_char`` of every class, as the card's real set): the card's text, or
     None without the card. One digitizer (the card's ``points`` compare) unless
@@ -202,8 +206,13 @@ def realism_card(data: DataConfig, per_char: int = 2, digitizers: bool = False,
         if keep is not None:
             shutil.copyfile(path, keep)
         tpl = Path(load_templates().path)
-        run = subprocess.run([sys.executable, str(script), str(path), "--templates", str(tpl)],
-                             check=False, capture_output=True, text=True, timeout=600)
+        run = subprocess.run(
+            [sys.executable, str(script), str(path), "--templates", str(tpl)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     return run.stdout if run.returncode == 0 else f"realism card failed: {run.stderr[-500:]}"
 
 
@@ -218,18 +227,26 @@ def measure(package: str | Path, data: DataConfig, n: int, card: bool = True) ->
     real = real_sets(rec.charset)
     sweep = {}
     for name, device in DIGITIZERS.items():
-        row = {"synthetic": score(rec, base if device is None else
-                                  [device.record(i, rng) for i in base])}
+        row = {
+            "synthetic": score(
+                rec, base if device is None else [device.record(i, rng) for i in base]
+            )
+        }
         for rname, inks in real.items():
-            row[rname] = score(rec, inks if device is None else
-                               [device.record(i, rng) for i in inks])
+            row[rname] = score(
+                rec, inks if device is None else [device.record(i, rng) for i in inks]
+            )
         sweep[name] = row
     held = {k: score(rec, v) for k, v in held_out_shapes(config, shapes, n, rec.charset).items()}
-    return {"inks": n, "digitizers": sweep, "shapes": held,
-            "real": {k: score(rec, v) for k, v in real.items()},
-            "realism": realism_card(data) if card else None,
-            "text": measure_text(rec, data, TextConfig.for_inks(n)),
-            "splits": measure_splits(rec, config, n, SEED_BASE + 50 * 1_000_003)}
+    return {
+        "inks": n,
+        "digitizers": sweep,
+        "shapes": held,
+        "real": {k: score(rec, v) for k, v in real.items()},
+        "realism": realism_card(data) if card else None,
+        "text": measure_text(rec, data, TextConfig.for_inks(n)),
+        "splits": measure_splits(rec, config, n, SEED_BASE + 50 * 1_000_003),
+    }
 
 
 def spread(y: dict[str, Any]) -> float:
@@ -237,4 +254,3 @@ def spread(y: dict[str, Any]) -> float:
     rows = y["digitizers"]
     given = rows["as given"]
     return max(abs(100 * (r[s]["top1"] - given[s]["top1"])) for r in rows.values() for s in r)
-

@@ -29,8 +29,10 @@ try:
     gi.require_version("IBus", "1.0")
     from gi.repository import GLib, IBus
 except (ImportError, ValueError) as e:  # a plain message, never a traceback (issue 26)
-    sys.exit(f"xiezi-ibus: IBus's Python bindings are missing ({e}); install them, e.g. "
-             "Debian/Ubuntu: sudo apt install ibus gir1.2-ibus-1.0 python3-gi")
+    sys.exit(
+        f"xiezi-ibus: IBus's Python bindings are missing ({e}); install them, e.g. "
+        "Debian/Ubuntu: sudo apt install ibus gir1.2-ibus-1.0 python3-gi"
+    )
 
 logger = logging.getLogger("xiezi-ibus")
 
@@ -120,8 +122,12 @@ class Hub:
             return
         self.last_spawn = time.monotonic()
         try:
-            self.pad = subprocess.Popen(shlex.split(self.pad_command), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, start_new_session=True)
+            self.pad = subprocess.Popen(
+                shlex.split(self.pad_command),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             logger.info("started the pad: %s", self.pad_command)
         except OSError as e:
             logger.warning("cannot start the pad (%s): %s", self.pad_command, e)
@@ -133,8 +139,7 @@ class Hub:
         except OSError:
             return True
         conn.setblocking(False)
-        watch = GLib.io_add_watch(conn.fileno(), GLib.IO_IN | GLib.IO_HUP | GLib.IO_ERR,
-                                  self._read)
+        watch = GLib.io_add_watch(conn.fileno(), GLib.IO_IN | GLib.IO_HUP | GLib.IO_ERR, self._read)
         self.clients[conn.fileno()] = (conn, wire.LineBuffer(), watch)
         logger.info("a pad connected")
         self._send(conn, self.state())
@@ -225,13 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(name)s %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(name)s %(levelname)s: %(message)s",
+    )
     IBus.init()
     bus = IBus.Bus()
     if not bus.is_connected():
-        print("xiezi-ibus: cannot reach ibus-daemon (is IBus running? `ibus-daemon -drx`)",
-              file=sys.stderr)
+        print(
+            "xiezi-ibus: cannot reach ibus-daemon (is IBus running? `ibus-daemon -drx`)",
+            file=sys.stderr,
+        )
         return 1
     loop = GLib.MainLoop()
     hub = Hub(args.socket or wire.socket_path(), args.pad)
@@ -240,8 +249,12 @@ def main(argv: list[str] | None = None) -> int:
 
     def create(_factory: IBus.Factory, name: str) -> XieziEngine:
         count[0] += 1
-        engine = XieziEngine(hub, engine_name=name, connection=bus.get_connection(),
-                             object_path=f"/org/freedesktop/IBus/Engine/Xiezi/{count[0]}")
+        engine = XieziEngine(
+            hub,
+            engine_name=name,
+            connection=bus.get_connection(),
+            object_path=f"/org/freedesktop/IBus/Engine/Xiezi/{count[0]}",
+        )
         hub.engines.append(engine)  # a Python reference, or the engine is collected
         return engine
 

@@ -66,8 +66,11 @@ def user_layout(environ: Mapping[str, str] | None = None) -> Layout:
     home = Path(environ.get("HOME") or Path.home())
     data = Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share")
     config = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
-    return Layout(data / "ibus" / "component", data / "xiezi" / "xiezi-ibus.svg",
-                  config / "environment.d" / "90-xiezi-ibus.conf")
+    return Layout(
+        data / "ibus" / "component",
+        data / "xiezi" / "xiezi-ibus.svg",
+        config / "environment.d" / "90-xiezi-ibus.conf",
+    )
 
 
 def system_layout() -> Layout:
@@ -82,8 +85,13 @@ def system_python(candidates: tuple[str, ...] = ("/usr/bin/python3", "python3"))
         if exe is None:
             continue
         try:
-            done = subprocess.run([exe, "-c", probe], capture_output=True, timeout=20,
-                                  check=False, env={**os.environ, "PYTHONPATH": ""})
+            done = subprocess.run(
+                [exe, "-c", probe],
+                capture_output=True,
+                timeout=20,
+                check=False,
+                env={**os.environ, "PYTHONPATH": ""},
+            )
         except (OSError, subprocess.TimeoutExpired):
             continue
         if done.returncode == 0:
@@ -156,7 +164,10 @@ def install(layout: Layout, python: str, pad: list[str] | None = None) -> list[P
         layout.env_file.parent.mkdir(parents=True, exist_ok=True)
         layout.env_file.write_text(
             "# Written by `xiezi --install-ibus`; removed by `xiezi --uninstall-ibus`.\n"
-            + component_path_line(layout) + "\n", encoding="utf-8")
+            + component_path_line(layout)
+            + "\n",
+            encoding="utf-8",
+        )
         written.append(layout.env_file)
     return written
 
@@ -176,8 +187,11 @@ def run(install_it: bool, system: bool = False) -> int:
     layout = system_layout() if system else user_layout()
     if not install_it:
         removed = uninstall(layout)
-        print("removed:\n  " + "\n  ".join(map(str, removed)) if removed
-              else "Xiezi's IBus component was not installed here.")
+        print(
+            "removed:\n  " + "\n  ".join(map(str, removed))
+            if removed
+            else "Xiezi's IBus component was not installed here."
+        )
         print("Restart IBus (`ibus restart`) so it forgets the engine.")
         return 0
     python = system_python()
@@ -195,15 +209,19 @@ def run(install_it: bool, system: bool = False) -> int:
     if layout.env_file is not None:
         line = component_path_line(layout)
         # `ibus restart` re-executes the daemon with its old environment: restart the unit.
-        print("IBus reads the user folder from your next login on (GNOME, or any desktop that "
-              f"starts IBus as a systemd user service). To use it now on GNOME:\n"
-              f"  systemctl --user set-environment {line}\n"
-              "  systemctl --user restart org.freedesktop.IBus.session.GNOME.service\n"
-              f"Elsewhere, start IBus with that variable set: {line} ibus-daemon -drx\n"
-              "Or install for all users instead (root): "
-              f"sudo {shlex.quote(sys.argv[0])} --install-ibus --system")
+        print(
+            "IBus reads the user folder from your next login on (GNOME, or any desktop that "
+            f"starts IBus as a systemd user service). To use it now on GNOME:\n"
+            f"  systemctl --user set-environment {line}\n"
+            "  systemctl --user restart org.freedesktop.IBus.session.GNOME.service\n"
+            f"Elsewhere, start IBus with that variable set: {line} ibus-daemon -drx\n"
+            "Or install for all users instead (root): "
+            f"sudo {shlex.quote(sys.argv[0])} --install-ibus --system"
+        )
     else:
         print("Restart IBus: ibus restart")
-    print("Then add 'Chinese → Xiezi 写字' in Settings → Keyboard → Input Sources, or run "
-          "`ibus engine xiezi`.")
+    print(
+        "Then add 'Chinese → Xiezi 写字' in Settings → Keyboard → Input Sources, or run "
+        "`ibus engine xiezi`."
+    )
     return 0

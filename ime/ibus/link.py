@@ -28,8 +28,13 @@ class IBusLink(QObject):
     shown = Signal(bool)
     changed = Signal()
 
-    def __init__(self, path: str | None = None, environ: Mapping[str, str] | None = None,
-                 retry_ms: int = RETRY_MS, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        path: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        retry_ms: int = RETRY_MS,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.path = path or wire.socket_path(environ)
         self.enabled = False
@@ -68,8 +73,9 @@ class IBusLink(QObject):
         self.socket.abort()
         self.socket.connectToServer(self.path)
         if not self.socket.waitForConnected(500):
-            logger.info("IBus bridge at %s does not answer: %s", self.path,
-                        self.socket.errorString())
+            logger.info(
+                "IBus bridge at %s does not answer: %s", self.path, self.socket.errorString()
+            )
             self.socket.abort()
             return False
         logger.info("connected to Xiezi's IBus engine at %s", self.path)

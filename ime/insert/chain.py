@@ -22,6 +22,7 @@ from ime.insert.protocol import InsertConfig, Inserter, Key, check_text
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass
 class Env:
     """What a back end needs to decide and run: environment, clipboard, settings, scheduler."""
@@ -95,16 +96,27 @@ def _wayland(env: Env) -> Inserter:
 
 
 #: The back ends, in the order the settings list them; the clipboard, always available, last.
-BACKENDS: dict[str, Backend] = {b.mode: b for b in (
-    Backend("x11", "X11 XTest key events", _x11, _x11_reason),
-    Backend("x11-paste", "X11 paste (clipboard + Ctrl+V)", _x11_paste, _x11_reason),
-    Backend("windows", "Windows SendInput", _windows,
-            lambda environ: None if sys.platform == "win32" else "not Windows"),
-    Backend("macos", "macOS CGEvent", _macos, _macos_reason),
-    Backend("wayland", "Wayland wtype", _wayland, _wayland_reason),
-    Backend("clipboard", "clipboard", lambda env: ClipboardInserter(env.clipboard),
-            lambda environ: None),
-)}
+BACKENDS: dict[str, Backend] = {
+    b.mode: b
+    for b in (
+        Backend("x11", "X11 XTest key events", _x11, _x11_reason),
+        Backend("x11-paste", "X11 paste (clipboard + Ctrl+V)", _x11_paste, _x11_reason),
+        Backend(
+            "windows",
+            "Windows SendInput",
+            _windows,
+            lambda environ: None if sys.platform == "win32" else "not Windows",
+        ),
+        Backend("macos", "macOS CGEvent", _macos, _macos_reason),
+        Backend("wayland", "Wayland wtype", _wayland, _wayland_reason),
+        Backend(
+            "clipboard",
+            "clipboard",
+            lambda env: ClipboardInserter(env.clipboard),
+            lambda environ: None,
+        ),
+    )
+}
 MODES: tuple[str, ...] = ("auto", *BACKENDS)
 
 
@@ -194,8 +206,9 @@ def choose_inserter(
         raise ValueError(f"unknown insertion mode {mode!r}; known: {', '.join(MODES)}")
     environ = os.environ if environ is None else environ
     config = config or InsertConfig()
-    clip = clipboard if clipboard is not None else default_clipboard(
-        environ, config.command_timeout_s)
+    clip = (
+        clipboard if clipboard is not None else default_clipboard(environ, config.command_timeout_s)
+    )
     env = Env(environ, clip, config, schedule)
     fallback = ClipboardInserter(clip)
     for m in _auto_order(environ) if mode == "auto" else [mode]:
@@ -216,8 +229,9 @@ def choose_inserter(
     return FallbackInserter(fallback)
 
 
-def describe_chain(mode: str = "auto", environ: Mapping[str, str] | None = None,
-                   lang: str = "en") -> str:
+def describe_chain(
+    mode: str = "auto", environ: Mapping[str, str] | None = None, lang: str = "en"
+) -> str:
     """One line for the settings dialog in ``lang`` ("zh" or "en"), e.g.
     "X11 key events (XTest) → clipboard (on failure)"."""
     from ime.i18n import tr

@@ -108,7 +108,10 @@ class CommandClipboard:
     def get_text(self) -> str | None:
         try:
             done = subprocess.run(
-                self.paste, capture_output=True, timeout=self.timeout_s, check=False,
+                self.paste,
+                capture_output=True,
+                timeout=self.timeout_s,
+                check=False,
                 env=self.environ,
             )
         except (OSError, subprocess.SubprocessError) as e:
@@ -168,18 +171,25 @@ def default_clipboard(
     if env.get("WAYLAND_DISPLAY"):
         candidates.append(("wl-copy", ["wl-copy"], ["wl-paste", "--no-newline"]))
     if env.get("DISPLAY"):
-        candidates.append(("xclip", ["xclip", "-selection", "clipboard", "-in"],
-                           ["xclip", "-selection", "clipboard", "-out"]))
-        candidates.append(("xsel", ["xsel", "--clipboard", "--input"],
-                           ["xsel", "--clipboard", "--output"]))
+        candidates.append(
+            (
+                "xclip",
+                ["xclip", "-selection", "clipboard", "-in"],
+                ["xclip", "-selection", "clipboard", "-out"],
+            )
+        )
+        candidates.append(
+            ("xsel", ["xsel", "--clipboard", "--input"], ["xsel", "--clipboard", "--output"])
+        )
     if sys.platform == "darwin":
         candidates.append(("pbcopy", ["pbcopy"], ["pbpaste"]))
     for name, copy, paste in candidates:
         exe = shutil.which(copy[0], path=path)
         reader = shutil.which(paste[0], path=path)
         if exe and reader:
-            return CommandClipboard(name, [exe, *copy[1:]], [reader, *paste[1:]], timeout_s,
-                                    None if own else dict(env))
+            return CommandClipboard(
+                name, [exe, *copy[1:]], [reader, *paste[1:]], timeout_s, None if own else dict(env)
+            )
     logger.warning("no system clipboard reachable (no Qt application, xclip, xsel, wl-copy)")
     return MemoryClipboard()
 

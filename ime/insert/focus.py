@@ -33,8 +33,11 @@ class FocusDisplay(ClientDisplay, Protocol):
 class FocusKeeper:
     """Remembers which window had the keyboard focus and gives it back. Never raises."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None,
-                 open_display: Callable[[str | None], FocusDisplay] = XDisplay) -> None:
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        open_display: Callable[[str | None], FocusDisplay] = XDisplay,
+    ) -> None:
         environ = os.environ if environ is None else environ
         # Under Wayland (even with XWayland's DISPLAY) X clients cannot move the focus.
         self._display_name = None if environ.get("WAYLAND_DISPLAY") else environ.get("DISPLAY")

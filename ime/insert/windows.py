@@ -78,8 +78,12 @@ def _send_input(inputs: Sequence[INPUT]) -> int:
     if sent != len(inputs):
         # Typically UIPI: the focused window belongs to a process of higher integrity (run as
         # administrator); Windows blocks our input to it.
-        logger.warning("SendInput accepted %d of %d events (error %d)", sent, len(inputs),
-                       ctypes.get_last_error())  # type: ignore[attr-defined]
+        logger.warning(
+            "SendInput accepted %d of %d events (error %d)",
+            sent,
+            len(inputs),
+            ctypes.get_last_error(),
+        )  # type: ignore[attr-defined]
     return int(sent)
 
 
@@ -100,7 +104,7 @@ def unicode_inputs(text: str) -> list[INPUT]:
             continue
         data = ch.encode("utf-16-le")
         for i in range(0, len(data), 2):
-            unit = int.from_bytes(data[i:i + 2], "little")
+            unit = int.from_bytes(data[i : i + 2], "little")
             out.append(_key(0, unit, KEYEVENTF_UNICODE))
             out.append(_key(0, unit, KEYEVENTF_UNICODE | KEYEVENTF_KEYUP))
     return out

@@ -34,16 +34,29 @@ class _XErrorEvent(ctypes.Structure):
 
 class _XWindowAttributes(ctypes.Structure):
     _fields_ = [
-        ("x", ctypes.c_int), ("y", ctypes.c_int), ("width", ctypes.c_int),
-        ("height", ctypes.c_int), ("border_width", ctypes.c_int), ("depth", ctypes.c_int),
-        ("visual", ctypes.c_void_p), ("root", ctypes.c_ulong), ("class_", ctypes.c_int),
-        ("bit_gravity", ctypes.c_int), ("win_gravity", ctypes.c_int),
-        ("backing_store", ctypes.c_int), ("backing_planes", ctypes.c_ulong),
-        ("backing_pixel", ctypes.c_ulong), ("save_under", ctypes.c_int),
-        ("colormap", ctypes.c_ulong), ("map_installed", ctypes.c_int),
-        ("map_state", ctypes.c_int), ("all_event_masks", ctypes.c_long),
-        ("your_event_mask", ctypes.c_long), ("do_not_propagate_mask", ctypes.c_long),
-        ("override_redirect", ctypes.c_int), ("screen", ctypes.c_void_p),
+        ("x", ctypes.c_int),
+        ("y", ctypes.c_int),
+        ("width", ctypes.c_int),
+        ("height", ctypes.c_int),
+        ("border_width", ctypes.c_int),
+        ("depth", ctypes.c_int),
+        ("visual", ctypes.c_void_p),
+        ("root", ctypes.c_ulong),
+        ("class_", ctypes.c_int),
+        ("bit_gravity", ctypes.c_int),
+        ("win_gravity", ctypes.c_int),
+        ("backing_store", ctypes.c_int),
+        ("backing_planes", ctypes.c_ulong),
+        ("backing_pixel", ctypes.c_ulong),
+        ("save_under", ctypes.c_int),
+        ("colormap", ctypes.c_ulong),
+        ("map_installed", ctypes.c_int),
+        ("map_state", ctypes.c_int),
+        ("all_event_masks", ctypes.c_long),
+        ("your_event_mask", ctypes.c_long),
+        ("do_not_propagate_mask", ctypes.c_long),
+        ("override_redirect", ctypes.c_int),
+        ("screen", ctypes.c_void_p),
     ]
 
 
@@ -98,8 +111,20 @@ def libraries() -> tuple[Any, Any]:
         ul, pul = ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong)
         x11.XInternAtom.restype = ul
         x11.XInternAtom.argtypes = [p, ctypes.c_char_p, i]
-        x11.XGetWindowProperty.argtypes = [p, ul, ul, ctypes.c_long, ctypes.c_long, i, ul,
-                                           pul, pi, pul, pul, ctypes.POINTER(pul)]
+        x11.XGetWindowProperty.argtypes = [
+            p,
+            ul,
+            ul,
+            ctypes.c_long,
+            ctypes.c_long,
+            i,
+            ul,
+            pul,
+            pi,
+            pul,
+            pul,
+            ctypes.POINTER(pul),
+        ]
         x11.XQueryTree.argtypes = [p, ul, pul, pul, ctypes.POINTER(pul), ctypes.POINTER(u)]
         x11.XGetWindowAttributes.argtypes = [p, ul, ctypes.POINTER(_XWindowAttributes)]
         xtst.XTestQueryExtension.argtypes = [p, pi, pi, pi, pi]
@@ -174,9 +199,19 @@ class XDisplay:
         count, after = ctypes.c_ulong(), ctypes.c_ulong()
         data = ctypes.POINTER(ctypes.c_ulong)()
         status = self._x11.XGetWindowProperty(
-            self._dpy, window, atom, 0, 4096, 0, 0,  # AnyPropertyType
-            ctypes.byref(kind), ctypes.byref(fmt), ctypes.byref(count), ctypes.byref(after),
-            ctypes.byref(data))
+            self._dpy,
+            window,
+            atom,
+            0,
+            4096,
+            0,
+            0,  # AnyPropertyType
+            ctypes.byref(kind),
+            ctypes.byref(fmt),
+            ctypes.byref(count),
+            ctypes.byref(after),
+            ctypes.byref(data),
+        )
         try:
             self.sync()
             if status != 0 or not kind.value or fmt.value != 32:
@@ -191,8 +226,14 @@ class XDisplay:
         """The parent of ``window`` (0 for the root window)."""
         root, parent = ctypes.c_ulong(), ctypes.c_ulong()
         children, n = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
-        ok = self._x11.XQueryTree(self._dpy, window, ctypes.byref(root), ctypes.byref(parent),
-                                  ctypes.byref(children), ctypes.byref(n))
+        ok = self._x11.XQueryTree(
+            self._dpy,
+            window,
+            ctypes.byref(root),
+            ctypes.byref(parent),
+            ctypes.byref(children),
+            ctypes.byref(n),
+        )
         if children:
             self._x11.XFree(children)
         self.sync()

@@ -60,8 +60,9 @@ FONTS: dict[str, FontSource] = {
             sha256="6d1e4c4aac78ad32062aefa2c836ee4d6e58f9dcf8b3f4407c9eefe304615318",
             files="**/LXGWWenKai-Regular.ttf",
             file_sha256="bbf534b0ca093928f94d1782855e65a19a32cde82b075d495d072025521953c8",
-            label=("fonts-lxgw-wenkai LXGWWenKai-Regular.ttf + hanzi-writer-data medians "
-                   "(registered)"),
+            label=(
+                "fonts-lxgw-wenkai LXGWWenKai-Regular.ttf + hanzi-writer-data medians (registered)"
+            ),
         ),
         FontSource(
             name="mashanzheng",

@@ -73,7 +73,6 @@ CANVAS = 192
 ORIGIN = (32, 32 + 110)  # left-baseline anchor in the canvas
 
 
-
 # ----------------------------------------------------------------------------- inputs
 
 
@@ -163,8 +162,10 @@ def regenerate(src: FontSource, files: list[Path], args: argparse.Namespace) -> 
     chars = [c for c in charset if c in tpl and ord(c) in glyphs.cmap]
     if args.limit:
         chars = chars[: args.limit]
-    print(f"{src.name}: GB2312 level 1: {len(charset)}; with template and glyph: {len(chars)}",
-          file=sys.stderr)
+    print(
+        f"{src.name}: GB2312 level 1: {len(charset)}; with template and glyph: {len(chars)}",
+        file=sys.stderr,
+    )
 
     a, b = box_map(glyphs, chars, tpl)
     if args.show and args.only_show:
@@ -219,13 +220,25 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--font", choices=[*FONTS, "all"], default="all",
-                    help="which font to regenerate (default: every one, each fetched)")
+    ap.add_argument(
+        "--font",
+        choices=[*FONTS, "all"],
+        default="all",
+        help="which font to regenerate (default: every one, each fetched)",
+    )
     src = ap.add_mutually_exclusive_group()
-    src.add_argument("--package", "--deb", type=Path,
-                     help="the downloaded package (.deb or npm .tgz) of the one --font")
-    src.add_argument("--file", type=Path, nargs="+",
-                     help="the font file(s) of the one --font (TTF/OTF/WOFF; every subset)")
+    src.add_argument(
+        "--package",
+        "--deb",
+        type=Path,
+        help="the downloaded package (.deb or npm .tgz) of the one --font",
+    )
+    src.add_argument(
+        "--file",
+        type=Path,
+        nargs="+",
+        help="the font file(s) of the one --font (TTF/OTF/WOFF; every subset)",
+    )
     ap.add_argument("--out", type=Path, help="default resources/fonts/<font>.npz")
     ap.add_argument("--limit", type=int, default=0, help="only the first N characters (testing)")
     ap.add_argument("--overlay", help="write a PNG of some fits here")

@@ -169,8 +169,9 @@ def discounts(adjusted: np.ndarray) -> np.ndarray:
     return np.clip(d, 0.0, np.array([1.0, 2.0, 3.0]))
 
 
-def windows(tokens: np.ndarray, pos: np.ndarray, weight: np.ndarray, n: int,
-            base: int) -> tuple[np.ndarray, np.ndarray]:
+def windows(
+    tokens: np.ndarray, pos: np.ndarray, weight: np.ndarray, n: int, base: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(sorted distinct keys, weighted counts) of the n-token windows inside one run."""
     end = np.flatnonzero(pos >= n - 1)
     rows = np.stack([tokens[end - (n - 1) + j] for j in range(n)], axis=1)
@@ -229,7 +230,7 @@ def query(model: Backoff, hist: np.ndarray, w: np.ndarray) -> np.ndarray:
     for k in range(2, min(model.order, m + 1) + 1):
         if not len(model.keys[k - 2]):  # nothing stored at this order: backoff weights are 1
             continue
-        hk = key_of(hist[:, m - (k - 1):], model.base)
+        hk = key_of(hist[:, m - (k - 1) :], model.base)
         at, hit = lookup(model.hist[k - 2], hk)
         e, found = lookup(model.keys[k - 2], hk * model.base + w)
         backed = out + np.where(hit, model.backoff[k - 2][at], 0.0)
@@ -237,8 +238,11 @@ def query(model: Backoff, hist: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def normalize(logp: np.ndarray, lower: np.ndarray, hist_keys: np.ndarray,
-              ) -> tuple[np.ndarray, np.ndarray]:
+def normalize(
+    logp: np.ndarray,
+    lower: np.ndarray,
+    hist_keys: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """(history keys, log backoff) that make each history's stored logp plus the backed-off
     rest of ``lower`` (log P of the same w under the lower order) sum to 1."""
     first, _ = groups(hist_keys)
@@ -324,8 +328,12 @@ class Stored:
 def kept(model: Backoff, config: NgramConfig) -> list[np.ndarray]:
     """Per order k = 2..: which n-grams to store. Pruned by weighted difference, then closed
     under prefixes (a stored n-gram's history is a stored (n-1)-gram: the file is a trie)."""
-    masks = [prune_scores(model, k) >= config.prune if config.prune > 0
-             else np.ones(len(model.keys[k - 2]), dtype=bool) for k in range(2, model.order + 1)]
+    masks = [
+        prune_scores(model, k) >= config.prune
+        if config.prune > 0
+        else np.ones(len(model.keys[k - 2]), dtype=bool)
+        for k in range(2, model.order + 1)
+    ]
     for k in range(model.order, 2, -1):
         prefixes = model.keys[k - 2][masks[k - 2]] // model.base
         at, found = lookup(model.keys[k - 3], prefixes)
@@ -380,8 +388,15 @@ def store(model: Backoff, config: NgramConfig) -> tuple[Backoff, list[Stored]]:
         final.keys.append(keys)
         final.logp.append(book.astype(np.float32)[q].astype(np.float64))
         final.freq.append(np.zeros(len(keys)))
-        stored.append(Stored(rowlen=rowlen, backoff=backoff16, succ=shift(d[:, -1]),
-                             q=q.astype(np.uint8), codebook=book.astype(np.float32)))
+        stored.append(
+            Stored(
+                rowlen=rowlen,
+                backoff=backoff16,
+                succ=shift(d[:, -1]),
+                q=q.astype(np.uint8),
+                codebook=book.astype(np.float32),
+            )
+        )
     return final, stored
 
 
@@ -390,8 +405,14 @@ def shift(tokens: np.ndarray) -> np.ndarray:
     return np.where(tokens >= FIRST, tokens - 1, tokens).astype(np.uint16)
 
 
-def to_arrays(vocab: str, unigram: np.ndarray, stored: Sequence[Stored], suggest: np.ndarray,
-              version: int, magic: bytes) -> dict[str, np.ndarray]:
+def to_arrays(
+    vocab: str,
+    unigram: np.ndarray,
+    stored: Sequence[Stored],
+    suggest: np.ndarray,
+    version: int,
+    magic: bytes,
+) -> dict[str, np.ndarray]:
     """The members of the engine's .npz (engine/language.py describes them)."""
     if len(vocab) >= 55000:  # engine.language.MAX_VOCAB: keys of 4 tokens must fit int64
         raise ValueError(f"{len(vocab)} hanzi are more than the file format holds")
@@ -403,8 +424,15 @@ def to_arrays(vocab: str, unigram: np.ndarray, stored: Sequence[Stored], suggest
         "suggest": suggest.astype(np.uint8),
     }
     for k, s in enumerate(stored, start=2):
-        arrays.update({f"rowlen{k}": s.rowlen, f"backoff{k}": s.backoff, f"succ{k}": s.succ,
-                       f"q{k}": s.q, f"codebook{k}": s.codebook})
+        arrays.update(
+            {
+                f"rowlen{k}": s.rowlen,
+                f"backoff{k}": s.backoff,
+                f"succ{k}": s.succ,
+                f"q{k}": s.q,
+                f"codebook{k}": s.codebook,
+            }
+        )
     return arrays
 
 
@@ -420,14 +448,18 @@ def write_npz(arrays: dict[str, np.ndarray]) -> bytes:
             info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]),
-                                      allow_pickle=False)
+            np.lib.format.write_array(
+                member, np.ascontiguousarray(arrays[name]), allow_pickle=False
+            )
             z.writestr(info, member.getvalue(), compresslevel=9)
     return buf.getvalue()
 
 
-def histories(texts: Sequence[str], vocab: str, order: int,
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def histories(
+    texts: Sequence[str],
+    vocab: str,
+    order: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every hanzi position of ``texts`` (each from its start) as (hist (M, order-1), w (M,),
     whether w is in ``vocab``), in counting ids; what the engine reads as each one's context."""
     index = {c: i + FIRST for i, c in enumerate(vocab)}
@@ -438,17 +470,20 @@ def histories(texts: Sequence[str], vocab: str, order: int,
             t = index.get(c)
             if t is None:  # not a known hanzi: a boundary
                 if "\u4e00" <= c <= "\u9fff":
-                    hist.append(h[-(order - 1):])
+                    hist.append(h[-(order - 1) :])
                     ws.append(BOS)
                     known.append(False)
                 h = [PAD] * (order - 2) + [BOS]
                 continue
-            hist.append(h[-(order - 1):])
+            hist.append(h[-(order - 1) :])
             ws.append(t)
             known.append(True)
             h = h + [t]
-    return (np.array(hist, dtype=np.int64).reshape(-1, order - 1), np.array(ws, dtype=np.int64),
-            np.array(known, dtype=bool))
+    return (
+        np.array(hist, dtype=np.int64).reshape(-1, order - 1),
+        np.array(ws, dtype=np.int64),
+        np.array(known, dtype=bool),
+    )
 
 
 def em_weights(logps: np.ndarray, iterations: int = 50) -> np.ndarray:

@@ -67,7 +67,9 @@ class Sources:
 
 
 def shingles(line: str) -> set[str]:
-    return {r[i:i + SHINGLE] for r in HANZI_RUN.findall(line) for i in range(len(r) - SHINGLE + 1)}
+    return {
+        r[i : i + SHINGLE] for r in HANZI_RUN.findall(line) for i in range(len(r) - SHINGLE + 1)
+    }
 
 
 def training_reviews(train: list[str], held: list[str]) -> list[str]:
@@ -99,8 +101,9 @@ def dictionary(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def sources(train: list[str], held: list[str], daily_text: str, dict_text: str,
-            dev: bool = False) -> Sources:
+def sources(
+    train: list[str], held: list[str], daily_text: str, dict_text: str, dev: bool = False
+) -> Sources:
     """The sources from the split reviews and the two files' text (``dev``: see DEV_REVIEW)."""
     reviews = training_reviews(train, held)
     daily = peoples_daily(daily_text)
@@ -108,7 +111,8 @@ def sources(train: list[str], held: list[str], daily_text: str, dict_text: str,
     if dev:
         out.dev_reviews = [r for i, r in enumerate(reviews) if i % 10 == DEV_REVIEW]
         out.reviews = training_reviews(
-            [r for i, r in enumerate(reviews) if i % 10 != DEV_REVIEW], out.dev_reviews)
+            [r for i, r in enumerate(reviews) if i % 10 != DEV_REVIEW], out.dev_reviews
+        )
         out.daily = [r for i, r in enumerate(daily) if i % 10 != DEV_DAILY]
         out.dev_daily = [r for i, r in enumerate(daily) if i % 10 == DEV_DAILY]
     return out
@@ -116,10 +120,15 @@ def sources(train: list[str], held: list[str], daily_text: str, dict_text: str,
 
 def corpora(src: Sources, config: LMConfig) -> list[kneser_ney.Corpus]:
     """One kneser_ney.Corpus per source of SOURCES (empty where its weight is 0), one vocabulary."""
-    texts = [[r for t in src.reviews for r in HANZI_RUN.findall(t)],
-             [r for t in src.daily for r in HANZI_RUN.findall(t)]]
-    words = [(r, max(1, round(config.dict_scale * f))) for w, f in src.words
-             for r in HANZI_RUN.findall(w)]
+    texts = [
+        [r for t in src.reviews for r in HANZI_RUN.findall(t)],
+        [r for t in src.daily for r in HANZI_RUN.findall(t)],
+    ]
+    words = [
+        (r, max(1, round(config.dict_scale * f)))
+        for w, f in src.words
+        for r in HANZI_RUN.findall(w)
+    ]
     used = [w > 0 for w in config.weights]
     chars = set()
     for on, runs in zip(used, [*texts, [r for r, _ in words]], strict=False):
@@ -159,17 +168,35 @@ def suggestions(vocab: str, src: Sources, level1: set[str], top: int) -> np.ndar
     return np.array([ch in level1 or ch in common for ch in vocab], dtype=np.uint8)
 
 
-def build(src: Sources, level1: set[str], config: LMConfig, version: int, magic: bytes,
-          ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+def build(
+    src: Sources,
+    level1: set[str],
+    config: LMConfig,
+    version: int,
+    magic: bytes,
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """(the arrays of lm.npz, figures about what went in)."""
     vocab, mixed = model(src, config)
     _, stored = kneser_ney.store(mixed, config.ngram)
-    arrays = kneser_ney.to_arrays(vocab, mixed.unigram, stored,
-                             suggestions(vocab, src, level1, config.suggest_top), version, magic)
-    hanzi = {name: sum(len(r) for t in texts for r in HANZI_RUN.findall(t))
-             for name, texts in (("review", src.reviews), ("daily", src.daily))}
-    figures = {"review lines": len(src.reviews), "review hanzi": hanzi["review"],
-               "daily hanzi": hanzi["daily"], "words": len(src.words), "vocab": len(vocab)}
+    arrays = kneser_ney.to_arrays(
+        vocab,
+        mixed.unigram,
+        stored,
+        suggestions(vocab, src, level1, config.suggest_top),
+        version,
+        magic,
+    )
+    hanzi = {
+        name: sum(len(r) for t in texts for r in HANZI_RUN.findall(t))
+        for name, texts in (("review", src.reviews), ("daily", src.daily))
+    }
+    figures = {
+        "review lines": len(src.reviews),
+        "review hanzi": hanzi["review"],
+        "daily hanzi": hanzi["daily"],
+        "words": len(src.words),
+        "vocab": len(vocab),
+    }
     figures.update({f"stored {k}-grams": len(s.succ) for k, s in enumerate(stored, start=2)})
     return arrays, figures
 

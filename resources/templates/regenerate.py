@@ -36,8 +36,9 @@ HERE = Path(__file__).resolve().parent
 
 def npm_pack(dest: Path) -> Path:
     """Download the package tarball with `npm pack` into dest and return its path."""
-    subprocess.run(["npm", "pack", "--silent", PACKAGE], cwd=dest, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["npm", "pack", "--silent", PACKAGE], cwd=dest, check=True, stdout=subprocess.DEVNULL
+    )
     (tgz,) = dest.glob("*.tgz")
     return tgz
 
@@ -62,16 +63,23 @@ def pack(medians: dict[int, list[list[list[int]]]]) -> dict[str, np.ndarray]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from trainer.data.templates import pack_templates
 
-    return pack_templates({chr(cp): [np.array([[x, 900 - y] for x, y in stroke], dtype=float)
-                                     for stroke in strokes] for cp, strokes in medians.items()},
-                          PACKAGE)
+    return pack_templates(
+        {
+            chr(cp): [
+                np.array([[x, 900 - y] for x, y in stroke], dtype=float) for stroke in strokes
+            ]
+            for cp, strokes in medians.items()
+        },
+        PACKAGE,
+    )
 
 
 def copy_notices(tgz: Path) -> None:
     """Keep the package's licence and attribution next to the derived data."""
     with tarfile.open(tgz, "r:gz") as tar:
         for src, dst in (
-            ("package/ARPHICPL.TXT", "LICENSE"), ("package/README.md", "UPSTREAM_README.md")
+            ("package/ARPHICPL.TXT", "LICENSE"),
+            ("package/README.md", "UPSTREAM_README.md"),
         ):
             f = tar.extractfile(src)
             assert f is not None
@@ -93,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         copy_notices(tgz)
     np.savez_compressed(args.output, **arrays)
     n = len(arrays["codepoints"])
-    print(f"{args.output}: {n} characters, {len(arrays['point_offsets']) - 1} strokes, "
-          f"{len(arrays['points'])} points, {args.output.stat().st_size / 1e6:.2f} MB")
+    print(
+        f"{args.output}: {n} characters, {len(arrays['point_offsets']) - 1} strokes, "
+        f"{len(arrays['points'])} points, {args.output.stat().st_size / 1e6:.2f} MB"
+    )
     return 0
 
 

@@ -218,9 +218,14 @@ def select(entries: dict[str, list[list[np.ndarray]]], charset: str, medians) ->
     scale, shift = fit_box_map(pairs)
     chosen: dict[str, list[np.ndarray]] = {}
     reasons: dict[str, str] = {}
-    stats = {"with_data": len(shared), "entries": sum(len(entries[c]) for c in shared),
-             "same_count_first": len(pairs),
-             "same_count_any": 0, "scale": scale * TOMOE_BOX, "shift": shift}
+    stats = {
+        "with_data": len(shared),
+        "entries": sum(len(entries[c]) for c in shared),
+        "same_count_first": len(pairs),
+        "same_count_any": 0,
+        "scale": scale * TOMOE_BOX,
+        "shift": shift,
+    }
     for c in shared:
         med = [np.asarray(s, np.float64) for s in medians.strokes(c)]
         if any(len(e) == len(med) for e in entries[c]):
@@ -240,8 +245,13 @@ def pack(chosen: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
     """The arrays of medians.npz (x, y_down in the 1024 box); a one-point stroke doubled."""
     from trainer.data.templates import pack_templates  # ROOT is on sys.path (main)
 
-    return pack_templates({c: [np.repeat(s, 2, axis=0) * EM if len(s) == 1 else s * EM
-                               for s in strokes] for c, strokes in chosen.items()}, VERSION)
+    return pack_templates(
+        {
+            c: [np.repeat(s, 2, axis=0) * EM if len(s) == 1 else s * EM for s in strokes]
+            for c, strokes in chosen.items()
+        },
+        VERSION,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,14 +282,20 @@ def main(argv: list[str] | None = None) -> int:
     arrays = pack(chosen)
     np.savez_compressed(args.output, **arrays)
     print(f"Tomoe entries: {sum(map(len, entries.values()))} for {len(entries)} characters")
-    print(f"level 1: {st['with_data']} characters with data ({st['entries']} entries); "
-          f"same stroke count as the medians: {st['same_count_first']} (first entry), "
-          f"{st['same_count_any']} (any entry); accepted: {st['accepted']}")
-    print(f"box map: x' = {st['scale'][0]:.4f} x/1000 + {st['shift'][0]:.4f}, "
-          f"y' = {st['scale'][1]:.4f} y/1000 + {st['shift'][1]:.4f} (unit em box, y down)")
-    print(f"{args.output}: {len(arrays['codepoints'])} characters, "
-          f"{len(arrays['point_offsets']) - 1} strokes, "
-          f"{len(arrays['points'])} points, {args.output.stat().st_size / 1e3:.0f} kB")
+    print(
+        f"level 1: {st['with_data']} characters with data ({st['entries']} entries); "
+        f"same stroke count as the medians: {st['same_count_first']} (first entry), "
+        f"{st['same_count_any']} (any entry); accepted: {st['accepted']}"
+    )
+    print(
+        f"box map: x' = {st['scale'][0]:.4f} x/1000 + {st['shift'][0]:.4f}, "
+        f"y' = {st['scale'][1]:.4f} y/1000 + {st['shift'][1]:.4f} (unit em box, y down)"
+    )
+    print(
+        f"{args.output}: {len(arrays['codepoints'])} characters, "
+        f"{len(arrays['point_offsets']) - 1} strokes, "
+        f"{len(arrays['points'])} points, {args.output.stat().st_size / 1e3:.0f} kB"
+    )
     if args.rejected:
         rejected = "".join(f"{c}\t{w}\n" for c, w in st["rejected"].items())
         args.rejected.write_text(rejected, encoding="utf-8")

@@ -61,22 +61,38 @@ def test_eval_references_scores_every_engine_on_every_set(
 
     import eval_references
 
-    rc = eval_references.main(["--per-style", "2", "--references", "", "--json",
-                               "--jsonl", str(REAL_WO), "--out", str(ROOT / "build" / "ref-test")])
+    rc = eval_references.main(
+        [
+            "--per-style",
+            "2",
+            "--references",
+            "",
+            "--json",
+            "--jsonl",
+            str(REAL_WO),
+            "--out",
+            str(ROOT / "build" / "ref-test"),
+        ]
+    )
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     rows = {r["set"]: r for r in out["rows"]}
-    assert len(rows) == len(eval_references.eval_model.STYLES) + len(
-        eval_references.eval_model.STRESS) + 2
+    assert (
+        len(rows)
+        == len(eval_references.eval_model.STYLES) + len(eval_references.eval_model.STRESS) + 2
+    )
     assert rows["real: dinkit-wo.jsonl"]["xiezi"] == [1.0, 1.0]
     assert all(r["inks"] == 2 for name, r in rows.items() if name.startswith("synthetic"))
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--jsonl", "/nonexistent/real.jsonl"], "no such file"),
-    (["--references", "tegaki"], "unknown reference 'tegaki'"),
-    (["--per-style", "0"], "at least 1"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--jsonl", "/nonexistent/real.jsonl"], "no such file"),
+        (["--references", "tegaki"], "unknown reference 'tegaki'"),
+        (["--per-style", "0"], "at least 1"),
+    ],
+)
 def test_eval_references_names_bad_arguments(
     args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,8 +18,9 @@ CLASSES = 12
 
 def tiny_baseline(seed: int = 0, pooling: str = "mean", stride2: int = 1) -> BaselineLSTM:
     torch.manual_seed(seed)
-    cfg = ModelConfig(num_classes=CLASSES, hidden1=8, hidden2=16, fc=16, pooling=pooling,
-                      stride2=stride2)
+    cfg = ModelConfig(
+        num_classes=CLASSES, hidden1=8, hidden2=16, fc=16, pooling=pooling, stride2=stride2
+    )
     return BaselineLSTM(cfg)
 
 

@@ -53,7 +53,8 @@ def test_tiny_build_writes_package_and_report(tiny_build: Path):
         assert len(np.unique(w[w != 0])) <= 16, name
     assert tensors["lstm2.weight_hh_U"].shape[1] == cfg.lowrank.ranks["lstm2.weight_hh"]
     assert Recognizer(tiny_build / cfg.package_name).recognize_features(
-        np.zeros((5, 6), np.float32), n=3)
+        np.zeros((5, 6), np.float32), n=3
+    )
 
 
 def test_second_build_skips_every_stage(tiny_build: Path):
@@ -92,8 +93,11 @@ def test_interrupted_build_resumes_its_stage(tiny_build: Path, tmp_path: Path):
     assert (out / "prune" / "last.pt").is_file() and not (out / "prune" / "final.pt").exists()
     result = build(cfg, out, progress=False)
     assert result.skipped[:3] == ["data", "baseline", "svd"] and "prune" in result.ran
-    steps = [json.loads(line)["step"] for line in (out / "prune" / "metrics.jsonl").open()
-             if json.loads(line)["kind"] == "train"]
+    steps = [
+        json.loads(line)["step"]
+        for line in (out / "prune" / "metrics.jsonl").open()
+        if json.loads(line)["kind"] == "train"
+    ]
     assert steps == sorted(set(steps)) and steps[-1] == cfg.prune.steps  # one curve, no restart
     report = json.loads((out / "report.json").read_text())
     assert [s["stage"] for s in report["stages"]] == list(STAGES)

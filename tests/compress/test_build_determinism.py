@@ -23,9 +23,13 @@ pytestmark = pytest.mark.slow
 
 def small() -> BuildConfig:
     cfg = preset("tiny").with_steps(baseline=6, svd=3, prune=3, quant=3)
-    return replace(cfg, latency_runs=1, baseline=replace(cfg.baseline, checkpoint_every=2),
-                   prune=replace(cfg.prune, checkpoint_every=1),
-                   quant=replace(cfg.quant, checkpoint_every=1))
+    return replace(
+        cfg,
+        latency_runs=1,
+        baseline=replace(cfg.baseline, checkpoint_every=2),
+        prune=replace(cfg.prune, checkpoint_every=1),
+        quant=replace(cfg.quant, checkpoint_every=1),
+    )
 
 
 class CrashingSource(StreamSource):

@@ -22,8 +22,9 @@ def stages(pooling: str) -> dict[str, torch.nn.Module]:
     base = tiny_baseline(pooling=pooling)
     svd, _ = factorize(base, LowRankConfig(ranks=RANKS))
     pruned, _ = factorize(base, LowRankConfig(ranks=RANKS))
-    adw = AdaptiveDropWeight(PruneConfig(sparsity={"fc1": 0.7, "fc2": 0.6, "lstm2": 0.4},
-                                         increments=1))
+    adw = AdaptiveDropWeight(
+        PruneConfig(sparsity={"fc1": 0.7, "fc2": 0.6, "lstm2": 0.4}, increments=1)
+    )
     sgd_steps(pruned, [adw], steps=2)
     adw.finalize(pruned)
     quant, _ = factorize(base, LowRankConfig(ranks={"lstm2.weight_hh": 2}))
@@ -35,13 +36,22 @@ def stages(pooling: str) -> dict[str, torch.nn.Module]:
     dense_hh, _ = factorize(base, LowRankConfig(ranks={"lstm2.weight_ih": 5, "fc1.weight": 3}))
     stride2, _ = factorize(base, LowRankConfig(ranks=RANKS, stride2=2))
     stride3_dense_hh, _ = factorize(base, LowRankConfig(ranks={"lstm2.weight_ih": 5}, stride2=3))
-    return {"baseline": base, "svd": svd, "prune": pruned, "quant": quant, "dense_ih": dense_ih,
-            "dense_hh": dense_hh, "stride2": stride2, "stride3_dense_hh": stride3_dense_hh,
-            "baseline_stride2": tiny_baseline(pooling=pooling, stride2=2)}
+    return {
+        "baseline": base,
+        "svd": svd,
+        "prune": pruned,
+        "quant": quant,
+        "dense_ih": dense_ih,
+        "dense_hh": dense_hh,
+        "stride2": stride2,
+        "stride3_dense_hh": stride3_dense_hh,
+        "baseline_stride2": tiny_baseline(pooling=pooling, stride2=2),
+    }
 
 
-def run(onnx_bytes: bytes, x: torch.Tensor, lengths: torch.Tensor,
-        so: ort.SessionOptions | None = None) -> np.ndarray:
+def run(
+    onnx_bytes: bytes, x: torch.Tensor, lengths: torch.Tensor, so: ort.SessionOptions | None = None
+) -> np.ndarray:
     s = ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
     return s.run(["logits"], {"features": x.numpy(), "lengths": lengths.numpy()})[0]
 
@@ -84,8 +94,9 @@ def test_factored_lstm_is_a_scan_of_nine_nodes_per_step():
     body = [n.op_type for n in scan.attribute[0].g.node]
     # The input projection is outside; inside: the two gate Gemms (each followed by its
     # activation, which onnxruntime fuses), h V_hh^T, and the cell arithmetic.
-    assert sorted(body) == sorted(["Gemm", "Sigmoid", "Gemm", "Tanh", "Split", "Mul", "Mul",
-                                   "Add", "Tanh", "Mul", "MatMul"])
+    assert sorted(body) == sorted(
+        ["Gemm", "Sigmoid", "Gemm", "Tanh", "Split", "Mul", "Mul", "Add", "Tanh", "Mul", "MatMul"]
+    )
 
 
 def test_externalized_initializers_are_fed_by_the_caller():

@@ -16,8 +16,19 @@ from trainer.cli import main
 
 pytestmark = pytest.mark.slow
 
-SMALL = ["--baseline-steps", "300", "--svd-steps", "60", "--prune-steps", "80",
-         "--quant-steps", "20", "--latency-runs", "3", "--no-progress"]
+SMALL = [
+    "--baseline-steps",
+    "300",
+    "--svd-steps",
+    "60",
+    "--prune-steps",
+    "80",
+    "--quant-steps",
+    "20",
+    "--latency-runs",
+    "3",
+    "--no-progress",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +41,29 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def tuned(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("finetune")
-    assert main(["finetune", "--from", str(source), "--out", str(out), "--preset", "tiny",
-                 "--prune-steps", "60", "--quant-steps", "20", "--latency-runs", "3",
-                 "--yardstick-inks", "8", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "finetune",
+                "--from",
+                str(source),
+                "--out",
+                str(out),
+                "--preset",
+                "tiny",
+                "--prune-steps",
+                "60",
+                "--quant-steps",
+                "20",
+                "--latency-runs",
+                "3",
+                "--yardstick-inks",
+                "8",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -85,25 +116,64 @@ def test_report_has_the_source_the_stages_and_the_yardsticks(tuned: Path) -> Non
 
 def test_second_run_skips_both_stages(source: Path, tuned: Path) -> None:
     finals = {s: (tuned / s / "final.pt").stat().st_mtime_ns for s in ("prune", "quant")}
-    assert main(["finetune", "--from", str(source), "--out", str(tuned), "--preset", "tiny",
-                 "--yardstick-inks", "0", "--latency-runs", "3", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "finetune",
+                "--from",
+                str(source),
+                "--out",
+                str(tuned),
+                "--preset",
+                "tiny",
+                "--yardstick-inks",
+                "0",
+                "--latency-runs",
+                "3",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert finals == {s: (tuned / s / "final.pt").stat().st_mtime_ns for s in finals}
 
 
-def test_package_of_other_classes_is_refused(source: Path, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_package_of_other_classes_is_refused(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bundled = Path(__file__).resolve().parents[2] / "resources" / "model" / "xiezi-gb1.xiezi"
     if not bundled.is_file():
         pytest.skip("no bundled model in this checkout")
-    rc = main(["finetune", "--from", str(bundled), "--out", str(tmp_path / "x"), "--preset",
-               "tiny", "--no-progress"])
+    rc = main(
+        [
+            "finetune",
+            "--from",
+            str(bundled),
+            "--out",
+            str(tmp_path / "x"),
+            "--preset",
+            "tiny",
+            "--no-progress",
+        ]
+    )
     assert rc == 2
     assert "3755 classes, the data 24" in capsys.readouterr().out
 
 
-def test_missing_package_is_a_clear_error(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    rc = main(["finetune", "--from", str(tmp_path / "none.xiezi"), "--out",
-               str(tmp_path / "x"), "--preset", "tiny", "--no-progress"])
+def test_missing_package_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = main(
+        [
+            "finetune",
+            "--from",
+            str(tmp_path / "none.xiezi"),
+            "--out",
+            str(tmp_path / "x"),
+            "--preset",
+            "tiny",
+            "--no-progress",
+        ]
+    )
     assert rc == 2
     assert "none.xiezi" in capsys.readouterr().out

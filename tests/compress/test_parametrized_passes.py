@@ -44,8 +44,9 @@ def assert_same_weights(a: nn.Module, b: nn.Module) -> None:
 
 def test_masked_weights_train_as_hand_masked_gradients_did() -> None:
     model = tiny_baseline()
-    adw = AdaptiveDropWeight(PruneConfig(sparsity={"fc1": 0.5, "fc2": 0.7, "lstm2": 0.4},
-                                         increments=1))
+    adw = AdaptiveDropWeight(
+        PruneConfig(sparsity={"fc1": 0.5, "fc2": 0.7, "lstm2": 0.4}, increments=1)
+    )
     by_hand = copy.deepcopy(model)
     adw.prepare(model)
     masks = {n: m.clone() for n, m in adw.masks.items()}
@@ -81,8 +82,9 @@ def test_shared_weights_train_as_hand_shared_gradients_did() -> None:
 
     def share(values: torch.Tensor, code: torch.Tensor, k: int) -> torch.Tensor:
         member = code >= 0
-        total = torch.zeros(k, dtype=torch.float64).index_add_(0, code[member],
-                                                              values[member].double())
+        total = torch.zeros(k, dtype=torch.float64).index_add_(
+            0, code[member], values[member].double()
+        )
         mean = total / torch.bincount(code[member], minlength=k).clamp(min=1)
         out = torch.zeros_like(values)
         out[member] = mean.to(values.dtype)[code[member]]

@@ -26,8 +26,11 @@ def test_sparsity_equals_target_to_the_element_after_the_schedule():
     sgd_steps(model, [adw], steps=cfg.steps_to_target + 3)
     report = adw.finalize(model)
     expected = {
-        "fc2.weight": 0.9, "fc1.weight": 0.75, "lstm2.weight_hh_l0": 0.5,
-        "lstm1.weight_ih_l0": 0.3, "lstm1.weight_hh_l0": 0.3,
+        "fc2.weight": 0.9,
+        "fc1.weight": 0.75,
+        "lstm2.weight_hh_l0": 0.5,
+        "lstm1.weight_ih_l0": 0.3,
+        "lstm1.weight_hh_l0": 0.3,
     }
     assert set(report) == set(expected)
     for name, target in expected.items():

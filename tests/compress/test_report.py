@@ -42,13 +42,13 @@ def row(stage: str, top1: float, size: int, ms: float) -> StageRow:
 
 
 def test_ratios_and_targets(tmp_path):
-    report = make_report([row("baseline", 0.90, 3100, 6.0), row("quant", 0.897, 100, 1.5)],
-                         {"preset": "t"})
+    report = make_report(
+        [row("baseline", 0.90, 3100, 6.0), row("quant", 0.897, 100, 1.5)], {"preset": "t"}
+    )
     final = report["stages"][-1]["vs_baseline"]
     assert final["size_x"] == pytest.approx(31.0) and final["speedup_x"] == pytest.approx(4.0)
     assert final["top1_drop_points"] == pytest.approx(0.3)
-    assert report["targets"]["met"] == {"size_x": True, "speedup_x": True,
-                                        "top1_drop_points": True}
+    assert report["targets"]["met"] == {"size_x": True, "speedup_x": True, "top1_drop_points": True}
     json_path, md_path = write_report(tmp_path, report)
     assert json.loads(json_path.read_text()) == report
     assert "| quant | 89.70% |" in md_path.read_text() == render_markdown(report)
@@ -59,13 +59,27 @@ def test_ratios_and_targets(tmp_path):
 def test_cli_maps_arguments_into_the_build_config():
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
-    args = parser.parse_args(["build", "--preset", "full", "--out", "o", "--data", "pot",
-                              "--data-path", "a", "--data-path", "b", "--prune-steps", "7"])
+    args = parser.parse_args(
+        [
+            "build",
+            "--preset",
+            "full",
+            "--out",
+            "o",
+            "--data",
+            "pot",
+            "--data-path",
+            "a",
+            "--data-path",
+            "b",
+            "--prune-steps",
+            "7",
+        ]
+    )
     cfg = config_from_args(args)
     assert cfg.data.source == "pot" and cfg.data.paths == ("a", "b")
     assert cfg.prune.steps == 7 and cfg.baseline.steps == preset("full").baseline.steps
     assert cfg.model.hidden2 == 512 and cfg.data.num_classes == 3755
-
 
 
 class _Clock:
@@ -106,13 +120,18 @@ def test_latencies_time_warm_runs_in_blocks_and_report_the_cold_first_run(monkey
 
 
 def test_the_tiny_report_says_its_figures_mean_nothing():
-    report = make_report([row("baseline", 0.90, 3100, 0.1), row("quant", 0.8, 2000, 0.4)],
-                         {"preset": "tiny", "classes": 24})
+    report = make_report(
+        [row("baseline", 0.90, 3100, 0.1), row("quant", 0.8, 2000, 0.4)],
+        {"preset": "tiny", "classes": 24},
+    )
     md = render_markdown(report)
     assert "NOT met" not in md and "faster:" not in md
     assert "checks that the whole pipeline runs" not in md  # the wording below, not a claim
     assert "a check that the whole pipeline runs" in md and "(chance: 4.2%)" in md
     assert "mean nothing" in md
-    full = render_markdown(make_report([row("baseline", 0.9, 3100, 6.0),
-                                        row("quant", 0.8, 2000, 7.0)], {"preset": "full"}))
+    full = render_markdown(
+        make_report(
+            [row("baseline", 0.9, 3100, 6.0), row("quant", 0.8, 2000, 7.0)], {"preset": "full"}
+        )
+    )
     assert "NOT met" in full

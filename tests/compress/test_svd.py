@@ -117,7 +117,7 @@ def test_a_strided_model_reads_a_padded_batch_as_each_sequence_alone(stride):
         with torch.no_grad():
             together = m(x, lengths)
             for b, n in enumerate(lengths.tolist()):
-                alone = m(x[b:b + 1, :n], lengths[b:b + 1])
+                alone = m(x[b : b + 1, :n], lengths[b : b + 1])
                 assert torch.allclose(alone[0], together[b], atol=1e-6)
     again = build_model_from_spec(model_spec(model))
     assert again.config.stride2 == stride

@@ -123,8 +123,9 @@ def test_dataloader_workers_keep_the_order(workers: int) -> None:
 
 def test_points_are_capped_by_the_engines_preprocessing() -> None:
     # the cap is the engine's (PreprocessConfig.max_points), so training and serving agree
-    capped = validation_set(DataConfig(num_classes=3, val_per_class=1),
-                            PreprocessConfig(max_points=10))
+    capped = validation_set(
+        DataConfig(num_classes=3, val_per_class=1), PreprocessConfig(max_points=10)
+    )
     assert max(len(f) for f, _ in capped) == 10
     feats = capped[2][0]
     assert np.allclose(feats[:-1, 2:4], feats[1:, :2] - feats[:-1, :2], atol=1e-6)
@@ -138,8 +139,13 @@ def test_validation_is_fixed_and_held_out() -> None:
     other_seed = validation_set(DataConfig(**{**cfg.__dict__, "seed": 9}), PRE)
     assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(val, other_seed, strict=True))
     stream = TrainStream(DataConfig(**{**cfg.__dict__, "augment": False}), PRE)
-    train = {bytes(f.numpy()) for b in range(2) for x, n, *_ in [stream.batch(b)]
-             for f, k in zip(x, n.tolist(), strict=True) for f in [f[:k]]}
+    train = {
+        bytes(f.numpy())
+        for b in range(2)
+        for x, n, *_ in [stream.batch(b)]
+        for f, k in zip(x, n.tolist(), strict=True)
+        for f in [f[:k]]
+    }
     assert not train & {bytes(f) for f, _ in val}
     batches = validation_batches(cfg, PRE, batch_size=4)
     assert sum(len(b.labels) for b in batches) == 10 and {b.index for b in batches} == {-1}
@@ -161,10 +167,13 @@ def test_pot_source_holds_out_the_last_file(tmp_path: Path) -> None:
     t, cs = load_templates(), load_charset()
     chars = cs[:6]
     for w in range(3):
-        write_pot(tmp_path / f"{w:03d}.pot",
-                  [(c, [(s * 1000).astype(np.int16) + w for s in t.strokes(c)]) for c in chars])
-    cfg = DataConfig(source="pot", paths=(str(tmp_path),), num_classes=4, batch_size=2,
-                     bucket_batches=2)
+        write_pot(
+            tmp_path / f"{w:03d}.pot",
+            [(c, [(s * 1000).astype(np.int16) + w for s in t.strokes(c)]) for c in chars],
+        )
+    cfg = DataConfig(
+        source="pot", paths=(str(tmp_path),), num_classes=4, batch_size=2, bucket_batches=2
+    )
     assert _classes(cfg) == chars[:4]
     val = validation_set(cfg, PRE)
     assert sorted(label for _, label in val) == [0, 1, 2, 3]
@@ -180,8 +189,12 @@ def test_jsonl_source_skips_unknown_labels_and_holds_out_every_20th(
     for k in range(2 * JSONL_VAL_EVERY):
         c = cs[k % 3] if k % 10 else "A"
         strokes = t.strokes(cs[0])
-        inks.append(make_ink([np.column_stack([s, 100 * j + np.arange(len(s))])
-                              for j, s in enumerate(strokes)], c))
+        inks.append(
+            make_ink(
+                [np.column_stack([s, 100 * j + np.arange(len(s))]) for j, s in enumerate(strokes)],
+                c,
+            )
+        )
     write_jsonl(tmp_path / "a.jsonl", inks)
     cfg = DataConfig(
         source="jsonl", paths=(str(tmp_path / "a.jsonl"),), batch_size=2, bucket_batches=1
@@ -226,8 +239,10 @@ def test_reading_in_order_spreads_the_work_evenly() -> None:
 
 def test_real_ink_joins_synthetic_validation(tmp_path: Path) -> None:
     t, cs = load_templates(), load_charset()
-    write_pot(tmp_path / "w.pot", [(c, [(s * 1000).astype(np.int16) for s in t.strokes(c)])
-                                   for c in cs[:4]])
+    write_pot(
+        tmp_path / "w.pot",
+        [(c, [(s * 1000).astype(np.int16) for s in t.strokes(c)]) for c in cs[:4]],
+    )
     cfg = DataConfig(num_classes=2, val_per_class=1, paths=(str(tmp_path / "w.pot"),))
     labels = [label for _, label in validation_set(cfg, PRE)]
     assert labels == [0, 1, 0, 1]  # two synthetic, then the real ink of the two classes

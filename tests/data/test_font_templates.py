@@ -230,8 +230,9 @@ def test_glyph_set_draws_each_character_from_the_first_subset_that_maps_it(tmp_p
     pytest.importorskip("fontTools")
     reg = _regenerate()
     first = _woff(tmp_path / "f-0-400-normal.woff", {"一": (100, 350, 900, 450)})
-    second = _woff(tmp_path / "f-1-400-normal.woff",
-                   {"一": (400, 350, 600, 450), "二": (100, 100, 900, 700)})
+    second = _woff(
+        tmp_path / "f-1-400-normal.woff", {"一": (400, 350, 600, 450), "二": (100, 100, 900, 700)}
+    )
     glyphs = reg.GlyphSet([first, second], reg.PX)
     assert glyphs.cmap == {ord("一"), ord("二")}
     width = {}

@@ -19,8 +19,10 @@ def _samples(n: int, seed: int = 0) -> list[tuple[str, list[np.ndarray]]]:
     labels = "中国我的永一A啊"
     out = []
     for k in range(n):
-        strokes = [rng.integers(0, 3000, size=(int(rng.integers(1, 30)), 2)).astype(np.int16)
-                   for _ in range(int(rng.integers(1, 12)))]
+        strokes = [
+            rng.integers(0, 3000, size=(int(rng.integers(1, 30)), 2)).astype(np.int16)
+            for _ in range(int(rng.integers(1, 12)))
+        ]
         out.append((labels[k % len(labels)], strokes))
     return out
 

@@ -20,8 +20,9 @@ def _run(argv: list[str]) -> int:
 
 
 def test_sheet_has_one_row_per_char_and_a_column_per_writer(tmp_path: Path) -> None:
-    out = render_preview(PreviewConfig(chars="一中", writers=2, cell_inches=1.0, dpi=40),
-                         tmp_path / "s.png")
+    out = render_preview(
+        PreviewConfig(chars="一中", writers=2, cell_inches=1.0, dpi=40), tmp_path / "s.png"
+    )
     with Image.open(out) as im:
         assert im.format == "PNG" and im.size == (3 * 40, 2 * 40)
         colours = im.convert("RGB").getcolors(maxcolors=1_000_000)

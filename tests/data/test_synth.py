@@ -40,15 +40,28 @@ CHUAN = [
     np.array([[0.8, 0.1], [0.8, 0.9]], F),
 ]
 QUIET = SynthConfig(
-    sample_sd=0.0, offset_sd=0.0, scale_log_sd=0.0, stroke_rotation_sd=0.0, bend_sd=0.0,
-    extend_sd=0.0, elastic_amp=0.0, swap_prob=0.0, reverse_prob=0.0, split_prob=0.0,
-    jitter_sd=0.0, drop_prob=0.0,
+    sample_sd=0.0,
+    offset_sd=0.0,
+    scale_log_sd=0.0,
+    stroke_rotation_sd=0.0,
+    bend_sd=0.0,
+    extend_sd=0.0,
+    elastic_amp=0.0,
+    swap_prob=0.0,
+    reverse_prob=0.0,
+    split_prob=0.0,
+    jitter_sd=0.0,
+    drop_prob=0.0,
 )
 PLAIN = WriterStyle(cursiveness=0.0, simplify=0.0, roundness=0.05, neatness=1.0)
 
 
-def run(strokes: list[np.ndarray], seed: int, style: WriterStyle | None = None,
-        config: SynthConfig | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def run(
+    strokes: list[np.ndarray],
+    seed: int,
+    style: WriterStyle | None = None,
+    config: SynthConfig | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     config = config or SynthConfig()
     rng = np.random.default_rng(seed)
     if style is None:
@@ -157,13 +170,16 @@ def _vertical_slopes(xy: np.ndarray, sid: np.ndarray) -> list[float]:
 
 
 def test_the_writer_style_holds_across_characters() -> None:
-    base = replace(sample_writer(np.random.default_rng(5)), cursiveness=0.0, rotation=0.0,
-                   neatness=1.0)
+    base = replace(
+        sample_writer(np.random.default_rng(5)), cursiveness=0.0, rotation=0.0, neatness=1.0
+    )
     slopes = {}
     for slant in (-0.3, 0.3):
         style = replace(base, slant=slant)
-        slopes[slant] = [np.median(_vertical_slopes(*run(c, s, style)[:2]))
-                         for s, c in enumerate((LINE, CHUAN, LINE, CHUAN))]
+        slopes[slant] = [
+            np.median(_vertical_slopes(*run(c, s, style)[:2]))
+            for s, c in enumerate((LINE, CHUAN, LINE, CHUAN))
+        ]
     for slant, measured in slopes.items():
         assert np.ptp(measured) < 0.25, measured  # one writer: about the same slant
         assert abs(np.mean(measured) - slant) < 0.1
@@ -235,8 +251,10 @@ def test_components_move_as_wholes() -> None:
         gaps.append(fit[1][1][0] - fit[0][1][0])
     assert np.std(np.log(scales)) > 0.03 and np.std(gaps) > 0.01
     # off: the layout found (here with a looser overlap) does not change the ink
-    np.testing.assert_array_equal(run(LEFT_RIGHT, 0, PLAIN, QUIET)[0],
-                                  run(LEFT_RIGHT, 0, PLAIN, replace(QUIET, part_overlap=0.2))[0])
+    np.testing.assert_array_equal(
+        run(LEFT_RIGHT, 0, PLAIN, QUIET)[0],
+        run(LEFT_RIGHT, 0, PLAIN, replace(QUIET, part_overlap=0.2))[0],
+    )
 
 
 def test_a_batch_with_moving_components_writes_what_single_calls_write() -> None:
@@ -246,8 +264,9 @@ def test_a_batch_with_moving_components_writes_what_single_calls_write() -> None
     assert config.parts_vary
     templates = [LEFT_RIGHT, SHI, YONG, KOU] * 4
     styles = [sample_writer(np.random.default_rng(200 + i), config) for i in range(16)]
-    batch = synthesize_batch(templates, [np.random.default_rng(i) for i in range(16)], styles,
-                             config)
+    batch = synthesize_batch(
+        templates, [np.random.default_rng(i) for i in range(16)], styles, config
+    )
     for i, (tpl, style) in enumerate(zip(templates, styles, strict=True)):
         xy, sid, _ = synthesize(tpl, np.random.default_rng(i), style, config)
         np.testing.assert_array_equal(sid, batch[i][1])

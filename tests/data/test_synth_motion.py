@@ -24,8 +24,9 @@ def test_a_tail_turns_the_stroke_end_towards_the_next_start() -> None:
     xy = np.array([[0.1, 0.3], [0.5, 0.3], [0.9, 0.3], [0.1, 0.7], [0.9, 0.7]])
     sid = np.array([0, 0, 0, 1, 1], dtype=np.int32)
     t = np.array([0.0, 50, 100, 300, 400])
-    out, s, tt = pen_motion(xy, sid, t, np.random.default_rng(0), 1.0,
-                            replace(MOTION, lead_prob=0.0))
+    out, s, tt = pen_motion(
+        xy, sid, t, np.random.default_rng(0), 1.0, replace(MOTION, lead_prob=0.0)
+    )
     first, second = _strokes(out, s)
     assert len(first) > 3 and np.allclose(first[:3], xy[:3])  # the stroke runs on
     end = first[-1] - first[-2]
@@ -39,8 +40,9 @@ def test_a_lead_in_continues_the_jump() -> None:
     xy = np.array([[0.1, 0.2], [0.9, 0.2], [0.5, 0.5], [0.5, 0.9]])
     sid = np.array([0, 0, 1, 1], dtype=np.int32)
     t = np.array([0.0, 100, 300, 400])
-    out, s, tt = pen_motion(xy, sid, t, np.random.default_rng(1), 0.5,
-                            replace(MOTION, tail_prob=0.0))
+    out, s, tt = pen_motion(
+        xy, sid, t, np.random.default_rng(1), 0.5, replace(MOTION, tail_prob=0.0)
+    )
     first, second = _strokes(out, s)
     assert np.allclose(first, xy[:2]) and len(second) > 2
     lead = second[1] - second[0]

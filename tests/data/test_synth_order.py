@@ -71,8 +71,9 @@ def test_population_shares_and_consistent_writers() -> None:
     chars = [c for c in "十木王九左右丰古支夫" if analyse(t.strokes(c)).cross]
     for style in styles[:40]:
         rng = np.random.default_rng(1)
-        rates = np.mean([habits(t.strokes(c), style, rng) is not None
-                         for _ in range(30) for c in chars])
+        rates = np.mean(
+            [habits(t.strokes(c), style, rng) is not None for _ in range(30) for c in chars]
+        )
         if style.cross_swap == 0 and style.parts_swap == 0 and style.pie_reverse == 0:
             assert rates == 0
         elif style.cross_swap > 0:
@@ -89,18 +90,29 @@ def test_default_writers_have_no_habits_and_no_draws() -> None:
 
 
 def test_deterministic_batch_equals_single_and_templates_untouched() -> None:
-    config = replace(robust_writers(), cross_share=1.0, close_share=1.0, pie_share=1.0,
-                     habit_min=1.0, digitizer_prob=0.0)
+    config = replace(
+        robust_writers(),
+        cross_share=1.0,
+        close_share=1.0,
+        pie_share=1.0,
+        habit_min=1.0,
+        digitizer_prob=0.0,
+    )
     t = load_templates()
     tpls = [t.strokes(c) for c in "十日国人你木"]
     before = [[s.copy() for s in tpl] for tpl in tpls]
     styles = [sample_writer(np.random.default_rng(i), config) for i in range(len(tpls))]
-    one = [synthesize(tpl, np.random.default_rng(i), st, config)
-           for i, (tpl, st) in enumerate(zip(tpls, styles, strict=True))]
-    again = [synthesize(tpl, np.random.default_rng(i), st, config)
-             for i, (tpl, st) in enumerate(zip(tpls, styles, strict=True))]
-    many = synthesize_batch(tpls, [np.random.default_rng(i) for i in range(len(tpls))],
-                            styles, config)
+    one = [
+        synthesize(tpl, np.random.default_rng(i), st, config)
+        for i, (tpl, st) in enumerate(zip(tpls, styles, strict=True))
+    ]
+    again = [
+        synthesize(tpl, np.random.default_rng(i), st, config)
+        for i, (tpl, st) in enumerate(zip(tpls, styles, strict=True))
+    ]
+    many = synthesize_batch(
+        tpls, [np.random.default_rng(i) for i in range(len(tpls))], styles, config
+    )
     for a, b, c in zip(one, again, many, strict=True):
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
         assert np.allclose(a[0], c[0], atol=1e-6) and np.array_equal(a[1], c[1])

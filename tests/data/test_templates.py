@@ -31,8 +31,10 @@ def test_every_template_lies_in_the_unit_box() -> None:
     lo, hi = np.inf, -np.inf
     for c in t.chars:
         strokes = t.strokes(c)
-        assert strokes and all(s.dtype == np.float32 and s.ndim == 2 and len(s) >= 1
-                               and s.shape[1] == 2 for s in strokes), c
+        assert strokes and all(
+            s.dtype == np.float32 and s.ndim == 2 and len(s) >= 1 and s.shape[1] == 2
+            for s in strokes
+        ), c
         pts = np.concatenate(strokes)
         lo, hi = min(lo, float(pts.min())), max(hi, float(pts.max()))
     assert 0.0 <= lo < 0.05 and 0.95 < hi <= 1.0

@@ -114,8 +114,11 @@ def test_check_order_rejects_reversed_strokes() -> None:
     check = _regenerate().check_order
     ok, why, _ = check([KOU[0][::-1], KOU[1], KOU[2]], KOU)
     assert not ok and "direction" in why
-    dot = [np.array([[0.45, 0.1], [0.5, 0.15]]), np.array([[0.1, 0.5], [0.9, 0.5]]),
-           np.array([[0.5, 0.2], [0.5, 0.9]])]
+    dot = [
+        np.array([[0.45, 0.1], [0.5, 0.15]]),
+        np.array([[0.1, 0.5], [0.9, 0.5]]),
+        np.array([[0.5, 0.2], [0.5, 0.9]]),
+    ]
     ok, why, _ = check([dot[0][::-1], dot[1], dot[2]], dot)  # a short stroke drawn backwards
     assert not ok and "reversed" in why
 

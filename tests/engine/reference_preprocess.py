@@ -12,9 +12,7 @@ from engine.preprocess import PreprocessConfig, features
 
 def ink_arrays(ink: Ink) -> tuple[np.ndarray, np.ndarray]:
     xy = np.concatenate([s[:, :2] for s in ink.strokes], axis=0).astype(np.float64)
-    sid = np.concatenate(
-        [np.full(len(s), i, dtype=np.int32) for i, s in enumerate(ink.strokes)]
-    )
+    sid = np.concatenate([np.full(len(s), i, dtype=np.int32) for i, s in enumerate(ink.strokes)])
     return xy, sid
 
 

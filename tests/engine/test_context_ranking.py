@@ -45,8 +45,9 @@ def test_combine_is_the_log_linear_posterior() -> None:
     # the same posterior: equal up to one constant, so equal after normalizing
     np.testing.assert_allclose(log_softmax(got), log_softmax(want), atol=1e-6)
     # weight 0 and T 1: the network's own log-probabilities
-    np.testing.assert_allclose(log_softmax(combine(logits, prior, 0.0, 1.0)),
-                               log_softmax(logits), atol=1e-6)
+    np.testing.assert_allclose(
+        log_softmax(combine(logits, prior, 0.0, 1.0)), log_softmax(logits), atol=1e-6
+    )
 
 
 def test_no_context_is_the_network_alone(tiny_package: Path) -> None:
@@ -109,7 +110,8 @@ def test_ink_carries_its_context_and_batch_matches_single(tiny_package: Path) ->
 
 
 def test_a_broken_language_model_ranks_by_the_network(
-        tiny_package: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tiny_package: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     rec = Recognizer(tiny_package, language_model=BrokenPrior())  # type: ignore[arg-type]
     plain = Recognizer(tiny_package)
     ink = sample_ink(2)
@@ -120,8 +122,9 @@ def test_a_broken_language_model_ranks_by_the_network(
     assert sum("without context" in r.message for r in caplog.records) == 1
 
 
-@pytest.mark.parametrize("bad", [{"temperature": 0}, {"weight": float("nan")},
-                                 {"start_weight": -1}, {"history": 0}])
+@pytest.mark.parametrize(
+    "bad", [{"temperature": 0}, {"weight": float("nan")}, {"start_weight": -1}, {"history": 0}]
+)
 def test_context_options_are_checked(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="ContextOptions"):
         ContextOptions(**bad)  # type: ignore[arg-type]
@@ -148,15 +151,20 @@ def test_eval_scores_with_and_without_context(tiny_package: Path) -> None:
 
 
 def test_cli_reads_the_context_of_each_line(
-        tiny_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tiny_package: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     ink = sample_ink(3)
     last = Recognizer(tiny_package).recognize(ink, len(CHARSET))[-1].char
     lm = FixedPrior(last)
     monkeypatch.setattr("engine.language.LanguageModel.default", classmethod(lambda cls: lm))
     path = tmp_path / "text.jsonl"
-    lines = [ink.to_json_obj() | {"label": last, "context": "我们"},
-             ink.to_json_obj() | {"label": last}]
+    lines = [
+        ink.to_json_obj() | {"label": last, "context": "我们"},
+        ink.to_json_obj() | {"label": last},
+    ]
     path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in lines), "utf-8")
     assert cli.main(["eval", str(path), "--model", str(tiny_package), "--json"]) == 0
     r = json.loads(capsys.readouterr().out)

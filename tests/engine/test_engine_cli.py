@@ -49,7 +49,9 @@ def test_bad_lines_get_an_error_and_the_run_goes_on(
 
 
 def test_dash_reads_stdin(
-    tiny_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tiny_package: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     text = ink_file(tmp_path).read_text(encoding="utf-8")
@@ -113,7 +115,10 @@ def test_python_dash_m_engine(tiny_package: Path, tmp_path: Path) -> None:
     path = ink_file(tmp_path, ["[]"])
     done = subprocess.run(
         [sys.executable, "-m", "engine", "recognize", str(path), "--model", str(tiny_package)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 1 and len(done.stdout.splitlines()) == 3
     assert done.stderr == ""

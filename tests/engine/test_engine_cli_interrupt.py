@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_ctrl_c_while_waiting_for_input_stops_without_a_traceback(tiny_package: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine", "recognize", "-", "--model", str(tiny_package)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write((sample_ink(1).to_json() + "\n").encode())
     proc.stdin.flush()

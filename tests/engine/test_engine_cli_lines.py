@@ -68,8 +68,11 @@ def expected_lines(data: bytes) -> int:
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(lines(), min_size=1, max_size=8), st.booleans(), st.booleans())
 def test_every_line_gets_one_answer_in_order_file_and_stdin_alike(
-    tiny_package: Path, tmp_path_factory: pytest.TempPathFactory, rows: list[bytes],
-    bom: bool, newline: bool,
+    tiny_package: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[bytes],
+    bom: bool,
+    newline: bool,
 ) -> None:
     data = (b"\xef\xbb\xbf" if bom else b"") + b"\n".join(rows) + (b"\n" if newline else b"")
     path = tmp_path_factory.mktemp("fuzz") / "inks.jsonl"
@@ -99,11 +102,14 @@ def test_bad_lines_name_their_reason_and_the_rest_is_answered(
     assert rc == 1 and len(out) == 7
     assert "candidates" in out[0] and "candidates" in out[6]  # the BOM is not an error
     assert out[1]["error"] == "line 2: JSON nested 1001 levels deep; at most 32 are allowed"
-    assert out[2]["error"] == ("line 3: stroke 0 point 0: the number 100000000000...(310 "
-                               "characters) is out of range (|v| > 1e9)")
+    assert out[2]["error"] == (
+        "line 3: stroke 0 point 0: the number 100000000000...(310 "
+        "characters) is out of range (|v| > 1e9)"
+    )
     assert out[3]["error"].startswith("line 4: stroke 0 point 0: the number 100000000000")
-    assert out[4]["error"] == ("line 5: not UTF-8 text (invalid start byte: byte 0xff at "
-                               "byte 21 of the line)")
+    assert out[4]["error"] == (
+        "line 5: not UTF-8 text (invalid start byte: byte 0xff at byte 21 of the line)"
+    )
     assert out[5]["error"] == "line 6: blank line, no ink"
 
 
@@ -121,14 +127,19 @@ def test_dev_zero_is_read_in_bounded_memory(tiny_package: Path) -> None:
     """An endless line on standard input: its error comes at once, and reading on stays
     under 200 MB (as a path, /dev/zero is refused: tests/engine/test_engine_input_files.py)."""
     cap = 2 << 30
-    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
-            "import runpy, sys; sys.argv = ['engine', *sys.argv[1:]]\n"
-            "runpy.run_module('engine', run_name='__main__', alter_sys=True)\n")
+    code = (
+        f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
+        "import runpy, sys; sys.argv = ['engine', *sys.argv[1:]]\n"
+        "runpy.run_module('engine', run_name='__main__', alter_sys=True)\n"
+    )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     with open("/dev/zero", "rb") as zero:
         proc = subprocess.Popen(
             [sys.executable, "-c", code, "recognize", "-", "--model", str(tiny_package)],
-            stdin=zero, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            stdin=zero,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
         )
     try:
         assert proc.stdout is not None
@@ -145,9 +156,17 @@ def test_dev_zero_is_read_in_bounded_memory(tiny_package: Path) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(st.binary(max_size=60), st.text(max_size=60),
-                 st.recursive(st.none() | st.integers() | st.floats() | st.text(max_size=3),
-                              lambda c: st.lists(c, max_size=4), max_leaves=12).map(json.dumps)))
+@given(
+    st.one_of(
+        st.binary(max_size=60),
+        st.text(max_size=60),
+        st.recursive(
+            st.none() | st.integers() | st.floats() | st.text(max_size=3),
+            lambda c: st.lists(c, max_size=4),
+            max_leaves=12,
+        ).map(json.dumps),
+    )
+)
 def test_ink_from_json_raises_only_ink_errors(text: str | bytes) -> None:
     wrapped = text if isinstance(text, bytes) else '{"strokes": ' + text + "}"
     for t in (text, wrapped):
@@ -155,8 +174,11 @@ def test_ink_from_json_raises_only_ink_errors(text: str | bytes) -> None:
             ink_from_json(t)
 
 
-@pytest.mark.parametrize("value", [10**400, 10**5000, float("nan"), "1", None, [1, 2, 3]],
-                         ids=["int400", "int5000", "nan", "str", "none", "list"])
+@pytest.mark.parametrize(
+    "value",
+    [10**400, 10**5000, float("nan"), "1", None, [1, 2, 3]],
+    ids=["int400", "int5000", "nan", "str", "none", "list"],
+)
 def test_make_ink_raises_only_ink_errors(value: object) -> None:
     with pytest.raises(InkError, match="stroke 0"):
         make_ink([[[value, 0, 0]]])

@@ -26,15 +26,26 @@ ROOT = Path(__file__).resolve().parents[2]
 GOOD = sample_ink(0).to_json()
 
 
-@pytest.mark.parametrize(("path", "what"), [
-    ("{tmp}", "it is a folder; give a JSONL file, or - for standard input"),
-    ("{tmp}/link", "it is a folder"),
-    ("/dev/zero", ("it is a device, not a file of ink; to read a terminal or another "
-                   "stream, give - and redirect standard input")),
-    ("/dev/null", "it is a device"),
-])
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        ("{tmp}", "it is a folder; give a JSONL file, or - for standard input"),
+        ("{tmp}/link", "it is a folder"),
+        (
+            "/dev/zero",
+            (
+                "it is a device, not a file of ink; to read a terminal or another "
+                "stream, give - and redirect standard input"
+            ),
+        ),
+        ("/dev/null", "it is a device"),
+    ],
+)
 def test_a_folder_or_a_device_is_refused_by_name_at_once(
-    tiny_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str,
+    tiny_package: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    path: str,
     what: str,
 ) -> None:
     (tmp_path / "link").symlink_to(tmp_path)
@@ -55,7 +66,9 @@ def test_a_fifo_is_read_as_it_comes(tiny_package: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine", "recognize", str(fifo), "--model", str(tiny_package)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     answers: list[str] = []
     done = threading.Event()
@@ -91,9 +104,20 @@ def test_process_substitution_reads_like_a_file(tiny_package: Path) -> None:
     os.close(w)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "engine", "recognize", f"/dev/fd/{r}", "--model",
-             str(tiny_package)],
-            capture_output=True, text=True, timeout=60, pass_fds=(r,), check=False,
+            [
+                sys.executable,
+                "-m",
+                "engine",
+                "recognize",
+                f"/dev/fd/{r}",
+                "--model",
+                str(tiny_package),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            pass_fds=(r,),
+            check=False,
             env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
         )
     finally:

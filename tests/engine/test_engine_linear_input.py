@@ -61,7 +61,10 @@ def reference_depth(data: bytes) -> int:
 
 TRICKY = st.text(alphabet='"\\[]{}ab\u4e2d\n', max_size=8)
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**16), 10**16) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**16), 10**16)
+    | st.floats(allow_nan=False)
     | TRICKY,
     lambda c: st.lists(c, max_size=4) | st.dictionaries(TRICKY, c, max_size=4),
     max_leaves=20,
@@ -81,17 +84,21 @@ def test_depth_is_the_parsers_on_valid_json_and_its_prefixes(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=60).map(lambda b: bytes(b'[]{}"\\a'[x % 7] for x in b)),
-       st.integers(1, 9))
+@given(
+    st.binary(max_size=60).map(lambda b: bytes(b'[]{}"\\a'[x % 7] for x in b)), st.integers(1, 9)
+)
 def test_depth_does_not_depend_on_the_chunks(data: bytes, chunk: int) -> None:
     assert strict_json.json_depth(data, chunk) == strict_json.json_depth(data)
 
 
 def test_numbers_past_the_float_range_are_named_out_of_range() -> None:
     for literal in ("1" + "0" * 400, "-1e999", "2e308"):
-        with pytest.raises(InkError, match=f"stroke 0 point 1: the number {literal[:12]}.* is "
-                           r"out of range \(\|v\| > 1e9\)"):
-            ink_from_json('{"strokes": [[[0, 0, 0], [' + literal + ', 0, 5]]]}')
+        with pytest.raises(
+            InkError,
+            match=f"stroke 0 point 1: the number {literal[:12]}.* is "
+            r"out of range \(\|v\| > 1e9\)",
+        ):
+            ink_from_json('{"strokes": [[[0, 0, 0], [' + literal + ", 0, 5]]]}")
     with pytest.raises(InkError, match="stroke 0 point 1: NaN or infinite value"):
         ink_from_json('{"strokes": [[[0, 0, 0], [Infinity, 0, 5]]]}')
 
@@ -115,9 +122,12 @@ BOMBS = {
     "long fraction": b'{"strokes": [[[0.' + b"1" * (N - 28) + b", 0, 0]]]}",
     "long label": b'{"strokes": [[[0, 0, 0]]], "label": "' + b"\\u4e2d" * ((N - 40) // 6) + b'"}',
     "many keys": b'{"strokes": [[[0, 0, 0]]], "x": {'
-    + b",".join(b'"k%d": 0' % i for i in range(N // 12)) + b"}}",
-    "random bytes": np.random.default_rng(0).integers(0, 256, N, dtype=np.uint8)
-    .tobytes().replace(b"\n", b" "),
+    + b",".join(b'"k%d": 0' % i for i in range(N // 12))
+    + b"}}",
+    "random bytes": np.random.default_rng(0)
+    .integers(0, 256, N, dtype=np.uint8)
+    .tobytes()
+    .replace(b"\n", b" "),
     "largest ink": _max_ink(),
     "over the limit": b'"' + b'\\"' * (3 * N),
 }
@@ -134,7 +144,10 @@ class Engine:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "engine", "recognize", "-", "--model", str(model), "-n", "2"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
         )
         self.answers: queue.Queue[bytes] = queue.Queue()
         self.inbox: queue.Queue[bytes | None] = queue.Queue()

@@ -16,8 +16,9 @@ def blob(header: bytes) -> bytes:
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h + b"\0" * 8
 
 
-@pytest.mark.parametrize("header", [b"{'descr': '''<f4", b"{'descr': \"\"\"",
-                                    b"{'descr': '<f4', 'shape': (2,), }\\"])
+@pytest.mark.parametrize(
+    "header", [b"{'descr': '''<f4", b'{\'descr\': """', b"{'descr': '<f4', 'shape': (2,), }\\"]
+)
 def test_an_unterminated_header_is_a_value_error(header: bytes) -> None:
     with pytest.raises(ValueError, match="not a .npy array"):
         load_npy(blob(header), 100)

@@ -21,8 +21,12 @@ from tests.support.onnx_builders import externalize, lstm_classifier
 
 
 def rewrite(
-    src: Path, dst: Path, change: dict[str, bytes], fix_digests: bool = False,
-    seal: bool = False, drop: str | None = None,
+    src: Path,
+    dst: Path,
+    change: dict[str, bytes],
+    fix_digests: bool = False,
+    seal: bool = False,
+    drop: str | None = None,
 ) -> None:
     """Copy a package replacing some members (CRCs stay valid: only sha256 can tell).
 
@@ -35,8 +39,9 @@ def rewrite(
     members.update(change)
     if fix_digests:
         m = json.loads(members[MANIFEST])
-        m["sha256"] = {k: hashlib.sha256(members[k]).hexdigest() for k in m["sha256"]
-                       if k in members}
+        m["sha256"] = {
+            k: hashlib.sha256(members[k]).hexdigest() for k in m["sha256"] if k in members
+        }
         members[MANIFEST] = json.dumps(m).encode()
     if seal:
         body = {k: v for k, v in members.items() if k != DIGEST}
@@ -165,8 +170,10 @@ def test_another_preprocess_version_is_read_only_for_its_weights(
     asked for its weights (trainer finetune), which then decode as written."""
     path = tmp_path / "older.xiezi"
     edit_manifest(tiny_package, path, preprocess_version=PREPROCESS_VERSION - 1)
-    with pytest.raises(ModelLoadError, match=f"preprocess_version {PREPROCESS_VERSION - 1}.*"
-                                             f"this engine has {PREPROCESS_VERSION}"):
+    with pytest.raises(
+        ModelLoadError,
+        match=f"preprocess_version {PREPROCESS_VERSION - 1}.*this engine has {PREPROCESS_VERSION}",
+    ):
         load_package(path)
     older, same = load_package(path, any_preprocess=True), load_package(tiny_package)
     assert older.preprocess_version == PREPROCESS_VERSION - 1
@@ -218,7 +225,6 @@ def test_unlisted_member_and_pickle(tiny_package: Path, tmp_path: Path) -> None:
         load_package(path)
     pickled = b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
     member = tensor_member("fc1.b", "values")
-    rewrite(tiny_package, path, {member: pickled.ljust(128) + b"\n"}, fix_digests=True,
-            seal=True)
+    rewrite(tiny_package, path, {member: pickled.ljust(128) + b"\n"}, fix_digests=True, seal=True)
     with pytest.raises(ModelLoadError, match="not a plain .npy"):
         load_package(path)

@@ -40,14 +40,21 @@ CAP = 3 << 29  # 1.5 GiB
 
 def load_in_child(path: Path | str) -> tuple[int, str, float]:
     """(exit status, stderr, seconds) of loading ``path`` in a memory-capped child."""
-    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({CAP}, {CAP}))\n"
-            "import sys\nfrom engine.package import load_package\nfrom engine.errors import "
-            "ModelLoadError\ntry:\n    load_package(sys.argv[1])\nexcept ModelLoadError as e:\n"
-            "    print(e, file=sys.stderr); sys.exit(3)\n")
+    code = (
+        f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({CAP}, {CAP}))\n"
+        "import sys\nfrom engine.package import load_package\nfrom engine.errors import "
+        "ModelLoadError\ntry:\n    load_package(sys.argv[1])\nexcept ModelLoadError as e:\n"
+        "    print(e, file=sys.stderr); sys.exit(3)\n"
+    )
     t0 = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                          text=True, timeout=30, check=False,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
+    )
     return done.returncode, done.stderr, time.monotonic() - t0
 
 
@@ -145,9 +152,25 @@ JSON = st.recursive(
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.sampled_from(["format", "format_version", "preprocess_version", "preprocess",
-                        "charset", "tensors", "sha256", "info", "shape", "encoding", "dtype",
-                        "meta"]), JSON)
+@given(
+    st.sampled_from(
+        [
+            "format",
+            "format_version",
+            "preprocess_version",
+            "preprocess",
+            "charset",
+            "tensors",
+            "sha256",
+            "info",
+            "shape",
+            "encoding",
+            "dtype",
+            "meta",
+        ]
+    ),
+    JSON,
+)
 def test_sealed_edits_raise_only_model_load_errors(
     tiny_package: Path, tmp_path_factory: pytest.TempPathFactory, key: str, value: object
 ) -> None:

@@ -66,16 +66,21 @@ def test_the_cli_refuses_dist_threshold_1e300_with_one_line(
     assert main(["recognize", str(ink), "--model", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
-    assert err.endswith("dist_threshold must be a number in [0, 0.5] (a fraction of the "
-                        "character's larger side), got 1e+300\n")
+    assert err.endswith(
+        "dist_threshold must be a number in [0, 0.5] (a fraction of the "
+        "character's larger side), got 1e+300\n"
+    )
 
 
-@pytest.mark.parametrize("edge", [
-    {"dist_threshold": 0.5, "cos_threshold": -1.0, "max_points": 4096},
-    {"dist_threshold": 0.0, "cos_threshold": 1.0, "max_points": 2, "resample_step": 0.01},
-    {"resample_step": 0, "thin_step": 0, "thin_min_units": 0, "drop_fraction": 0},
-    {"resample_step": 0.99, "thin_step": 0.99, "thin_min_units": 999_999.0},
-])
+@pytest.mark.parametrize(
+    "edge",
+    [
+        {"dist_threshold": 0.5, "cos_threshold": -1.0, "max_points": 4096},
+        {"dist_threshold": 0.0, "cos_threshold": 1.0, "max_points": 2, "resample_step": 0.01},
+        {"resample_step": 0, "thin_step": 0, "thin_min_units": 0, "drop_fraction": 0},
+        {"resample_step": 0.99, "thin_step": 0.99, "thin_min_units": 999_999.0},
+    ],
+)
 def test_packages_at_the_edges_of_the_ranges_load_and_recognize(
     members: fp.Members, tmp_path: Path, edge: dict[str, float]
 ) -> None:
@@ -90,9 +95,13 @@ def test_packages_at_the_edges_of_the_ranges_load_and_recognize(
 FRACTION = st.floats(0.0, 0.999)
 CONFIGS = st.builds(
     PreprocessConfig,
-    dist_threshold=st.floats(0.0, 0.5), cos_threshold=st.floats(-1.0, 1.0),
-    drop_fraction=FRACTION, resample_step=st.just(0.0) | st.floats(0.01, 0.999),
-    max_points=st.integers(2, 4096), thin_step=FRACTION, thin_min_units=st.floats(0.0, 1e5),
+    dist_threshold=st.floats(0.0, 0.5),
+    cos_threshold=st.floats(-1.0, 1.0),
+    drop_fraction=FRACTION,
+    resample_step=st.just(0.0) | st.floats(0.01, 0.999),
+    max_points=st.integers(2, 4096),
+    thin_step=FRACTION,
+    thin_min_units=st.floats(0.0, 1e5),
 )
 
 
@@ -116,6 +125,13 @@ def test_write_package_refuses_non_finite_weights(tmp_path: Path) -> None:
     weights = {k: np.array(v) for k, v in pkg.tensors.items()}
     weights["fc1.W"][0, 0] = np.nan
     with pytest.raises(ValueError, match="tensor 'fc1.W' holds NaN or infinite values"):
-        write_package(tmp_path / "nan.xiezi", pkg.onnx_bytes, pkg.charset, pkg.preprocess,
-                      weights, pkg.encodings, {})
+        write_package(
+            tmp_path / "nan.xiezi",
+            pkg.onnx_bytes,
+            pkg.charset,
+            pkg.preprocess,
+            weights,
+            pkg.encodings,
+            {},
+        )
     assert not (tmp_path / "nan.xiezi").exists()

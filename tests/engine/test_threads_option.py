@@ -29,7 +29,8 @@ def test_max_threads_is_the_affinity_mask() -> None:
 
 def test_check_threads_accepts_1_to_the_cores_and_names_the_fix() -> None:
     assert [check_threads(n) for n in range(1, max_threads() + 1)] == list(
-        range(1, max_threads() + 1))
+        range(1, max_threads() + 1)
+    )
     with pytest.raises(ValueError, match=rf"CPU cores .*choose 1 \.\. {max_threads()}"):
         check_threads(max_threads() + 1)
     for bad in (0, -3, 2.0, True, None, "2"):
@@ -52,8 +53,9 @@ def test_thread_count_is_a_usage_error(text: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["recognize", "eval"])
-def test_engine_cli_refuses_too_many_threads(command: str, capsys: pytest.CaptureFixture[str]
-                                             ) -> None:
+def test_engine_cli_refuses_too_many_threads(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as e:
         main([command, "-", "--threads", TOO_MANY])
     assert e.value.code == 2
@@ -64,8 +66,14 @@ def test_engine_cli_refuses_too_many_threads(command: str, capsys: pytest.Captur
 
 def test_python_dash_m_engine_answers_with_one_error_line() -> None:
     """The real process: exit 2, usage and one error line, no traceback, no model loaded."""
-    done = subprocess.run([sys.executable, "-m", "engine", "recognize", "-", "--threads", TOO_MANY],
-                          input=b"", capture_output=True, timeout=60, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "recognize", "-", "--threads", TOO_MANY],
+        input=b"",
+        capture_output=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
     err = done.stderr.decode()
     assert done.returncode == 2, err
     lines = err.splitlines()

@@ -44,15 +44,26 @@ def make_window(qtbot, recording, settings_path):
 
     made = []
 
-    def make(recognizer: Any, auto_commit_ms: int = 0, language: str = "en",
-             settings: Settings | None = None) -> MainWindow:
+    def make(
+        recognizer: Any,
+        auto_commit_ms: int = 0,
+        language: str = "en",
+        settings: Settings | None = None,
+    ) -> MainWindow:
         if settings is None:
-            settings = Settings(auto_commit="fixed" if auto_commit_ms else "off",
-                                pad_size=240, language=language)
+            settings = Settings(
+                auto_commit="fixed" if auto_commit_ms else "off", pad_size=240, language=language
+            )
         service = RecognitionService(recognizer)
-        w = MainWindow(settings, service, recording, Associations(FakeLanguageModel()),
-                       settings_path=settings_path, tray=False,
-                       focus=FocusKeeper(environ={}))
+        w = MainWindow(
+            settings,
+            service,
+            recording,
+            Associations(FakeLanguageModel()),
+            settings_path=settings_path,
+            tray=False,
+            focus=FocusKeeper(environ={}),
+        )
         w.save_delay.ms = 0
         if auto_commit_ms:
             w.controller.fixed_ms = auto_commit_ms

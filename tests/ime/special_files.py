@@ -24,6 +24,7 @@ def _device(major: int, minor: int) -> Callable[[Path], None]:
             os.mknod(p, stat.S_IFCHR | 0o666, os.makedev(major, minor))
         except PermissionError:
             pytest.skip("no CAP_MKNOD here")
+
     return make
 
 
@@ -39,6 +40,7 @@ def _linked(make: Callable[[Path], None]) -> Callable[[Path], None]:
     def make_link(p: Path) -> None:
         make(p.with_name("target"))
         p.symlink_to("target")
+
     return make_link
 
 

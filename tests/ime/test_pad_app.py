@@ -30,8 +30,17 @@ def test_bad_model_opens_the_pad_with_one_clear_message(qtbot, tmp_path: Path, k
     missing = tmp_path / "nope.xiezi"
     if kind == "garbage":
         missing.write_bytes(b"not a zip archive at all")
-    _app, window, _args = create(["--model", str(missing), "--settings", str(tmp_path / "s.json"),
-                          "--no-tray", "--insert", "clipboard"])
+    _app, window, _args = create(
+        [
+            "--model",
+            str(missing),
+            "--settings",
+            str(tmp_path / "s.json"),
+            "--no-tray",
+            "--insert",
+            "clipboard",
+        ]
+    )
     qtbot.addWidget(window)
     service = window.controller.service
     with qtbot.waitSignal(service.modelFailed, timeout=10_000):
@@ -75,9 +84,14 @@ def test_help_shows_no_markup(module: str) -> None:
     """Issue 15: --help printed reStructuredText (``python -m engine``)."""
     if module == "trainer":
         pytest.importorskip("torch")
-    done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
-                          text=True, timeout=120, check=False,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert done.returncode == 0, done.stderr
     assert "``" not in done.stdout and ":func:" not in done.stdout
 
@@ -97,8 +111,17 @@ def test_the_app_loads_the_language_model_for_associations_on_the_worker(
     if not lm.is_file():
         pytest.skip("no bundled language model in this checkout")
     path, _ = tiny_model
-    _app, window, _ = create(["--no-tray", "--insert", "clipboard", "--model", str(path),
-                              "--settings", str(tmp_path / "s.json")])
+    _app, window, _ = create(
+        [
+            "--no-tray",
+            "--insert",
+            "clipboard",
+            "--model",
+            str(path),
+            "--settings",
+            str(tmp_path / "s.json"),
+        ]
+    )
     qtbot.addWidget(window)
     c = window.controller
     threads: list[threading.Thread] = []
@@ -121,9 +144,17 @@ def test_the_app_loads_the_language_model_for_associations_on_the_worker(
 @pytest.mark.gui
 def test_closing_the_window_without_a_tray_icon_quits(qtbot, tmp_path: Path) -> None:
     """Issue 15: a Tool window does not count for Qt's quit-on-last-window-closed."""
-    _app, window, _ = create(["--no-tray", "--insert", "clipboard",
-                             "--settings", str(tmp_path / "s.json"),
-                             "--model", str(tmp_path / "none.xiezi")])
+    _app, window, _ = create(
+        [
+            "--no-tray",
+            "--insert",
+            "clipboard",
+            "--settings",
+            str(tmp_path / "s.json"),
+            "--model",
+            str(tmp_path / "none.xiezi"),
+        ]
+    )
     qtbot.addWidget(window)
     window.show()
     assert window.tray is None
@@ -142,9 +173,15 @@ def test_the_pad_process_ends_when_its_window_closes(tmp_path: Path) -> None:
         "w.show(); QTimer.singleShot(300, w.close); QTimer.singleShot(20000, lambda: app.exit(7))\n"
         "sys.exit(app.exec())\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False, cwd=Path(__file__).resolve().parents[2],
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert done.returncode == 0, done.stderr  # 7: still running 20 s after the close
 
 
@@ -169,8 +206,17 @@ def test_insert_clipboard_says_on_the_pad_where_each_character_went(
 
     settings = tmp_path / "s.json"
     settings.write_text(f'{{"language": "{lang}"}}', encoding="utf-8")
-    _app, window, _args = create(["--model", str(tmp_path / "none.xiezi"), "--settings",
-                                  str(settings), "--no-tray", "--insert", "clipboard"])
+    _app, window, _args = create(
+        [
+            "--model",
+            str(tmp_path / "none.xiezi"),
+            "--settings",
+            str(settings),
+            "--no-tray",
+            "--insert",
+            "clipboard",
+        ]
+    )
     qtbot.addWidget(window)
     service = window.controller.service
     with qtbot.waitSignal(service.modelFailed, timeout=10_000):

@@ -23,8 +23,11 @@ ONE, TWO = FakeRecognizer.answer_for(1), FakeRecognizer.answer_for(2)
 def write(qtbot, window, strokes) -> None:
     """Draw strokes and wait until the candidates for the last one are shown."""
     for stroke in strokes:
-        with qtbot.waitSignal(window.controller.candidatesShown, timeout=5000,
-                              check_params_cb=lambda kind: kind == "candidates"):
+        with qtbot.waitSignal(
+            window.controller.candidatesShown,
+            timeout=5000,
+            check_params_cb=lambda kind: kind == "candidates",
+        ):
             draw_stroke(window.pad, stroke)
 
 
@@ -87,8 +90,7 @@ def test_backspace_takes_back_the_last_character(qtbot, window, fake, recording)
     assert fake.contexts[-1] == ""
 
 
-def test_an_auto_commit_taken_back_leaves_the_context(qtbot, make_window, fake,
-                                                      recording) -> None:
+def test_an_auto_commit_taken_back_leaves_the_context(qtbot, make_window, fake, recording) -> None:
     window = make_window(fake, auto_commit_ms=1)
     c = window.controller
     c.commit("中")
@@ -111,8 +113,9 @@ def test_the_context_is_forgotten_after_a_long_pause(qtbot, window, fake) -> Non
     assert fake.contexts[-1] == "中"
     # The pause runs out with ink on the pad: the ink is asked again, with no context.
     c.forget_after.ms = 0
-    with qtbot.waitSignal(c.candidatesShown, timeout=5000,
-                          check_params_cb=lambda kind: kind == "candidates"):
+    with qtbot.waitSignal(
+        c.candidatesShown, timeout=5000, check_params_cb=lambda kind: kind == "candidates"
+    ):
         c.forget_after.start()
     assert c.typed.text == "" and fake.contexts[-1] == ""
     assert len(fake.inks[-1].strokes) == 1
@@ -122,8 +125,7 @@ def test_the_context_is_forgotten_after_a_long_pause(qtbot, window, fake) -> Non
     assert c.forget_after.active and c.typed.text == ONE[0]
 
 
-def test_the_context_is_forgotten_when_another_window_has_the_focus(qtbot, window,
-                                                                    fake) -> None:
+def test_the_context_is_forgotten_when_another_window_has_the_focus(qtbot, window, fake) -> None:
     c = window.controller
     focus: list[int | None] = [0x400001]
     c.target = lambda: focus[0]
@@ -168,8 +170,9 @@ def test_ink_asked_with_an_older_context_is_asked_again(qtbot, make_window, reco
     assert window.pad.is_empty() and recording.committed == []
     c.set_auto_commit("off", 0)
     draw_stroke(window.pad, CROSS[0])  # the next character, asked while the first is pending
-    with qtbot.waitSignal(c.candidatesShown, timeout=5000,
-                          check_params_cb=lambda kind: kind == "candidates"):
+    with qtbot.waitSignal(
+        c.candidatesShown, timeout=5000, check_params_cb=lambda kind: kind == "candidates"
+    ):
         gate.set()
     assert recording.committed == [ONE[0]]
     assert fake.contexts == ["", "", ONE[0]]
@@ -196,8 +199,9 @@ def _no_model() -> FakeLanguageModel:
     raise _Missing("resources/lm/lm.npz is missing: reinstall Xiezi")
 
 
-def test_the_pad_works_without_a_language_model(qtbot, make_window, fake, recording,
-                                                caplog) -> None:
+def test_the_pad_works_without_a_language_model(
+    qtbot, make_window, fake, recording, caplog
+) -> None:
     from ime.qt import QApplication
 
     window = make_window(fake)

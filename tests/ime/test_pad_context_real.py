@@ -14,9 +14,14 @@ from ime.associations import Associations
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "resources" / "model" / "xiezi-gb1.xiezi"
 LM = ROOT / "resources" / "lm" / "lm.npz"
-pytestmark = [pytest.mark.gui, pytest.mark.slow,
-              pytest.mark.skipif(not (MODEL.is_file() and LM.is_file()),
-                                 reason="no bundled model or language model in this checkout")]
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (MODEL.is_file() and LM.is_file()),
+        reason="no bundled model or language model in this checkout",
+    ),
+]
 
 
 def write_template(qtbot, window, char: str) -> list[str]:
@@ -69,8 +74,9 @@ def test_the_text_before_decides_a_character_the_network_alone_misreads(
     pytest.skip("the network alone reads every pair right: " + "; ".join(tried))
 
 
-def test_the_pad_reads_and_types_without_a_language_model(qtbot, make_window, recording,
-                                                         tmp_path, caplog) -> None:
+def test_the_pad_reads_and_types_without_a_language_model(
+    qtbot, make_window, recording, tmp_path, caplog
+) -> None:
     """A language model that cannot be read: the network alone ranks, no 联想, one warning
     each from the recognizer and the associations, and typing goes on."""
     import logging

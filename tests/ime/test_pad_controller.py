@@ -18,8 +18,11 @@ pytestmark = pytest.mark.gui
 def write(qtbot, window, strokes) -> None:
     """Draw strokes and wait until the candidates for the last one are shown."""
     for stroke in strokes:
-        with qtbot.waitSignal(window.controller.candidatesShown, timeout=5000,
-                              check_params_cb=lambda kind: kind == "candidates"):
+        with qtbot.waitSignal(
+            window.controller.candidatesShown,
+            timeout=5000,
+            check_params_cb=lambda kind: kind == "candidates",
+        ):
             draw_stroke(window.pad, stroke)
 
 
@@ -59,8 +62,9 @@ def test_commit_reaches_the_inserter_then_associations_show(qtbot, window, recor
     with qtbot.waitSignal(window.controller.committed, timeout=2000):
         if how == "click":
             cell = window.bar.cell_rect(index).center().toPoint()
-            QTest.mouseClick(window.bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                             cell)
+            QTest.mouseClick(
+                window.bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, cell
+            )
         else:
             window.keys.buttons["space"].click()
     assert recording.committed == [answer[index]]
@@ -187,8 +191,13 @@ def test_quick_keys_write_a_sentence(qtbot, window, recording) -> None:
     window.keys.buttons["backspace"].click()
     window.keys.buttons["enter"].click()
     best = FakeRecognizer.answer_for(2)[0]
-    assert recording.events == [("text", best), ("text", "。"), ("key", "space"),
-                                ("key", "BackSpace"), ("key", "Return")]
+    assert recording.events == [
+        ("text", best),
+        ("text", "。"),
+        ("key", "space"),
+        ("key", "BackSpace"),
+        ("key", "Return"),
+    ]
     assert recording.text == best + "。\n"
 
 
@@ -215,6 +224,7 @@ def test_keys_do_nothing_and_a_click_on_an_empty_cell_neither(qtbot, window, rec
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert recording.events == [] and window.pad.stroke_count == 2
     window.clear_button.click()
-    QTest.mouseClick(window.bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(5, 5))
+    QTest.mouseClick(
+        window.bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(5, 5)
+    )
     assert recording.events == []

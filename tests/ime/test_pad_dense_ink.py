@@ -11,8 +11,11 @@ from pad_drawing import draw_stroke, pixel_path
 from ime.app import model_factory
 
 MODEL = Path(__file__).resolve().parents[2] / "resources" / "model" / "xiezi-gb1.xiezi"
-pytestmark = [pytest.mark.gui, pytest.mark.slow,
-              pytest.mark.skipif(not MODEL.is_file(), reason="no bundled model in this checkout")]
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.slow,
+    pytest.mark.skipif(not MODEL.is_file(), reason="no bundled model in this checkout"),
+]
 
 
 @pytest.mark.parametrize("char", ["中", "我", "永"])

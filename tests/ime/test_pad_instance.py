@@ -27,9 +27,14 @@ class Pad:
     """``python -m ime.app`` in its own process, its stderr collected line by line."""
 
     def __init__(self, env: dict[str, str], args: list[str]) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "ime.app", "-v", *args], env=env,
-                                     cwd=ROOT, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ime.app", "-v", *args],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -55,8 +60,11 @@ class Pad:
 def env(tmp_path_factory) -> Iterator[dict[str, str]]:
     """A real X server with openbox when there is one (the pad is then raised on a screen),
     else the offscreen platform."""
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE", "WAYLAND_DISPLAY")}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE", "WAYLAND_DISPLAY")
+    }
     base.update(LANG="C.UTF-8", HOME=str(tmp_path_factory.mktemp("home")))
     try:
         server = Xvfb()
@@ -65,8 +73,12 @@ def env(tmp_path_factory) -> Iterator[dict[str, str]]:
         return
     wm = None
     if shutil.which("openbox"):
-        wm = subprocess.Popen(["openbox", "--sm-disable"], env=server.env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wm = subprocess.Popen(
+            ["openbox", "--sm-disable"],
+            env=server.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     yield {**base, **server.env()}
     if wm is not None:
         wm.terminate()
@@ -76,21 +88,41 @@ def env(tmp_path_factory) -> Iterator[dict[str, str]]:
 
 def start_again(env: dict[str, str], args: list[str]) -> tuple[subprocess.CompletedProcess, float]:
     t0 = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "ime.app", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=30, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "ime.app", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     return done, time.monotonic() - t0
 
 
 def visible_pads(env: dict[str, str]) -> list[str]:
     if not env.get("DISPLAY") or shutil.which("xdotool") is None:
         return []
-    return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Xiezi$"], env=env,
-                          capture_output=True, text=True, timeout=10, check=False).stdout.split()
+    return subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--name", "^Xiezi$"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    ).stdout.split()
 
 
 def test_a_second_start_brings_the_pad_forward_and_exits(env, tmp_path: Path) -> None:
-    args = ["--no-tray", "--insert", "clipboard", "--settings", str(tmp_path / "s.json"),
-            "--model", str(tmp_path / "none.xiezi")]
+    args = [
+        "--no-tray",
+        "--insert",
+        "clipboard",
+        "--settings",
+        str(tmp_path / "s.json"),
+        "--model",
+        str(tmp_path / "none.xiezi"),
+    ]
     first = Pad(env, args)
     try:
         first.wait_line("listening on")
@@ -100,8 +132,9 @@ def test_a_second_start_brings_the_pad_forward_and_exits(env, tmp_path: Path) ->
             while not visible_pads(env) and time.monotonic() < deadline:
                 time.sleep(0.1)
             pad_window = visible_pads(env)[0]
-            subprocess.run(["xdotool", "windowminimize", pad_window], env=env, timeout=10,
-                           check=True)
+            subprocess.run(
+                ["xdotool", "windowminimize", pad_window], env=env, timeout=10, check=True
+            )
             deadline = time.monotonic() + 10
             while visible_pads(env) and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -129,8 +162,15 @@ def test_a_second_start_brings_the_pad_forward_and_exits(env, tmp_path: Path) ->
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="a crash needs SIGKILL")
 def test_a_crashed_pads_socket_does_not_block_a_new_start(env, tmp_path: Path) -> None:
-    args = ["--no-tray", "--insert", "clipboard", "--settings", str(tmp_path / "s.json"),
-            "--model", str(tmp_path / "none.xiezi")]
+    args = [
+        "--no-tray",
+        "--insert",
+        "clipboard",
+        "--settings",
+        str(tmp_path / "s.json"),
+        "--model",
+        str(tmp_path / "none.xiezi"),
+    ]
     crashed = Pad(env, args)
     crashed.wait_line("listening on")
     socket = next(line for line in crashed.lines if "listening on" in line).split()[-1]
@@ -148,8 +188,15 @@ def test_a_crashed_pads_socket_does_not_block_a_new_start(env, tmp_path: Path) -
 
 
 def test_the_second_start_says_so_in_chinese(env, tmp_path: Path) -> None:
-    args = ["--no-tray", "--insert", "clipboard", "--settings", str(tmp_path / "s.json"),
-            "--model", str(tmp_path / "none.xiezi")]
+    args = [
+        "--no-tray",
+        "--insert",
+        "clipboard",
+        "--settings",
+        str(tmp_path / "s.json"),
+        "--model",
+        str(tmp_path / "none.xiezi"),
+    ]
     zh = {**env, "LANG": "zh_CN.UTF-8"}
     first = Pad(zh, args)
     try:

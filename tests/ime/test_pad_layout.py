@@ -11,8 +11,10 @@ from ime.i18n import tr
 
 pytestmark = pytest.mark.gui
 
-LONG = {"en": "The settings file /home/someone/.config/xiezi/settings.json is corrupt; " * 3,
-        "zh": "设置文件 /home/someone/.config/xiezi/settings.json 已损坏，现使用默认设置。" * 3}
+LONG = {
+    "en": "The settings file /home/someone/.config/xiezi/settings.json is corrupt; " * 3,
+    "zh": "设置文件 /home/someone/.config/xiezi/settings.json 已损坏，现使用默认设置。" * 3,
+}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -37,8 +39,7 @@ def test_a_notice_leaves_the_writing_box_where_it_is(qtbot, make_window, fake, l
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_undo_clear_and_settings_are_equally_wide(make_window, fake, lang) -> None:
     window = make_window(fake, language=lang)
-    widths = {b.width() for b in (window.undo_button, window.clear_button,
-                                  window.settings_button)}
+    widths = {b.width() for b in (window.undo_button, window.clear_button, window.settings_button)}
     assert len(widths) == 1
     assert widths.pop() >= window.settings_button.sizeHint().width()
 

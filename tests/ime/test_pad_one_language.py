@@ -23,16 +23,42 @@ def english_outside_paths(text: str, *paths: Path | str) -> list[str]:
     for p in paths:
         text = text.replace(str(p), "")
     # Proper names, commands and package names are the same in every language.
-    allowed = {"Ctrl", "xiezi", "DISPLAY", "WAYLAND", "Wayland", "sudo", "install", "pacman",
-               "Debian", "Ubuntu", "Fedora", "Arch", "Windows", "macOS", "libxcb", "icccm",
-               "keysyms", "util", "xcb"}
+    allowed = {
+        "Ctrl",
+        "xiezi",
+        "DISPLAY",
+        "WAYLAND",
+        "Wayland",
+        "sudo",
+        "install",
+        "pacman",
+        "Debian",
+        "Ubuntu",
+        "Fedora",
+        "Arch",
+        "Windows",
+        "macOS",
+        "libxcb",
+        "icccm",
+        "keysyms",
+        "util",
+        "xcb",
+    }
     return [w for w in ENGLISH.findall(text) if w not in allowed]
 
 
-@pytest.mark.parametrize("content", [b"\xff\xfe{bad", b'{"pad_size": 1e400, "language": 3}',
-                                     b"[1, 2]", b'{"auto_commit_ms": "soon"}'])
-def test_a_settings_notice_in_chinese_has_no_english_error_text(tmp_path: Path,
-                                                                 content: bytes) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xff\xfe{bad",
+        b'{"pad_size": 1e400, "language": 3}',
+        b"[1, 2]",
+        b'{"auto_commit_ms": "soon"}',
+    ],
+)
+def test_a_settings_notice_in_chinese_has_no_english_error_text(
+    tmp_path: Path, content: bytes
+) -> None:
     path = tmp_path / "settings.json"
     path.write_bytes(content)
     r = read_settings_file(path)
@@ -60,8 +86,9 @@ def test_an_unreadable_settings_file_is_said_without_strerror(tmp_path: Path, mo
 
 def test_start_up_problems_are_said_in_chinese() -> None:
     no_display = preflight.check_display({}, "linux", lang="zh")
-    libs = preflight.check_xcb_libraries({"DISPLAY": ":0"}, "linux",
-                                         loadable=lambda lib: "icccm" not in lib, lang="zh")
+    libs = preflight.check_xcb_libraries(
+        {"DISPLAY": ":0"}, "linux", loadable=lambda lib: "icccm" not in lib, lang="zh"
+    )
     assert no_display is not None and libs is not None
     for p in (no_display, libs):
         assert "写字" in p.message and english_outside_paths(p.message) == []
@@ -72,26 +99,52 @@ def test_start_up_problems_are_said_in_chinese() -> None:
 @pytest.mark.parametrize("platform", [None, "xcb"])
 def test_the_pad_with_no_display_says_so_in_chinese(tmp_path: Path, platform) -> None:
     """What the judge runs: LANG=zh_CN.UTF-8, DISPLAY unset."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "LC_ALL",
-                        "LC_MESSAGES", "LANGUAGE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+            "QT_QPA_PLATFORM",
+            "LC_ALL",
+            "LC_MESSAGES",
+            "LANGUAGE",
+        )
+    }
     env.update(LANG="zh_CN.UTF-8", XIEZI_SETTINGS=str(tmp_path / "s.json"))
     if platform:
         env["QT_QPA_PLATFORM"] = platform
-    done = subprocess.run([sys.executable, "-m", "ime.app"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "ime.app"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2, done.stderr
     assert "写字需要图形桌面" in done.stderr
     assert english_outside_paths(done.stderr) == []
 
 
-@pytest.mark.parametrize(("lang", "words"), [("zh_CN.UTF-8", ["用法：", "选项", "手写板"]),
-                                             ("C.UTF-8", ["usage:", "options", "The pad"])])
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh_CN.UTF-8", ["用法：", "选项", "手写板"]), ("C.UTF-8", ["usage:", "options", "The pad"])],
+)
 def test_help_follows_the_locale(lang: str, words: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")}
     env.update(LANG=lang, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run([sys.executable, "-m", "ime.app", "--help"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "ime.app", "--help"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert all(w in done.stdout for w in words), done.stdout
     if lang.startswith("zh"):
@@ -103,11 +156,17 @@ def font_problem(lang: str) -> preflight.Problem:
     from ime.i18n import tr
 
     debian, fedora, arch = preflight.FONT_PACKAGES
-    return preflight.Problem(tr("no_font", lang), 4, (
-        ("Debian/Ubuntu", f"sudo apt install {debian}"),
-        ("", tr("font_or", lang, command="sudo apt install fonts-wqy-microhei")),
-        ("Fedora", f"sudo dnf install {fedora}"),
-        ("Arch", f"sudo pacman -S {arch}")), tr("font_other_os", lang))
+    return preflight.Problem(
+        tr("no_font", lang),
+        4,
+        (
+            ("Debian/Ubuntu", f"sudo apt install {debian}"),
+            ("", tr("font_or", lang, command="sudo apt install fonts-wqy-microhei")),
+            ("Fedora", f"sudo dnf install {fedora}"),
+            ("Arch", f"sudo pacman -S {arch}"),
+        ),
+        tr("font_other_os", lang),
+    )
 
 
 @pytest.mark.gui

@@ -17,9 +17,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_pad(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ime.app", "--no-tray", "--exit-after-paint",
-         "--settings", str(tmp_path / "s.json")],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "ime.app",
+            "--no-tray",
+            "--exit-after-paint",
+            "--settings",
+            str(tmp_path / "s.json"),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_no_display_is_said_and_exits_2() -> None:
@@ -42,10 +55,16 @@ def test_missing_xcb_libraries_are_named_with_their_packages() -> None:
     assert "cursor" not in p.message  # Qt's own message names xcb-cursor whatever is missing
     assert check_xcb_libraries({"DISPLAY": ":0"}, "linux", loadable=lambda lib: True) is None
     # Qt will not use xcb: nothing to check.
-    assert check_xcb_libraries({"WAYLAND_DISPLAY": "w", "DISPLAY": ":0"}, "linux",
-                               loadable=lambda lib: False) is None
-    assert check_xcb_libraries({"QT_QPA_PLATFORM": "offscreen"}, "linux",
-                               loadable=lambda lib: False) is None
+    assert (
+        check_xcb_libraries(
+            {"WAYLAND_DISPLAY": "w", "DISPLAY": ":0"}, "linux", loadable=lambda lib: False
+        )
+        is None
+    )
+    assert (
+        check_xcb_libraries({"QT_QPA_PLATFORM": "offscreen"}, "linux", loadable=lambda lib: False)
+        is None
+    )
 
 
 def test_every_library_has_a_package_on_each_system() -> None:
@@ -54,21 +73,28 @@ def test_every_library_has_a_package_on_each_system() -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 / Wayland sessions")
 def test_the_pad_without_a_display_says_so_and_exits_non_zero(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
     done = run_pad(env, tmp_path)
     assert done.returncode == 2, done.stderr
     assert "needs a graphical desktop" in done.stderr
 
 
-@pytest.mark.skipif(not Path("/usr/share/fonts/truetype/dejavu").is_dir(),
-                    reason="needs DejaVu (a font without Chinese) for the no-CJK-font case")
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/truetype/dejavu").is_dir(),
+    reason="needs DejaVu (a font without Chinese) for the no-CJK-font case",
+)
 def test_the_pad_without_a_chinese_font_says_which_to_install(tmp_path: Path) -> None:
     conf = tmp_path / "fonts.conf"
     conf.write_text(
         '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
         f"<dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{tmp_path}/cache</cachedir>"
-        "</fontconfig>", encoding="utf-8")
+        "</fontconfig>",
+        encoding="utf-8",
+    )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FONTCONFIG_FILE=str(conf))
     done = run_pad(env, tmp_path)
     assert done.returncode == 4, done.stderr

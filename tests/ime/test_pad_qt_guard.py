@@ -17,7 +17,8 @@ def test_many_void_calls_and_emits_do_not_abort_the_interpreter() -> None:
         "    w.update(); o.s.emit(); path.lineTo(i, i)\n"
         "print('ok')\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "ok"

@@ -39,18 +39,21 @@ def test_screenshot_of_pad_with_ink_and_candidates(qtbot, make_window, tmp_path)
     # Centre the character in the pad, scaled from the 240 px drawing above.
     r = window.pad.guide_rect()
     k = r.width() / 240
-    with qtbot.waitSignal(c.candidatesShown, timeout=5000,
-                          check_params_cb=lambda kind: kind == "candidates"):
+    with qtbot.waitSignal(
+        c.candidatesShown, timeout=5000, check_params_cb=lambda kind: kind == "candidates"
+    ):
         for stroke in ZHONG:
-            draw_stroke(window.pad, [(round(r.x() + k * x), round(r.y() + k * y))
-                                     for x, y in stroke])
+            draw_stroke(
+                window.pad, [(round(r.x() + k * x), round(r.y() + k * y)) for x, y in stroke]
+            )
     with qtbot.waitSignal(window.bar.painted, timeout=5000):
         window.bar.update()
     image = window.grab().toImage()
     out = tmp_path / "pad.png"
     assert image.save(str(out))
-    colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
-               for y in range(0, image.height(), 7)}
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
+    }
     assert len(colours) > 10  # ink, grid, candidates: not a blank window
     if os.environ.get("XIEZI_SAVE_SCREENSHOT"):
         DOCS_PNG.parent.mkdir(exist_ok=True)

@@ -24,9 +24,16 @@ from ime.settings import (
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    s = Settings(insert_mode="clipboard", auto_commit="fixed", auto_commit_ms=450, pad_size=360,
-                 ink_colour="#0055aa", language="en", geometry=[10, 20, 400, 520],
-                 pauses_ms=[300, 420])
+    s = Settings(
+        insert_mode="clipboard",
+        auto_commit="fixed",
+        auto_commit_ms=450,
+        pad_size=360,
+        ink_colour="#0055aa",
+        language="en",
+        geometry=[10, 20, 400, 520],
+        pauses_ms=[300, 420],
+    )
     path = save_settings(s, tmp_path / "sub" / "settings.json")
     assert load_settings(path) == s
     assert json.loads(path.read_text(encoding="utf-8"))["auto_commit_ms"] == 450
@@ -50,11 +57,19 @@ def test_corrupt_file_falls_back_to_defaults_and_is_kept(tmp_path: Path, caplog,
 
 def test_out_of_range_values_are_clamped_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    path.write_text('{"auto_commit_ms": -5, "pad_size": 5, "language": "fr", '
-                    '"ink_colour": "red", "geometry": [1, 2], "unknown": 1}', encoding="utf-8")
+    path.write_text(
+        '{"auto_commit_ms": -5, "pad_size": 5, "language": "fr", '
+        '"ink_colour": "red", "geometry": [1, 2], "unknown": 1}',
+        encoding="utf-8",
+    )
     s, problems = read_settings(path)
     assert (s.auto_commit_ms, s.pad_size, s.language, s.ink_colour, s.geometry) == (
-        100, 120, "auto", "#202020", None)
+        100,
+        120,
+        "auto",
+        "#202020",
+        None,
+    )
     assert len(problems) == 5 and (tmp_path / "s.json.bak").exists()
 
 
@@ -81,8 +96,9 @@ def test_env_var_overrides_the_path(tmp_path: Path, monkeypatch) -> None:
 def test_dialog_edits_settings_and_window_applies_them(window, settings_path) -> None:
     from ime.settings_dialog import SettingsDialog
 
-    d = SettingsDialog(window.settings, ["auto", "clipboard"],
-                       lambda mode, lang: f"chain of {mode} in {lang}")
+    d = SettingsDialog(
+        window.settings, ["auto", "clipboard"], lambda mode, lang: f"chain of {mode} in {lang}"
+    )
     assert d.chain.text() == "chain of auto in en"
     d.mode.setCurrentIndex(1)
     assert d.mode_value() == "clipboard" and d.chain.text() == "chain of clipboard in en"
@@ -94,8 +110,14 @@ def test_dialog_edits_settings_and_window_applies_them(window, settings_path) ->
     d.colour.setText("#aa0000")
     d.language.setCurrentIndex(1)  # zh
     new = d.result_settings()
-    assert (new.insert_mode, new.auto_commit, new.auto_commit_ms, new.pad_size, new.ink_colour,
-            new.language) == ("clipboard", "fixed", 300, 300, "#aa0000", "zh")
+    assert (
+        new.insert_mode,
+        new.auto_commit,
+        new.auto_commit_ms,
+        new.pad_size,
+        new.ink_colour,
+        new.language,
+    ) == ("clipboard", "fixed", 300, 300, "#aa0000", "zh")
     window.apply_settings(new)
     assert window.controller.commit_delay_ms() == 300 and window.controller.auto_commit.enabled
     assert window.undo_button.text() == "撤销"
@@ -244,16 +266,35 @@ def test_a_dangling_link_gives_defaults_and_a_save_creates_its_target(tmp_path: 
 
 
 READS = {
-    "fixed": SettingsRead(Settings(), Path("/c/s.json"), "fixed", ["pad_size: 5 is outside"],
-                          backup=Path("/c/s.json.bak")),
-    "corrupt": SettingsRead(Settings(), Path("/c/s.json"), "corrupt", ["corrupt (x)"],
-                            backup=Path("/c/s.json.bak")),
-    "not kept": SettingsRead(Settings(), Path("/c/s.json"), "corrupt", ["corrupt (x)"],
-                             error="Read-only file system", keep_out="no"),
-    "unreadable": SettingsRead(Settings(), Path("/c/s.json"), "unreadable", ["cannot read"],
-                               error="Permission denied", keep_out="no"),
-    "fifo": SettingsRead(Settings(), Path("/c/s.json"), "not_regular", ["fifo"], kind="fifo",
-                         keep_out="no"),
+    "fixed": SettingsRead(
+        Settings(),
+        Path("/c/s.json"),
+        "fixed",
+        ["pad_size: 5 is outside"],
+        backup=Path("/c/s.json.bak"),
+    ),
+    "corrupt": SettingsRead(
+        Settings(), Path("/c/s.json"), "corrupt", ["corrupt (x)"], backup=Path("/c/s.json.bak")
+    ),
+    "not kept": SettingsRead(
+        Settings(),
+        Path("/c/s.json"),
+        "corrupt",
+        ["corrupt (x)"],
+        error="Read-only file system",
+        keep_out="no",
+    ),
+    "unreadable": SettingsRead(
+        Settings(),
+        Path("/c/s.json"),
+        "unreadable",
+        ["cannot read"],
+        error="Permission denied",
+        keep_out="no",
+    ),
+    "fifo": SettingsRead(
+        Settings(), Path("/c/s.json"), "not_regular", ["fifo"], kind="fifo", keep_out="no"
+    ),
 }
 
 
@@ -275,8 +316,18 @@ def test_each_notice_says_what_happened_in_one_language(name: str, lang: str) ->
 def _start(tmp_path: Path, path: Path):  # type: ignore[no-untyped-def]
     from ime.app import create
 
-    _app, window, _ = create(["--no-tray", "--settings", str(path), "--insert", "clipboard",
-                             "--model", str(tmp_path / "none.xiezi"), "--no-tray"])
+    _app, window, _ = create(
+        [
+            "--no-tray",
+            "--settings",
+            str(path),
+            "--insert",
+            "clipboard",
+            "--model",
+            str(tmp_path / "none.xiezi"),
+            "--no-tray",
+        ]
+    )
     return window
 
 
@@ -297,8 +348,9 @@ def test_the_pad_never_saves_over_a_fifo_and_says_so(qtbot, tmp_path: Path) -> N
 
 
 @pytest.mark.gui
-def test_the_pad_never_saves_over_a_file_it_could_not_read(qtbot, tmp_path: Path,
-                                                           monkeypatch) -> None:
+def test_the_pad_never_saves_over_a_file_it_could_not_read(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"pad_size": 300, "language": "zh"}', encoding="utf-8")
     before = snapshot(tmp_path)

@@ -12,15 +12,26 @@ import pytest
 from special_files import SPECIAL, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
-KINDS = ["fifo", "char device (copy of /dev/null)", "char device (copy of /dev/zero)",
-         "symlink to a fifo"]
+KINDS = [
+    "fifo",
+    "char device (copy of /dev/null)",
+    "char device (copy of /dev/zero)",
+    "symlink to a fifo",
+]
 
 
 def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path / "home")}
     # A FIFO that blocked open() would hang here: the timeout fails the test instead.
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=60,
-                          check=False, cwd=ROOT, env=env)
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 @pytest.mark.gui
@@ -31,8 +42,21 @@ def test_the_pad_starts_and_renames_nothing(tmp_path: Path, kind: str) -> None:
     path = folder / "settings.json"
     SPECIAL[kind](path)
     before = snapshot(folder)
-    done = _run(["-m", "ime.app", "--settings", str(path), "--no-tray", "--insert", "clipboard",
-                 "--model", str(tmp_path / "none.xiezi"), "--exit-after-paint"], tmp_path)
+    done = _run(
+        [
+            "-m",
+            "ime.app",
+            "--settings",
+            str(path),
+            "--no-tray",
+            "--insert",
+            "clipboard",
+            "--model",
+            str(tmp_path / "none.xiezi"),
+            "--exit-after-paint",
+        ],
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "painted" in done.stdout
     assert "not a regular file" in done.stderr and "Traceback" not in done.stderr

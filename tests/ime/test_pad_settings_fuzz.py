@@ -83,8 +83,11 @@ def test_crafted_files_give_usable_settings_and_are_kept(tmp_path: Path, name: s
 
 def test_one_bad_value_keeps_the_good_ones(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    path.write_text('{"pad_size": 1e400, "ink_colour": "#0055aa", "language": "en", '
-                    '"geometry": [1, 2, 99999999999, 3]}', encoding="utf-8")
+    path.write_text(
+        '{"pad_size": 1e400, "ink_colour": "#0055aa", "language": "en", '
+        '"geometry": [1, 2, 99999999999, 3]}',
+        encoding="utf-8",
+    )
     s, problems = read_settings(path)
     assert (s.pad_size, s.ink_colour, s.language, s.geometry) == (280, "#0055aa", "en", None)
     assert [p.split(":")[0] for p in problems] == ["pad_size", "geometry"]
@@ -94,17 +97,20 @@ def test_one_bad_value_keeps_the_good_ones(tmp_path: Path) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner,
-                                                               max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5)
+    ),
     max_leaves=20,
 )
 keys = st.sampled_from([f for f in Settings.__dataclass_fields__] + ["other"])
-settings_objects = st.dictionaries(keys, json_values | st.lists(st.integers(), min_size=4,
-                                                                 max_size=4), max_size=8)
+settings_objects = st.dictionaries(
+    keys, json_values | st.lists(st.integers(), min_size=4, max_size=4), max_size=8
+)
 
 
 @settings(
-    max_examples=300, deadline=1000,
+    max_examples=300,
+    deadline=1000,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=settings_objects)
@@ -116,7 +122,8 @@ def test_fuzzed_objects_give_usable_settings(tmp_path: Path, data: dict) -> None
 
 
 @settings(
-    max_examples=200, deadline=1000,
+    max_examples=200,
+    deadline=1000,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(raw=st.binary(max_size=200))
@@ -128,15 +135,25 @@ def test_fuzzed_bytes_give_usable_settings(tmp_path: Path, raw: bytes) -> None:
 
 
 @pytest.mark.gui
-@pytest.mark.parametrize("name", ["huge float", "geometry beyond 32 bits", "deep nesting",
-                                  "non-UTF-8 byte"])
+@pytest.mark.parametrize(
+    "name", ["huge float", "geometry beyond 32 bits", "deep nesting", "non-UTF-8 byte"]
+)
 def test_the_pad_starts_with_a_crafted_file_and_says_so(qtbot, tmp_path: Path, name) -> None:
     from ime.app import create
 
     path = tmp_path / "settings.json"
     path.write_bytes(CRAFTED[name])
-    _app, window, _ = create(["--no-tray", "--settings", str(path), "--insert", "clipboard",
-                             "--model", str(tmp_path / "none.xiezi")])
+    _app, window, _ = create(
+        [
+            "--no-tray",
+            "--settings",
+            str(path),
+            "--insert",
+            "clipboard",
+            "--model",
+            str(tmp_path / "none.xiezi"),
+        ]
+    )
     qtbot.addWidget(window)
     window.show()
     assert "settings file" in window._notice and name not in window._notice
@@ -146,8 +163,9 @@ def test_the_pad_starts_with_a_crafted_file_and_says_so(qtbot, tmp_path: Path, n
 
 # ---------------------------------------------------------------- issue 22: not settings files
 @pytest.mark.parametrize("name", list(SPECIAL))
-def test_what_is_not_a_regular_file_gives_defaults_and_is_left_alone(tmp_path: Path,
-                                                                     name: str) -> None:
+def test_what_is_not_a_regular_file_gives_defaults_and_is_left_alone(
+    tmp_path: Path, name: str
+) -> None:
     path = tmp_path / "settings.json"
     SPECIAL[name](path)
     before = snapshot(tmp_path)
@@ -168,8 +186,9 @@ def test_a_fifo_swapped_in_after_the_stat_is_not_waited_on(tmp_path: Path, monke
     regular = tmp_path / "regular"
     regular.write_text("{}")
     real_stat = os.stat
-    monkeypatch.setattr(os, "stat", lambda p, *a, **k: real_stat(regular if Path(p) == path
-                                                                 else p, *a, **k))
+    monkeypatch.setattr(
+        os, "stat", lambda p, *a, **k: real_stat(regular if Path(p) == path else p, *a, **k)
+    )
     before = snapshot(tmp_path)
     r = within(1.0, read_settings_file, path, fifo=path)
     monkeypatch.undo()
@@ -177,11 +196,14 @@ def test_a_fifo_swapped_in_after_the_stat_is_not_waited_on(tmp_path: Path, monke
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.parametrize("error", [PermissionError(errno.EACCES, "Permission denied"),
-                                   OSError(errno.EIO, "Input/output error")])
+@pytest.mark.parametrize(
+    "error",
+    [PermissionError(errno.EACCES, "Permission denied"), OSError(errno.EIO, "Input/output error")],
+)
 @pytest.mark.parametrize("content", [b'{"pad_size": 300}', b"{corrupt"])
 def test_a_file_that_cannot_be_read_is_kept_and_never_saved_over(
-        tmp_path: Path, monkeypatch, error: OSError, content: bytes) -> None:
+    tmp_path: Path, monkeypatch, error: OSError, content: bytes
+) -> None:
     """Issue 22: it gave defaults and the next save overwrote the user's settings."""
     path = tmp_path / "settings.json"
     path.write_bytes(content)
@@ -206,8 +228,9 @@ def test_a_file_that_cannot_be_read_is_kept_and_never_saved_over(
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root reads a chmod 000 file")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads a chmod 000 file"
+)
 def test_a_chmod_000_file_is_unreadable_for_real(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"pad_size": 300}')
@@ -237,8 +260,9 @@ def _refuse_write(*args, **kwargs):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("content", [b"{corrupt", b'{"pad_size": 1e400}'])
-def test_in_a_read_only_folder_the_log_says_what_happened(tmp_path: Path, monkeypatch, caplog,
-                                                          content: bytes) -> None:
+def test_in_a_read_only_folder_the_log_says_what_happened(
+    tmp_path: Path, monkeypatch, caplog, content: bytes
+) -> None:
     """Issue 22: the log said "kept it as ... .bak" right after saying it could not."""
     path = tmp_path / "settings.json"
     path.write_bytes(content)
@@ -255,8 +279,9 @@ def test_in_a_read_only_folder_the_log_says_what_happened(tmp_path: Path, monkey
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root writes into a read-only folder")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into a read-only folder"
+)
 def test_a_read_only_folder_for_real(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
@@ -273,23 +298,26 @@ def test_a_read_only_folder_for_real(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("content", [b"{corrupt", b'{"pad_size": 1e400}'])
 @pytest.mark.parametrize("bak", ["folder", "fifo", "symlink"])
-def test_a_bak_that_is_not_a_regular_file_is_not_replaced(tmp_path: Path, content: bytes,
-                                                          bak: str) -> None:
+def test_a_bak_that_is_not_a_regular_file_is_not_replaced(
+    tmp_path: Path, content: bytes, bak: str
+) -> None:
     path = tmp_path / "settings.json"
     path.write_bytes(content)
     victim = tmp_path / "victim"
     victim.write_text("not yours")
     bak_path = tmp_path / "settings.json.bak"
-    {"folder": bak_path.mkdir, "fifo": lambda: os.mkfifo(bak_path),
-     "symlink": lambda: bak_path.symlink_to(victim)}[bak]()
+    {
+        "folder": bak_path.mkdir,
+        "fifo": lambda: os.mkfifo(bak_path),
+        "symlink": lambda: bak_path.symlink_to(victim),
+    }[bak]()
     before = snapshot(tmp_path)
     r = within(1.0, read_settings_file, path, fifo=bak_path if bak == "fifo" else None)
     assert r.backup is None and r.error and "not a regular file" in r.error and r.keep_out
     assert snapshot(tmp_path) == before and victim.read_text() == "not yours"
 
 
-def test_a_corrupt_regular_file_is_still_moved_and_the_log_says_so(tmp_path: Path,
-                                                                   caplog) -> None:
+def test_a_corrupt_regular_file_is_still_moved_and_the_log_says_so(tmp_path: Path, caplog) -> None:
     path = tmp_path / "settings.json"
     path.write_bytes(b"{corrupt")
     with caplog.at_level(logging.WARNING, logger="ime.settings"):

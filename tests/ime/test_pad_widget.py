@@ -42,8 +42,9 @@ def test_undo_by_right_click_and_clear(qtbot, pad: Pad) -> None:
         draw_stroke(pad, stroke)
     assert pad.stroke_count == 3
     with qtbot.waitSignal(pad.inkChanged, timeout=1000):
-        QTest.mouseClick(pad, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier,
-                         QPoint(10, 10))
+        QTest.mouseClick(
+            pad, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(10, 10)
+        )
     assert pad.stroke_count == 2
     assert pad.undo()
     assert [[(x, y) for x, y, _ in s] for s in pad.strokes()] == CROSS[:1]
@@ -53,8 +54,7 @@ def test_undo_by_right_click_and_clear(qtbot, pad: Pad) -> None:
 
 
 def test_a_tap_is_a_one_point_stroke(pad: Pad) -> None:
-    QTest.mouseClick(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(50, 60))
+    QTest.mouseClick(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(50, 60))
     assert [[(x, y) for x, y, _ in s] for s in pad.strokes()] == [[(50, 60)]]
 
 
@@ -77,18 +77,34 @@ def test_tablet_pressure_sets_the_width_and_the_points_are_kept(qtbot, pad: Pad)
     from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
     from PySide6.QtWidgets import QApplication
 
-    pen = QPointingDevice("test stylus", 7, QInputDevice.DeviceType.Stylus,
-                          QPointingDevice.PointerType.Pen,
-                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
-                          1, 2)
+    pen = QPointingDevice(
+        "test stylus",
+        7,
+        QInputDevice.DeviceType.Stylus,
+        QPointingDevice.PointerType.Pen,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+        1,
+        2,
+    )
     kinds = [QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletRelease]
     points = [(30.0, 40.0, 0.1), (80.0, 90.0, 0.9), (120.0, 95.0, 0.5)]
     with qtbot.waitSignal(pad.strokeFinished, timeout=1000):
         for kind, (x, y, pressure) in zip(kinds, points, strict=True):
-            ev = QTabletEvent(kind, pen, QPointF(x, y), pad.mapToGlobal(QPointF(x, y)),
-                              pressure, 0.0, 0.0, 0.0, 0.0, 0.0,
-                              Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton,
-                              Qt.MouseButton.LeftButton)
+            ev = QTabletEvent(
+                kind,
+                pen,
+                QPointF(x, y),
+                pad.mapToGlobal(QPointF(x, y)),
+                pressure,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                Qt.KeyboardModifier.NoModifier,
+                Qt.MouseButton.LeftButton,
+                Qt.MouseButton.LeftButton,
+            )
             QApplication.sendEvent(pad, ev)
     assert [[(x, y) for x, y, _ in s] for s in pad.strokes()] == [[p[:2] for p in points]]
     [widths] = pad.stroke_widths()

@@ -18,8 +18,9 @@ from engine.recognizer import Recognizer, RecognizerOptions
 from engine.resources import DEFAULT_MODEL, resource_path
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "model"
-pytestmark = pytest.mark.skipif(not (MODEL_DIR / "xiezi-gb1.xiezi").is_file(),
-                                reason="no bundled model in this checkout")
+pytestmark = pytest.mark.skipif(
+    not (MODEL_DIR / "xiezi-gb1.xiezi").is_file(), reason="no bundled model in this checkout"
+)
 #: Writer seeds far from the trainer's streams and from bench/eval_model.py's.
 SEED_BASE = 9_100_000_000
 
@@ -81,7 +82,8 @@ def test_dense_whole_pixel_ink_reads_as_the_ink_as_given(recognizer: Recognizer,
     pad = Digitizer(box, 1, True)
     dense = [pad.record(ink, rng) for ink in inks]
     assert np.median([sum(map(len, d.strokes)) for d in dense]) > 4 * np.median(
-        [sum(map(len, i.strokes)) for i in inks])  # really denser
+        [sum(map(len, i.strokes)) for i in inks]
+    )  # really denser
     given, padded = score(recognizer, inks), score(recognizer, dense)
     assert given["top1"] >= 0.85, given
     assert abs(given["top1"] - padded["top1"]) <= 0.02, (given, padded)

@@ -21,8 +21,9 @@ needs_model = pytest.mark.skipif(
 )
 
 
-_IGNORED_EVERYWHERE = shutil.ignore_patterns(".git", ".venv*", "*.egg-info", "__pycache__",
-                                             ".*_cache")
+_IGNORED_EVERYWHERE = shutil.ignore_patterns(
+    ".git", ".venv*", "*.egg-info", "__pycache__", ".*_cache"
+)
 #: Build outputs at the root only: trainer/build/ is a package.
 _IGNORED_AT_ROOT = {"build", "dist", "runs"}
 
@@ -42,9 +43,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = out / "src"
     shutil.copytree(ROOT, src, ignore=_ignore)
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(src)],
-        check=False, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(src),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     (wheel,) = out.glob("xiezi-*.whl")
@@ -54,13 +68,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-def run_installed(site: Path, cwd: Path, args: list[str], input: str | None = None,
-                  timeout: int = 60, **env: str) -> subprocess.CompletedProcess[str]:
+def run_installed(
+    site: Path, cwd: Path, args: list[str], input: str | None = None, timeout: int = 60, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run ``python ARGS`` with only the extracted wheel ``site`` added to the import path."""
     return subprocess.run(
-        [sys.executable, *args], input=input, cwd=cwd,
+        [sys.executable, *args],
+        input=input,
+        cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(site), **env},
-        check=False, capture_output=True, text=True, timeout=timeout,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -84,9 +104,17 @@ def test_wheel_carries_every_python_package(site: Path) -> None:
 @pytest.mark.slow
 def test_installed_pad_and_trainer_modules_import(site: Path, tmp_path: Path) -> None:
     done = run_installed(
-        site, tmp_path, ["-c", ("import ime.app, ime.insert, trainer.cli, trainer.data.synth, "
-                                "trainer.build.pipeline; ime.app.build_parser()")],
-        timeout=120, QT_QPA_PLATFORM="offscreen",
+        site,
+        tmp_path,
+        [
+            "-c",
+            (
+                "import ime.app, ime.insert, trainer.cli, trainer.data.synth, "
+                "trainer.build.pipeline; ime.app.build_parser()"
+            ),
+        ],
+        timeout=120,
+        QT_QPA_PLATFORM="offscreen",
     )
     assert done.returncode == 0, done.stderr
 
@@ -95,17 +123,30 @@ def test_installed_pad_and_trainer_modules_import(site: Path, tmp_path: Path) ->
 @needs_model
 def test_installed_engine_recognizes_with_the_bundled_model(site: Path, tmp_path: Path) -> None:
     where = run_installed(
-        site, tmp_path, ["-c", ("import engine, engine.resources as r; "
-                                "print(engine.__file__); "
-                                "print(r.resource_path(*r.DEFAULT_MODEL))")],
+        site,
+        tmp_path,
+        [
+            "-c",
+            (
+                "import engine, engine.resources as r; "
+                "print(engine.__file__); "
+                "print(r.resource_path(*r.DEFAULT_MODEL))"
+            ),
+        ],
         OMP_WAIT_POLICY="PASSIVE",
     )
     assert where.returncode == 0, where.stderr
     engine_file, model = where.stdout.split()
     assert engine_file.startswith(str(site)) and model.startswith(str(site))
     ink = {"strokes": [[[10, 50, 0], [90, 50, 120]]]}  # 一
-    done = run_installed(site, tmp_path, ["-m", "engine", "recognize", "-", "-n", "5"],
-                         input=json.dumps(ink), timeout=120, OMP_WAIT_POLICY="PASSIVE")
+    done = run_installed(
+        site,
+        tmp_path,
+        ["-m", "engine", "recognize", "-", "-n", "5"],
+        input=json.dumps(ink),
+        timeout=120,
+        OMP_WAIT_POLICY="PASSIVE",
+    )
     assert done.returncode == 0, done.stderr
     candidates = json.loads(done.stdout)["candidates"]
     assert len(candidates) == 5 and all(len(c) == 2 and len(c[0]) == 1 for c in candidates)

@@ -36,22 +36,36 @@ def observed() -> Observation:
 def test_contacts_and_which_break_the_promise() -> None:
     seen = observed()
     assert [(c.address, c.port) for c in seen.network] == [
-        ("10.255.255.53", 53), ("127.0.0.1", 6000), ("127.0.0.53", 53), ("2001:db8::1", 443),
-        ("::1", 9), ("192.0.2.7", 123), ("/tmp/.X11-unix/X0", None),
-        ("/run/systemd/resolve/io.systemd.Resolve", None)]
+        ("10.255.255.53", 53),
+        ("127.0.0.1", 6000),
+        ("127.0.0.53", 53),
+        ("2001:db8::1", 443),
+        ("::1", 9),
+        ("192.0.2.7", 123),
+        ("/tmp/.X11-unix/X0", None),
+        ("/run/systemd/resolve/io.systemd.Resolve", None),
+    ]
     assert [str(c) for c in seen.leaks] == [
         "connect to 10.255.255.53 port 53 (AF_INET, pid 101)",
         "connect to 127.0.0.53 port 53 (AF_INET, pid 101)",  # a lookup, though local
         "sendto to 2001:db8::1 port 443 (AF_INET6, pid 101)",
         "sendmsg to 192.0.2.7 port 123 (AF_INET, pid 101)",
-        "connect to /run/systemd/resolve/io.systemd.Resolve (AF_UNIX, pid 101)"]
+        "connect to /run/systemd/resolve/io.systemd.Resolve (AF_UNIX, pid 101)",
+    ]
 
 
 def test_created_paths_are_absolute_and_only_successful_creations() -> None:
     seen = observed()
     assert seen.files_created == (
-        Path("/work/rel/new.txt"), Path("/home/u/.cache/Microsoft"), Path("/work/here"),
-        Path('/home/u/中 "q"'), Path("/home/u/a"), Path("/out/b"))
+        Path("/work/rel/new.txt"),
+        Path("/home/u/.cache/Microsoft"),
+        Path("/work/here"),
+        Path('/home/u/中 "q"'),
+        Path("/home/u/a"),
+        Path("/out/b"),
+    )
     assert seen.problems("/home/u") == [
-        *[f"network: {c}" for c in seen.leaks], "wrote /home/u/.cache/Microsoft"]
+        *[f"network: {c}" for c in seen.leaks],
+        "wrote /home/u/.cache/Microsoft",
+    ]
     assert seen.created_under("/home/u/.cache") == [Path("/home/u/.cache/Microsoft")]

@@ -89,10 +89,14 @@ def fresh_env(home: Path) -> dict[str, str]:
     setting (the engine must switch it off itself) and Qt offscreen. Without CI: onnxruntime
     1.32 keeps its telemetry off when CI is set, so under CI the test would watch a process
     that was never going to phone home (a user's desktop has no CI variable)."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ORT_DISABLE_TELEMETRY", "CI") and not k.startswith("XDG_")}
-    env.update(HOME=str(home), QT_QPA_PLATFORM="offscreen", OMP_WAIT_POLICY="PASSIVE",
-               PYTHONPATH=str(ROOT))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ORT_DISABLE_TELEMETRY", "CI") and not k.startswith("XDG_")
+    }
+    env.update(
+        HOME=str(home), QT_QPA_PLATFORM="offscreen", OMP_WAIT_POLICY="PASSIVE", PYTHONPATH=str(ROOT)
+    )
     return env
 
 
@@ -107,8 +111,7 @@ def recognize_cli(home: Path, before: str = "") -> Observation:
     ``before``: Python run first in the same process (the control)."""
     code = before + "import runpy; runpy.run_module('engine', run_name='__main__')"
     cmd = [sys.executable, "-c", code, "recognize", "-", "-n", "3"]
-    return observe(cmd, fresh_env(home), ROOT, stdin=inks(), hold_stdin_s=STAY_S,
-                   timeout_s=120)
+    return observe(cmd, fresh_env(home), ROOT, stdin=inks(), hold_stdin_s=STAY_S, timeout_s=120)
 
 
 def assert_private(seen: Observation, home: Path) -> None:
@@ -116,10 +119,16 @@ def assert_private(seen: Observation, home: Path) -> None:
     assert seen.problems(home) == [], seen.stderr[-2000:]
     assert not (home / ".cache" / "Microsoft").exists()
     # Under HOME, only Xiezi's own folders (settings, caches such as matplotlib's: trainer.mpl).
-    own = [home / ".config" / "xiezi", home / ".cache" / "xiezi",
-           home / ".local" / "share" / "xiezi"]
-    outside = [p for p in seen.created_under(home)
-               if not any(Path(p).is_relative_to(o) or o.is_relative_to(p) for o in own)]
+    own = [
+        home / ".config" / "xiezi",
+        home / ".cache" / "xiezi",
+        home / ".local" / "share" / "xiezi",
+    ]
+    outside = [
+        p
+        for p in seen.created_under(home)
+        if not any(Path(p).is_relative_to(o) or o.is_relative_to(p) for o in own)
+    ]
     assert outside == [], outside
 
 
@@ -147,8 +156,23 @@ def test_tiny_build_stays_on_the_machine(home: Path, tmp_path: Path) -> None:
     pytest.importorskip("torch")
     out = tmp_path / "build"
     steps = [a for s in ("baseline", "svd", "prune", "quant") for a in (f"--{s}-steps", "2")]
-    cmd = [sys.executable, "-c", TRAINER, str(STAY_S), "build", "--preset", "tiny",
-           "--out", str(out), "--no-progress", "--threads", "1", "--latency-runs", "2", *steps]
+    cmd = [
+        sys.executable,
+        "-c",
+        TRAINER,
+        str(STAY_S),
+        "build",
+        "--preset",
+        "tiny",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--threads",
+        "1",
+        "--latency-runs",
+        "2",
+        *steps,
+    ]
     seen = observe(cmd, fresh_env(home), ROOT, timeout_s=300)
     assert seen.returncode == 0, seen.stdout[-2000:] + seen.stderr[-2000:]
     assert (out / "report.md").is_file()

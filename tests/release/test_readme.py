@@ -22,6 +22,6 @@ def test_system_packages_are_listed_for_each_desktop() -> None:
 
 
 def test_the_pad_promises_no_keys() -> None:
-    pad = README[README.index("## The pad"):README.index("## The bundled model")]
+    pad = README[README.index("## The pad") : README.index("## The bundled model")]
     assert "press 1-9" not in pad and "or Ctrl+Z" not in pad
     assert "The pad takes no keys" in pad

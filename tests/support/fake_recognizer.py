@@ -27,8 +27,9 @@ class FakeRecognizer:
     hold a result back).
     """
 
-    def __init__(self, gate: threading.Event | None = None,
-                 follow: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, gate: threading.Event | None = None, follow: Mapping[str, str] | None = None
+    ) -> None:
         self.inks: list[Any] = []
         self.contexts: list[str | None] = []
         self.gate = gate
@@ -50,8 +51,9 @@ class FakeRecognizer:
                     break
         return chars
 
-    def recognize(self, ink: Any, n: int = 10,
-                  context: str | None = None) -> Sequence[FakeCandidate]:
+    def recognize(
+        self, ink: Any, n: int = 10, context: str | None = None
+    ) -> Sequence[FakeCandidate]:
         self.inks.append(ink)
         self.contexts.append(context)
         self.started.set()
@@ -60,8 +62,13 @@ class FakeRecognizer:
         chars = self.ranked(len(ink.strokes), context)[:n]
         return [FakeCandidate(c, 1.0 / (i + 1)) for i, c in enumerate(chars)]
 
-    def recognize_batch(self, inks: Sequence[Any], n: int = 10,
-                        contexts: Sequence[str | None] | None = None,
-                        ) -> list[Sequence[FakeCandidate]]:
-        return [self.recognize(ink, n, c)
-                for ink, c in zip(inks, contexts or [None] * len(inks), strict=True)]
+    def recognize_batch(
+        self,
+        inks: Sequence[Any],
+        n: int = 10,
+        contexts: Sequence[str | None] | None = None,
+    ) -> list[Sequence[FakeCandidate]]:
+        return [
+            self.recognize(ink, n, c)
+            for ink, c in zip(inks, contexts or [None] * len(inks), strict=True)
+        ]

@@ -30,9 +30,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: The system calls traced; "?" lets strace skip those an architecture lacks (open on arm64).
-TRACED = ("connect", "sendto", "sendmsg", "sendmmsg", "openat", "?open", "?openat2", "?creat",
-          "?mkdir", "mkdirat", "?rename", "renameat", "?renameat2", "?link", "linkat",
-          "?symlink", "symlinkat")
+TRACED = (
+    "connect",
+    "sendto",
+    "sendmsg",
+    "sendmmsg",
+    "openat",
+    "?open",
+    "?openat2",
+    "?creat",
+    "?mkdir",
+    "mkdirat",
+    "?rename",
+    "renameat",
+    "?renameat2",
+    "?link",
+    "linkat",
+    "?symlink",
+    "symlinkat",
+)
 
 #: Local sockets a lookup goes through: a connect there is a DNS lookup made for us.
 RESOLVER_SOCKETS = ("/run/systemd/resolve/io.systemd.Resolve",)
@@ -45,9 +61,11 @@ _RESUMED = re.compile(r"^<\.\.\. (\w+) resumed>(.*)$")
 _RESULT = re.compile(r"\)\s+=\s+(-?\d+)(<.*>)?(?:\s+\w+ \(.*\))?$")
 _STRING = r'"((?:[^"\\]|\\.)*)"'
 _INET = re.compile(r'sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)')
-_INET6 = re.compile(r'sa_family=AF_INET6, sin6_port=htons\((\d+)\).*?'
-                    r'inet_pton\(AF_INET6, "([^"]+)"')
-_UNIX = re.compile(r'sa_family=AF_UNIX, sun_path=(@?)' + _STRING)
+_INET6 = re.compile(
+    r"sa_family=AF_INET6, sin6_port=htons\((\d+)\).*?"
+    r'inet_pton\(AF_INET6, "([^"]+)"'
+)
+_UNIX = re.compile(r"sa_family=AF_UNIX, sun_path=(@?)" + _STRING)
 _DIRFD = re.compile(r"^(AT_FDCWD|\d+)(?:<([^>]*)>)?, " + _STRING)
 _FIRST_STRING = re.compile(r"^" + _STRING)
 _STRINGS = re.compile(_STRING)
@@ -134,8 +152,12 @@ def strace_problem() -> str | None:
     if exe is None:
         return "strace is not installed (apt-get install strace)"
     try:
-        done = subprocess.run([exe, "-f", "-qq", "-o", os.devnull, "true"], capture_output=True,
-                              timeout=30, check=False)
+        done = subprocess.run(
+            [exe, "-f", "-qq", "-o", os.devnull, "true"],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"strace does not run: {e}"
     if done.returncode != 0:
@@ -144,9 +166,15 @@ def strace_problem() -> str | None:
     return None
 
 
-def observe(cmd: Sequence[str], env: Mapping[str, str] | None = None,
-            cwd: str | Path | None = None, *, stdin: bytes = b"", hold_stdin_s: float = 0.0,
-            timeout_s: float = 300.0) -> Observation:
+def observe(
+    cmd: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+    *,
+    stdin: bytes = b"",
+    hold_stdin_s: float = 0.0,
+    timeout_s: float = 300.0,
+) -> Observation:
     """Run ``cmd`` under strace and return what it did.
 
     ``stdin`` is written to it; its standard input then stays open ``hold_stdin_s`` more
@@ -160,12 +188,32 @@ def observe(cmd: Sequence[str], env: Mapping[str, str] | None = None,
     workdir = Path(cwd) if cwd is not None else Path.cwd()
     with tempfile.TemporaryDirectory(prefix="xiezi-observe-") as tmp:
         log, out, err = Path(tmp, "strace.log"), Path(tmp, "stdout"), Path(tmp, "stderr")
-        args = ["strace", "-f", "-qq", "-y", "-s", "4096", "-e", "signal=none",
-                "-e", "trace=" + ",".join(TRACED), "-o", str(log), "--", *cmd]
+        args = [
+            "strace",
+            "-f",
+            "-qq",
+            "-y",
+            "-s",
+            "4096",
+            "-e",
+            "signal=none",
+            "-e",
+            "trace=" + ",".join(TRACED),
+            "-o",
+            str(log),
+            "--",
+            *cmd,
+        ]
         with out.open("wb") as fo, err.open("wb") as fe:
-            proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=fo, stderr=fe,
-                                    env=dict(env) if env is not None else None, cwd=workdir,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE,
+                stdout=fo,
+                stderr=fe,
+                env=dict(env) if env is not None else None,
+                cwd=workdir,
+                start_new_session=True,
+            )
             deadline = time.monotonic() + timeout_s
             assert proc.stdin is not None
             try:
@@ -184,11 +232,15 @@ def observe(cmd: Sequence[str], env: Mapping[str, str] | None = None,
                 timed_out = True
                 os.killpg(proc.pid, signal.SIGKILL)  # strace and everything it traces
                 proc.wait()
-        network, files = parse_strace(log.read_text(encoding="utf-8", errors="replace"),
-                                      workdir)
-        return Observation(proc.returncode, out.read_text(encoding="utf-8", errors="replace"),
-                           err.read_text(encoding="utf-8", errors="replace"), network, files,
-                           timed_out)
+        network, files = parse_strace(log.read_text(encoding="utf-8", errors="replace"), workdir)
+        return Observation(
+            proc.returncode,
+            out.read_text(encoding="utf-8", errors="replace"),
+            err.read_text(encoding="utf-8", errors="replace"),
+            network,
+            files,
+            timed_out,
+        )
 
 
 def parse_strace(text: str, cwd: Path) -> tuple[tuple[Contact, ...], tuple[Path, ...]]:
@@ -231,8 +283,9 @@ def parse_strace(text: str, cwd: Path) -> tuple[tuple[Contact, ...], tuple[Path,
 def _contacts(pid: int, call: str, body: str) -> list[Contact]:
     found = [Contact(pid, call, "AF_INET", a, int(p)) for p, a in _INET.findall(body)]
     found += [Contact(pid, call, "AF_INET6", a, int(p)) for p, a in _INET6.findall(body)]
-    found += [Contact(pid, call, "AF_UNIX", at + _unescape(s), None)
-              for at, s in _UNIX.findall(body)]
+    found += [
+        Contact(pid, call, "AF_UNIX", at + _unescape(s), None) for at, s in _UNIX.findall(body)
+    ]
     return found
 
 

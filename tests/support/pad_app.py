@@ -60,8 +60,9 @@ def main() -> int:
     else:
         path = Path(tempfile.mkdtemp(prefix="xiezi-pad-")) / "settings.json"
         settings = Settings(geometry=[500, 300, 420, 470])
-    window = MainWindow(settings, RecognitionService(), inserter, Associations(),
-                        settings_path=path, tray=False)
+    window = MainWindow(
+        settings, RecognitionService(), inserter, Associations(), settings_path=path, tray=False
+    )
     committed: list[str] = []
 
     def report(*_: object) -> None:

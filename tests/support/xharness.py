@@ -31,8 +31,17 @@ class Xvfb:
         # -noreset: Xvfb otherwise resets when its last client disconnects, and connections
         # made during the reset fail.
         self.proc = subprocess.Popen(
-            [exe, "-displayfd", str(write_fd), "-screen", "0", "1024x768x24",
-             "-nolisten", "tcp", "-noreset"],
+            [
+                exe,
+                "-displayfd",
+                str(write_fd),
+                "-screen",
+                "0",
+                "1024x768x24",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ],
             pass_fds=(write_fd,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -86,8 +95,13 @@ class App:
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            argv,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
         )
         self.states: list[dict[str, Any]] = []
         self._cond = threading.Condition()
@@ -175,8 +189,14 @@ def x_focus(display: str) -> int | None:
     exe = shutil.which("xdotool")
     if exe is None:
         return None
-    done = subprocess.run([exe, "getwindowfocus"], env={**os.environ, "DISPLAY": display},
-                          capture_output=True, text=True, timeout=10, check=False)
+    done = subprocess.run(
+        [exe, "getwindowfocus"],
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
     return int(done.stdout.strip()) if done.returncode == 0 else None
 
 
@@ -184,8 +204,7 @@ def start_pad(xvfb: Xvfb, mode: str, first_candidate: str, settings: Path | None
     """Xiezi's pad window (ime.window.MainWindow) on ``xvfb``, once it is shown; with
     ``settings``, read from and saved to that file."""
     extra = [str(settings)] if settings is not None else []
-    app = App([sys.executable, str(HERE / "pad_app.py"), mode, first_candidate, *extra],
-              xvfb.env())
+    app = App([sys.executable, str(HERE / "pad_app.py"), mode, first_candidate, *extra], xvfb.env())
     app.wait_for(lambda s: s["visible"])
     return app
 
@@ -199,5 +218,9 @@ def click(display: str, x: int, y: int) -> None:
     exe = shutil.which("xdotool")
     if exe is None:
         raise FileNotFoundError("xdotool is not installed")
-    subprocess.run([exe, "mousemove", str(x), str(y), "click", "1"],
-                   env={**os.environ, "DISPLAY": display}, check=True, timeout=10)
+    subprocess.run(
+        [exe, "mousemove", str(x), str(y), "click", "1"],
+        env={**os.environ, "DISPLAY": display},
+        check=True,
+        timeout=10,
+    )

@@ -73,8 +73,13 @@ def test_measure_splits_on_a_stand_in_recognizer() -> None:
     assert all(b == "一" and k >= 1 for _, b, k in s["confusions"])
     text = "\n".join(splits_markdown(s))
     assert "not standard" in text and "most frequent" in text
-    y = {"inks": 1, "digitizers": {"as given": {"synthetic": {"n": 1, "top1": 1, "top10": 1}}},
-         "shapes": {}, "real": {}, "splits": s}
+    y = {
+        "inks": 1,
+        "digitizers": {"as given": {"synthetic": {"n": 1, "top1": 1, "top10": 1}}},
+        "shapes": {},
+        "real": {},
+        "splits": s,
+    }
     assert "split as the real writers" in "\n".join(yardsticks_markdown(y))
 
 

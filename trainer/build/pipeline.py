@@ -43,6 +43,7 @@ from trainer.train import seed_everything, train
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass
 class BuildResult:
     """What a build() call did: stages ``ran`` and ``skipped`` (their output was there);
@@ -74,8 +75,13 @@ class CachedSource:
         return self._val[batch_size]
 
 
-def build(config: BuildConfig, out_dir: str | Path, threads: int | None = None,
-          progress: bool = True, source: DataSource | None = None) -> BuildResult:
+def build(
+    config: BuildConfig,
+    out_dir: str | Path,
+    threads: int | None = None,
+    progress: bool = True,
+    source: DataSource | None = None,
+) -> BuildResult:
     """Run (or resume) the build of ``config`` in ``out_dir``.
 
     Args:
@@ -97,8 +103,9 @@ def check_steps(config: BuildConfig) -> None:
     for stage in STAGES:
         cfg = config.train_config(stage)
         if cfg.steps < 1 and cfg.samples < 1:
-            raise ValueError(f"the {stage} stage has {cfg.steps} steps; give it at least 1 "
-                             f"(--{stage}-steps N)")
+            raise ValueError(
+                f"the {stage} stage has {cfg.steps} steps; give it at least 1 (--{stage}-steps N)"
+            )
 
 
 def check_settings(config: BuildConfig, classes: int) -> None:
@@ -113,14 +120,18 @@ def check_settings(config: BuildConfig, classes: int) -> None:
     resolve(model, config.pruning.sparsity, None, "pruning sparsity")
     resolve(model, config.quantization.clusters, None, "quantization clusters")
     if config.prune.steps <= config.pruning.steps_to_target:
-        logger.warning("the prune stage has %d steps but the pruning schedule reaches its "
-                       "targets at step %d: no retraining at full sparsity",
-                       config.prune.steps, config.pruning.steps_to_target)
+        logger.warning(
+            "the prune stage has %d steps but the pruning schedule reaches its "
+            "targets at step %d: no retraining at full sparsity",
+            config.prune.steps,
+            config.pruning.steps_to_target,
+        )
 
 
 class Builder:
-    def __init__(self, config: BuildConfig, out: Path, src: CachedSource, threads: int | None,
-                 progress: bool) -> None:
+    def __init__(
+        self, config: BuildConfig, out: Path, src: CachedSource, threads: int | None, progress: bool
+    ) -> None:
         self.config, self.out, self.src, self.progress = config, out, src, progress
         self.threads = threads
         self.result = BuildResult(out_dir=out, package=None, report=None)
@@ -148,12 +159,17 @@ class Builder:
         if path.is_file():
             stored = json.loads(path.read_text(encoding="utf-8"))["charset"]
             if stored != self.src.charset:
-                raise ValueError(f"{path} holds another class list than the data now gives; "
-                                 "build into a fresh folder")
+                raise ValueError(
+                    f"{path} holds another class list than the data now gives; "
+                    "build into a fresh folder"
+                )
             self.mark("data", ran=False)
             return
-        info = {"charset": self.src.charset, "classes": len(self.src.charset),
-                "data": ck.plain(self.config.data)}
+        info = {
+            "charset": self.src.charset,
+            "classes": len(self.src.charset),
+            "data": ck.plain(self.config.data),
+        }
         atomic_write_text(path, json.dumps(info, ensure_ascii=False, indent=1) + "\n")
         self.mark("data", ran=True)
 
@@ -196,11 +212,20 @@ class Builder:
         cfg = self.config.train_config(stage)
         if self.threads is not None:
             cfg = replace(cfg, threads=self.threads)
-        result = train(model, cfg, self.config.data, folder, list(callbacks),
-                       init_checkpoint=init, source=self.src, progress=self.progress)
+        result = train(
+            model,
+            cfg,
+            self.config.data,
+            folder,
+            list(callbacks),
+            init_checkpoint=init,
+            source=self.src,
+            progress=self.progress,
+        )
         if result.stopped:
-            logger.warning("stage %s stopped at step %d; run the build again to resume",
-                           stage, result.step)
+            logger.warning(
+                "stage %s stopped at step %d; run the build again to resume", stage, result.step
+            )
             return False
         details: dict[str, Any] = {}
         for cb in callbacks:
@@ -209,15 +234,21 @@ class Builder:
             details = json.loads((folder / FACTOR_FILE).read_text())
         torch.set_num_threads(max(1, cfg.threads))
         acc = evaluate(model, self.src.validation(cfg.val_batch_size), top=10)
-        header = ck.run_header(model, cfg, self.src.charset, self.src.preprocess,
-                               self.config.data)
+        header = ck.run_header(model, cfg, self.src.charset, self.src.preprocess, self.config.data)
         saved = ck.make_checkpoint(
-            header, model, result.step, result.samples_seen, elapsed_s=result.elapsed_s,
-            details=details, eval={k: acc[k] for k in ("n", "top1", "top10", "loss")})
+            header,
+            model,
+            result.step,
+            result.samples_seen,
+            elapsed_s=result.elapsed_s,
+            details=details,
+            eval={k: acc[k] for k in ("n", "top1", "top10", "loss")},
+        )
         ck.atomic_save(saved, final)
         self.models[stage], self.finals[stage] = model.eval(), saved
-        logger.info("stage %s: top-1 %.2f%%, top-10 %.2f%%", stage, 100 * acc["top1"],
-                    100 * acc["top10"])
+        logger.info(
+            "stage %s: top-1 %.2f%%, top-10 %.2f%%", stage, 100 * acc["top1"], 100 * acc["top10"]
+        )
         self.mark(stage, ran=True)
         return True
 
@@ -249,11 +280,18 @@ class Builder:
         """Package the finished ``stage``; its info: the stage, preset, model spec, validation,
         per-layer details and training steps, plus ``extra_info``."""
         saved = self.finals[stage]
-        info = {"stage": stage, "preset": self.config.preset, "model_spec": saved["model_spec"],
-                "validation": saved["eval"], "details": saved["details"],
-                "train_steps": saved["step"], **extra_info}
-        write_model_package(path, self.models[stage], self.src.charset, self.src.preprocess,
-                            ck.plain(info))
+        info = {
+            "stage": stage,
+            "preset": self.config.preset,
+            "model_spec": saved["model_spec"],
+            "validation": saved["eval"],
+            "details": saved["details"],
+            "train_steps": saved["step"],
+            **extra_info,
+        }
+        write_model_package(
+            path, self.models[stage], self.src.charset, self.src.preprocess, ck.plain(info)
+        )
 
     def report(self) -> None:
         path = self.out / "report.json"
@@ -262,8 +300,9 @@ class Builder:
             self.mark("report", ran=False)
             return
         cfg = self.config
-        runners = {s: measure.OrtModel((self.out / "onnx" / f"{s}.onnx").read_bytes())
-                   for s in STAGES[:-1]}
+        runners = {
+            s: measure.OrtModel((self.out / "onnx" / f"{s}.onnx").read_bytes()) for s in STAGES[:-1]
+        }
         pkg = load_package(self.out / cfg.package_name)
         runners[STAGES[-1]] = measure.OrtModel(pkg.onnx_bytes, dict(pkg.tensors))
         lat = measure.latencies(runners, runs=cfg.latency_runs, seq_len=cfg.seq_len)
@@ -272,30 +311,48 @@ class Builder:
             model, saved = self.models[stage], self.finals[stage]
             params, nonzero = measure.param_counts(model)
             fp32 = REGISTRY[stage].fp32
-            size_path = (self.out / "onnx" / f"{stage}.onnx" if fp32
-                         else self.out / "packages" / f"{stage}.xiezi")
-            rows.append(StageRow(
-                stage=stage, description=REGISTRY[stage].description, top1=saved["eval"]["top1"],
-                top10=saved["eval"]["top10"], params=params, params_nonzero=nonzero,
-                size_bytes=size_path.stat().st_size, size_of="fp32 ONNX" if fp32 else "package",
-                macs=measure.macs_per_char(model, cfg.seq_len)["total"],
-                macs_dense=measure.macs_per_char(model, cfg.seq_len, dense=True)["total"],
-                latency_median_ms=lat[stage].median_ms, latency_p95_ms=lat[stage].p95_ms,
-                details={**saved["details"], "latency_min_ms": round(lat[stage].min_ms, 3),
-                         "latency_cold_median_ms": round(lat[stage].cold_median_ms, 3),
-                         "train_steps": saved["step"],
-                         "train_s": round(float(saved["elapsed_s"]), 1)},
-            ))
+            size_path = (
+                self.out / "onnx" / f"{stage}.onnx"
+                if fp32
+                else self.out / "packages" / f"{stage}.xiezi"
+            )
+            rows.append(
+                StageRow(
+                    stage=stage,
+                    description=REGISTRY[stage].description,
+                    top1=saved["eval"]["top1"],
+                    top10=saved["eval"]["top10"],
+                    params=params,
+                    params_nonzero=nonzero,
+                    size_bytes=size_path.stat().st_size,
+                    size_of="fp32 ONNX" if fp32 else "package",
+                    macs=measure.macs_per_char(model, cfg.seq_len)["total"],
+                    macs_dense=measure.macs_per_char(model, cfg.seq_len, dense=True)["total"],
+                    latency_median_ms=lat[stage].median_ms,
+                    latency_p95_ms=lat[stage].p95_ms,
+                    details={
+                        **saved["details"],
+                        "latency_min_ms": round(lat[stage].min_ms, 3),
+                        "latency_cold_median_ms": round(lat[stage].cold_median_ms, 3),
+                        "train_steps": saved["step"],
+                        "train_s": round(float(saved["elapsed_s"]), 1),
+                    },
+                )
+            )
         meta = {
-            "preset": cfg.preset, "classes": len(self.src.charset), "data": cfg.data.source,
-            **measured_on(self.finals["baseline"]["eval"]["n"], cfg.seq_len, cfg.latency_runs,
-                          processor=True),
+            "preset": cfg.preset,
+            "classes": len(self.src.charset),
+            "data": cfg.data.source,
+            **measured_on(
+                self.finals["baseline"]["eval"]["n"], cfg.seq_len, cfg.latency_runs, processor=True
+            ),
         }
         self.result.report = make_report(rows, meta)
         if cfg.yardstick_inks > 0:
             logger.info("measuring the yardsticks on %d held-out inks each", cfg.yardstick_inks)
             self.result.report["yardsticks"] = yardsticks.measure(
-                self.out / cfg.package_name, cfg.data, cfg.yardstick_inks, cfg.realism_card)
+                self.out / cfg.package_name, cfg.data, cfg.yardstick_inks, cfg.realism_card
+            )
         write_report(self.out, self.result.report)
         self.mark("report", ran=True)
 
@@ -316,10 +373,11 @@ def _record_config(path: Path, config: BuildConfig) -> None:
     if path.is_file():
         before = json.loads(path.read_text(encoding="utf-8"))
         if before.get("preset") != now["preset"]:
-            raise ValueError(f"{path.parent} holds a {before.get('preset')!r} build, not "
-                             f"{now['preset']!r}; build into another folder")
+            raise ValueError(
+                f"{path.parent} holds a {before.get('preset')!r} build, not "
+                f"{now['preset']!r}; build into another folder"
+            )
         changed = sorted(k for k in now if before.get(k) != now[k])
         if changed:
             logger.warning("settings changed since this build started: %s", ", ".join(changed))
     atomic_write_text(path, json.dumps(now, indent=1, ensure_ascii=False) + "\n")
-

@@ -65,8 +65,9 @@ class BuildConfig:
 
     def with_steps(self, **steps: int | None) -> BuildConfig:
         """A copy with the ``steps`` of the named stages changed (None: unchanged)."""
-        changes = {s: replace(self.train_config(s), steps=n) for s, n in steps.items()
-                   if n is not None}
+        changes = {
+            s: replace(self.train_config(s), steps=n) for s, n in steps.items() if n is not None
+        }
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
@@ -86,24 +87,41 @@ def tiny() -> BuildConfig:
     def run(steps: int, lr: float, val_every: int = 0) -> TrainConfig:
         # workers=0: data made inline (no process start per stage); checkpoints only at
         # the end of a stage (each one is an fsync'd write).
-        return TrainConfig(steps=steps, lr=lr, warmup_steps=10, val_every=val_every,
-                           log_every=20, threads=2, workers=0, seed=0)
+        return TrainConfig(
+            steps=steps,
+            lr=lr,
+            warmup_steps=10,
+            val_every=val_every,
+            log_every=20,
+            threads=2,
+            workers=0,
+            seed=0,
+        )
 
     return BuildConfig(
         preset="tiny",
         data=DataConfig(num_classes=24, batch_size=32, bucket_batches=4, val_per_class=4),
-        model=ModelConfig(num_classes=24, hidden1=32, hidden2=64, fc=64, pooling="last",
-                          dropout=0.0),
+        model=ModelConfig(
+            num_classes=24, hidden1=32, hidden2=64, fc=64, pooling="last", dropout=0.0
+        ),
         baseline=run(800, 5e-3, val_every=200),  # the curve shows it learning
         svd=run(200, 5e-3 / 3),
         prune=run(266, 5e-3 / 3),
         quant=run(100, 5e-4),
-        lowrank=LowRankConfig(ranks={"lstm2.weight_ih": 24, "lstm2.weight_hh": 16,
-                                     "fc2.weight": 12}, stride2=2),
+        lowrank=LowRankConfig(
+            ranks={"lstm2.weight_ih": 24, "lstm2.weight_hh": 16, "fc2.weight": 12}, stride2=2
+        ),
         pruning=PruneConfig(
-            sparsity={"lstm1.weight_hh": 0.5, "lstm2.weight_ih_U": 0.5, "lstm2.weight_hh": 0.5,
-                      "fc1": 0.8, "fc2.weight_U": 0.8, "fc2.weight_V": 0.5},
-            interval=3, increments=5,
+            sparsity={
+                "lstm1.weight_hh": 0.5,
+                "lstm2.weight_ih_U": 0.5,
+                "lstm2.weight_hh": 0.5,
+                "fc1": 0.8,
+                "fc2.weight_U": 0.8,
+                "fc2.weight_V": 0.5,
+            },
+            interval=3,
+            increments=5,
         ),
         quantization=QuantConfig(clusters={"lstm1": 16, "lstm2": 16, "fc1": 16, "fc2": 16}),
         latency_runs=20,
@@ -143,22 +161,42 @@ def robust_writers() -> SynthConfig:
     exact-count inks and 15.2% of strokes out of place (real 30.7%, 14.4%; 16.7%, 5.7% before)
     and 4.6% of 撇 reversed (real 4.1%, 0.8% before).
     """
-    return replace(SynthConfig(), swap_prob=0.10, reverse_prob=0.06, mess_max=2.2,
-                   offset_sd=0.015, part_shift_sd=0.02, part_scale_sd=0.08,
-                   part_offset_sd=0.02, **MOTION, **ORDER)
+    return replace(
+        SynthConfig(),
+        swap_prob=0.10,
+        reverse_prob=0.06,
+        mess_max=2.2,
+        offset_sd=0.015,
+        part_shift_sd=0.02,
+        part_scale_sd=0.08,
+        part_offset_sd=0.02,
+        **MOTION,
+        **ORDER,
+    )
 
 
 #: Stroke-order habits of the training writers (``trainer.data.synth.order``), fitted to the
 #: realism card's order section (``bench/realism_population.py``; issue 25).
-ORDER: dict[str, Any] = {"cross_share": 0.25, "close_share": 0.3, "parts_share": 0.08,
-                         "pie_share": 0.12}
+ORDER: dict[str, Any] = {
+    "cross_share": 0.25,
+    "close_share": 0.3,
+    "parts_share": 0.08,
+    "pie_share": 0.12,
+}
 
 
 #: Pen motion and digitizers of the training writers (``trainer.data.synth.motion``), fitted to the
 #: realism card (``bench/realism_population.py --card``).
-MOTION: dict[str, Any] = {"slant_mean": -0.2, "rotation_mean": -0.085, "spacing_log_mean": -2.12,
-          "tail_prob": 0.85, "tail_frac_min": 0.05, "tail_frac_max": 0.7, "lead_prob": 0.18,
-          "digitizer_prob": 0.5}
+MOTION: dict[str, Any] = {
+    "slant_mean": -0.2,
+    "rotation_mean": -0.085,
+    "spacing_log_mean": -2.12,
+    "tail_prob": 0.85,
+    "tail_frac_min": 0.05,
+    "tail_frac_max": 0.7,
+    "lead_prob": 0.18,
+    "digitizer_prob": 0.5,
+}
 
 
 #: Shape sources of the full build and their weights (``DataConfig.shapes``): each sample's
@@ -190,8 +228,16 @@ def full() -> BuildConfig:
     """
 
     def run(steps: int, lr: float, warmup: int, val_every: int) -> TrainConfig:
-        return TrainConfig(steps=steps, lr=lr, warmup_steps=warmup, val_every=val_every,
-                           checkpoint_minutes=5.0, threads=2, workers=1, seed=0)
+        return TrainConfig(
+            steps=steps,
+            lr=lr,
+            warmup_steps=warmup,
+            val_every=val_every,
+            checkpoint_minutes=5.0,
+            threads=2,
+            workers=1,
+            seed=0,
+        )
 
     return BuildConfig(
         preset="full",
@@ -201,8 +247,14 @@ def full() -> BuildConfig:
         # the real neat writers at 95.9% against 93.2% and the held-out writers at 95.25%
         # against 94.13%; text with context came within a point either way, where the language
         # model already lifts the frequent characters (resources/model/README.md).
-        data=DataConfig(num_classes=3755, batch_size=64, val_per_class=2, synth=robust_writers(),
-                        shapes=SHAPES, class_uniform=1.0),
+        data=DataConfig(
+            num_classes=3755,
+            batch_size=64,
+            val_per_class=2,
+            synth=robust_writers(),
+            shapes=SHAPES,
+            class_uniform=1.0,
+        ),
         model=ModelConfig(num_classes=3755, pooling="last", dropout=0.0),
         baseline=run(17000, 1e-3, 200, 2000),
         svd=run(6000, 5e-4, 50, 1000),
@@ -211,8 +263,9 @@ def full() -> BuildConfig:
         # The second LSTM of the factored model reads every second output of the first: the
         # factored recurrence is still 70 steps of ORT node dispatch at T=70 (about 16 us a
         # step, docs/compression.md "Latency"), so this halves the costliest part.
-        lowrank=LowRankConfig(ranks={"lstm2.weight_ih": 64, "lstm2.weight_hh": 48,
-                                     "fc2.weight": 192}, stride2=2),
+        lowrank=LowRankConfig(
+            ranks={"lstm2.weight_ih": 64, "lstm2.weight_hh": 48, "fc2.weight": 192}, stride2=2
+        ),
         # ADW raises the ratio 12 times, every 50 steps: targets reached at step 550, then
         # 4450 steps of retraining at the final sparsity (they also finish adapting the
         # second LSTM to its stride).

@@ -49,12 +49,17 @@ class StageRow:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def measured_on(val_samples: int, seq_len: int, latency_runs: int,
-                processor: bool = False) -> dict[str, Any]:
+def measured_on(
+    val_samples: int, seq_len: int, latency_runs: int, processor: bool = False
+) -> dict[str, Any]:
     """The meta fields both reports (build and fine-tuning) share: how much was validated,
     how latency was measured, and on what (``processor``: the build report names it too)."""
-    meta: dict[str, Any] = {"val_samples": val_samples, "seq_len": seq_len,
-                            "latency_runs": latency_runs, "machine": platform.machine()}
+    meta: dict[str, Any] = {
+        "val_samples": val_samples,
+        "seq_len": seq_len,
+        "latency_runs": latency_runs,
+        "machine": platform.machine(),
+    }
     if processor:
         meta["processor"] = platform.processor() or platform.machine()
     return {**meta, "torch": torch.__version__, "onnxruntime": ort.__version__}
@@ -97,16 +102,20 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Xiezi build report: preset {meta.get('preset', '?')}",
         "",
-        (f"{meta.get('classes', '?')} classes, data `{meta.get('data', '?')}`, validation on "
-        f"{meta.get('val_samples', '?')} samples. Latency per character: batch 1, {seq} "
-        f"points, one onnxruntime thread, {meta.get('latency_runs', '?')} warm runs per stage, "
-        "the stages interleaved in blocks of 10; cold: the median of each block's first run, "
-        "just after the other stages ran (caches swept). "
-        f"MACs per character at T={seq} count non-zero weights "
-        "(dense: every weight, as onnxruntime runs them)."),
+        (
+            f"{meta.get('classes', '?')} classes, data `{meta.get('data', '?')}`, validation on "
+            f"{meta.get('val_samples', '?')} samples. Latency per character: batch 1, {seq} "
+            f"points, one onnxruntime thread, {meta.get('latency_runs', '?')} warm runs per stage, "
+            "the stages interleaved in blocks of 10; cold: the median of each block's first run, "
+            "just after the other stages ran (caches swept). "
+            f"MACs per character at T={seq} count non-zero weights "
+            "(dense: every weight, as onnxruntime runs them)."
+        ),
         "",
-        ("| stage | top-1 | top-10 | params (non-zero) | size | MACs/char (dense) "
-        "| latency median / p95 (cold) | smaller | faster | top-1 drop |"),
+        (
+            "| stage | top-1 | top-10 | params (non-zero) | size | MACs/char (dense) "
+            "| latency median / p95 (cold) | smaller | faster | top-1 drop |"
+        ),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in report["stages"]:
@@ -126,40 +135,59 @@ def render_markdown(report: dict[str, Any]) -> str:
         chance = f" (chance: {100 / classes:.1f}%)" if isinstance(classes, int) and classes else ""
         lines += [
             "",
-            ("This is the tiny preset: a check that the whole pipeline runs and that the model "
-            f"learns; its top-1 should be well above chance{chance}. Its sizes, speeds and "
-            "ratios mean nothing: a model this small is dominated by fixed costs, so the "
-            "compressed stages may even run slower. The targets of issue 5 apply to "
-            "`trainer build --preset full` and are not judged here."),
+            (
+                "This is the tiny preset: a check that the whole pipeline runs and that the model "
+                f"learns; its top-1 should be well above chance{chance}. Its sizes, speeds and "
+                "ratios mean nothing: a model this small is dominated by fixed costs, so the "
+                "compressed stages may even run slower. The targets of issue 5 apply to "
+                "`trainer build --preset full` and are not judged here."
+            ),
         ]
     else:
         lines += [
             "",
-            ("Targets of the final stage against the fp32 baseline (issue 5): "
-            f"at least {wanted['size_x']:.0f}x smaller: {_yes(met['size_x'])}; "
-            f"at least {wanted['speedup_x']:.0f}x faster: {_yes(met['speedup_x'])}; "
-            f"top-1 drop at most {wanted['top1_drop_points']} points: "
-            f"{_yes(met['top1_drop_points'])}."),
+            (
+                "Targets of the final stage against the fp32 baseline (issue 5): "
+                f"at least {wanted['size_x']:.0f}x smaller: {_yes(met['size_x'])}; "
+                f"at least {wanted['speedup_x']:.0f}x faster: {_yes(met['speedup_x'])}; "
+                f"top-1 drop at most {wanted['top1_drop_points']} points: "
+                f"{_yes(met['top1_drop_points'])}."
+            ),
         ]
     if report.get("yardsticks"):
         lines += yardsticks_markdown(report["yardsticks"])
     for s in report["stages"]:
         if s["details"]:
-            lines += ["", f"## {s['stage']}: {s['description']}", "", "```",
-                      json.dumps(s["details"], indent=1, ensure_ascii=False), "```"]
+            lines += [
+                "",
+                f"## {s['stage']}: {s['description']}",
+                "",
+                "```",
+                json.dumps(s["details"], indent=1, ensure_ascii=False),
+                "```",
+            ]
     return "\n".join(lines) + "\n"
 
 
 def yardsticks_markdown(y: dict[str, Any]) -> list[str]:
     """The yardsticks as Markdown lines for the build report."""
     sets = list(next(iter(y["digitizers"].values())))
-    lines = ["", "## Yardsticks from outside the generator", "",
-             (f"Digitizer sweep (top-1; synthetic: {y['inks']} held-out writers of the "
-              "training population as the synthesizer samples them):"), "",
-             "| device | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
+    lines = [
+        "",
+        "## Yardsticks from outside the generator",
+        "",
+        (
+            f"Digitizer sweep (top-1; synthetic: {y['inks']} held-out writers of the "
+            "training population as the synthesizer samples them):"
+        ),
+        "",
+        "| device | " + " | ".join(sets) + " |",
+        "|---" * (len(sets) + 1) + "|",
+    ]
     for name, row in y["digitizers"].items():
-        lines.append(f"| {name} | " + " | ".join(f"{100 * row[s]['top1']:.1f}%" for s in sets)
-                     + " |")
+        lines.append(
+            f"| {name} | " + " | ".join(f"{100 * row[s]['top1']:.1f}%" for s in sets) + " |"
+        )
     lines += ["", "| set | inks | top-1 | top-10 |", "|---|---|---|---|"]
     for name, r in {**y["shapes"], **y["real"]}.items():
         lines.append(f"| {name} | {r['n']} | {100 * r['top1']:.1f}% | {100 * r['top10']:.1f}% |")
@@ -168,8 +196,14 @@ def yardsticks_markdown(y: dict[str, Any]) -> list[str]:
     if y.get("splits"):
         lines += splits_markdown(y["splits"])
     if y.get("realism"):
-        lines += ["", "Realism card of the training writers (`../shared/realism/realism.py`):",
-                  "", "```", y["realism"].rstrip(), "```"]
+        lines += [
+            "",
+            "Realism card of the training writers (`../shared/realism/realism.py`):",
+            "",
+            "```",
+            y["realism"].rstrip(),
+            "```",
+        ]
     return lines
 
 

@@ -50,15 +50,31 @@ class Stage:
     callbacks: Callable[[BuildConfig, nn.Module | None], list[Any]] = no_callbacks
 
 
-REGISTRY: dict[str, Stage] = {s.name: s for s in (
-    Stage("baseline", "fp32 baseline, Input-LSTM-LSTM-FC-FC", fp32=True),
-    Stage("svd", "SVD low-rank reconstruction + fine-tuning", start="baseline",
-          factored=True, fp32=True),
-    Stage("prune", "Adaptive Drop Weight pruning + retraining", start="svd",
-          callbacks=lambda config, start: [AdaptiveDropWeight(config.pruning)]),
-    Stage("quant", "k-means weight sharing + centroid fine-tuning (final package)",
-          start="prune", callbacks=lambda config, start: [KMeansQuantizer(config.quantization)]),
-)}
+REGISTRY: dict[str, Stage] = {
+    s.name: s
+    for s in (
+        Stage("baseline", "fp32 baseline, Input-LSTM-LSTM-FC-FC", fp32=True),
+        Stage(
+            "svd",
+            "SVD low-rank reconstruction + fine-tuning",
+            start="baseline",
+            factored=True,
+            fp32=True,
+        ),
+        Stage(
+            "prune",
+            "Adaptive Drop Weight pruning + retraining",
+            start="svd",
+            callbacks=lambda config, start: [AdaptiveDropWeight(config.pruning)],
+        ),
+        Stage(
+            "quant",
+            "k-means weight sharing + centroid fine-tuning (final package)",
+            start="prune",
+            callbacks=lambda config, start: [KMeansQuantizer(config.quantization)],
+        ),
+    )
+}
 
 #: The build's stages in the order they run.
 BUILD_STAGES: tuple[Stage, ...] = tuple(REGISTRY[name] for name in STAGES)

@@ -37,8 +37,14 @@ class _Graph:
         self.prefix = prefix
         self.count = 0
 
-    def op(self, op_type: str, inputs: list[str], outputs: int = 1, name: str | None = None,
-           **attrs: Any) -> Any:
+    def op(
+        self,
+        op_type: str,
+        inputs: list[str],
+        outputs: int = 1,
+        name: str | None = None,
+        **attrs: Any,
+    ) -> Any:
         """Add a node; its outputs are named ``name`` (one output) or generated."""
         self.count += 1
         names = [f"{self.prefix}{op_type.lower()}_{self.count}_{i}" for i in range(outputs)]
@@ -72,8 +78,14 @@ def _lstm_op(g: _Graph, x: str, prefix: str, suffix: str, hidden: int) -> str:
     axis0 = g.const(f"{prefix}.axis0", np.array([0], dtype=np.int64))
     w = g.op("Unsqueeze", [_gather_rows(g, f"{prefix}.weight_ih{suffix}", hidden, IOFC), axis0])
     r = g.op("Unsqueeze", [_gather_rows(g, f"{prefix}.weight_hh{suffix}", hidden, IOFC), axis0])
-    b = g.op("Concat", [_gather_rows(g, f"{prefix}.bias_ih{suffix}", hidden, IOFC),
-                        _gather_rows(g, f"{prefix}.bias_hh{suffix}", hidden, IOFC)], axis=0)
+    b = g.op(
+        "Concat",
+        [
+            _gather_rows(g, f"{prefix}.bias_ih{suffix}", hidden, IOFC),
+            _gather_rows(g, f"{prefix}.bias_hh{suffix}", hidden, IOFC),
+        ],
+        axis=0,
+    )
     b = g.op("Unsqueeze", [b, axis0])
     y = g.op("LSTM", [x, w, r, b], outputs=3, hidden_size=hidden)[0]  # (T, 1, B, H)
     return g.op("Squeeze", [y, g.const(f"{prefix}.axis1", np.array([1], dtype=np.int64))])
@@ -94,14 +106,19 @@ def _input_projection(g: _Graph, x: str, layer: LowRankLSTMLayer, prefix: str) -
         v = g.op("Gemm", [flat, f"{prefix}.weight_ih_V"], transB=1)
         u = _gather_rows(g, f"{prefix}.weight_ih_U", h, IFOG)
         y = g.op("Gemm", [v, u, bias], transB=1)
-    tb = g.op("Slice", [g.op("Shape", [x]), g.const(f"{prefix}.tb0", np.array([0])),
-                        g.const(f"{prefix}.tb1", np.array([2]))])
+    tb = g.op(
+        "Slice",
+        [
+            g.op("Shape", [x]),
+            g.const(f"{prefix}.tb0", np.array([0])),
+            g.const(f"{prefix}.tb1", np.array([2])),
+        ],
+    )
     shape = g.op("Concat", [tb, g.const(f"{prefix}.gates", np.array([4 * h]))], axis=0)
     return g.op("Reshape", [y, shape])
 
 
-def _lowrank_lstm_scan(g: _Graph, x: str, batch: str, layer: LowRankLSTMLayer,
-                       prefix: str) -> str:
+def _lowrank_lstm_scan(g: _Graph, x: str, batch: str, layer: LowRankLSTMLayer, prefix: str) -> str:
     """The factored LSTM over x (T, B, I) as an ONNX Scan; returns hidden states (T, B, H).
 
     Per step the node dispatch of onnxruntime (about 1 us a node) costs as much as the
@@ -137,11 +154,21 @@ def _lowrank_lstm_scan(g: _Graph, x: str, batch: str, layer: LowRankLSTMLayer,
         state_out = body.op("MatMul", [h, v_t], name="a_next")
     f32 = TensorProto.FLOAT
     graph = helper.make_graph(
-        body.nodes, "lstm_cell",
-        [helper.make_tensor_value_info(n, f32, ["B", shape]) for n, shape in
-         ((state, width), ("c_prev", h_size), ("x_ifo_t", 3 * h_size), ("x_g_t", h_size))],
-        [helper.make_tensor_value_info(n, f32, ["B", shape]) for n, shape in
-         ((state_out, width), ("c_next", h_size), ("h_out", h_size))],
+        body.nodes,
+        "lstm_cell",
+        [
+            helper.make_tensor_value_info(n, f32, ["B", shape])
+            for n, shape in (
+                (state, width),
+                ("c_prev", h_size),
+                ("x_ifo_t", 3 * h_size),
+                ("x_g_t", h_size),
+            )
+        ],
+        [
+            helper.make_tensor_value_info(n, f32, ["B", shape])
+            for n, shape in ((state_out, width), ("c_next", h_size), ("h_out", h_size))
+        ],
         body.inits,
     )
 
@@ -149,8 +176,13 @@ def _lowrank_lstm_scan(g: _Graph, x: str, batch: str, layer: LowRankLSTMLayer,
         shape = g.op("Concat", [batch, g.const(f"{prefix}.{what}0", np.array([n]))], axis=0)
         return g.op("ConstantOfShape", [shape], value=helper.make_tensor("zero", f32, [1], [0.0]))
 
-    return g.op("Scan", [zeros("state", width), zeros("cell", h_size), x_ifo, x_g], outputs=3,
-                body=graph, num_scan_inputs=2)[2]
+    return g.op(
+        "Scan",
+        [zeros("state", width), zeros("cell", h_size), x_ifo, x_g],
+        outputs=3,
+        body=graph,
+        num_scan_inputs=2,
+    )[2]
 
 
 def _decimate(g: _Graph, y: str, lengths: str, stride: int) -> tuple[str, str]:
@@ -168,19 +200,32 @@ def _decimate(g: _Graph, y: str, lengths: str, stride: int) -> tuple[str, str]:
     shape = g.op("Shape", [y])
     t = g.op("Gather", [shape, g.const("decimate.zero", np.array(0, dtype=i64))])
     steps = g.op("Div", [g.op("Add", [t, g.const("decimate.s1", np.array(stride - 1, i64))]), s])
-    k = g.op("Unsqueeze", [g.op("Range", [g.const("decimate.start", np.array(0, dtype=i64)),
-                                          steps, one]),
-                           g.const("decimate.axis1", np.array([1], dtype=i64))])  # (K, 1)
+    k = g.op(
+        "Unsqueeze",
+        [
+            g.op("Range", [g.const("decimate.start", np.array(0, dtype=i64)), steps, one]),
+            g.const("decimate.axis1", np.array([1], dtype=i64)),
+        ],
+    )  # (K, 1)
     offset = g.op("Mod", [g.op("Sub", [lens, one]), s])  # (B,)
     idx = g.op("Min", [g.op("Add", [offset, g.op("Mul", [k, s])]), g.op("Sub", [t, one])])
     idx = g.op("Unsqueeze", [idx, g.const("decimate.axis2", np.array([2], dtype=i64))])
-    kb = g.op("Slice", [g.op("Shape", [idx]), g.const("decimate.s0", np.array([0])),
-                        g.const("decimate.s2", np.array([2]))])
-    hidden = g.op("Slice", [shape, g.const("decimate.h0", np.array([2])),
-                            g.const("decimate.h1", np.array([3]))])
+    kb = g.op(
+        "Slice",
+        [
+            g.op("Shape", [idx]),
+            g.const("decimate.s0", np.array([0])),
+            g.const("decimate.s2", np.array([2])),
+        ],
+    )
+    hidden = g.op(
+        "Slice",
+        [shape, g.const("decimate.h0", np.array([2])), g.const("decimate.h1", np.array([3]))],
+    )
     idx = g.op("Expand", [idx, g.op("Concat", [kb, hidden], axis=0)])  # (K, B, H)
-    new_lengths = g.op("Div", [g.op("Add", [lens, g.const("decimate.s1b",
-                                                          np.array(stride - 1, dtype=i64))]), s])
+    new_lengths = g.op(
+        "Div", [g.op("Add", [lens, g.const("decimate.s1b", np.array(stride - 1, dtype=i64))]), s]
+    )
     return g.op("GatherElements", [y, idx], axis=0), new_lengths
 
 
@@ -189,21 +234,46 @@ def _pool(g: _Graph, y: str, lengths: str, pooling: str) -> str:
     one = g.const("pool.one", np.array(1, dtype=np.int64))
     lens = g.op("Max", [lengths, one])
     if pooling == "last":  # gather step L - 1 of each sequence
-        idx = g.op("Unsqueeze", [g.op("Sub", [lens, one]),
-                                 g.const("pool.axes02", np.array([0, 2], dtype=np.int64))])
-        bh = g.op("Slice", [g.op("Shape", [y]), g.const("pool.b", np.array([1])),
-                            g.const("pool.h", np.array([3]))])
+        idx = g.op(
+            "Unsqueeze",
+            [g.op("Sub", [lens, one]), g.const("pool.axes02", np.array([0, 2], dtype=np.int64))],
+        )
+        bh = g.op(
+            "Slice",
+            [
+                g.op("Shape", [y]),
+                g.const("pool.b", np.array([1])),
+                g.const("pool.h", np.array([3])),
+            ],
+        )
         shape = g.op("Concat", [g.const("pool.one1", np.array([1], dtype=np.int64)), bh], axis=0)
         last = g.op("GatherElements", [y, g.op("Expand", [idx, shape])], axis=0)  # (1, B, H)
         return g.op("Squeeze", [last, g.const("pool.axis0", np.array([0], dtype=np.int64))])
     t = g.op("Gather", [g.op("Shape", [y]), g.const("pool.zero", np.array(0, dtype=np.int64))])
-    steps = g.op("Unsqueeze", [g.op("Range", [g.const("pool.start", np.array(0, np.int64)), t,
-                                              g.const("pool.delta", np.array(1, np.int64))]),
-                               g.const("pool.axis1", np.array([1], dtype=np.int64))])  # (T, 1)
-    mask = g.op("Unsqueeze", [g.op("Cast", [g.op("Less", [steps, lengths])], to=TensorProto.FLOAT),
-                              g.const("pool.axis2", np.array([2], dtype=np.int64))])
-    total = g.op("ReduceSum", [g.op("Mul", [y, mask]), g.const("pool.axis0", np.array([0]))],
-                 keepdims=0)
+    steps = g.op(
+        "Unsqueeze",
+        [
+            g.op(
+                "Range",
+                [
+                    g.const("pool.start", np.array(0, np.int64)),
+                    t,
+                    g.const("pool.delta", np.array(1, np.int64)),
+                ],
+            ),
+            g.const("pool.axis1", np.array([1], dtype=np.int64)),
+        ],
+    )  # (T, 1)
+    mask = g.op(
+        "Unsqueeze",
+        [
+            g.op("Cast", [g.op("Less", [steps, lengths])], to=TensorProto.FLOAT),
+            g.const("pool.axis2", np.array([2], dtype=np.int64)),
+        ],
+    )
+    total = g.op(
+        "ReduceSum", [g.op("Mul", [y, mask]), g.const("pool.axis0", np.array([0]))], keepdims=0
+    )
     denom = g.op("Unsqueeze", [g.op("Cast", [lens], to=TensorProto.FLOAT), "pool.axis1"])
     return g.op("Div", [total, denom])
 
@@ -246,8 +316,14 @@ def to_onnx(model: nn.Module) -> onnx.ModelProto:
     for name, tensor in ordered_state(model):
         g.const(name, tensor.detach().cpu().numpy().astype(np.float32))
     x = g.op("Transpose", ["features"], perm=[1, 0, 2])  # (T, B, 6)
-    batch = g.op("Slice", [g.op("Shape", ["features"]), g.const("batch.start", np.array([0])),
-                           g.const("batch.end", np.array([1]))])
+    batch = g.op(
+        "Slice",
+        [
+            g.op("Shape", ["features"]),
+            g.const("batch.start", np.array([0])),
+            g.const("batch.end", np.array([1])),
+        ],
+    )
     y = _lstm_op(g, x, "lstm1", "_l0", cfg.hidden1)
     y, lengths = _decimate(g, y, "lengths", cfg.stride2)
     if isinstance(model, LowRankLSTM):
@@ -258,14 +334,18 @@ def to_onnx(model: nn.Module) -> onnx.ModelProto:
     v = g.op("Relu", [_linear(g, v, model.fc1, "fc1")])
     g.nodes.append(helper.make_node("Identity", [_linear(g, v, model.fc2, "fc2")], ["logits"]))
     graph = helper.make_graph(
-        g.nodes, type(model).__name__,
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["B", "T", cfg.input_dim]),
-         helper.make_tensor_value_info("lengths", TensorProto.INT64, ["B"])],
+        g.nodes,
+        type(model).__name__,
+        [
+            helper.make_tensor_value_info("features", TensorProto.FLOAT, ["B", "T", cfg.input_dim]),
+            helper.make_tensor_value_info("lengths", TensorProto.INT64, ["B"]),
+        ],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["B", cfg.num_classes])],
         g.inits,
     )
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="xiezi-trainer")
+    proto = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="xiezi-trainer"
+    )
     proto.ir_version = 8
     onnx.checker.check_model(proto)
     return proto

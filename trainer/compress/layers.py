@@ -14,8 +14,9 @@ def weight_names(model: nn.Module) -> list[str]:
     return [n for n, p in model.named_parameters() if p.dim() == 2]
 
 
-def resolve(model: nn.Module, settings: dict[str, T], default: T | None,
-            what: str = "setting") -> dict[str, T]:
+def resolve(
+    model: nn.Module, settings: dict[str, T], default: T | None, what: str = "setting"
+) -> dict[str, T]:
     """Map each weight matrix of ``model`` to its setting.
 
     A key of ``settings`` is a parameter's full name ("fc2.weight", "lstm2.weight_hh_U"), a

@@ -83,8 +83,14 @@ class Latency:
     cold_median_ms: float
 
 
-def latencies(models: dict[str, OrtModel], runs: int = 50, warmup: int = 5,
-              seq_len: int = SEQ_LEN, seed: int = 0, block: int = 10) -> dict[str, Latency]:
+def latencies(
+    models: dict[str, OrtModel],
+    runs: int = 50,
+    warmup: int = 5,
+    seq_len: int = SEQ_LEN,
+    seed: int = 0,
+    block: int = 10,
+) -> dict[str, Latency]:
     """Time every session on the same character, in interleaved blocks of ``block`` runs.
 
     Interleaving makes the figures comparable when other processes load the machine: a
@@ -116,5 +122,10 @@ def latencies(models: dict[str, OrtModel], runs: int = 50, warmup: int = 5,
 
 def _summary(ms: Sequence[float], cold: Sequence[float]) -> Latency:
     a = np.asarray(ms)
-    return Latency(float(np.median(a)), float(np.percentile(a, 95)), float(a.min()), len(a),
-                   float(np.median(np.asarray(cold))))
+    return Latency(
+        float(np.median(a)),
+        float(np.percentile(a, 95)),
+        float(a.min()),
+        len(a),
+        float(np.median(np.asarray(cold))),
+    )

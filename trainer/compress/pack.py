@@ -30,8 +30,7 @@ def model_tensors(model: nn.Module) -> dict[str, np.ndarray]:
     """The model's state_dict as float32 numpy arrays (the ONNX initializers, by name), in
     ``ordered_state``'s order."""
     return {
-        n: t.detach().cpu().numpy().astype(np.float32, copy=True)
-        for n, t in ordered_state(model)
+        n: t.detach().cpu().numpy().astype(np.float32, copy=True) for n, t in ordered_state(model)
     }
 
 

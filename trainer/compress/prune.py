@@ -123,16 +123,24 @@ class AdaptiveDropWeight:
         (retraining an already pruned model: ``trainer finetune``)."""
         adw = cls(config)
         adw._resolve(model)
-        adw.load_state_dict({"last_step": config.steps_to_target, "masks": {
-            name: getattr(*parametrized(model, name)).detach() != 0 for name in adw.targets}})
+        adw.load_state_dict(
+            {
+                "last_step": config.steps_to_target,
+                "masks": {
+                    name: getattr(*parametrized(model, name)).detach() != 0 for name in adw.targets
+                },
+            }
+        )
         return adw
 
     def _resolve(self, model: nn.Module) -> None:
         """The per-layer targets of ``model`` (the layers with a target above 0)."""
         if not self.targets:
             self.targets = {
-                n: s for n, s in resolve(model, self.config.sparsity,
-                                         self.config.default_sparsity, "sparsity").items()
+                n: s
+                for n, s in resolve(
+                    model, self.config.sparsity, self.config.default_sparsity, "sparsity"
+                ).items()
                 if s > 0.0
             }
 
@@ -172,8 +180,11 @@ class AdaptiveDropWeight:
         self.prepare(model)
         late = [n for n in self.targets if self.ratio(n, self.last_step) < self.targets[n]]
         if late:
-            logger.warning("pruning schedule not finished at step %d for %s; jumping to targets",
-                           self.last_step, late)
+            logger.warning(
+                "pruning schedule not finished at step %d for %s; jumping to targets",
+                self.last_step,
+                late,
+            )
         self._update(model, max(self.last_step, self.config.steps_to_target))
         for name in self.targets:
             module, attr = parametrized(model, name)
@@ -187,8 +198,12 @@ class AdaptiveDropWeight:
             module, attr = parametrized(model, name)
             w = getattr(module, attr)
             zeros = int((w == 0).sum())
-            out[name] = {"numel": w.numel(), "zeros": zeros, "sparsity": zeros / w.numel(),
-                         "target": target}
+            out[name] = {
+                "numel": w.numel(),
+                "zeros": zeros,
+                "sparsity": zeros / w.numel(),
+                "target": target,
+            }
         return out
 
     def state_dict(self) -> dict[str, Any]:

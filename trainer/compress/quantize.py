@@ -123,15 +123,17 @@ class SharedWeights(nn.Module):
         super().__init__()
         codes = codes.long()
         self.register_buffer("codes", codes)
-        self.register_buffer("counts", torch.bincount(codes[codes >= 0], minlength=k)
-                             .clamp(min=1).double())
+        self.register_buffer(
+            "counts", torch.bincount(codes[codes >= 0], minlength=k).clamp(min=1).double()
+        )
         self.sum_grads = centroid_grad == "sum"
 
     def forward(self, matrix: torch.Tensor) -> torch.Tensor:
         member = self.codes >= 0
         codes = self.codes[member]
         sums = matrix.new_zeros(len(self.counts), dtype=torch.float64).index_add(
-            0, codes, matrix[member].double())
+            0, codes, matrix[member].double()
+        )
         centroids = sums / self.counts
         if self.sum_grads:
             centroids = _ScaleGrad.apply(centroids, self.counts)
@@ -156,8 +158,9 @@ class KMeansQuantizer:
     def prepare(self, model: nn.Module) -> None:
         """Cluster each layer (unless load_state_dict already gave its codes) and share."""
         if not self.clusters:
-            self.clusters = resolve(model, self.config.clusters, self.config.default_clusters,
-                                    "clusters")
+            self.clusters = resolve(
+                model, self.config.clusters, self.config.default_clusters, "clusters"
+            )
         for name, k in self.clusters.items():
             module, attr = parametrized(model, name)
             if parametrize.is_parametrized(module, attr):
@@ -197,8 +200,12 @@ class KMeansQuantizer:
             module, attr = parametrized(model, name)
             w = getattr(module, attr).detach()
             nz = w[w != 0]
-            out[name] = {"k": k, "distinct_nonzero": int(torch.unique(nz).numel()),
-                         "nonzero": int(nz.numel()), "numel": w.numel()}
+            out[name] = {
+                "k": k,
+                "distinct_nonzero": int(torch.unique(nz).numel()),
+                "nonzero": int(nz.numel()),
+                "numel": w.numel(),
+            }
         return out
 
     def state_dict(self) -> dict[str, Any]:

@@ -64,9 +64,9 @@ class LowRankConfig:
         for name, e in self.energy.items():
             if not 0.0 < e <= 1.0:
                 raise ValueError(f"energy target of {name} must be in (0, 1], got {e!r}")
-        if self.stride2 is not None and (isinstance(self.stride2, bool)
-                                         or not isinstance(self.stride2, int)
-                                         or self.stride2 < 1):
+        if self.stride2 is not None and (
+            isinstance(self.stride2, bool) or not isinstance(self.stride2, int) or self.stride2 < 1
+        ):
             raise ValueError(f"stride2 must be an integer >= 1 or None, got {self.stride2!r}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,14 +115,17 @@ class LowRankLSTMLayer(nn.Module):
     a Python cell loop, with the same gradients (autograd flows through the product).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, rank_ih: int | None,
-                 rank_hh: int | None) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, rank_ih: int | None, rank_hh: int | None
+    ) -> None:
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
         self.rank_ih, self.rank_hh = rank_ih, rank_hh
         g = 4 * hidden_size
-        for name, cols, rank in (("weight_ih", input_size, rank_ih),
-                                 ("weight_hh", hidden_size, rank_hh)):
+        for name, cols, rank in (
+            ("weight_ih", input_size, rank_ih),
+            ("weight_hh", hidden_size, rank_hh),
+        ):
             if rank is None:
                 self.register_parameter(name, nn.Parameter(torch.empty(g, cols)))
             else:
@@ -162,16 +165,20 @@ class LowRankLSTM(BaselineLSTM):
                 raise ValueError(f"cannot factor {name!r}; factorable matrices: {FACTORABLE}")
         self.ranks = dict(ranks)
         self.lstm2 = LowRankLSTMLayer(  # type: ignore[assignment]
-            config.hidden1, config.hidden2,
-            ranks.get("lstm2.weight_ih"), ranks.get("lstm2.weight_hh"))
-        for fc, (i, o) in (("fc1", (config.hidden2, config.fc)),
-                           ("fc2", (config.fc, config.num_classes))):
+            config.hidden1,
+            config.hidden2,
+            ranks.get("lstm2.weight_ih"),
+            ranks.get("lstm2.weight_hh"),
+        )
+        for fc, (i, o) in (
+            ("fc1", (config.hidden2, config.fc)),
+            ("fc2", (config.fc, config.num_classes)),
+        ):
             if f"{fc}.weight" in ranks:
                 setattr(self, fc, LowRankLinear(i, o, ranks[f"{fc}.weight"]))
 
     def spec(self) -> dict[str, Any]:
         return {"kind": "lowrank", "config": {"base": self.config.to_dict(), "ranks": self.ranks}}
-
 
 
 def lowrank_from_config(config: dict[str, Any]) -> LowRankLSTM:
@@ -190,8 +197,10 @@ def factorize(model: BaselineLSTM, config: LowRankConfig) -> tuple[LowRankLSTM, 
         raise TypeError(f"factorize takes a BaselineLSTM, got {type(model).__name__}")
     p = model.get_parameter
     dense = {
-        "lstm2.weight_ih": p("lstm2.weight_ih_l0"), "lstm2.weight_hh": p("lstm2.weight_hh_l0"),
-        "fc1.weight": p("fc1.weight"), "fc2.weight": p("fc2.weight"),
+        "lstm2.weight_ih": p("lstm2.weight_ih_l0"),
+        "lstm2.weight_hh": p("lstm2.weight_hh_l0"),
+        "fc1.weight": p("fc1.weight"),
+        "fc2.weight": p("fc2.weight"),
     }
     ranks = {n: rank_for_energy(dense[n], e) for n, e in config.energy.items()}
     ranks.update(config.ranks)
@@ -207,8 +216,10 @@ def factorize(model: BaselineLSTM, config: LowRankConfig) -> tuple[LowRankLSTM, 
     out = LowRankLSTM(base, ranks)
     state = {k: v for k, v in model.state_dict().items() if k.startswith("lstm1.")}
     for ours, theirs in (
-        ("lstm2.bias_ih", "lstm2.bias_ih_l0"), ("lstm2.bias_hh", "lstm2.bias_hh_l0"),
-        ("fc1.bias", "fc1.bias"), ("fc2.bias", "fc2.bias"),
+        ("lstm2.bias_ih", "lstm2.bias_ih_l0"),
+        ("lstm2.bias_hh", "lstm2.bias_hh_l0"),
+        ("fc1.bias", "fc1.bias"),
+        ("fc2.bias", "fc2.bias"),
     ):
         state[ours] = p(theirs).detach()
     report: dict[str, Any] = {}
@@ -219,10 +230,18 @@ def factorize(model: BaselineLSTM, config: LowRankConfig) -> tuple[LowRankLSTM, 
         u, v, energy = svd_factor(w, ranks[name])
         state[f"{name}_U"], state[f"{name}_V"] = u, v
         report[name] = {
-            "rank": ranks[name], "full_rank": min(w.shape[0], w.shape[1]), "energy": energy,
-            "params_before": w.numel(), "params_after": u.numel() + v.numel(),
+            "rank": ranks[name],
+            "full_rank": min(w.shape[0], w.shape[1]),
+            "energy": energy,
+            "params_before": w.numel(),
+            "params_after": u.numel() + v.numel(),
         }
-        logger.info("%s: rank %d of %d keeps %.4f of the energy", name, ranks[name],
-                    min(w.shape[0], w.shape[1]), energy)
+        logger.info(
+            "%s: rank %d of %d keeps %.4f of the energy",
+            name,
+            ranks[name],
+            min(w.shape[0], w.shape[1]),
+            energy,
+        )
     out.load_state_dict(state)
     return out, report

@@ -53,13 +53,17 @@ class DataConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "shapes", tuple((str(n), float(w)) for n, w in self.shapes))
         if not self.shapes or self.shapes[0][0] != "medians" or any(w <= 0 for _, w in self.shapes):
-            raise ValueError(f"DataConfig.shapes must start with 'medians' and have weights > 0, "
-                             f"got {self.shapes}")
+            raise ValueError(
+                f"DataConfig.shapes must start with 'medians' and have weights > 0, "
+                f"got {self.shapes}"
+            )
         for name in ("batch_size", "bucket_batches"):
             if getattr(self, name) < 1:
                 raise ValueError(f"DataConfig.{name} must be >= 1, got {getattr(self, name)}")
         if not (0.0 <= self.class_uniform <= 1.0 and 0.0 <= self.class_temper <= 1.0):
-            raise ValueError(f"DataConfig.class_uniform and class_temper must be in [0, 1], got "
-                             f"{self.class_uniform}, {self.class_temper}")
+            raise ValueError(
+                f"DataConfig.class_uniform and class_temper must be in [0, 1], got "
+                f"{self.class_uniform}, {self.class_temper}"
+            )
         if self.val_per_class < 0:
             raise ValueError(f"DataConfig.val_per_class must be >= 0, got {self.val_per_class}")

@@ -106,8 +106,10 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
                 group.labels.append(label)
         if len(group.labels) == len(todo) and not group.batches:
             order = np.argsort([len(f) for f in group.feats], kind="stable")
-            chunks = [order[m * cfg.batch_size : (m + 1) * cfg.batch_size]
-                      for m in range(cfg.bucket_batches)]
+            chunks = [
+                order[m * cfg.batch_size : (m + 1) * cfg.batch_size]
+                for m in range(cfg.bucket_batches)
+            ]
             rng = np.random.default_rng([cfg.seed, BATCH_ORDER, self._group_id(j, k)])
             group.batches = [chunks[p] for p in rng.permutation(cfg.bucket_batches)]
         return group
@@ -136,7 +138,9 @@ class TrainStream(IterableDataset):  # type: ignore[type-arg]
         if WORKER_STRIDE % n and w == 0:
             logger.warning(
                 "DataLoader num_workers=%d does not divide %d: the workers repeat each other's "
-                "work (same batches, more CPU); use 1, 2 or 4", n, WORKER_STRIDE
+                "work (same batches, more CPU); use 1, 2 or 4",
+                n,
+                WORKER_STRIDE,
             )
         b = self.start_batch + w  # the DataLoader takes one batch from each worker in turn
         while True:
@@ -160,7 +164,9 @@ def validation_set(
 
 
 def validation_batches(
-    config: DataConfig, preprocess: PreprocessConfig, batch_size: int,
+    config: DataConfig,
+    preprocess: PreprocessConfig,
+    batch_size: int,
     source: InkSource | None = None,
 ) -> list[Batch]:
     """The validation set sorted by length and cut into padded (x, lengths, labels) batches."""

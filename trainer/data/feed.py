@@ -42,8 +42,14 @@ class StreamSource:
         self.batch_size: int = int(config.batch_size)
 
     def stream(self, rank: int, world_size: int, start_batch: int) -> TrainStream:
-        return TrainStream(self.config, self.preprocess, rank=rank, world_size=world_size,
-                           start_batch=start_batch, source=self.source)
+        return TrainStream(
+            self.config,
+            self.preprocess,
+            rank=rank,
+            world_size=world_size,
+            start_batch=start_batch,
+            source=self.source,
+        )
 
     def validation(self, batch_size: int) -> list[Batch]:
         return validation_batches(self.config, self.preprocess, batch_size, self.source)

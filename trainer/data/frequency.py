@@ -24,8 +24,10 @@ def unigram(classes: str) -> np.ndarray:
         with np.load(path, allow_pickle=False) as z:
             vocab, logp = z["vocab"], z["unigram"]
     except (OSError, KeyError, ValueError) as e:
-        raise DataError(f"cannot read the unigram frequencies of {path} ({e}); rebuild it with "
-                        "resources/lm/regenerate.py or set DataConfig.class_uniform=1") from e
+        raise DataError(
+            f"cannot read the unigram frequencies of {path} ({e}); rebuild it with "
+            "resources/lm/regenerate.py or set DataConfig.class_uniform=1"
+        ) from e
     index = {int(cp): i + 1 for i, cp in enumerate(vocab.tolist())}  # token 1 + i: vocab[i]
     floor = float(logp[1:].min())
     lp = np.array([float(logp[index[ord(c)]]) if ord(c) in index else floor for c in classes])
@@ -37,8 +39,9 @@ def class_weights(classes: str, uniform: float, temper: float) -> np.ndarray:
     """Sampling probability of each class: ``uniform`` of the samples spread evenly, the
     rest by frequency to the power ``temper`` (1: as in text, 0: uniform as well)."""
     if not 0.0 <= uniform <= 1.0 or not 0.0 <= temper <= 1.0:
-        raise ValueError(f"class_uniform and class_temper must be in [0, 1], got {uniform}, "
-                         f"{temper}")
+        raise ValueError(
+            f"class_uniform and class_temper must be in [0, 1], got {uniform}, {temper}"
+        )
     n = len(classes)
     if uniform >= 1.0:
         return np.full(n, 1.0 / n)

@@ -102,8 +102,9 @@ def _header(buf: Any, offset: int, path: Path) -> tuple[int, str]:
 def _parse(buf: Any, offset: int, path: Path) -> PotSample:
     size, label = _header(buf, offset, path)
     n_strokes = _HEADER.unpack_from(buf, offset)[2]
-    pts = np.frombuffer(buf, dtype="<i2", count=(size - _HEADER.size) // 2,
-                        offset=offset + _HEADER.size).reshape(-1, 2)
+    pts = np.frombuffer(
+        buf, dtype="<i2", count=(size - _HEADER.size) // 2, offset=offset + _HEADER.size
+    ).reshape(-1, 2)
     if n_strokes == 0 or tuple(pts[-1]) != (-1, -1):
         raise DataError(f"{path}: byte {offset}: sample does not end with (-1, -1)")
     ends = np.nonzero((pts[:-1, 0] == -1) & (pts[:-1, 1] == 0))[0]

@@ -57,13 +57,22 @@ def _draw(ax, xy: np.ndarray, sid: np.ndarray, title: str) -> None:  # type: ign
     colours = cm.viridis(np.linspace(0.0, 0.9, max(n - 1, 1)))
     if n > 1:
         ax.add_collection(LineCollection(segs[down], colors=colours[down], linewidths=2.2))
-        ax.add_collection(LineCollection(segs[~down], colors="0.6", linewidths=0.8,
-                                         linestyles=(0, (3, 2))))
+        ax.add_collection(
+            LineCollection(segs[~down], colors="0.6", linewidths=0.8, linestyles=(0, (3, 2)))
+        )
     ax.scatter(xy[:, 0], xy[:, 1], s=2.5, c="k", zorder=3, linewidths=0)
     starts = np.concatenate([[0], np.flatnonzero(~down) + 1])
     for k, i in enumerate(starts):
-        ax.annotate(str(k + 1), xy[i], fontsize=6.5, color="crimson", zorder=4,
-                    xytext=(-2, 2), textcoords="offset points", ha="right")
+        ax.annotate(
+            str(k + 1),
+            xy[i],
+            fontsize=6.5,
+            color="crimson",
+            zorder=4,
+            xytext=(-2, 2),
+            textcoords="offset points",
+            ha="right",
+        )
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     centre, half = (lo + hi) / 2, max(float((hi - lo).max()) / 2, 0.05) * 1.15
     ax.set_xlim(centre[0] - half, centre[0] + half)
@@ -93,19 +102,31 @@ def render_preview(config: PreviewConfig, output: str | Path) -> Path:
     rngs = [np.random.default_rng([config.seed, w]) for w in range(config.writers)]
     styles = [sample_writer(r, config.synth) for r in rngs]
     rows, cols = len(config.chars), config.writers + 1
-    fig, axes = plt.subplots(rows, cols, squeeze=False,
-                             figsize=(cols * config.cell_inches, rows * config.cell_inches))
+    fig, axes = plt.subplots(
+        rows, cols, squeeze=False, figsize=(cols * config.cell_inches, rows * config.cell_inches)
+    )
     for r, c in enumerate(config.chars):
         tpl = strokes[c]
         sid = np.repeat(np.arange(len(tpl), dtype=np.int32), [len(s) for s in tpl])
-        _draw(axes[r, 0], np.concatenate(tpl).astype(np.float64), sid,
-              f"U+{ord(c):04X} template\n{len(tpl)} strokes")
+        _draw(
+            axes[r, 0],
+            np.concatenate(tpl).astype(np.float64),
+            sid,
+            f"U+{ord(c):04X} template\n{len(tpl)} strokes",
+        )
         for w in range(config.writers):
             xy, sid, t = synthesize(tpl, rngs[w], styles[w], config.synth)
-            _draw(axes[r, w + 1], xy, sid,
-                  f"writer {w}\n{int(sid[-1]) + 1} strokes, {len(xy)} pts, {t[-1]:.0f} ms")
-    fig.suptitle(f"Synthesized handwriting (seed {config.seed}): colour runs along the pen, "
-                 "numbers mark pen-down starts, grey dashes are pen-up moves", fontsize=9)
+            _draw(
+                axes[r, w + 1],
+                xy,
+                sid,
+                f"writer {w}\n{int(sid[-1]) + 1} strokes, {len(xy)} pts, {t[-1]:.0f} ms",
+            )
+    fig.suptitle(
+        f"Synthesized handwriting (seed {config.seed}): colour runs along the pen, "
+        "numbers mark pen-down starts, grey dashes are pen-up moves",
+        fontsize=9,
+    )
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (rows * config.cell_inches)))
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -93,14 +93,17 @@ def real_samples(
     """
     jsonl = tuple(p for p in paths if p.lower().endswith(".jsonl"))
     pot = tuple(p for p in paths if not p.lower().endswith(".jsonl"))
-    stores: list[InkStore] = (
-        ([JsonlStore(jsonl)] if jsonl else []) + ([PotIndex(pot)] if pot else [])
+    stores: list[InkStore] = ([JsonlStore(jsonl)] if jsonl else []) + (
+        [PotIndex(pot)] if pot else []
     )
     for store in stores:
         cls = class_of(store.codes, classes)
         if (cls < 0).any():
-            logger.warning("real validation ink: skipped %d of %d samples whose label is no class",
-                           int((cls < 0).sum()), len(cls))
+            logger.warning(
+                "real validation ink: skipped %d of %d samples whose label is no class",
+                int((cls < 0).sum()),
+                len(cls),
+            )
         for k in np.flatnonzero(cls >= 0):
             xy, sid = store.arrays(int(k))
             yield xy, sid, int(cls[k])
@@ -124,7 +127,10 @@ class RealSource:
         if skipped:
             logger.warning(
                 "skipped %d of %d samples whose label is not among the first %d of charset %s",
-                skipped, len(self._class), config.num_classes, config.charset,
+                skipped,
+                len(self._class),
+                config.num_classes,
+                config.charset,
             )
         train, val = split
         self._train = train[self._class[train] >= 0]

@@ -41,8 +41,7 @@ class WeightedOrder:
 
     def __init__(self, weights: np.ndarray, seed: int) -> None:
         w = np.asarray(weights, dtype=np.float64)
-        if w.ndim != 1 or len(w) < 1 or not np.all(np.isfinite(w)) or np.any(w < 0) \
-                or w.sum() <= 0:
+        if w.ndim != 1 or len(w) < 1 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise ValueError("WeightedOrder needs finite weights >= 0, not all 0")
         self.n, self.seed = len(w), seed
         self._cdf = np.cumsum(w / w.sum())
@@ -55,7 +54,8 @@ class WeightedOrder:
             if len(self._cache) > 2:
                 self._cache.clear()
             u = np.random.default_rng([self.seed, CLASS_ORDER, epoch]).random(self.n)
-            draw = np.minimum(np.searchsorted(self._cdf, u * self._cdf[-1], side="right"),
-                              self.n - 1)
+            draw = np.minimum(
+                np.searchsorted(self._cdf, u * self._cdf[-1], side="right"), self.n - 1
+            )
             self._cache[epoch] = draw
         return int(draw[pos])

@@ -58,9 +58,12 @@ class SyntheticSource:
         self._seed = config.seed
         # balanced epochs, or a mix of uniform and text frequency (issue 25)
         self._order: EpochOrder | WeightedOrder = (
-            EpochOrder(len(self.classes), config.seed) if config.class_uniform >= 1.0
-            else WeightedOrder(class_weights(self.classes, config.class_uniform,
-                                             config.class_temper), config.seed))
+            EpochOrder(len(self.classes), config.seed)
+            if config.class_uniform >= 1.0
+            else WeightedOrder(
+                class_weights(self.classes, config.class_uniform, config.class_temper), config.seed
+            )
+        )
         self.val_per_class = config.val_per_class
         self._real_paths = config.paths
 

@@ -135,8 +135,10 @@ def load_shapes(name: str) -> Templates:
         raise DataError(f"unknown shape source {name!r}; known: {', '.join(SHAPE_SOURCES)}")
     path = resource_file(*SHAPE_SOURCES[name])
     if not path.is_file():
-        raise DataError(f"shape source {name!r} has no file {path}; "
-                        f"run resources/{SHAPE_SOURCES[name][0]}/regenerate.py")
+        raise DataError(
+            f"shape source {name!r} has no file {path}; "
+            f"run resources/{SHAPE_SOURCES[name][0]}/regenerate.py"
+        )
     return load_templates(path)
 
 

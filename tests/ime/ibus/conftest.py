@@ -23,14 +23,21 @@ def missing() -> str | None:
     for tool in ("ibus-daemon", "ibus", "dbus-daemon", "Xvfb"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed ({PACKAGES})"
-    probe = ("import gi; gi.require_version('IBus', '1.0'); gi.require_version('Gtk', '3.0');"
-             "from gi.repository import IBus, Gtk")
-    if not Path(SYSTEM_PYTHON).exists() or subprocess.run(
-            [SYSTEM_PYTHON, "-c", probe], capture_output=True, timeout=30,
-            check=False).returncode != 0:
+    probe = (
+        "import gi; gi.require_version('IBus', '1.0'); gi.require_version('Gtk', '3.0');"
+        "from gi.repository import IBus, Gtk"
+    )
+    if (
+        not Path(SYSTEM_PYTHON).exists()
+        or subprocess.run(
+            [SYSTEM_PYTHON, "-c", probe], capture_output=True, timeout=30, check=False
+        ).returncode
+        != 0
+    ):
         return f"the system python3 lacks IBus/GTK bindings ({PACKAGES})"
-    if not list(Path("/usr/lib").glob("*/gtk-3.0/3.0.0/immodules/im-ibus.so")) and \
-            not list(Path("/usr/lib64").glob("gtk-3.0/3.0.0/immodules/im-ibus.so")):
+    if not list(Path("/usr/lib").glob("*/gtk-3.0/3.0.0/immodules/im-ibus.so")) and not list(
+        Path("/usr/lib64").glob("gtk-3.0/3.0.0/immodules/im-ibus.so")
+    ):
         return f"GTK's IBus module (ibus-gtk3) is not installed ({PACKAGES})"
     return None
 
@@ -44,8 +51,14 @@ class Session:
     log: Path
 
     def ibus(self, *args: str, timeout_s: float = 20) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["ibus", *args], env=self.env, capture_output=True, text=True,
-                              timeout=timeout_s, check=False)
+        return subprocess.run(
+            ["ibus", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
 
     def wait(self, what: str, check, timeout_s: float = 20.0):  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout_s
@@ -91,14 +104,23 @@ def ibus_session(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Ses
     runtime = tmp_path / "run"
     home.mkdir()
     runtime.mkdir(mode=0o700)
-    env = xvfb.env(HOME=str(home), XDG_RUNTIME_DIR=str(runtime),
-                   XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local/share"),
-                   XDG_CACHE_HOME=str(home / ".cache"), GTK_IM_MODULE="ibus",
-                   NO_AT_BRIDGE="1")
+    env = xvfb.env(
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(runtime),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        GTK_IM_MODULE="ibus",
+        NO_AT_BRIDGE="1",
+    )
     env.pop("IBUS_COMPONENT_PATH", None)
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     procs: list[subprocess.Popen[bytes]] = [bus]
     try:
         assert bus.stdout is not None
@@ -108,13 +130,27 @@ def ibus_session(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Ses
         env["IBUS_COMPONENT_PATH"] = install.component_path_line(layout, env).split("=", 1)[1]
         log = tmp_path / "ibus-daemon.log"
         with log.open("wb") as out:
-            procs.append(subprocess.Popen(
-                ["ibus-daemon", "--replace", "--single", "--panel=disable",
-                 "--emoji-extension=disable", "--config=disable", "--cache=none", "--verbose"],
-                env=env, stdout=out, stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        "ibus-daemon",
+                        "--replace",
+                        "--single",
+                        "--panel=disable",
+                        "--emoji-extension=disable",
+                        "--config=disable",
+                        "--cache=none",
+                        "--verbose",
+                    ],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         session = Session(env, home, log)
-        session.wait("ibus-daemon lists its engines",
-                     lambda: "xkb:" in session.ibus("list-engine").stdout)
+        session.wait(
+            "ibus-daemon lists its engines", lambda: "xkb:" in session.ibus("list-engine").stdout
+        )
         yield session
     finally:
         for proc in reversed(procs):

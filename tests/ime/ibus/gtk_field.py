@@ -19,8 +19,7 @@ def main() -> int:
     window.move(20, 20)
 
     def report(*_args: object) -> bool:
-        state = {"text": entry.get_text(), "focus": entry.has_focus(),
-                 "active": window.is_active()}
+        state = {"text": entry.get_text(), "focus": entry.has_focus(), "active": window.is_active()}
         print(json.dumps(state, ensure_ascii=False), flush=True)
         return False
 

@@ -32,16 +32,32 @@ def main() -> int:
     link = IBusLink(retry_ms=200, parent=app)
     inserter = with_ibus(link)("auto")
     path = Path(tempfile.mkdtemp(prefix="xiezi-pad-")) / "settings.json"
-    window = MainWindow(Settings(geometry=[500, 300, 420, 470]), RecognitionService(),
-                        inserter, Associations(), settings_path=path, tray=False)
+    window = MainWindow(
+        Settings(geometry=[500, 300, 420, 470]),
+        RecognitionService(),
+        inserter,
+        Associations(),
+        settings_path=path,
+        tray=False,
+    )
     committed: list[str] = []
     via: list[str] = []
 
     def report(*_: object) -> None:
-        print(json.dumps({"visible": window.isVisible(), "linked": link.connected,
-                          "active": link.active, "inserter": inserter.name,
-                          "committed": committed, "via": via},
-                         ensure_ascii=False), flush=True)
+        print(
+            json.dumps(
+                {
+                    "visible": window.isVisible(),
+                    "linked": link.connected,
+                    "active": link.active,
+                    "inserter": inserter.name,
+                    "committed": committed,
+                    "via": via,
+                },
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
 
     def command(line: str) -> None:
         if line == "state":

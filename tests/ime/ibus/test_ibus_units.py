@@ -18,7 +18,8 @@ def test_socket_path_is_per_display_in_the_runtime_dir(tmp_path: Path) -> None:
     env = {"XDG_RUNTIME_DIR": str(tmp_path), "DISPLAY": ":3.0"}
     assert wire.socket_path(env) == str(tmp_path / "xiezi-ibus-_3.0.sock")
     assert wire.socket_path({**env, "WAYLAND_DISPLAY": "wayland-0"}).endswith(
-        "xiezi-ibus-wayland-0.sock")
+        "xiezi-ibus-wayland-0.sock"
+    )
     assert wire.socket_path({**env, "XIEZI_IBUS_SOCKET": "/x/y.sock"}) == "/x/y.sock"
     no_runtime = wire.socket_path({"DISPLAY": ":1", "TMPDIR": str(tmp_path)})
     assert Path(no_runtime).parent.name.startswith("xiezi-")
@@ -33,8 +34,9 @@ def test_a_socket_in_a_folder_others_can_write_is_not_trusted(tmp_path: Path) ->
     assert "writable by others" in (wire.unsafe(path) or "")
 
 
-@pytest.mark.parametrize("line", [b"", b"not json", b"[1, 2]", b"\xff\xfe", b'"text"',
-                                  b"{" * (wire.MAX_LINE + 1)])
+@pytest.mark.parametrize(
+    "line", [b"", b"not json", b"[1, 2]", b"\xff\xfe", b'"text"', b"{" * (wire.MAX_LINE + 1)]
+)
 def test_malformed_lines_decode_to_none(line: bytes) -> None:
     assert wire.decode(line) is None
 
@@ -75,16 +77,19 @@ def test_install_and_uninstall_for_the_user(tmp_path: Path) -> None:
     assert layout.env_file is not None
     line = install.component_path_line(layout, env)
     assert line == f"IBUS_COMPONENT_PATH=/opt/ibus/component:{layout.components}"
-    assert f"IBUS_COMPONENT_PATH=/usr/share/ibus/component:{layout.components}" in \
-        install.component_path_line(layout, {})
+    assert (
+        f"IBUS_COMPONENT_PATH=/usr/share/ibus/component:{layout.components}"
+        in install.component_path_line(layout, {})
+    )
     ET.fromstring(layout.component.read_text(encoding="utf-8"))  # well-formed
     assert install.uninstall(layout) == [layout.component, layout.icon, layout.env_file]
     assert not any(p.exists() for p in written)
     assert install.uninstall(layout) == []
 
 
-def test_install_without_the_system_packages_says_which(tmp_path: Path, monkeypatch,
-                                                        capsys) -> None:
+def test_install_without_the_system_packages_says_which(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     from ime.app import main
 
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -68,15 +68,18 @@ def test_fallback_survives_a_raising_back_end() -> None:
 
 def test_the_chain_checks_the_text_once_and_the_back_ends_never_see_a_bad_one(caplog) -> None:
     rec, clip = RecordingInserter(), MemoryClipboard()
-    chains = [FallbackInserter(rec, ClipboardInserter(clip)),
-              choose_inserter("clipboard", clipboard=clip)]
+    chains = [
+        FallbackInserter(rec, ClipboardInserter(clip)),
+        choose_inserter("clipboard", clipboard=clip),
+    ]
     for chain in chains:
         for bad, kind in ((None, "NoneType"), (b"\xe4\xb8\xad", "bytes"), (12, "int")):
             caplog.clear()
             with caplog.at_level(logging.DEBUG, logger="ime.insert"):
                 assert chain.insert(bad) is False  # type: ignore[arg-type]
             assert [r.getMessage() for r in caplog.records] == [
-                f"not inserting: text must be a str, not {kind}"]
+                f"not inserting: text must be a str, not {kind}"
+            ]
     assert rec.events == rec.failed == [] and clip.history == []
     # Any str passes the entry unchanged, control characters included (X11 skips them itself).
     assert chains[0].insert("中\x07文") and rec.committed == ["中\x07文"]
@@ -86,9 +89,15 @@ def test_the_chain_checks_the_text_once_and_the_back_ends_never_see_a_bad_one(ca
 def test_every_back_end_implements_the_protocol_with_its_notice() -> None:
     clip, config = MemoryClipboard(), InsertConfig(key_delay_s=0)
     x11 = X11Inserter(config, display=":0")
-    typing = [x11, X11PasteInserter(x11, clip, config), WindowsInserter(lambda inputs: 0),
-              MacInserter(quartz=object()), WtypeInserter(config, environ={}),
-              RecordingInserter(), FallbackInserter(RecordingInserter(), ClipboardInserter(clip))]
+    typing = [
+        x11,
+        X11PasteInserter(x11, clip, config),
+        WindowsInserter(lambda inputs: 0),
+        MacInserter(quartz=object()),
+        WtypeInserter(config, environ={}),
+        RecordingInserter(),
+        FallbackInserter(RecordingInserter(), ClipboardInserter(clip)),
+    ]
     for ins in typing:
         assert isinstance(ins, Inserter), ins
         assert ins.notice("zh") == ins.notice("en") == "", ins.name
@@ -120,8 +129,9 @@ def test_without_any_desktop_the_chain_is_the_clipboard() -> None:
 
 @linux_only
 def test_wayland_without_wtype_gives_the_clipboard_with_a_notice() -> None:
-    ins = choose_inserter(environ={"WAYLAND_DISPLAY": "wayland-0", "PATH": ""},
-                          clipboard=MemoryClipboard())
+    ins = choose_inserter(
+        environ={"WAYLAND_DISPLAY": "wayland-0", "PATH": ""}, clipboard=MemoryClipboard()
+    )
     assert isinstance(ins.primary, ClipboardInserter) and ins.fallback is None
     assert ins.notice("en") == tr("wayland_notice", "en") and "install wtype" in ins.notice("en")
     assert ins.notice("zh") == tr("wayland_notice", "zh") and "安装 wtype" in ins.notice("zh")
@@ -171,6 +181,7 @@ def test_importing_and_choosing_loads_neither_qt_nor_torch() -> None:
         "bad = [n for n in ('PySide6', 'torch', 'onnxruntime') if n in sys.modules]\n"
         "print(bad)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.strip() == "[]"

@@ -49,12 +49,18 @@ def test_sendinput_unicode_events_with_surrogate_pairs() -> None:
     assert WindowsInserter(send).insert("中，𠀀")
     down, up = KEYEVENTF_UNICODE, KEYEVENTF_UNICODE | KEYEVENTF_KEYUP
     k = INPUT_KEYBOARD
-    assert send.batches == [[
-        (k, 0, 0x4E2D, down), (k, 0, 0x4E2D, up),
-        (k, 0, 0xFF0C, down), (k, 0, 0xFF0C, up),
-        (k, 0, 0xD840, down), (k, 0, 0xD840, up),  # U+20000 = D840 DC00
-        (k, 0, 0xDC00, down), (k, 0, 0xDC00, up),
-    ]]
+    assert send.batches == [
+        [
+            (k, 0, 0x4E2D, down),
+            (k, 0, 0x4E2D, up),
+            (k, 0, 0xFF0C, down),
+            (k, 0, 0xFF0C, up),
+            (k, 0, 0xD840, down),
+            (k, 0, 0xD840, up),  # U+20000 = D840 DC00
+            (k, 0, 0xDC00, down),
+            (k, 0, 0xDC00, up),
+        ]
+    ]
 
 
 def test_sendinput_keys_and_newline_use_virtual_keys() -> None:
@@ -84,8 +90,10 @@ def test_no_activate_style_is_added_to_the_window() -> None:
         SetWindowLongPtrW=lambda h, i, v: calls.append(("set", h, i, v)) or 0x100,
     )
     assert set_no_activate(0xBEEF, user32=fake)
-    assert calls == [("get", 0xBEEF, GWL_EXSTYLE, None),
-                     ("set", 0xBEEF, GWL_EXSTYLE, 0x100 | WS_EX_NOACTIVATE)]
+    assert calls == [
+        ("get", 0xBEEF, GWL_EXSTYLE, None),
+        ("set", 0xBEEF, GWL_EXSTYLE, 0x100 | WS_EX_NOACTIVATE),
+    ]
     if sys.platform != "win32":
         assert set_no_activate(1) is False  # no user32 here: logged, not raised
 

@@ -43,12 +43,16 @@ def test_a_failing_deferred_call_is_logged_not_raised(qapp, qtbot, caplog) -> No
     qtbot.waitUntil(lambda: "restore failed" in caplog.text, timeout=5000)
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("zh", "文字会放到剪贴板上，请用 Ctrl+V 粘贴。"),
-    ("en", "The text goes to the clipboard: paste it with Ctrl+V."),
-])
-def test_the_pad_shows_the_clipboard_notice_in_its_language(qtbot, fake, settings_path, lang,
-                                                             expected) -> None:
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh", "文字会放到剪贴板上，请用 Ctrl+V 粘贴。"),
+        ("en", "The text goes to the clipboard: paste it with Ctrl+V."),
+    ],
+)
+def test_the_pad_shows_the_clipboard_notice_in_its_language(
+    qtbot, fake, settings_path, lang, expected
+) -> None:
     from ime.associations import Associations
     from ime.insert import MemoryClipboard, choose_inserter
     from ime.insert.focus import FocusKeeper
@@ -57,9 +61,15 @@ def test_the_pad_shows_the_clipboard_notice_in_its_language(qtbot, fake, setting
     from ime.window import MainWindow
 
     chain = choose_inserter("clipboard", clipboard=MemoryClipboard())
-    w = MainWindow(Settings(auto_commit="off", language=lang), RecognitionService(fake), chain,
-                   Associations(), settings_path=settings_path, tray=False,
-                   focus=FocusKeeper(environ={}))
+    w = MainWindow(
+        Settings(auto_commit="off", language=lang),
+        RecognitionService(fake),
+        chain,
+        Associations(),
+        settings_path=settings_path,
+        tray=False,
+        focus=FocusKeeper(environ={}),
+    )
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

@@ -140,7 +140,11 @@ def test_paste_mode_sets_pastes_and_restores_the_clipboard(fake_display: FakeDis
     shift_insert = InsertConfig(key_delay_s=0, restore_after_s=0, paste_keys="shift+insert")
     term = X11PasteInserter(make(fake_display), clip, shift_insert, schedule=later)
     assert term.insert("好") and fake_display.events[-4:] == [
-        (50, True), (118, True), (118, False), (50, False)]
+        (50, True),
+        (118, True),
+        (118, False),
+        (50, False),
+    ]
     clip.text = "copied by the user meanwhile"
     later.run_all()
     assert clip.text == "copied by the user meanwhile"
@@ -197,8 +201,12 @@ def test_the_focus_keeper_gives_the_focus_back() -> None:
     assert keeper.restore() and dpy.focus == 0x400001
     dpy.focus = ROOT_WINDOW
     assert keeper.remember() is None and not keeper.restore()  # nothing to give back
-    assert FocusKeeper({"DISPLAY": ":9", "WAYLAND_DISPLAY": "w"},
-                       open_display=lambda _: dpy).remember() is None
+    assert (
+        FocusKeeper(
+            {"DISPLAY": ":9", "WAYLAND_DISPLAY": "w"}, open_display=lambda _: dpy
+        ).remember()
+        is None
+    )
 
 
 def test_the_focus_keeper_tells_which_window_is_written_into() -> None:
@@ -245,7 +253,8 @@ def test_a_window_that_is_no_application_counts_as_no_focus() -> None:
         clip = MemoryClipboard()
         dpy.events.clear()
         assert FallbackInserter(make(dpy), ClipboardInserter(clip)).insert("中") is (
-            expected is not None)
+            expected is not None
+        )
         assert (clip.text is None) is (expected is not None), hex(focus)
         assert bool(dpy.events) is (expected is not None), hex(focus)
 

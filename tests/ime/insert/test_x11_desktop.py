@@ -51,11 +51,25 @@ def desktop(request) -> Iterator[tuple[Xvfb, str]]:
         if shutil.which("openbox") is None:
             server.close()
             pytest.skip("openbox is not installed")
-        wm = subprocess.Popen(["openbox", "--sm-disable"], env=server.env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: "_NET_SUPPORTING_WM_CHECK(WINDOW)" in subprocess.run(
-            ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=server.env(),
-            capture_output=True, text=True, check=False).stdout, what="openbox")
+        wm = subprocess.Popen(
+            ["openbox", "--sm-disable"],
+            env=server.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(
+            lambda: (
+                "_NET_SUPPORTING_WM_CHECK(WINDOW)"
+                in subprocess.run(
+                    ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
+                    env=server.env(),
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                ).stdout
+            ),
+            what="openbox",
+        )
     yield server, request.param
     if wm is not None:
         wm.terminate()
@@ -108,8 +122,9 @@ def test_a_commit_with_no_focused_window_goes_to_the_clipboard_with_a_notice(
         if wm == "openbox":  # the user clicks the desktop, away from every window
             focus = field.state["window"]
             click(xvfb.display, 1000, 740)
-            wait_until(lambda: x_focus(xvfb.display) not in (focus, None),
-                       what="openbox to take the focus")
+            wait_until(
+                lambda: x_focus(xvfb.display) not in (focus, None), what="openbox to take the focus"
+            )
             assert x_focus(xvfb.display) != xvfb_root(xvfb.display)  # openbox's own window
         else:  # what Settings -> OK left behind before issue 15: the focus on the root
             dpy = XDisplay(xvfb.display)
@@ -178,12 +193,35 @@ def test_closing_the_pad_without_a_tray_icon_ends_it(desktop, tmp_path: Path, tr
         pytest.skip("closing a window is the window manager's")
     env = xvfb.env(LANG="C.UTF-8")
     pad = subprocess.Popen(
-        [sys.executable, "-m", "ime.app", *tray, "--insert", "clipboard",
-         "--settings", str(tmp_path / "s.json"), "--model", str(tmp_path / "none.xiezi")],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "ime.app",
+            *tray,
+            "--insert",
+            "clipboard",
+            "--settings",
+            str(tmp_path / "s.json"),
+            "--model",
+            str(tmp_path / "none.xiezi"),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        wait_until(lambda: "Xiezi" in subprocess.run(["wmctrl", "-l"], env=env,
-                   capture_output=True, text=True, check=False).stdout, 30, "the pad")
+        wait_until(
+            lambda: (
+                "Xiezi"
+                in subprocess.run(
+                    ["wmctrl", "-l"], env=env, capture_output=True, text=True, check=False
+                ).stdout
+            ),
+            30,
+            "the pad",
+        )
         subprocess.run(["wmctrl", "-c", "Xiezi"], env=env, check=True, timeout=10)
         assert pad.wait(timeout=15) == 0
     finally:

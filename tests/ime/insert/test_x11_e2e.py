@@ -130,8 +130,7 @@ def test_paste_mode_pastes_and_restores_the_clipboard(xvfb: Xvfb, field: App) ->
     assert clip.name == "xclip"
     assert clip.set_text("kept")
     timers = Timers()
-    ins = choose_inserter("x11-paste", config=CONFIG, clipboard=clip, environ=env,
-                          schedule=timers)
+    ins = choose_inserter("x11-paste", config=CONFIG, clipboard=clip, environ=env, schedule=timers)
     try:
         assert ins.insert(TEXT)
         assert field.wait_for(lambda s: s["text"] == TEXT)["focus"]

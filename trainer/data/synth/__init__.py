@@ -5,5 +5,12 @@ from trainer.data.synth.config import SynthConfig
 from trainer.data.synth.synthesize import synthesize, synthesize_batch, synthesize_ink, to_ink
 from trainer.data.synth.writer import WriterStyle, sample_writer
 
-__all__ = ["SynthConfig", "WriterStyle", "sample_writer", "synthesize", "synthesize_batch",
-           "synthesize_ink", "to_ink"]
+__all__ = [
+    "SynthConfig",
+    "WriterStyle",
+    "sample_writer",
+    "synthesize",
+    "synthesize_batch",
+    "synthesize_ink",
+    "to_ink",
+]

@@ -160,8 +160,12 @@ class SynthConfig:
     @property
     def order_habits(self) -> bool:
         """Whether writers are drawn with stroke-order habits (``order``)."""
-        return (self.cross_share > 0 or self.close_share > 0 or self.parts_share > 0
-                or self.pie_share > 0)
+        return (
+            self.cross_share > 0
+            or self.close_share > 0
+            or self.parts_share > 0
+            or self.pie_share > 0
+        )
 
     @property
     def parts_vary(self) -> bool:

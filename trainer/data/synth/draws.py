@@ -63,8 +63,12 @@ def normal(rng: np.random.Generator, strokes: int, config: SynthConfig) -> np.nd
 def split(u: np.ndarray, z: np.ndarray, strokes: int) -> Draws:
     """Cut ``uniform``'s and ``normal``'s draws of a character of ``strokes`` strokes."""
     k = strokes
-    return Draws(joins=u[: k - 1], hooks=u[k - 1 : 2 * k - 1],
-                 strokes=z[: NORMAL_PER_STROKE * k], character=z[NORMAL_PER_STROKE * k :])
+    return Draws(
+        joins=u[: k - 1],
+        hooks=u[k - 1 : 2 * k - 1],
+        strokes=z[: NORMAL_PER_STROKE * k],
+        character=z[NORMAL_PER_STROKE * k :],
+    )
 
 
 def wobble(character: np.ndarray) -> np.ndarray:

@@ -20,9 +20,7 @@ if TYPE_CHECKING:
     from trainer.data.synth.template import Template
 
 
-def deform(
-    tpl: Template, stroke_z: np.ndarray, r: float, hook: np.ndarray | None
-) -> np.ndarray:
+def deform(tpl: Template, stroke_z: np.ndarray, r: float, hook: np.ndarray | None) -> np.ndarray:
     """Cut the corners, drop hooks, then offset, scale, rotate, bend and extend each stroke.
 
     Args:

@@ -41,10 +41,20 @@ class StyleColumns(NamedTuple):
 
     @classmethod
     def of(cls, styles: list[WriterStyle]) -> StyleColumns:
-        table = np.array([
-            (s.cursiveness, s.simplify, s.roundness, s.neatness, s.speed * s.size, s.rate,
-             s.size) for s in styles
-        ])
+        table = np.array(
+            [
+                (
+                    s.cursiveness,
+                    s.simplify,
+                    s.roundness,
+                    s.neatness,
+                    s.speed * s.size,
+                    s.rate,
+                    s.size,
+                )
+                for s in styles
+            ]
+        )
         return cls(*table.T)
 
 
@@ -126,7 +136,10 @@ def write_characters(
 
 
 def _joins(
-    tpl: Template, join_u: np.ndarray, cursiveness: np.ndarray, stroke_char: np.ndarray,
+    tpl: Template,
+    join_u: np.ndarray,
+    cursiveness: np.ndarray,
+    stroke_char: np.ndarray,
     strokes_per_char: list[int],
 ) -> np.ndarray:
     """(K-1,) which strokes the pen joins to the next: likelier for a cursive writer and
@@ -140,8 +153,12 @@ def _joins(
 
 
 def _warp(
-    points: np.ndarray, point_char: np.ndarray, character_z: np.ndarray,
-    styles: list[WriterStyle], mess: np.ndarray, config: SynthConfig,
+    points: np.ndarray,
+    point_char: np.ndarray,
+    character_z: np.ndarray,
+    styles: list[WriterStyle],
+    mess: np.ndarray,
+    config: SynthConfig,
 ) -> np.ndarray:
     """A smooth elastic field, then the writer's (and this character's) linear map."""
     n_chars, n_waves = len(styles), config.elastic_waves
@@ -175,8 +192,13 @@ def _one_warp(
 
 
 def _digitize(
-    pts: np.ndarray, sid: np.ndarray, t: np.ndarray, group_char: np.ndarray,
-    rngs: list[np.random.Generator], style: StyleColumns, mess: np.ndarray,
+    pts: np.ndarray,
+    sid: np.ndarray,
+    t: np.ndarray,
+    group_char: np.ndarray,
+    rngs: list[np.random.Generator],
+    style: StyleColumns,
+    mess: np.ndarray,
     config: SynthConfig,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The digitizer: jitter and lost samples (never a stroke's first or last).
@@ -187,8 +209,7 @@ def _digitize(
     sample_char = group_char[sid]
     per_char = np.bincount(sample_char, minlength=n_chars)
     noise = [
-        (rng.standard_normal((k, 2)), rng.random(k))
-        for rng, k in zip(rngs, per_char, strict=True)
+        (rng.standard_normal((k, 2)), rng.random(k)) for rng, k in zip(rngs, per_char, strict=True)
     ]
     xy = pts.view(np.float64).reshape(n, 2)
     if n_chars == 1:
@@ -206,8 +227,12 @@ def _digitize(
 
 
 def _split_characters(
-    xy: np.ndarray, sid: np.ndarray, t: np.ndarray, sample_char: np.ndarray,
-    stroke_group: np.ndarray, strokes_per_char: list[int],
+    xy: np.ndarray,
+    sid: np.ndarray,
+    t: np.ndarray,
+    sample_char: np.ndarray,
+    stroke_group: np.ndarray,
+    strokes_per_char: list[int],
 ) -> list[Sample]:
     """Cut the batch's samples per character, each one's strokes from 0 and time from 0 ms."""
     n_chars = len(strokes_per_char)
@@ -222,8 +247,12 @@ def _split_characters(
 
 
 def _move_parts(
-    points: np.ndarray, tpl: Template, part_z: np.ndarray, mess: np.ndarray,
-    stroke_char: np.ndarray, config: SynthConfig,
+    points: np.ndarray,
+    tpl: Template,
+    part_z: np.ndarray,
+    mess: np.ndarray,
+    stroke_char: np.ndarray,
+    config: SynthConfig,
 ) -> np.ndarray:
     """Each character's two components moved and scaled as wholes (``Template.part``).
 
@@ -234,8 +263,11 @@ def _move_parts(
     z = part_z[stroke_char] * mess[stroke_char, None]  # (K, 4)
     side = tpl.part.astype(np.float64)
     scale = np.exp(config.part_scale_sd * np.where(side > 0, z[:, 1], z[:, 2]))
-    move = tpl.part_axis * side * (
-        config.part_offset_sd * 1j * z[:, 3] - config.part_shift_sd * z[:, 0])
+    move = (
+        tpl.part_axis
+        * side
+        * (config.part_offset_sd * 1j * z[:, 3] - config.part_shift_sd * z[:, 0])
+    )
     scale = np.where(side != 0, scale, 1.0)
     c = tpl.part_centre
     per = np.stack([scale, c * (1.0 - scale) + move]).repeat(tpl.counts, axis=1)

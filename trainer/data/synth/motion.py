@@ -51,8 +51,12 @@ def _curve(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, spacing: float) -> np
 
 
 def pen_motion(
-    xy: np.ndarray, sid: np.ndarray, t: np.ndarray, rng: np.random.Generator,
-    fluency: float, config: SynthConfig,
+    xy: np.ndarray,
+    sid: np.ndarray,
+    t: np.ndarray,
+    rng: np.random.Generator,
+    fluency: float,
+    config: SynthConfig,
 ) -> Sample:
     """Add pen-lift tails and lead-ins to one written character.
 
@@ -94,14 +98,21 @@ def pen_motion(
             ctrl = a[-1] + d * length * (0.3 + 1.2 * u[i, 2])
             tail = _curve(a[-1], ctrl, end, 2.0 * spacing)  # the pen speeds off
             strokes[i] = np.concatenate([a, tail])
-            times[i] = np.concatenate([times[i], t0 + 0.4 * span * np.arange(1, len(tail) + 1)
-                                       / len(tail)])
+            times[i] = np.concatenate(
+                [times[i], t0 + 0.4 * span * np.arange(1, len(tail) + 1) / len(tail)]
+            )
             gap = b[0] - strokes[i][-1]
             g = math.hypot(gap[0], gap[1])
         if u[i, 3] < config.lead_prob and g > 0.04 * size:
             unit = gap / g
-            ll = min(size * (config.lead_len_min + (config.lead_len_max - config.lead_len_min)
-                             * abs(z[i, 1]) / 2.0), 0.6 * g)
+            ll = min(
+                size
+                * (
+                    config.lead_len_min
+                    + (config.lead_len_max - config.lead_len_min) * abs(z[i, 1]) / 2.0
+                ),
+                0.6 * g,
+            )
             start = b[0] - unit * ll
             normal = np.array([-unit[1], unit[0]])
             ctrl = b[0] - unit * ll * 0.4 + normal * (0.2 * ll * z[i, 2])
@@ -124,7 +135,10 @@ def _spacing(a: np.ndarray, b: np.ndarray, size: float) -> float:
 
 
 def digitize(
-    xy: np.ndarray, sid: np.ndarray, t: np.ndarray, rng: np.random.Generator,
+    xy: np.ndarray,
+    sid: np.ndarray,
+    t: np.ndarray,
+    rng: np.random.Generator,
     config: SynthConfig,
 ) -> Sample:
     """Record the character as a drawn digitizer would (or leave it, 1 - digitizer_prob).

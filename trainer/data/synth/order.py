@@ -104,9 +104,15 @@ def analyse(strokes: list[np.ndarray]) -> Sites:
     for j in range(1, k):
         for i in range(j - 1, max(0, j - 3) - 1, -1):  # the nearest first
             diff = abs((ang[i] - ang[j] + 180.0) % 360.0 - 180.0)
-            if (chord[i] > 0.15 and chord[j] > 0.15 and 45.0 < diff < 135.0
-                    and i not in used and len(ss[i]) > 1 and len(ss[j]) > 1
-                    and _crosses(ss[i], ss[j])):
+            if (
+                chord[i] > 0.15
+                and chord[j] > 0.15
+                and 45.0 < diff < 135.0
+                and i not in used
+                and len(ss[i]) > 1
+                and len(ss[j]) > 1
+                and _crosses(ss[i], ss[j])
+            ):
                 cross.append((j, i))
                 used.update((i, j))
                 break
@@ -121,8 +127,11 @@ def analyse(strokes: list[np.ndarray]) -> Sites:
             continue
         for c in range(a + 3, min(k, a + 12)):
             b = ss[c]
-            if (abs(ang[c]) < 25.0 and np.hypot(*(b[0] - v[-1])) < 0.12
-                    and np.hypot(*(b[-1] - top[-1])) < 0.12):
+            if (
+                abs(ang[c]) < 25.0
+                and np.hypot(*(b[0] - v[-1])) < 0.12
+                and np.hypot(*(b[-1] - top[-1])) < 0.12
+            ):
                 close.append((c, a + 2))
                 break
     parts = 0
@@ -158,7 +167,7 @@ def habits(
     n_cross, n_close = len(sites.cross), len(sites.close)
     changed = False
     if style.parts_swap > 0 and sites.parts and u[n_cross + n_close] < style.parts_swap:
-        order = order[sites.parts:] + order[: sites.parts]
+        order = order[sites.parts :] + order[: sites.parts]
         changed = True
     for m, (j, i) in enumerate(sites.cross):
         if u[m] < style.cross_swap:

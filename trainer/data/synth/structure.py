@@ -43,8 +43,9 @@ def restructure(
     split = bool(u[2] < split_prob)
     if not (swap or reverse or split) and habit is None:
         return None
-    order, back = (list(range(k)), [False] * k) if habit is None else (list(habit[0]),
-                                                                        list(habit[1]))
+    order, back = (
+        (list(range(k)), [False] * k) if habit is None else (list(habit[0]), list(habit[1]))
+    )
     if swap:
         i = int(rng.integers(k - 1))
         order[i], order[i + 1] = order[i + 1], order[i]

@@ -85,7 +85,9 @@ def _plan(
 
 
 def standard_order(
-    strokes: list[np.ndarray], rng: np.random.Generator, style: WriterStyle,
+    strokes: list[np.ndarray],
+    rng: np.random.Generator,
+    style: WriterStyle,
     config: SynthConfig = SynthConfig(),
 ) -> bool:
     """Whether ``synthesize(strokes, rng, style, config)`` writes every stroke in its standard
@@ -122,8 +124,10 @@ def synthesize_batch(
         cut.append(draws.split(u, draws.normal(rng, k, config), k))
     out = write_characters(tpls, cut, list(styles), list(rngs), config)
     if config.tail_prob > 0 or config.lead_prob > 0:
-        out = [pen_motion(*o, rng, style.cursiveness, config)
-               for o, rng, style in zip(out, rngs, styles, strict=True)]
+        out = [
+            pen_motion(*o, rng, style.cursiveness, config)
+            for o, rng, style in zip(out, rngs, styles, strict=True)
+        ]
     if config.digitizer_prob > 0:
         out = [digitize(*o, rng, config) for o, rng in zip(out, rngs, strict=True)]
     return out
@@ -137,7 +141,9 @@ def to_ink(xy: np.ndarray, sid: np.ndarray, t: np.ndarray, label: str | None = N
 
 
 def synthesize_ink(
-    strokes: list[np.ndarray], rng: np.random.Generator, config: SynthConfig,
+    strokes: list[np.ndarray],
+    rng: np.random.Generator,
+    config: SynthConfig,
     label: str | None = None,
 ) -> Ink:
     """One synthesized character as a validated engine Ink (a fresh writer from rng)."""

@@ -128,18 +128,40 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
     u, speed = _nominal_path(z0, dz, counts, starts, ends, conn_dir, layout, config)
     part, part_centre, part_axis = components(X, s0, e0, config.part_overlap)
     return Template(
-        config=config, counts=counts, starts=starts, ends=ends, z0=z0, dz=dz, hook=hook,
-        hook_z0=h0 - z0, hook_dz=hd - dz, bulge=4.0 * u * (1.0 - u),
-        centre=0.5 * (X[s0] + X[e0]), len_normal=length0 * unit(1j * (X[e0] - X[s0])),
-        len_entry=length0 * entry, len_exit=length0 * exit_,
+        config=config,
+        counts=counts,
+        starts=starts,
+        ends=ends,
+        z0=z0,
+        dz=dz,
+        hook=hook,
+        hook_z0=h0 - z0,
+        hook_dz=hd - dz,
+        bulge=4.0 * u * (1.0 - u),
+        centre=0.5 * (X[s0] + X[e0]),
+        len_normal=length0 * unit(1j * (X[e0] - X[s0])),
+        len_entry=length0 * entry,
+        len_exit=length0 * exit_,
         len_hook_exit=length0 * simple_exit,
         min_ext=-0.5 * np.stack([step_len[s0], step_len[e0 - 1]]) / np.maximum(length0, 1e-9),
-        join_w=_join_weights(X, s0, e0, exit_, broken, config), conn_dir=conn_dir,
-        sd=np.array([
-            config.offset_sd, config.offset_sd, config.scale_log_sd, config.stroke_rotation_sd,
-            config.bend_sd, config.extend_sd, config.extend_sd, config.reach_sd,
-        ]),
-        speed=speed, part=part, part_centre=part_centre, part_axis=part_axis,
+        join_w=_join_weights(X, s0, e0, exit_, broken, config),
+        conn_dir=conn_dir,
+        sd=np.array(
+            [
+                config.offset_sd,
+                config.offset_sd,
+                config.scale_log_sd,
+                config.stroke_rotation_sd,
+                config.bend_sd,
+                config.extend_sd,
+                config.extend_sd,
+                config.reach_sd,
+            ]
+        ),
+        speed=speed,
+        part=part,
+        part_centre=part_centre,
+        part_axis=part_axis,
         **layout,  # type: ignore[arg-type]
     )
 
@@ -200,8 +222,14 @@ def _hooks_and_dots(
 
 
 def _nominal_path(
-    z0: np.ndarray, dz: np.ndarray, counts: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-    conn_dir: np.ndarray, layout: dict[str, object], config: SynthConfig,
+    z0: np.ndarray,
+    dz: np.ndarray,
+    counts: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    conn_dir: np.ndarray,
+    layout: dict[str, object],
+    config: SynthConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The template at the middle corner cut with every gap joined: each point's fraction
     of its stroke's length (the bend profile's parameter) and the pen speed at each slot."""
@@ -216,23 +244,26 @@ def _nominal_path(
     path[layout["point_slot"]] = zn
     A, B = zn[ends[:-1]], zn[starts[1:]]
     arm = (np.abs(B - A) * config.reach_mean)[:, None]
-    path[layout["conn_slot"]] = A[:, None] * CONNECTOR_A[0] + B[:, None] * CONNECTOR_A[1] + (
-        arm * conn_dir
+    path[layout["conn_slot"]] = (
+        A[:, None] * CONNECTOR_A[0] + B[:, None] * CONNECTOR_A[1] + (arm * conn_dir)
     )
     return u, corner_speed(path, config.corner_radius, config.min_speed)
 
 
 def _join_weights(
-    X: np.ndarray, s0: np.ndarray, e0: np.ndarray, exit_: np.ndarray, broken: int,
+    X: np.ndarray,
+    s0: np.ndarray,
+    e0: np.ndarray,
+    exit_: np.ndarray,
+    broken: int,
     config: SynthConfig,
 ) -> np.ndarray:
     """(S-1,) ``Template.join_w``: exp(-x) for x the join log-odds of each gap (higher when
     the next start lies near and ahead of the stroke's exit); inf after the ``broken``
     stroke (never joined)."""
     gapv = X[s0[1:]] - X[e0[:-1]]
-    x = (
-        config.join_dir_coef * (exit_[:-1] * unit(gapv).conj()).real
-        + config.join_dist_coef * (config.join_dist_ref - np.abs(gapv))
+    x = config.join_dir_coef * (exit_[:-1] * unit(gapv).conj()).real + config.join_dist_coef * (
+        config.join_dist_ref - np.abs(gapv)
     )
     if broken >= 0:
         x[broken] = -np.inf
@@ -291,8 +322,9 @@ def components(
     part[:] = np.where(first, 1, -1)
     for group in (first, ~first):
         pts = X[group[sid]]
-        centre[group] = complex(0.5 * (pts.real.min() + pts.real.max()),
-                                0.5 * (pts.imag.min() + pts.imag.max()))
+        centre[group] = complex(
+            0.5 * (pts.real.min() + pts.real.max()), 0.5 * (pts.imag.min() + pts.imag.max())
+        )
     axis[:] = direction
     return part, centre, axis
 
@@ -366,15 +398,22 @@ def stack(tpls: list[Template]) -> Template:
         return tpls[0]
     counts = np.concatenate([t.counts for t in tpls])
     ends = np.cumsum(counts) - 1
-    values: dict[str, object] = {"config": tpls[0].config, "sd": tpls[0].sd, "counts": counts,
-                                 "starts": ends - counts + 1, "ends": ends, **_layout(counts)}
+    values: dict[str, object] = {
+        "config": tpls[0].config,
+        "sd": tpls[0].sd,
+        "counts": counts,
+        "starts": ends - counts + 1,
+        "ends": ends,
+        **_layout(counts),
+    }
     for f in fields(Template):
         if f.name in values:
             continue
         if f.name in _BETWEEN_CHARACTERS:
             gap = _BETWEEN_CHARACTERS[f.name]
             values[f.name] = np.concatenate(
-                [x for t in tpls for x in (getattr(t, f.name), gap)][:-1])
+                [x for t in tpls for x in (getattr(t, f.name), gap)][:-1]
+            )
         else:
             values[f.name] = np.concatenate([getattr(t, f.name) for t in tpls], axis=-1)
     return Template(**values)  # type: ignore[arg-type]

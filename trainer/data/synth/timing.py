@@ -49,7 +49,10 @@ def corner_speed(X: np.ndarray, corner_radius: float, min_speed: float) -> np.nd
 
 
 def sample_trajectory(
-    points: np.ndarray, group: np.ndarray, speed: np.ndarray, point_char: np.ndarray,
+    points: np.ndarray,
+    group: np.ndarray,
+    speed: np.ndarray,
+    point_char: np.ndarray,
     motion: Motion,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Time the path ``points`` along its pen-down groups and sample it at the digitizer's rate.

@@ -51,8 +51,12 @@ class WriterStyle:
     @property
     def has_habits(self) -> bool:
         """Whether any stroke-order habit is set (``order.habits`` can change anything)."""
-        return self.cross_swap > 0 or self.close_early > 0 or self.parts_swap > 0 \
+        return (
+            self.cross_swap > 0
+            or self.close_early > 0
+            or self.parts_swap > 0
             or self.pie_reverse > 0
+        )
 
 
 def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig()) -> WriterStyle:
