@@ -160,6 +160,13 @@ def robust_writers() -> SynthConfig:
     each at a per-writer rate of 0.5-1: the realism card's order section reads 30.7% of
     exact-count inks and 15.2% of strokes out of place (real 30.7%, 14.4%; 16.7%, 5.7% before)
     and 4.6% of 撇 reversed (real 4.1%, 0.8% before).
+
+    Running hand (``RUNNING``, ``trainer.data.synth.running``, issue 25 item 2): 30% of the
+    writers write up to 30% of their characters with each component in one pen-down, 40%
+    of those the whole character (口 closed in one loop half the time): 7.2% of the
+    population's characters in one pen-down (real writers 6%, 3.2% before), the card's
+    pen_downs quartiles 3 / 5 / 7 as the real ones (4 / 5 / 7 before) and stroke_ratio's
+    0.385 / 0.6 / 0.778 (real 0.4 / 0.594 / 0.778).
     """
     return replace(
         SynthConfig(),
@@ -172,7 +179,13 @@ def robust_writers() -> SynthConfig:
         part_offset_sd=0.02,
         **MOTION,
         **ORDER,
+        **RUNNING,
     )
+
+
+#: Running hand of the training writers (``trainer.data.synth.running``), fitted to the real
+#: writers' 6% of characters in one pen-down and the card's pen-down quartiles (issue 25).
+RUNNING: dict[str, Any] = {"run_share": 0.3, "run_rate": 0.3}
 
 
 #: Stroke-order habits of the training writers (``trainer.data.synth.order``), fitted to the

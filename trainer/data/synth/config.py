@@ -91,6 +91,18 @@ class SynthConfig:
         pie_share: share of writers who write left-falling strokes (撇) end to start.
         habit_min: a writer with a habit follows it at each site with a probability drawn
             uniformly in [habit_min, 1]: each writer consistent across characters.
+        run_share: share of writers who write running hand (``running``): now and then a
+            character with each component in one pen-down, or the whole character; 0 (the
+            default): no running hand and no draws for it.
+        run_rate: the most often such a writer runs a character; each writer's rate is
+            drawn uniformly in [run_rate / 5, run_rate].
+        run_whole: of the running characters, the share written whole in one pen-down (the
+            rest: each component joined, the pen lifted where the writer would lift it).
+        run_cursive: the cursiveness of the joins within a component of a running character.
+        run_round: the least corner rounding (Chaikin cut fraction) of a running character.
+        run_loop: of the running characters with a box closed by its bottom right after
+            its 横折 (口), the share whose bottom runs back from right to left, closing
+            the box in one loop.
     """
 
     slant_sd: float = 0.12
@@ -156,6 +168,12 @@ class SynthConfig:
     parts_share: float = 0.0
     pie_share: float = 0.0
     habit_min: float = 0.5
+    run_share: float = 0.0
+    run_rate: float = 0.5
+    run_whole: float = 0.4
+    run_cursive: float = 0.97
+    run_round: float = 0.4
+    run_loop: float = 0.5
 
     @property
     def order_habits(self) -> bool:
@@ -166,6 +184,11 @@ class SynthConfig:
             or self.parts_share > 0
             or self.pie_share > 0
         )
+
+    @property
+    def running(self) -> bool:
+        """Whether writers are drawn with a running hand (``running``)."""
+        return self.run_share > 0
 
     @property
     def parts_vary(self) -> bool:

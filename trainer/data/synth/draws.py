@@ -1,7 +1,8 @@
 """The layout of a character's random draws: the contract behind every synthesized sample.
 
 Each character draws from its own generator (``seeds``: one per sample index), in this
-order: ``uniform`` (2 per template stroke + 5), the stroke-order habits' uniforms
+order: ``uniform`` (2 per template stroke + 5; one of them, ``run_uniform``, decides a
+running character), the stroke-order habits' uniforms
 (``order.habits``: one per site of the template, only when the config or the writer has
 habits), the picks of ``structure.restructure`` when a stroke is swapped, reversed or
 broken, ``normal`` (8 per stroke written, 3, 5 per elastic wave, 4 for the component layout
@@ -52,6 +53,13 @@ def uniform(rng: np.random.Generator, template_strokes: int) -> tuple[np.ndarray
     """Draw a character's uniforms: (all of them, the RESTRUCTURE ones of restructure)."""
     u = rng.random(UNIFORM_PER_STROKE * template_strokes + UNIFORM_EXTRA)
     return u, u[-RESTRUCTURE:]
+
+
+def run_uniform(u: np.ndarray) -> float:
+    """The uniform of ``uniform``'s draws that decides a running character (``running``):
+    one the layout leaves unused (a character's joins and hooks end before it even when a
+    stroke is broken in two), so the habit changes no other draw."""
+    return float(u[-RESTRUCTURE - 1])
 
 
 def normal(rng: np.random.Generator, strokes: int, config: SynthConfig) -> np.ndarray:

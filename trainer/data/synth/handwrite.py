@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from trainer.data.synth import draws
+from trainer.data.synth import draws, running
 from trainer.data.synth.geometry import deform, join_strokes
 from trainer.data.synth.template import Template, stack
 from trainer.data.synth.timing import Motion, sample_trajectory
@@ -86,6 +86,7 @@ def write_characters(
     styles: list[WriterStyle],
     rngs: list[np.random.Generator],
     config: SynthConfig,
+    runs: list[int] | None = None,
 ) -> list[Sample]:
     """Write B characters: deform, join, warp, time and digitize their strokes.
 
@@ -93,6 +94,7 @@ def write_characters(
         tpls: the prepared template of each character (K_b strokes).
         character_draws: the random draws of each (``draws.split``).
         styles, rngs: each character's writer and generator (for the digitizer noise).
+        runs: each character's running level (``running.level``); None: none runs.
     Returns:
         per character (xy (N, 2) float64, sid (N,) int32, t (N,) float64 ms).
     """
@@ -104,6 +106,15 @@ def write_characters(
     mess = config.mess_min + (config.mess_max - config.mess_min) * (1.0 - style.neatness)
     drawn = BatchDraws.of(character_draws)
     join = _joins(tpl, drawn.joins, style.cursiveness, stroke_char, strokes_per_char)
+    roundness_of = style.roundness
+    if runs is not None:
+        run = np.asarray(runs)
+        join = running.joins(
+            join, drawn.joins, tpl.join_w, tpl.run_part, run[stroke_char[:-1]], config
+        )
+        if len(strokes_per_char) > 1:
+            join[np.cumsum(strokes_per_char)[:-1] - 1] = False
+        roundness_of = np.where(run > 0, np.maximum(roundness_of, config.run_round), roundness_of)
     # a hook the pen does not carry into a join is dropped, a dot becomes a tick
     hook = tpl.hook & (drawn.hooks < style.simplify[stroke_char])
     hook[:-1] &= ~join
@@ -114,10 +125,7 @@ def write_characters(
     corner_cut = join * config.join_cut
     stroke_z[:-1, 3] -= corner_cut
     stroke_z[1:, 2] -= 1j * corner_cut
-    if n_chars == 1:
-        roundness = style.roundness[0]
-    else:
-        roundness = style.roundness[stroke_char].repeat(tpl.counts)
+    roundness = roundness_of[0] if n_chars == 1 else roundness_of[stroke_char].repeat(tpl.counts)
     points = deform(tpl, stroke_z, roundness, hook if hook.any() else None)
     if config.parts_vary and tpl.part.any():
         part_z = draws.parts(drawn.characters, config.elastic_waves)

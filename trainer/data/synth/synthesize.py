@@ -24,6 +24,7 @@ from trainer.data.synth.config import SynthConfig
 from trainer.data.synth.handwrite import write_characters
 from trainer.data.synth.motion import digitize, pen_motion
 from trainer.data.synth.order import habits
+from trainer.data.synth.running import NONE, level, loop_plan
 from trainer.data.synth.structure import Plan, materialize, restructure
 from trainer.data.synth.template import Template, TemplateCache, build
 from trainer.data.synth.writer import WriterStyle, sample_writer
@@ -73,15 +74,21 @@ def synthesize(
 
 def _plan(
     strokes: list[np.ndarray], rng: np.random.Generator, style: WriterStyle, config: SynthConfig
-) -> tuple[np.ndarray, Plan | None]:
-    """A character's first draws (``draws.uniform``) and what it writes: the plan of order,
-    directions and breaks (``structure.restructure``), None for the template as it is."""
+) -> tuple[np.ndarray, Plan | None, int]:
+    """A character's first draws (``draws.uniform``), what it writes: the plan of order,
+    directions and breaks (``structure.restructure``), None for the template as it is, and
+    its running level (``running.level``)."""
     u, u_restructure = draws.uniform(rng, len(strokes))
     # broken strokes come from careful writers, who lift the pen where others join
     split_p = config.split_prob * (1.0 - style.cursiveness) ** 8
     # a writer's stroke-order habits (drawn only when the config or the writer has them)
     habit = habits(strokes, style, rng) if config.order_habits or style.has_habits else None
-    return u, restructure(len(strokes), u_restructure, rng, config, split_p, habit)
+    plan = restructure(len(strokes), u_restructure, rng, config, split_p, habit)
+    run_u = draws.run_uniform(u)
+    run = level(run_u, style, config)
+    if run != NONE:
+        plan = loop_plan(strokes, plan, run_u, style, config)
+    return u, plan, run
 
 
 def standard_order(
@@ -113,16 +120,17 @@ def synthesize_batch(
     """
     if not len(templates) == len(rngs) == len(styles) > 0:
         raise ValueError("synthesize_batch needs as many templates, rngs and styles, at least one")
-    tpls, cut = [], []
+    tpls, cut, runs = [], [], []
     for strokes, rng, style in zip(templates, rngs, styles, strict=True):
         if len(strokes) == 0:
             raise ValueError("a template needs at least one stroke")
-        u, plan = _plan(strokes, rng, style, config)
+        u, plan, run = _plan(strokes, rng, style, config)
+        runs.append(run)
         tpl = _CACHE.get(strokes, config) if plan is None else _variant(strokes, plan, config)
         k = len(tpl.counts)
         tpls.append(tpl)
         cut.append(draws.split(u, draws.normal(rng, k, config), k))
-    out = write_characters(tpls, cut, list(styles), list(rngs), config)
+    out = write_characters(tpls, cut, list(styles), list(rngs), config, runs if any(runs) else None)
     if config.tail_prob > 0 or config.lead_prob > 0:
         out = [
             pen_motion(*o, rng, style.cursiveness, config)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from trainer.data.synth.curves import CONNECTOR_A, CONNECTOR_B, N_CONNECTOR, chaikin, unit
+from trainer.data.synth.running import RUN_OVERLAP
 from trainer.data.synth.timing import corner_speed
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class Template:
             found. part_centre: (K,) complex centre of the stroke's component.
             part_axis: (K,) complex unit direction from the first component to the second
             (1 left-right, 1j top-bottom).
+        run_part: (K,) the same two-part cut for a running character's components, found
+            with a looser overlap (``running.RUN_OVERLAP``: 氵 beside 可).
     """
 
     config: SynthConfig
@@ -85,6 +88,7 @@ class Template:
     part: np.ndarray
     part_centre: np.ndarray
     part_axis: np.ndarray
+    run_part: np.ndarray
 
 
 def _cut(X: np.ndarray, sid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +131,7 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
     layout = _layout(counts)
     u, speed = _nominal_path(z0, dz, counts, starts, ends, conn_dir, layout, config)
     part, part_centre, part_axis = components(X, s0, e0, config.part_overlap)
+    run_part = components(X, s0, e0, RUN_OVERLAP)[0]
     return Template(
         config=config,
         counts=counts,
@@ -162,6 +167,7 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
         part=part,
         part_centre=part_centre,
         part_axis=part_axis,
+        run_part=run_part,
         **layout,  # type: ignore[arg-type]
     )
 

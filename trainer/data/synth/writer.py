@@ -31,6 +31,8 @@ class WriterStyle:
         close_early: per enclosure, of writing its bottom 横 before its interior (日, 国).
         parts_swap: per two-part character, of writing the second component first.
         pie_reverse: per left-falling stroke (撇), of writing it end to start.
+        running: per character, of writing it in running hand (``running``): its
+            components, or the whole character, in one pen-down; 0: never.
     """
 
     slant: float = 0.0
@@ -47,6 +49,7 @@ class WriterStyle:
     close_early: float = 0.0
     parts_swap: float = 0.0
     pie_reverse: float = 0.0
+    running: float = 0.0
 
     @property
     def has_habits(self) -> bool:
@@ -75,6 +78,10 @@ def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig())
         for m, (name, share) in enumerate(zip(names, shares, strict=True)):
             strength = config.habit_min + (1.0 - config.habit_min) * float(h[4 + m])
             habits[name] = strength if h[m] < share else 0.0
+    if config.running:  # drawn after the habits, only when switched on
+        r = rng.random(2)
+        if r[0] < config.run_share:
+            habits["running"] = config.run_rate * (0.2 + 0.8 * float(r[1]))
     return WriterStyle(
         slant=config.slant_mean + config.slant_sd * z[0],
         rotation=config.rotation_mean + config.rotation_sd * z[1],
