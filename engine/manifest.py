@@ -67,7 +67,8 @@ def validate_manifest(m: Any, any_preprocess: bool = False) -> dict[str, Any]:
 
 
 def check_interface(s: OnnxSummary, charset: str) -> None:
-    """The contract: features float32 [B, T, 6], lengths int64 [B] -> logits float32 [B, C]."""
+    """The contract: features float32 [B, T, 6], lengths int64 [B] -> logits float32 [B, C],
+    and optionally embedding float32 [B, D] (the penultimate layer, for engine.memory)."""
     ins = {v.name: v for v in s.inputs if v.name not in s.external}
     outs = {v.name: v for v in s.outputs}
     f, ln, lo = ins.get("features"), ins.get("lengths"), outs.get("logits")
@@ -84,6 +85,9 @@ def check_interface(s: OnnxSummary, charset: str) -> None:
         raise ValueError(
             f"the charset has {len(charset)} characters but the model outputs {classes} classes"
         )
+    em = outs.get("embedding")  # optional: packages made before issue 28 have none
+    if em is not None and (em.elem_type != 1 or (em.dims is not None and len(em.dims) != 2)):
+        raise ValueError("the model's output 'embedding' must be float32 [B, D]")
 
 
 def check_tensor_set(s: OnnxSummary, shapes: dict[str, tuple[int, ...]]) -> None:

@@ -23,6 +23,8 @@ if hasattr(ort, "disable_telemetry_events"):  # not enough alone, harmless besid
 
 #: Input and output names of every Xiezi model (docs/architecture.md).
 FEATURES, LENGTHS, LOGITS = "features", "lengths", "logits"
+#: The optional second output: the penultimate layer (models exported since issue 28).
+EMBEDDING = "embedding"
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -69,9 +71,22 @@ class ModelSession:
         self.session = ort.InferenceSession(
             onnx_bytes, sess_options=so, providers=["CPUExecutionProvider"]
         )
-        self._outputs = [LOGITS]
+        #: Whether the model has the ``embedding`` output (engine.memory needs it).
+        self.has_embedding = EMBEDDING in {o.name for o in self.session.get_outputs()}
 
     def run(self, features: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """features (B, T, 6) float32, lengths (B,) int64 -> logits (B, C) float32."""
-        out = self.session.run(self._outputs, {FEATURES: features, LENGTHS: lengths})
+        out = self.session.run([LOGITS], {FEATURES: features, LENGTHS: lengths})
         return out[0]  # type: ignore[no-any-return]
+
+    def run_with_embedding(
+        self, features: np.ndarray, lengths: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Logits (B, C) and embeddings (B, D), or None for a model without that output.
+        One pass: the embedding is the layer the logits are computed from."""
+        if not self.has_embedding:
+            return self.run(features, lengths), None
+        logits, embedding = self.session.run(
+            [LOGITS, EMBEDDING], {FEATURES: features, LENGTHS: lengths}
+        )
+        return logits, embedding

@@ -115,3 +115,24 @@ def test_externalized_initializers_are_fed_by_the_caller():
         assert np.abs(run(data, x, lengths, so) - model(x, lengths).numpy()).max() < 1e-4
     with pytest.raises(ValueError, match="no initializer named"):
         externalize(to_onnx(model), ["nope"])
+
+
+def test_embedding_output_is_the_first_fc_layer_after_its_relu():
+    """Issue 28: the second output is what the logits are computed from, at every stage."""
+    x, lengths, _ = batch(size=4, steps=11)
+    for name, model in stages("mean").items():
+        model.eval()
+        seen: list[torch.Tensor] = []
+        hook = model.fc1.register_forward_hook(lambda _m, _i, out: seen.append(torch.relu(out)))
+        with torch.no_grad():
+            model(x, lengths)
+        hook.remove()
+        s = ort.InferenceSession(
+            to_onnx(model).SerializeToString(), providers=["CPUExecutionProvider"]
+        )
+        logits, embedding = s.run(
+            ["logits", "embedding"], {"features": x.numpy(), "lengths": lengths.numpy()}
+        )
+        assert embedding.shape == (4, model.config.fc), name
+        assert np.abs(embedding - seen[0].numpy()).max() < 1e-4, name
+        assert (embedding >= 0).all() and logits.shape[0] == 4

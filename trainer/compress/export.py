@@ -307,7 +307,8 @@ def to_onnx(model: nn.Module) -> onnx.ModelProto:
     """The ONNX model of a BaselineLSTM or LowRankLSTM (eval mode), weights embedded.
 
     Initializer names equal the model's state_dict keys, in ``ordered_state``'s order.
-    Dynamic B and T.
+    Dynamic B and T. Outputs: ``logits`` [B, classes] and ``embedding`` [B, fc1 width], the
+    first fully connected layer after its ReLU (what engine.memory compares inks by).
     """
     if not isinstance(model, BaselineLSTM):
         raise TypeError(f"cannot export {type(model).__name__}; expected BaselineLSTM/LowRankLSTM")
@@ -333,6 +334,9 @@ def to_onnx(model: nn.Module) -> onnx.ModelProto:
     v = _pool(g, y, lengths, cfg.pooling)
     v = g.op("Relu", [_linear(g, v, model.fc1, "fc1")])
     g.nodes.append(helper.make_node("Identity", [_linear(g, v, model.fc2, "fc2")], ["logits"]))
+    # The penultimate layer, for the user's memory of corrections (issue 28): costs nothing,
+    # the value is computed for the logits anyway.
+    g.nodes.append(helper.make_node("Identity", [v], ["embedding"]))
     graph = helper.make_graph(
         g.nodes,
         type(model).__name__,
@@ -340,7 +344,10 @@ def to_onnx(model: nn.Module) -> onnx.ModelProto:
             helper.make_tensor_value_info("features", TensorProto.FLOAT, ["B", "T", cfg.input_dim]),
             helper.make_tensor_value_info("lengths", TensorProto.INT64, ["B"]),
         ],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["B", cfg.num_classes])],
+        [
+            helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["B", cfg.num_classes]),
+            helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["B", cfg.fc]),
+        ],
         g.inits,
     )
     proto = helper.make_model(
