@@ -20,6 +20,7 @@ from trainer.data.frequency import class_weights
 from trainer.data.real import RealSource, make_real_source, real_samples
 from trainer.data.seeds import TRAIN_SAMPLE, VAL_SAMPLE, VAL_SEED, EpochOrder, WeightedOrder
 from trainer.data.synth import sample_writer, synthesize_batch
+from trainer.data.synth.confusable import distinguish
 from trainer.data.templates import held_out_shape, load_charset, load_shapes, load_templates
 
 Raw = tuple[np.ndarray, np.ndarray, int, np.random.Generator]
@@ -44,14 +45,15 @@ class SyntheticSource:
             raise DataError(
                 f"no stroke template for {len(missing)} classes: {''.join(missing[:20])}"
             )
-        self._strokes = [templates.strokes(c) for c in self.classes]
+        # templates kept to what tells each confusable character from its twin (日 / 曰)
+        self._strokes = [distinguish(c, templates.strokes(c)) for c in self.classes]
         # per class: the templates of every other shape source that has it (and trains on it)
         self._others: list[list[tuple[list[np.ndarray], float]]] = [[] for _ in self.classes]
         for name, weight in config.shapes[1:]:
             shapes = load_shapes(name)
             for i, c in enumerate(self.classes):
                 if c in shapes and not held_out_shape(c):
-                    self._others[i].append((shapes.strokes(c), weight))
+                    self._others[i].append((distinguish(c, shapes.strokes(c)), weight))
         self._medians_weight = config.shapes[0][1]
         self._mixed = len(config.shapes) > 1
         self._synth = config.synth
