@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     rec.recognize(inks[0], 10, context=ctxs[0])
     alone, with_ctx = [], []
     for _ in range(args.rounds):
-        for ink, ctx in zip(inks, ctxs):
+        for ink, ctx in zip(inks, ctxs, strict=True):
             t0 = time.perf_counter()
             rec.recognize(ink, 10)
             t1 = time.perf_counter()

@@ -123,7 +123,7 @@ def child(model: Path, ink_path: Path, rounds: int) -> dict[str, Any]:
             pp.preprocess(ink, cfg)
             times["pre"][k, i] = time.perf_counter() - a
     for k in range(rounds):
-        for i, (ink, f) in enumerate(zip(inks, feats)):
+        for i, (ink, f) in enumerate(zip(inks, feats, strict=True)):
             a = time.perf_counter()
             r.recognize_features(f, 10)
             b = time.perf_counter()

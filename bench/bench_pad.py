@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             f"p90 {q[-1]:.1f} ms, max {max(wall):.1f} ms over {len(wall)} strokes "
             f"(last ink {r['points']} points, {r['stale']} stale)  [target <= 16 ms]"
         )
-        crit = [a + b for a, b in zip(eng, gui)]
+        crit = [a + b for a, b in zip(eng, gui, strict=True)]
         print(
             f"  of which CPU: worker (make_ink + recognize) median "
             f"{statistics.median(eng):.1f} ms, GUI thread "

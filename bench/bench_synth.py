@@ -75,7 +75,7 @@ def throughput(n: int, seed: int, config: SynthConfig, batch: int) -> tuple[floa
     rngs = [np.random.default_rng([seed, i]) for i in range(n)]
     t0 = time.perf_counter()
     if batch == 1:
-        out = [synthesize(s, r, w, config) for s, r, w in zip(picks, rngs, writers)]
+        out = [synthesize(s, r, w, config) for s, r, w in zip(picks, rngs, writers, strict=True)]
     else:
         out = []
         for i in range(0, n, batch):

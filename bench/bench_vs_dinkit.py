@@ -45,7 +45,7 @@ def run_set(rec: Recognizer, dink: Any, inks: list[Ink]) -> dict[str, Any]:
     t_x, t_d, hit = [], [], np.zeros((2, 2))
     c_x, c_d = [], []  # CPU time of this thread: what preemption by other processes leaves out
     clock, cpu = time.perf_counter, time.thread_time_ns
-    for ink, box in zip(inks, boxes):
+    for ink, box in zip(inks, boxes, strict=True):
         t0, u0 = clock(), cpu()
         ours = [c.char for c in rec.recognize(ink, 10)]
         t1, u1 = clock(), cpu()

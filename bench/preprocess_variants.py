@@ -54,7 +54,7 @@ def drop_close(xy: np.ndarray, sid: np.ndarray, step: float) -> tuple[np.ndarray
     m = (step * float((xy.max(axis=0) - xy.min(axis=0)).max())) ** 2
     breaks = (np.flatnonzero(sid[1:] != sid[:-1]) + 1).tolist()
     keep: list[int] = []
-    for a, b in zip([0, *breaks], [*breaks, n]):
+    for a, b in zip([0, *breaks], [*breaks, n], strict=True):
         keep.append(a)
         if b - 1 == a:
             continue

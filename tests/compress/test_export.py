@@ -120,9 +120,10 @@ def test_externalized_initializers_are_fed_by_the_caller():
 def test_embedding_output_is_the_first_fc_layer_after_its_relu():
     """Issue 28: the second output is what the logits are computed from, at every stage."""
     x, lengths, _ = batch(size=4, steps=11)
+    seen: list[torch.Tensor] = []
     for name, model in stages("mean").items():
         model.eval()
-        seen: list[torch.Tensor] = []
+        seen.clear()
         hook = model.fc1.register_forward_hook(lambda _m, _i, out: seen.append(torch.relu(out)))
         with torch.no_grad():
             model(x, lengths)
