@@ -2,17 +2,21 @@
 
 Usage::
 
-    OMP_WAIT_POLICY=PASSIVE python bench/bench_synth.py [--n 3000] [--seed 0]
+    OMP_WAIT_POLICY=PASSIVE python bench/bench_synth.py [--n 3000] [--seed 0] [--preset]
+        [--no-running]
 
 Writes N characters drawn uniformly from the GB2312 level-1 charset, each by a new writer,
 and prints each statistic next to the figure measured on real samples (issue 3), then the
 throughput of synthesize, of the engine's preprocessing, and of both together on one core.
+``--preset``: the full build's writers (``presets.robust_writers``, no drawn digitizers)
+instead of the default SynthConfig; ``--no-running``: those without their running hand.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -93,8 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=3000, help="characters to synthesize")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=64, help="characters per synthesize_batch")
+    p.add_argument("--preset", action="store_true", help="the full build's writers")
+    p.add_argument("--no-running", action="store_true", help="those without running hand")
     args = p.parse_args(argv)
     config = SynthConfig()
+    if args.preset:
+        from trainer.build.presets import RUNNING, robust_writers
+
+        config = replace(robust_writers(), digitizer_prob=0.0)
+        if args.no_running:
+            config = replace(config, **{k: 0.0 for k in RUNNING})
     stats = calibration(args.n, args.seed, config)
     print(
         f"{'statistic (n=' + str(args.n) + ')':28s} {'measured q1/med/q3':>24s} "

@@ -18,15 +18,23 @@ import numpy as np
 
 from engine.ink import Ink
 from engine.recognizer import Recognizer
+from trainer.data.errors import DataError
 from trainer.data.frequency import unigram
 from trainer.data.synth import SynthConfig, sample_writer, synthesize, to_ink
 from trainer.data.synth.synthesize import standard_order
-from trainer.data.templates import load_templates
+from trainer.data.templates import load_shapes, load_templates
 
 #: Pen-down strokes per standard stroke: the real writers' bins (issue 25), and more.
 RATIO_BINS = ((0.0, 0.35), (0.35, 0.5), (0.5, 0.65), (0.65, 0.8), (0.8, 1.0), (1.0, np.inf))
 #: The most frequent characters of the text yardstick, and the confusions listed.
 FREQUENT, CONFUSIONS = 300, 12
+#: Standard stroke counts: the real writers' bins (1-4: 49.7% top-1, 15+: 81.8%).
+STROKE_BINS = ((1, 4), (5, 7), (8, 10), (11, 14), (15, 99))
+#: Running-script fonts no build trains on (``templates.SHAPE_SOURCES``): the cursive
+#: yardstick's shapes, written by running-hand writers.
+RUNNING_SOURCES = ("mashanzheng", "longcang")
+#: The cursive yardstick's writers: every one runs every character, half of them whole.
+CURSIVE = {"run_share": 1.0, "run_rate": 1.0, "run_whole": 0.5, "digitizer_prob": 0.0}
 
 
 def _top(rec: Recognizer, inks: list[Ink], batch: int = 64) -> list[list[str]]:
@@ -93,12 +101,52 @@ def measure_splits(rec: Recognizer, config: SynthConfig, n: int, seed: int) -> d
     f_inks = _write(config, f_chars, seed + 7_000_003)[0]
     f_tops = _top(rec, f_inks)
     misses = Counter((c, t[0]) for c, t in zip(f_chars, f_tops, strict=False) if t and t[0] != c)
+    standard = np.rint(np.array([len(k.strokes) for k in inks]) / ratio)
     return {
         "order": order,
         "pen_downs_per_stroke": joined,
+        "standard_strokes": {
+            f"{lo}-{hi}" if hi < 99 else f"{lo}+": _score(
+                labels, tops, (standard >= lo) & (standard <= hi)
+            )
+            for lo, hi in STROKE_BINS
+        },
+        "cursive": measure_cursive(rec, config, n, seed + 9_000_011),
         "frequent": _score(f_chars, f_tops, np.ones(len(f_chars), dtype=bool)),
         "confusions": [[a, b, k] for (a, b), k in misses.most_common(CONFUSIONS)],
     }
+
+
+def measure_cursive(rec: Recognizer, config: SynthConfig, n: int, seed: int) -> dict[str, Any]:
+    """Top-1 / top-10 of running hand on shapes never trained on: ``n`` inks per running-script
+    font of ``RUNNING_SOURCES`` (characters of the model's charset), each by a writer of
+    ``config`` who runs it (``CURSIVE``: components or the whole character in one pen-down),
+    split by pen-downs (1, 2, 3 or more). A source not built here is left out."""
+    config = replace(config, **CURSIVE)
+    out: dict[str, Any] = {}
+    for name in RUNNING_SOURCES:
+        try:
+            shapes = load_shapes(name)
+        except DataError:
+            continue
+        chars = [c for c in rec.charset if c in shapes]
+        if not chars:
+            continue
+        picked = [chars[(i * 7919) % len(chars)] for i in range(n)]
+        inks = []
+        for i, char in enumerate(picked):
+            rng = np.random.default_rng(seed + i)
+            style = sample_writer(rng, config)
+            inks.append(to_ink(*synthesize(shapes.strokes(char), rng, style, config), label=char))
+        tops = _top(rec, inks)
+        downs = np.array([len(k.strokes) for k in inks])
+        out[name] = {
+            "all": _score(picked, tops, np.ones(n, dtype=bool)),
+            "1 pen-down": _score(picked, tops, downs == 1),
+            "2 pen-downs": _score(picked, tops, downs == 2),
+            "3 or more": _score(picked, tops, downs >= 3),
+        }
+    return out
 
 
 def splits_markdown(s: dict[str, Any]) -> list[str]:
@@ -110,10 +158,16 @@ def splits_markdown(s: dict[str, Any]) -> list[str]:
         "| split | inks | top-1 | top-10 |",
         "|---|---|---|---|",
     ]
-    for group, rows in (
+    groups = [
         ("order", s["order"]),
         ("pen-downs / standard strokes", s["pen_downs_per_stroke"]),
-    ):
+        ("standard strokes", s.get("standard_strokes", {})),
+    ]
+    groups += [
+        (f"running hand, {name} shapes (never trained on)", rows)
+        for name, rows in s.get("cursive", {}).items()
+    ]
+    for group, rows in groups:
         for name, r in rows.items():
             lines.append(
                 f"| {group}: {name} | {r['n']} | {100 * r['top1']:.1f} | {100 * r['top10']:.1f} |"

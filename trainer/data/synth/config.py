@@ -100,6 +100,8 @@ class SynthConfig:
             rest: each component joined, the pen lifted where the writer would lift it).
         run_cursive: the cursiveness of the joins within a component of a running character.
         run_round: the least corner rounding (Chaikin cut fraction) of a running character.
+        run_cut: ``join_cut`` of a running character's joins: the pen turns for the next
+            stroke well before the end, as running script abbreviates strokes.
         run_loop: of the running characters with a box closed by its bottom right after
             its 横折 (口), the share whose bottom runs back from right to left, closing
             the box in one loop.
@@ -173,6 +175,7 @@ class SynthConfig:
     run_whole: float = 0.4
     run_cursive: float = 0.97
     run_round: float = 0.4
+    run_cut: float = 0.15
     run_loop: float = 0.5
 
     @property

@@ -123,6 +123,8 @@ def write_characters(
     ).view(np.complex128)
     # the pen turns towards the next stroke before reaching the end of a joined one
     corner_cut = join * config.join_cut
+    if runs is not None:  # a running hand turns earlier still: strokes abbreviated
+        corner_cut = np.where(run[stroke_char[:-1]] > 0, join * config.run_cut, corner_cut)
     stroke_z[:-1, 3] -= corner_cut
     stroke_z[1:, 2] -= 1j * corner_cut
     roundness = roundness_of[0] if n_chars == 1 else roundness_of[stroke_char].repeat(tpl.counts)
