@@ -71,8 +71,16 @@ def test_measure_splits_on_a_stand_in_recognizer() -> None:
     assert sum(r["n"] for r in s["pen_downs_per_stroke"].values()) == 60
     assert s["frequent"]["n"] == 60 and FREQUENT == 300
     assert all(b == "一" and k >= 1 for _, b, k in s["confusions"])
+    assert sum(r["n"] for r in s["standard_strokes"].values()) == 60
+    assert s["standard_strokes"]["1-4"]["n"] > 0  # 十, 日, 口, 人, ...
+    for name in ("mashanzheng", "longcang"):  # running hand on shapes never trained on
+        rows = s["cursive"][name]
+        assert rows["all"]["n"] == 60
+        assert sum(rows[k]["n"] for k in ("1 pen-down", "2 pen-downs", "3 or more")) == 60
+        assert rows["1 pen-down"]["n"] > 15  # half of the writers run the whole character
     text = "\n".join(splits_markdown(s))
     assert "not standard" in text and "most frequent" in text
+    assert "standard strokes: 1-4" in text and "running hand, longcang" in text
     y = {
         "inks": 1,
         "digitizers": {"as given": {"synthetic": {"n": 1, "top1": 1, "top10": 1}}},
