@@ -87,3 +87,28 @@ def combine(logits: np.ndarray, prior: np.ndarray, weight: float, temperature: f
     return np.asarray(logits, np.float32) * np.float32(1.0 / temperature) + np.float32(
         weight
     ) * np.asarray(prior, np.float32)
+
+
+def fuse(
+    logits: np.ndarray,
+    temperature: float,
+    prior: np.ndarray | None = None,
+    weight: float = 0.0,
+    memory: np.ndarray | None = None,
+) -> np.ndarray:
+    """Scores (C,) float32 of one ink with the user's memory (issue 28, docs/memory.md):
+
+        score(c) = logits(c) / T + w * (log P_LM(c | context) + U(c | context)) + M(c)
+
+    the log-linear combination above with one more term: M (C,), the user memory's bonus in
+    nats (engine.memory.UserMemory.bonus), on the same scale as the calibrated log posterior
+    logits / T. ``prior`` (C,) is None without a context; the user's words U
+    (engine.user_words) are already in it. A stored ink near enough gives its character up
+    to ``MemoryConfig.bonus`` nats, enough to pass the network's first guess.
+    """
+    out = np.asarray(logits, np.float32) * np.float32(1.0 / temperature)
+    if prior is not None:
+        out = out + np.float32(weight) * np.asarray(prior, np.float32)
+    if memory is not None:
+        out = out + np.asarray(memory, np.float32)
+    return out

@@ -14,10 +14,11 @@ import numpy as np
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.ink import Ink
 from engine.language import LanguageModel, LanguageModelError
+from engine.memory import MemoryError, UserMemory
 from engine.package import ModelPackage, load_package
 from engine.preprocess import preprocess
 from engine.protocol import Candidate
-from engine.ranking import ContextOptions, combine
+from engine.ranking import ContextOptions, fuse
 from engine.resources import DEFAULT_MODEL, DEFAULT_MODEL_DIGEST, read_sha256_file, resource_path
 from engine.runtime import check_threads
 from engine.session import ModelSession
@@ -41,6 +42,20 @@ class RecognizerOptions:
     threads: int = 1
     verify: bool = True
     context: ContextOptions = field(default_factory=ContextOptions)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the recognizer read in one ink (Recognizer.read).
+
+    Attributes:
+        candidates: the best characters, best first.
+        embedding: (D,) float32, the model's penultimate layer for this ink (what a
+            UserMemory learns from: UserMemory.learn), None for a model without that output.
+    """
+
+    candidates: list[Candidate]
+    embedding: np.ndarray | None
 
 
 class Recognizer:
@@ -72,6 +87,7 @@ class Recognizer:
         self._lock = threading.Lock()
         self._package: ModelPackage | None = None
         self._session: ModelSession | None = None
+        self._warned_no_embedding = False
 
     @classmethod
     def default(cls) -> Recognizer:
@@ -102,22 +118,63 @@ class Recognizer:
         self._load()
         return self
 
-    def recognize(self, ink: Ink, n: int = 10, context: str | None = None) -> list[Candidate]:
+    @property
+    def has_embedding(self) -> bool:
+        """Whether the model gives embeddings (a UserMemory needs them); loads the model."""
+        return self._load()[1].has_embedding
+
+    def recognize(
+        self,
+        ink: Ink,
+        n: int = 10,
+        context: str | None = None,
+        memory: UserMemory | None = None,
+    ) -> list[Candidate]:
         """The ``n`` most likely characters for one ink, best first.
 
         ``context``: the text written just before this character (any length; None: the
         ink's own ``context``). With a context the candidates are ranked with the language
-        model (engine.ranking); without one (None) by the network alone.
+        model (engine.ranking); without one (None) by the network alone. ``memory``: the
+        user's memory (engine.memory) lifts characters whose stored inks are near this one,
+        and with a context the user's words.
         """
-        return self.recognize_batch([ink], n, None if context is None else [context])[0]
+        contexts = None if context is None else [context]
+        return self._read([ink], n, contexts, memory, memory is not None)[0][0]
+
+    def read(
+        self,
+        ink: Ink,
+        n: int = 10,
+        context: str | None = None,
+        memory: UserMemory | None = None,
+    ) -> Reading:
+        """recognize() and the ink's embedding, from one run of the model (issue 28)."""
+        cands, emb = self._read([ink], n, None if context is None else [context], memory, True)
+        return Reading(cands[0], None if emb is None else emb[0])
 
     def recognize_batch(
-        self, inks: Sequence[Ink], n: int = 10, contexts: Sequence[str | None] | None = None
+        self,
+        inks: Sequence[Ink],
+        n: int = 10,
+        contexts: Sequence[str | None] | None = None,
+        memory: UserMemory | None = None,
     ) -> list[list[Candidate]]:
         """Like recognize for each ink; one model run over the batch, padded to the longest.
 
         ``contexts``: one per ink (None: each ink's own ``context``)."""
+        return self._read(inks, n, contexts, memory, memory is not None)[0]
+
+    def _read(
+        self,
+        inks: Sequence[Ink],
+        n: int,
+        contexts: Sequence[str | None] | None,
+        memory: UserMemory | None,
+        embed: bool,
+    ) -> tuple[list[list[Candidate]], np.ndarray | None]:
         package, _ = self._load()
+        if memory is not None and not isinstance(memory, UserMemory):
+            raise ValueError(f"memory must be an engine.memory.UserMemory, not {type(memory)}")
         if contexts is not None and len(contexts) != len(inks):
             raise ValueError(f"{len(contexts)} contexts for {len(inks)} inks; give one per ink")
         for i, ink in enumerate(inks):
@@ -133,7 +190,7 @@ class Recognizer:
             if c is not None and not isinstance(c, str):
                 raise ValueError(f"context {i} must be a string or None, got {type(c).__name__}")
         feats = [preprocess(ink, package.preprocess) for ink in inks]
-        return self._run(feats, n, ctx)
+        return self._run(feats, n, ctx, memory, embed)
 
     def recognize_features(self, features: np.ndarray, n: int = 10) -> list[Candidate]:
         """Candidates for features (T, 6), T >= 1, made by engine.preprocess with this
@@ -143,15 +200,22 @@ class Recognizer:
             raise InkError(f"features must have shape (T, 6) with T >= 1, got {f.shape}")
         if f.dtype.kind not in "fiu" or not np.isfinite(f).all():
             raise InkError("features must be finite numbers")
-        return self._run([f.astype(np.float32)], n)[0]
+        return self._run([f.astype(np.float32)], n)[0][0]
 
     def _run(
-        self, feats: list[np.ndarray], n: int, contexts: Sequence[str | None] | None = None
-    ) -> list[list[Candidate]]:
+        self,
+        feats: list[np.ndarray],
+        n: int,
+        contexts: Sequence[str | None] | None = None,
+        memory: UserMemory | None = None,
+        embed: bool = False,
+    ) -> tuple[list[list[Candidate]], np.ndarray | None]:
+        """Candidates of each row, and the embeddings (B, D) when ``embed`` (a model run that
+        also fetches the penultimate layer) and the model has them."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         if not feats:
-            return []
+            return [], None
         package, session = self._load()
         if len(feats) == 1:  # the pad's case: no padded copy
             batch = feats[0][None]
@@ -162,38 +226,81 @@ class Recognizer:
             for i, f in enumerate(feats):
                 batch[i, : len(f)] = f
         try:
-            logits = session.run(batch, lengths)
+            if embed:
+                logits, emb = session.run_with_embedding(batch, lengths)
+            else:
+                logits, emb = session.run(batch, lengths), None
         except Exception as e:  # onnxruntime raises its own unexported exception types
             raise EngineError(f"the model failed on this input: {e}") from e
         if not np.isfinite(logits).all():
             raise EngineError("the model produced non-finite scores for this ink")
         scores = np.asarray(logits, dtype=np.float32)
-        if contexts is not None and any(c is not None for c in contexts):
-            scores = self._with_context(scores, contexts, package.charset)
-        return top_candidates(scores, package.charset, n)
+        if emb is not None and (emb.shape[0] != len(feats) or not np.isfinite(emb).all()):
+            emb = None  # a broken second output costs the memory, never the candidates
+        bonus = self._bonus(memory, emb, package)
+        if bonus is not None or (contexts is not None and any(c is not None for c in contexts)):
+            scores = self._rescore(scores, contexts, package.charset, memory, bonus)
+        return top_candidates(scores, package.charset, n), emb
 
-    def _with_context(
-        self, logits: np.ndarray, contexts: Sequence[str | None], charset: str
+    def _bonus(
+        self, memory: UserMemory | None, emb: np.ndarray | None, package: ModelPackage
+    ) -> np.ndarray | None:
+        """The memory's bonus (B, C) for these embeddings, None when it has nothing to add."""
+        if memory is None:
+            return None
+        if memory.model_sha256 != package.sha256:
+            raise MemoryError(
+                f"this memory was made with model {memory.model_sha256[:12]}..., the recognizer "
+                f"runs {package.sha256[:12]}...; open it with UserMemory.open(path, "
+                "recognizer.package.sha256, embed=...)"
+            )
+        if emb is None:
+            if len(memory) and not self._warned_no_embedding:
+                self._warned_no_embedding = True
+                logger.warning("this model has no embedding output: the memory of inks is unused")
+            return None
+        return memory.bonus(emb, package.charset)
+
+    def _rescore(
+        self,
+        logits: np.ndarray,
+        contexts: Sequence[str | None] | None,
+        charset: str,
+        memory: UserMemory | None,
+        bonus: np.ndarray | None,
     ) -> np.ndarray:
-        """Rows of logits re-scored with their context (engine.ranking.combine); the logits
-        as they are when no language model can be had (one warning, then never again)."""
-        if self._lm_failed:
-            return logits
+        """Rows of logits re-scored with their context, the user's words and the memory's
+        bonus (engine.ranking.fuse); a row with neither context nor bonus stays as it is.
+        Without a language model (one warning, then never again) the context is left out."""
         opts = self._options.context
         out = logits.copy()
+        for i in range(len(logits)):
+            context = contexts[i] if contexts is not None else None
+            prior = None
+            if context is not None:
+                context = context[-opts.history :]
+                prior = self._prior(context, charset)
+            if prior is not None and memory is not None:
+                memory.word_boost(context or "", prior, charset)
+            row_bonus = bonus[i] if bonus is not None and bonus[i].any() else None
+            if prior is None and row_bonus is None:
+                continue
+            weight = opts.weight_for(context or "")
+            out[i] = fuse(logits[i], opts.temperature, prior, weight, row_bonus)
+        return out
+
+    def _prior(self, context: str, charset: str) -> np.ndarray | None:
+        """log P_LM(c | context) over the charset (a copy), None without a language model."""
+        if self._lm_failed:
+            return None
         try:
             if self._lm is None:
                 self._lm = LanguageModel.default()
-            for i, context in enumerate(contexts):
-                if context is not None:
-                    context = context[-opts.history :]
-                    prior = self._lm.log_probs(context, charset)
-                    out[i] = combine(logits[i], prior, opts.weight_for(context), opts.temperature)
+            return np.array(self._lm.log_probs(context, charset), np.float32)
         except LanguageModelError as e:
             self._lm_failed = True
             logger.warning("candidates are ranked without context: %s", e)
-            return logits
-        return out
+            return None
 
     def _load(self) -> tuple[ModelPackage, ModelSession]:
         package, session = self._package, self._session
