@@ -107,6 +107,7 @@ def create(
     Does not show the window or run the event loop."""
     from ime.associations import Associations
     from ime.i18n import install_qt_translator
+    from ime.memory_store import MemoryStore, memory_path
     from ime.recognition import RecognitionService
     from ime.settings import default_path, read_settings_file
     from ime.window import MainWindow
@@ -135,6 +136,13 @@ def create(
         raise StartError(problem, lang)
     mode = args.insert or settings.insert_mode
     service = RecognitionService()
+    memory = MemoryStore(
+        memory_path(args.settings),
+        service.run,
+        enabled=settings.learn_handwriting,
+        language=lang,
+    )
+    service.memory = memory.active
     link = ibus_link(app)
     inserters = make_inserter if link is None else with_ibus(link)
     window = MainWindow(
@@ -146,6 +154,7 @@ def create(
         make_inserter=inserters,
         tray=not args.no_tray,
         settings_read=found,
+        memory=memory,
     )
     if instance is not None:
         instance.show.connect(window.bring_forward)
@@ -161,6 +170,7 @@ def create(
         window.bar.painted.disconnect(load)
         service.load(model_factory(args.model))
         service.run(window.controller.associations.load)  # the language model, for 联想 too
+        memory.open(lambda: service.recognizer)  # the user's memory (issue 28), if on
 
     window.bar.painted.connect(load)
     return app, window, args

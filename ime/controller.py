@@ -14,10 +14,11 @@ from ime.delay import Delay
 from ime.i18n import tr
 from ime.insert.protocol import Inserter, Key
 from ime.keys import BACKSPACE, ENTER, SPACE
+from ime.memory_store import MemoryStore
 from ime.pad import Pad
 from ime.pauses import PauseModel, stroke_pauses
 from ime.qt import QObject, Signal
-from ime.recognition import RecognitionService
+from ime.recognition import PadReading, RecognitionService
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,12 @@ class Controller(QObject):
       ``forget_after`` (a Delay, FORGET_MS) fires: that long without writing or committing.
       Ink on the pad that was asked with another context than the one now is asked again (a
       new generation), so the first candidate and auto-commit follow the text.
+    * The user's memory (issue 28, ``memory``; None: none): a candidate picked from the bar
+      (a click, or Space for the first) is learned with the ink it was read from and where it
+      stood; an auto-commit taken back with Backspace (within TAKE_BACK_S) and then rewritten
+      teaches that ink too, when the character picked was among its candidates. The text typed
+      is learned as the user's words a run at a time (its pairs count; what Backspace took
+      back does not), when the context is forgotten or the run is long.
 
     Signals: ``committed(text)`` after text went to the inserter; ``message(text)`` for the
     one line the window shows ("" hides it); ``candidatesShown(kind)`` after the bar changed.
@@ -73,8 +80,10 @@ class Controller(QObject):
         language: str = "zh",
         parent: QObject | None = None,
         target: Callable[[], int | None] | None = None,
+        memory: MemoryStore | None = None,
     ) -> None:
         super().__init__(parent)
+        self.memory = memory
         self.pad, self.bar, self.service = pad, bar, service
         self.inserter = inserter
         self.associations = associations if associations is not None else Associations()
@@ -86,6 +95,8 @@ class Controller(QObject):
         self.mode, self.fixed_ms = "off", fixed_ms
         self.set_auto_commit(auto_commit, fixed_ms)
         self._last_auto: tuple[float, int] | None = None  # (monotonic s, pause ms)
+        self._auto_reading: PadReading | None = None  # what the last auto-commit read
+        self._taken_back: PadReading | None = None  # an auto-commit Backspace took back
         self.typed = TypedText()
         self.target: Callable[[], int | None] = target if target is not None else (lambda: None)
         self.forget_after = Delay(FORGET_MS, parent=self)
@@ -98,7 +109,7 @@ class Controller(QObject):
         pad.inkChanged.connect(self._on_ink_changed)
         pad.strokeFinished.connect(self._on_stroke_finished)
         pad.strokeStarted.connect(self._on_stroke_started)
-        bar.chosen.connect(self.commit)
+        bar.chosen.connect(self._on_chosen)
         service.resultReady.connect(self._on_result)
         service.failed.connect(self._on_failed)
         service.modelFailed.connect(self._on_model_failed)
@@ -138,6 +149,7 @@ class Controller(QObject):
         if generation == self._pending_commit:
             self._pending_commit = None
             if chars:
+                self._auto_reading = self.service.reading(generation)
                 self._insert(chars[0])
                 if not self.pad.stroke_count and self.bar.kind != "candidates":
                     self._show(self.associations.following(self.typed.text), "associations")
@@ -187,7 +199,9 @@ class Controller(QObject):
         pause = self.auto_commit.ms
         best = self.best()
         if best is not None:
+            reading = self._reading()
             self.commit(best)
+            self._auto_reading = reading
         else:  # the engine has not answered yet: commit its answer when it comes
             self._learn()
             self._pending_commit = self.generation
@@ -209,11 +223,37 @@ class Controller(QObject):
             return self._results[1][0]
         return None
 
+    def _reading(self) -> PadReading | None:
+        """What the engine read for the ink on the pad, if it has answered for it."""
+        if self._results is None or self._results[0] != self.generation:
+            return None
+        return self.service.reading(self.generation)
+
+    def _on_chosen(self, text: str) -> None:
+        """A cell of the bar was chosen: a candidate picked is learned, then committed."""
+        if self.bar.kind == "candidates":
+            self._remember_pick(text)
+        self.commit(text)
+
+    def _remember_pick(self, char: str) -> None:
+        """Issue 28: the memory learns the pick, for the ink on the pad and for an auto-commit
+        just taken back whose candidates had ``char`` below the first."""
+        back, self._taken_back = self._taken_back, None
+        if self.memory is None:
+            return
+        reading = self._reading()
+        chars = [c.char for c in reading.candidates] if reading is not None else []
+        if reading is not None and char in chars:
+            self.memory.pick(reading, char, chars.index(char))
+        chars = [c.char for c in back.candidates] if back is not None else []
+        if back is not None and char in chars[1:]:
+            self.memory.pick(back, char, chars.index(char))
+
     def commit(self, text: str) -> None:
         """Send text to the inserter, clear the pad and offer associations for what precedes
         the next character."""
         self._learn()
-        self._last_auto = None
+        self._last_auto = self._auto_reading = self._taken_back = None
         self._insert(text)
         self.pad.clear()
         self._show(self.associations.following(self.typed.text), "associations")
@@ -235,7 +275,7 @@ class Controller(QObject):
     def type_text(self, text: str) -> None:
         """A quick key (punctuation): commit what is pending, then the mark itself."""
         self._commit_best()
-        self._last_auto = None
+        self._last_auto = self._auto_reading = self._taken_back = None
         self._insert(text)
         self._typed_changed()
 
@@ -248,14 +288,10 @@ class Controller(QObject):
         if name == BACKSPACE and self.pad.stroke_count:
             self.pad.undo()
             return
+        self._taken_back = None
         if name == BACKSPACE and self._last_auto is not None:
-            at, pause = self._last_auto
-            if time.monotonic() - at < TAKE_BACK_S and self.mode == "learn":
-                self.pauses.too_early(pause)
-                logger.info(
-                    "auto-commit after %d ms taken back: now %d ms", pause, self.commit_delay_ms()
-                )
-        self._last_auto = None
+            self._take_back(*self._last_auto)
+        self._last_auto = self._auto_reading = None
         self._commit_best()
         try:
             ok = self.inserter.key(KEY_NAMES[name])
@@ -267,13 +303,31 @@ class Controller(QObject):
         self._follow_target()
         if name == BACKSPACE:  # takes back the last character typed (an auto-commit too)
             self.typed.backspace()
+            if self.memory is not None:
+                self.memory.backspace()
         else:  # Enter ends the text: the newline is a boundary for the language model
             self.typed.add(" " if name == SPACE else "\n")
+            if self.memory is not None:
+                self.memory.typed(" " if name == SPACE else "\n")
         self._typed_changed()
+
+    def _take_back(self, at: float, pause: int) -> None:
+        """A Backspace just after an auto-commit: the pause was too short ("learn"), and the
+        ink it read may be rewritten and picked right (issue 28)."""
+        if time.monotonic() - at >= TAKE_BACK_S:
+            return
+        self._taken_back = self._auto_reading
+        if self.mode == "learn":
+            self.pauses.too_early(pause)
+            logger.info(
+                "auto-commit after %d ms taken back: now %d ms", pause, self.commit_delay_ms()
+            )
 
     def _insert(self, text: str) -> None:
         self._follow_target()
         self.typed.add(text)  # even when it failed: the clipboard holds it, to be pasted
+        if self.memory is not None:
+            self.memory.typed(text)
         try:
             ok = self.inserter.insert(text)
         except Exception:
@@ -291,6 +345,8 @@ class Controller(QObject):
     def _follow_target(self) -> None:
         if self.typed.follow(self.target()):
             logger.info("another window has the focus: the text typed before is forgotten")
+            if self.memory is not None:
+                self.memory.end_words()
 
     def _typed_changed(self) -> None:
         """After typing: the pause rule starts again, and ink on the pad that was asked after
@@ -307,6 +363,8 @@ class Controller(QObject):
                 self.forget_after.ms // 1000,
             )
         self.typed.reset()
+        if self.memory is not None:
+            self.memory.end_words()
         if self.pad.stroke_count and self._asked_context != "":
             self._ask()
 

@@ -229,6 +229,66 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chain_then_clipboard": ("{first} → 剪贴板（失败时）", "{first} → clipboard (on failure)"),
     "chain_unavailable": ("{label}（不可用：{why}）", "{label} (unavailable: {why})"),
     "chain_clipboard_only": ("仅剪贴板（用 Ctrl+V 粘贴）", "clipboard only (paste with Ctrl+V)"),
+    # Issue 28: the user's memory of corrections (ime/memory_store.py).
+    "learn_handwriting": ("学习我的笔迹", "Learn my handwriting"),
+    "memory_knows": ("已记住 {n} 个字的写法", "Knows how you write {n} characters"),
+    "memory_off": ("已关闭：不学习、不读取、不保存", "Off: nothing is learned, read or saved"),
+    "memory_waiting": ("识别模型加载后读取", "Read once the recognition model has loaded"),
+    "memory_no_embedding": (
+        "此识别模型不能学习笔迹（它没有比较笔迹用的 embedding 输出）：请用新版写字导出的模型。",
+        (
+            "This recognition model cannot learn handwriting (it has no embedding output to "
+            "compare inks by): use a model exported by a newer Xiezi."
+        ),
+    ),
+    "memory_no_model": (
+        "识别模型未加载，无法学习笔迹",
+        "No recognition model loaded: nothing to learn with",
+    ),
+    "memory_failed": (
+        "无法读取笔迹记忆文件（详情见日志）",
+        "The memory file could not be read (the log says why)",
+    ),
+    "memory_where": ("保存在本机：{path}", "Kept on this computer only: {path}"),
+    "forget_all": ("全部忘记…", "Forget everything…"),
+    "forget_title": ("忘记我的笔迹", "Forget my handwriting"),
+    "forget_confirm": (
+        "删除写字学到的你的全部笔迹和常用字词？此操作无法撤销。",
+        "Delete everything Xiezi learned of your handwriting and words? This cannot be undone.",
+    ),
+    "memory_damaged": (
+        "笔迹记忆文件 {path} 已损坏：已另存为 {aside}，记忆重新开始。",
+        (
+            "The memory of your handwriting {path} was damaged: it is kept as {aside}, and a "
+            "new one started."
+        ),
+    ),
+    "memory_restarted": (
+        (
+            "识别模型已更换，记住的笔迹无法重新读取：笔迹记忆重新开始（旧的另存为 {aside}），"
+            "常用字词保留。"
+        ),
+        (
+            "The recognition model changed and the remembered inks could not be re-read: the "
+            "memory of your handwriting starts over (the old one is kept as {aside}); your words "
+            "are kept."
+        ),
+    ),
+    "memory_reread": (
+        "识别模型已更换：已用新模型重新读取记住的 {n} 个笔迹。",
+        "The recognition model changed: {n} remembered inks were re-read with the new model.",
+    ),
+    "memory_unreadable": (
+        "无法读取笔迹记忆文件 {path}（详情见日志）：记忆重新开始。",
+        (
+            "The memory of your handwriting {path} could not be read (the log says why): a new "
+            "one started."
+        ),
+    ),
+    "memory_save_failed": (
+        "学到的笔迹未保存：无法写入 {path}。",
+        "What Xiezi learned of your handwriting is not saved: cannot write {path}.",
+    ),
 }
 
 

@@ -53,6 +53,7 @@ from PySide6.QtGui import (
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QColorDialog,
     QComboBox,
     QDialog,
@@ -74,6 +75,7 @@ from PySide6.QtWidgets import (
 __all__ = [
     "QAction",
     "QApplication",
+    "QCheckBox",
     "QCloseEvent",
     "QColor",
     "QColorDialog",

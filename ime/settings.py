@@ -62,6 +62,8 @@ class Settings:
         geometry: window x, y, width, height in pixels, or None before the first save.
         pauses_ms: the writer's latest pauses inside characters (pen-up to pen-down, ms),
             what "learn" learned; at most 64, newest last.
+        learn_handwriting: keep a memory of the user's corrections and words and rank with
+            it (issue 28, ``ime.memory_store``); off: nothing learned, read or written.
     """
 
     insert_mode: str = "auto"
@@ -72,6 +74,7 @@ class Settings:
     language: str = "auto"
     geometry: list[int] | None = field(default=None)
     pauses_ms: list[int] = field(default_factory=list)
+    learn_handwriting: bool = True
 
     def __post_init__(self) -> None:
         # Code that builds Settings must pass good values: a bad one is a bug, not a notice.
@@ -116,6 +119,15 @@ def _choice(options: tuple[str, ...], default: str) -> Check:
         if isinstance(v, str) and v in options:
             return v, None
         return default, f"{_show(v)} is not one of {', '.join(options)}"
+
+    return check
+
+
+def _bool(default: bool) -> Check:
+    def check(v: Any) -> tuple[Any, str | None]:
+        if isinstance(v, bool):
+            return v, None
+        return default, f"{_show(v)} is not true or false"
 
     return check
 
@@ -172,6 +184,7 @@ CHECKS: dict[str, Check] = {
     "language": _choice(LANGUAGE_CHOICES, "auto"),
     "geometry": _geometry,
     "pauses_ms": _pauses,
+    "learn_handwriting": _bool(True),
 }
 
 
@@ -319,6 +332,7 @@ _LABELS = {
     "language": "language",
     "geometry": "what_geometry",
     "pauses_ms": "what_pauses_ms",
+    "learn_handwriting": "learn_handwriting",
 }
 
 

@@ -1,12 +1,15 @@
-"""SettingsDialog: edit the Settings (insertion mode, auto-commit, pad, ink, language)."""
+"""SettingsDialog: edit the Settings (insertion mode, auto-commit, pad, ink, language, the
+user's memory)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ime.i18n import resolve_language, tr
 from ime.qt import (
+    QCheckBox,
     QColor,
     QColorDialog,
     QComboBox,
@@ -14,11 +17,15 @@ from ime.qt import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QWidget,
 )
 from ime.settings import AUTO_COMMIT, AUTO_COMMIT_MS, LANGUAGE_CHOICES, Settings
+
+if TYPE_CHECKING:
+    from ime.memory_store import MemoryStore
 
 
 class SettingsDialog(QDialog):
@@ -28,6 +35,10 @@ class SettingsDialog(QDialog):
     ``describe(mode, lang)`` the line saying what that mode tries here, in order
     (``ime.insert.describe_chain``); it follows the mode chosen. Every text is in the pad's
     language, the OK / Cancel buttons included.
+
+    ``memory`` (issue 28): the user's memory, whose state and count of known characters are
+    shown under "learn my handwriting", and which "forget everything" empties at once, once
+    the user confirmed (``confirm_forget``, a yes/no question; tests replace it).
     """
 
     def __init__(
@@ -36,6 +47,7 @@ class SettingsDialog(QDialog):
         modes: list[str],
         describe: Callable[..., str],
         parent: QWidget | None = None,
+        memory: MemoryStore | None = None,
     ) -> None:
         super().__init__(parent)
         self._settings = replace(settings)
@@ -86,6 +98,7 @@ class SettingsDialog(QDialog):
             self.language.addItem(tr(f"lang_{choice}", lang), choice)
         self.language.setCurrentIndex(LANGUAGE_CHOICES.index(settings.language))
         form.addRow(tr("language", lang), self.language)
+        self._memory_rows(form, settings, memory)
 
         ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
         self.buttons = QDialogButtonBox(ok | cancel, self)
@@ -95,6 +108,61 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
+
+    def _memory_rows(
+        self, form: QFormLayout, settings: Settings, memory: MemoryStore | None
+    ) -> None:
+        """Learn my handwriting: on/off, what the memory knows (or why it is off), where it
+        is kept, and "forget everything"."""
+        lang = self._lang
+        self._memory = memory
+        self.learn = QCheckBox(tr("learn_handwriting", lang), self)
+        self.learn.setChecked(settings.learn_handwriting)
+        form.addRow(self.learn)
+        self.memory_state = QLabel(self)
+        self.memory_state.setWordWrap(True)
+        form.addRow(self.memory_state)
+        self.forget = QPushButton(tr("forget_all", lang), self)
+        self.forget.clicked.connect(self._forget)
+        form.addRow(self.forget)
+        self.forget.setEnabled(memory is not None)
+        self.learn.toggled.connect(lambda _: self.show_memory())
+        self.show_memory()
+
+    def show_memory(self) -> None:
+        """The memory's line: how many characters it knows, or why it learns nothing."""
+        lang, memory = self._lang, self._memory
+        if not self.learn.isChecked() or memory is None:
+            text = tr("memory_off", lang)
+        elif memory.state == "ready":
+            text = tr("memory_knows", lang, n=memory.characters() or 0)
+        else:
+            state = "waiting" if memory.state == "off" else memory.state
+            text = tr(f"memory_{state}", lang)
+        if memory is not None:
+            text += "\n" + tr("memory_where", lang, path=memory.path)
+        self.memory_state.setText(text)
+
+    def confirm_forget(self) -> bool:
+        """Ask before forgetting everything."""
+        lang = self._lang
+        box = QMessageBox(QMessageBox.Icon.Question, tr("forget_title", lang), "", parent=self)
+        box.setText(tr("forget_confirm", lang))
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        box.setStandardButtons(yes | no)
+        box.setDefaultButton(no)
+        box.button(yes).setText(tr("forget_all", lang).rstrip("…"))
+        box.button(no).setText(tr("cancel", lang))
+        return box.exec() == yes
+
+    def _forget(self) -> None:
+        if self._memory is not None and self.confirm_forget():
+            self.forget.setEnabled(False)
+            self._memory.forget(done=self._forgotten)
+
+    def _forgotten(self) -> None:
+        self.forget.setEnabled(True)
+        self.show_memory()
 
     def mode_value(self) -> str:
         return str(self.mode.currentData())
@@ -123,4 +191,5 @@ class SettingsDialog(QDialog):
             pad_size=self.pad_size.value(),
             ink_colour=self.colour.text(),
             language=str(self.language.currentData()),
+            learn_handwriting=self.learn.isChecked(),
         )

@@ -14,6 +14,7 @@ from ime.i18n import install_qt_translator, resolve_language, tr
 from ime.insert.focus import FocusKeeper
 from ime.insert.protocol import Inserter
 from ime.keys import QuickKeys
+from ime.memory_store import MemoryStore
 from ime.pad import Pad
 from ime.pauses import PauseModel
 from ime.qt import (
@@ -69,6 +70,7 @@ class MainWindow(QWidget):
         tray: bool = True,
         focus: FocusKeeper | None = None,
         settings_read: SettingsRead | None = None,
+        memory: MemoryStore | None = None,
     ) -> None:
         super().__init__(None)
         self.settings = settings
@@ -116,7 +118,11 @@ class MainWindow(QWidget):
             language=lang,
             parent=self,
             target=self.focus.focused,
+            memory=memory,
         )
+        self.memory = memory
+        if memory is not None:  # what opening or saving it found (issue 28)
+            memory.tell = self.set_notice
         self.controller.message.connect(self.show_message)
         self.controller.status.connect(self.show_status)
         #: How long a brief status (``show_status``) stays, ms.
@@ -303,7 +309,9 @@ class MainWindow(QWidget):
         from ime.settings_dialog import SettingsDialog
 
         self.focus.remember()
-        dialog = SettingsDialog(self.settings, available_modes(), describe_chain, self)
+        dialog = SettingsDialog(
+            self.settings, available_modes(), describe_chain, self, memory=self.memory
+        )
         accepted = dialog.exec()
         dialog.deleteLater()
         if accepted:
@@ -322,9 +330,13 @@ class MainWindow(QWidget):
         if s.pad_size != old.pad_size:
             self.fit_pad(s.pad_size)
         self.controller.set_auto_commit(s.auto_commit, s.auto_commit_ms)
+        if self.memory is not None:
+            self.memory.set_enabled(s.learn_handwriting)
         lang = resolve_language(s.language)
         if lang != self.lang:
             self.lang = self.controller.language = lang
+            if self.memory is not None:
+                self.memory.language = lang
             install_qt_translator(lang)
             self._retranslate(lang)
         if s.insert_mode != old.insert_mode and self._make_inserter is not None:
@@ -356,6 +368,8 @@ class MainWindow(QWidget):
         self.save_delay.stop()
         self.save_geometry()
         self.quitting.emit()
+        if self.memory is not None:
+            self.memory.flush()  # the user's words learned since the last save
         self.controller.service.wait(2000)
         app = QApplication.instance()
         if app is not None:
