@@ -120,9 +120,7 @@ class MainWindow(QWidget):
             target=self.focus.focused,
             memory=memory,
         )
-        self.memory = memory
-        if memory is not None:  # what opening or saving it found (issue 28)
-            memory.tell = self.set_notice
+        self._keep_memory(memory)
         self.controller.message.connect(self.show_message)
         self.controller.status.connect(self.show_status)
         #: How long a brief status (``show_status``) stays, ms.
@@ -140,6 +138,12 @@ class MainWindow(QWidget):
         self._restore_geometry()
         if settings_read is not None and describe_read(settings_read, lang):
             self.set_notice(describe_read(settings_read, lang))
+
+    def _keep_memory(self, memory: MemoryStore | None) -> None:
+        """The user's memory (issue 28): what opening or saving it found is a notice."""
+        self.memory = memory
+        if memory is not None:
+            memory.tell = self.set_notice
 
     def _notice_label(self) -> QLabel:
         """The notice over the top of the pad: wraps, lets the pen through, hidden at first."""

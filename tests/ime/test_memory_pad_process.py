@@ -1,0 +1,94 @@
+"""The pad as a process of its own with a fresh HOME (issue 28): a pick lands in Xiezi's data
+folder (``~/.local/share/xiezi/memory.npz``, 0600) and nowhere else under HOME, survives the
+pad being killed right after it, and the next pad reads the same ink as the character picked."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "resources" / "model" / "xiezi-gb1.xiezi"
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.slow,
+    pytest.mark.skipif(not MODEL.is_file(), reason="no bundled model in this checkout"),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG folders"),
+]
+
+#: The pad as ``xiezi`` builds it, offscreen; writes 中's stroke medians with real mouse
+#: events once the model is loaded, prints the candidates, picks argv[1] (a cell of the bar,
+#: or -1: none) and is then killed (SIGKILL) as soon as the worker is idle.
+PAD = """
+import os, signal, sys
+from ime.app import create
+from ime.qt import QTimer
+from tests.ime.pad_drawing import draw_stroke, pixel_path
+from trainer.data.templates import load_templates
+app, window, args = create(["--no-tray", "--insert", "clipboard"])
+window.controller.associations.load = lambda: False
+service = window.controller.service
+cell = int(sys.argv[1])
+def write():
+    side = min(window.pad.width(), window.pad.height())
+    for s in load_templates().strokes("中"):
+        draw_stroke(window.pad, pixel_path(20 + s * (side - 40)), delay_ms=0)
+def shown(generation, candidates):
+    if generation != window.controller.generation or window.pad.stroke_count < 4:
+        return
+    print("candidates", "".join(c.char for c in candidates), flush=True)
+    if cell >= 0:
+        QTimer.singleShot(0, lambda: window.bar.choose(cell))
+    QTimer.singleShot(50, die)
+def die():
+    service.wait(10000)
+    print("path", window.memory.path, window.memory.state, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+service.resultReady.connect(shown)
+service.modelReady.connect(lambda: QTimer.singleShot(0, write))
+QTimer.singleShot(60000, lambda: os._exit(7))
+window.show()
+app.exec()
+"""
+
+
+def run_pad(home: Path, cell: int) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("XDG_") and k not in ("XIEZI_SETTINGS", "XIEZI_MEMORY")
+    }
+    env.update(HOME=str(home), QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", PAD, str(cell)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+        env=env,
+    )
+    assert done.returncode == -9, done.stdout + done.stderr[-3000:]  # killed, as planned
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    assert "candidates" in lines and "path" in lines, done.stdout + done.stderr[-3000:]
+    return lines
+
+
+def test_a_pick_lands_in_the_data_folder_and_survives_a_killed_pad(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    first = run_pad(home, cell=1)
+    data = home / ".local" / "share" / "xiezi"
+    assert first["path"] == f"{data / 'memory.npz'} ready"
+    memory = data / "memory.npz"
+    assert stat.S_IMODE(os.stat(memory).st_mode) == 0o600
+    created = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    own = (".local/share/xiezi/", ".config/xiezi/", ".cache/xiezi/")
+    assert [p for p in created if not p.startswith(own)] == [], created
+    second = run_pad(home, cell=-1)
+    assert second["candidates"][0] == first["candidates"][1], (first, second)
