@@ -57,13 +57,22 @@ app.exec()
 """
 
 
-def run_pad(home: Path, cell: int) -> dict[str, str]:
+def fresh_env(home: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("XDG_") and k not in ("XIEZI_SETTINGS", "XIEZI_MEMORY")
     }
     env.update(HOME=str(home), QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    return env
+
+
+def shown_lines(stdout: str) -> dict[str, str]:
+    return dict(line.split(" ", 1) for line in stdout.splitlines() if " " in line)
+
+
+def run_pad(home: Path, cell: int) -> dict[str, str]:
+    env = fresh_env(home)
     done = subprocess.run(
         [sys.executable, "-c", PAD, str(cell)],
         capture_output=True,
@@ -74,7 +83,7 @@ def run_pad(home: Path, cell: int) -> dict[str, str]:
         env=env,
     )
     assert done.returncode == -9, done.stdout + done.stderr[-3000:]  # killed, as planned
-    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    lines = shown_lines(done.stdout)
     assert "candidates" in lines and "path" in lines, done.stdout + done.stderr[-3000:]
     return lines
 
@@ -92,3 +101,26 @@ def test_a_pick_lands_in_the_data_folder_and_survives_a_killed_pad(tmp_path: Pat
     assert [p for p in created if not p.startswith(own)] == [], created
     second = run_pad(home, cell=-1)
     assert second["candidates"][0] == first["candidates"][1], (first, second)
+
+
+def test_under_strace_a_pick_writes_only_in_xiezis_folders(tmp_path: Path) -> None:
+    """Every file the pad opens to write while it learns a pick (the atomic save's temporary
+    file included) is in Xiezi's own folders under HOME, and it reaches no other machine."""
+    from tests.support.observe import observe, strace_problem
+
+    problem = strace_problem()
+    if problem is not None:
+        pytest.skip(f"needs strace: {problem}")
+    home = tmp_path / "home"
+    home.mkdir()
+    seen = observe([sys.executable, "-c", PAD, "1"], fresh_env(home), ROOT, timeout_s=180)
+    assert seen.returncode == -9 and not seen.timed_out, seen.stdout + seen.stderr[-3000:]
+    assert "ready" in shown_lines(seen.stdout).get("path", ""), seen.stdout
+    assert seen.problems(home) == []
+    data = home / ".local" / "share" / "xiezi"
+    created = seen.created_under(home)
+    own = [data, home / ".config" / "xiezi", home / ".cache" / "xiezi"]
+    outside = [
+        p for p in created if not any(Path(p).is_relative_to(o) or o.is_relative_to(p) for o in own)
+    ]  # a folder above Xiezi's, made for it, is no file of another program
+    assert outside == [] and data / "memory.npz" in [Path(p) for p in created], created
