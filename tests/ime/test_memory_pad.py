@@ -112,12 +112,14 @@ def test_forget_everything_empties_the_memory_and_its_file(
     monkeypatch.setattr(dialog, "confirm_forget", lambda: asked.append(True) or False)
     dialog.forget.click()  # the user says no: nothing happens
     assert asked == [True] and window.memory.characters() == 1
+    aside = tmp_path / "memory.npz.damaged"  # what an earlier damaged file left
+    aside.write_bytes(b"old inks")
     monkeypatch.setattr(dialog, "confirm_forget", lambda: True)
     dialog.forget.click()
     qtbot.waitUntil(lambda: dialog.forget.isEnabled(), timeout=10_000)
     assert window.memory.characters() == 0
     assert "Knows how you write 0 characters" in dialog.memory_state.text()
-    assert not (tmp_path / "memory.npz").exists()
+    assert not (tmp_path / "memory.npz").exists() and not aside.exists()
     window.pad.clear()
     window.controller.typed.reset()
     assert write(qtbot, window)[0] == before[0]

@@ -203,3 +203,25 @@ def test_the_setting_is_a_checked_boolean() -> None:
     assert s.learn_handwriting is False and problems == []
     with pytest.raises(ValueError, match="learn_handwriting"):
         Settings(learn_handwriting=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("aside", [".damaged", ".old-model", None])
+def test_the_engines_notice_is_said_in_the_pads_language(
+    tmp_path: Path, lang: str, aside: str | None
+) -> None:
+    """Issue 23: the engine's English goes to the log; the pad names the file kept aside."""
+    import re
+
+    store = MemoryStore(tmp_path / "memory.npz", lambda fn, done: None, language=lang)
+    before = {suffix: None for suffix in (".damaged", ".old-model")}
+    if aside is not None:
+        (tmp_path / f"memory.npz{aside}").write_bytes(b"kept")
+    text = store._describe_notice(before, inks=0 if aside else 12)
+    words = re.sub(re.escape(str(tmp_path)) + r"\S*", "", text)
+    if aside is not None:
+        assert str(tmp_path / f"memory.npz{aside}") in text
+    else:
+        assert "12" in text
+    has_latin = re.search(r"[A-Za-z]{3}", words) is not None
+    assert has_latin == (lang == "en"), text
