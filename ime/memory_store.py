@@ -102,11 +102,11 @@ class MemoryStore:
             self._queue(self._open)
 
     def set_enabled(self, on: bool) -> None:
-        """Learning on or off: off drops the memory (after saving what it learned); on
-        opens the file again."""
+        """Learning on or off: off drops the memory and the words not learned yet; on opens
+        the file again."""
         if on == self.enabled:
             return
-        self.enabled = on
+        self.enabled, self._words = on, ""
         if on:
             self.state = "waiting"
             self._queue(self._open)
