@@ -53,7 +53,8 @@ class Controller(QObject):
     * The user's memory (issue 28, ``memory``; None: none): a candidate picked from the bar
       (a click, or Space for the first) is learned with the ink it was read from and where it
       stood; an auto-commit taken back with Backspace (within TAKE_BACK_S) and then rewritten
-      teaches that ink too, when the character picked was among its candidates. The text typed
+      teaches that ink too, when the character picked was among its candidates; one that is
+      not taken back stands (rank 0) once the user goes on. The text typed
       is learned as the user's words a run at a time (its pairs count; what Backspace took
       back does not), when the context is forgotten or the run is long.
 
@@ -204,6 +205,7 @@ class Controller(QObject):
             self._auto_reading = reading
         else:  # the engine has not answered yet: commit its answer when it comes
             self._learn()
+            self._confirm_auto()
             self._pending_commit = self.generation
             self.pad.clear()
         self._last_auto = (time.monotonic(), pause)
@@ -249,11 +251,20 @@ class Controller(QObject):
         if back is not None and char in chars[1:]:
             self.memory.pick(back, char, chars.index(char))
 
+    def _confirm_auto(self) -> None:
+        """The user went on after an auto-commit: its first candidate stands (a pick at rank 0;
+        the engine keeps it only where its memory was contested). A Backspace that takes it
+        back drops it instead (``_auto_reading = None``)."""
+        reading, self._auto_reading = self._auto_reading, None
+        if reading is not None and reading.candidates and self.memory is not None:
+            self.memory.pick(reading, reading.candidates[0].char, 0)
+
     def commit(self, text: str) -> None:
         """Send text to the inserter, clear the pad and offer associations for what precedes
         the next character."""
         self._learn()
-        self._last_auto = self._auto_reading = self._taken_back = None
+        self._confirm_auto()
+        self._last_auto = self._taken_back = None
         self._insert(text)
         self.pad.clear()
         self._show(self.associations.following(self.typed.text), "associations")
@@ -265,17 +276,22 @@ class Controller(QObject):
         self._typed_changed()
 
     def _commit_best(self) -> None:
-        best = self.best()
+        """Commit the first candidate (punctuation, Enter or Backspace with ink on the pad):
+        it stands, as a pick at rank 0 would."""
+        best, reading = self.best(), self._reading()
         if best is not None:
             self._learn()
+            if reading is not None and self.memory is not None:
+                self.memory.pick(reading, best, 0)
             self._insert(best)
             self.pad.clear()
         self._show([], "")
 
     def type_text(self, text: str) -> None:
         """A quick key (punctuation): commit what is pending, then the mark itself."""
+        self._confirm_auto()
         self._commit_best()
-        self._last_auto = self._auto_reading = self._taken_back = None
+        self._last_auto = self._taken_back = None
         self._insert(text)
         self._typed_changed()
 
@@ -291,6 +307,8 @@ class Controller(QObject):
         self._taken_back = None
         if name == BACKSPACE and self._last_auto is not None:
             self._take_back(*self._last_auto)
+        if name != BACKSPACE:
+            self._confirm_auto()
         self._last_auto = self._auto_reading = None
         self._commit_best()
         try:

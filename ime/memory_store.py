@@ -221,7 +221,13 @@ class MemoryStore:
     def _learn(self, char: str, embedding: np.ndarray, ink: Ink | None, rank: int) -> str | None:
         if self._memory is None or not self.enabled:
             return None
-        self._memory.learn(char, embedding, ink, rank)
+        from engine.errors import EngineError
+
+        try:
+            self._memory.learn(char, embedding, ink, rank)
+        except (ValueError, EngineError) as e:  # a pick the memory refuses: not learned
+            logger.warning("the user's memory did not learn %r: %s", char, e)
+            return None
         return self._save()
 
     def _learn_text(self, text: str) -> str | None:

@@ -121,6 +121,32 @@ def test_a_taken_back_auto_commit_rewritten_and_picked_teaches_both_inks(
 
 
 @pytest.mark.gui
+def test_an_auto_commit_the_user_goes_on_from_stands_as_a_rank_0_pick(
+    qtbot, make_window, recording
+) -> None:
+    reader = FakeReader()
+    window = make_window(reader, auto_commit_ms=1)
+    c = window.controller
+    c.memory = memory = RecordingMemory()
+    for strokes in (CROSS, CROSS[:1]):
+        with qtbot.waitSignal(c.committed, timeout=5000):
+            for s in strokes:
+                draw_stroke(window.pad, s, delay_ms=0)
+    assert recording.committed == [reader.answer_for(2)[0], reader.answer_for(1)[0]]
+    # The first stands (the user wrote on); the second is still open to a take-back.
+    assert [(len(r.ink.strokes), ch, k) for r, ch, k in memory.picks] == [
+        (2, recording.committed[0], 0)
+    ]
+    window.keys.buttons["enter"].click()  # going on: the second stands too
+    assert [(len(r.ink.strokes), k) for r, _, k in memory.picks] == [(2, 0), (1, 0)]
+    with qtbot.waitSignal(c.committed, timeout=5000):
+        draw_stroke(window.pad, CROSS[0], delay_ms=0)
+    window.keys.buttons["backspace"].click()  # taken back: it does not stand
+    window.keys.buttons["enter"].click()
+    assert len(memory.picks) == 2
+
+
+@pytest.mark.gui
 def test_each_read_is_given_the_memory_the_store_has_open(qtbot, make_window) -> None:
     reader = FakeReader()
     window = make_window(reader)
