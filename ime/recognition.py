@@ -169,7 +169,7 @@ class RecognitionService(QObject):
             return PadReading(list(reading.candidates), ink, reading.embedding)
         if context is None:
             return PadReading(list(r.recognize(ink, self.n)), ink)
-        return PadReading(list(r.recognize(ink, self.n, context=context)), ink)  # type: ignore[call-arg]
+        return PadReading(list(r.recognize(ink, self.n, context=context)), ink)
 
     def reading(self, generation: int) -> PadReading | None:
         """What was read for ``generation``, if it is one of the latest (KEEP_READINGS)."""
