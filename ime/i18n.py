@@ -179,8 +179,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "model package (.xiezi); default: the bundled one",
     ),
     "cli_settings": (
-        "设置文件（默认为用户配置文件夹中的 settings.json）",
-        "settings file (default: settings.json in the user config folder)",
+        "设置文件（默认为用户配置文件夹中的 settings.json）；指定时笔迹记忆也保存在它旁边",
+        (
+            "settings file (default: settings.json in the user config folder); one given here "
+            "keeps the memory of your handwriting beside it"
+        ),
     ),
     "cli_insert": ("文字的输入方式（优先于设置）", "how text is typed (overrides the settings)"),
     "cli_verbose": ("记录更多日志", "log more"),
