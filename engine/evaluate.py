@@ -12,17 +12,22 @@ import numpy as np
 
 from engine.errors import EngineError, InkError
 from engine.ink import iter_jsonl_lines
+from engine.memory import UserMemory
 from engine.recognizer import Recognizer
 
 
 def recognize_lines(
-    recognizer: Recognizer, lines: IO[bytes] | Iterable[str | bytes], n: int = 10
+    recognizer: Recognizer,
+    lines: IO[bytes] | Iterable[str | bytes],
+    n: int = 10,
+    memory: UserMemory | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One result per line of JSONL (engine.lines.read_lines), blank lines included, in order.
 
     A line's ``"context"`` (the text before the ink) ranks its candidates with the language
-    model. Yields ``{"candidates": [[char, prob], ...]}`` (prob rounded to 4 decimals) or,
-    for a line that is blank, not UTF-8, too long, not a valid ink or cannot be recognized,
+    model; a ``memory`` (engine.memory, read only) lifts the user's characters. Yields
+    ``{"candidates": [[char, prob], ...]}`` (prob rounded to 4 decimals) or, for a line
+    that is blank, not UTF-8, too long, not a valid ink or cannot be recognized,
     ``{"error": "line N: ..."}``.
     """
     for num, item in iter_jsonl_lines(lines, blank=True):
@@ -30,7 +35,7 @@ def recognize_lines(
             yield {"error": str(item)}
             continue
         try:
-            cands = recognizer.recognize(item, n)
+            cands = recognizer.recognize(item, n, memory=memory)
         except EngineError as e:
             yield {"error": f"line {num}: {e}"}
             continue
@@ -114,4 +119,87 @@ def evaluate_lines(recognizer: Recognizer, lines: IO[bytes] | Iterable[str | byt
         with_context=with_context,
         top1_no_context=bare1 / labelled if labelled else 0.0,
         top10_no_context=bare10 / labelled if labelled else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class LearnResult:
+    """Accuracy of one simulated user who corrects every miss (``eval --learn``, issue 28).
+
+    Attributes:
+        inks: valid inks read. labelled: those with a label, in file order.
+        errors: the messages of bad lines.
+        top1, top10: over all labelled inks, each read with the memory as it stood then.
+        second_top1, second_top10: over the second half of them (labelled // 2 onwards).
+        corrections: inks whose label was not first (the user picked it: learned).
+        stored: inks in the memory at the end; characters: distinct characters among them.
+    """
+
+    inks: int
+    labelled: int
+    errors: list[str]
+    top1: float
+    top10: float
+    second_top1: float
+    second_top10: float
+    corrections: int
+    stored: int
+    characters: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate_learning(
+    recognizer: Recognizer,
+    lines: IO[bytes] | Iterable[str | bytes],
+    memory: UserMemory | None,
+    learn: bool = True,
+) -> LearnResult:
+    """Read labelled inks in order as one user writing them (each with its ``context``).
+
+    With a ``memory`` the user picks the label after every ink: ``memory.learn(label,
+    embedding, ink, rank)`` with rank the label's place among the 10 candidates shown (10
+    when it is not among them: the user found it elsewhere), and ``memory.learn_text`` of the
+    label after its context (the user's words). The memory keeps what its design keeps (a
+    rank-0 pick only where it was contested: engine.memory). Without one, nothing is learned:
+    the same figures for the network (and context) alone. ``learn`` False: the memory is
+    used as it is and nothing is learned (a second user reading with the first one's).
+    """
+    recognizer.load()
+    errors: list[str] = []
+    ranks: list[int] = []
+    inks = 0
+    for num, item in iter_jsonl_lines(lines):
+        if isinstance(item, InkError):
+            errors.append(str(item))
+            continue
+        try:
+            reading = recognizer.read(item, 10, memory=memory)
+        except EngineError as e:
+            errors.append(f"line {num}: {e}")
+            continue
+        inks += 1
+        if item.label is None:
+            continue
+        chars = [c.char for c in reading.candidates]
+        rank = chars.index(item.label) if item.label in chars else len(chars)
+        ranks.append(rank)
+        if memory is not None and learn:
+            if reading.embedding is not None and len(item.label) == 1:
+                memory.learn(item.label, reading.embedding, item, rank)
+            memory.learn_text(item.label, item.context if item.context is not None else "")
+    r = np.array(ranks, dtype=np.int64)
+    half = r[len(r) // 2 :]
+    return LearnResult(
+        inks=inks,
+        labelled=len(r),
+        errors=errors,
+        top1=float((r == 0).mean()) if len(r) else 0.0,
+        top10=float((r < 10).mean()) if len(r) else 0.0,
+        second_top1=float((half == 0).mean()) if len(half) else 0.0,
+        second_top10=float((half < 10).mean()) if len(half) else 0.0,
+        corrections=int((r > 0).sum()) if memory is not None and learn else 0,
+        stored=len(memory) if memory is not None else 0,
+        characters=memory.characters() if memory is not None else 0,
     )

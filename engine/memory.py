@@ -5,14 +5,18 @@ penultimate layer, engine.session.ModelSession.run_with_embedding) is kept with 
 character. A new ink near a stored one lifts that character's score by a bonus in log space,
 added to the context ranking's score (engine.ranking.fuse, docs/memory.md):
 
-    M(c) = bonus * max over stored inks i of c of  w_i * clip((cos_i - near) / (sure - near), 0, 1)
+    M(c) = min(bonus, softplus(log sum over stored inks i of c of w_i * exp(kappa * (cos_i - s0))))
 
-cos_i the cosine of the L2-normalized embeddings, w_i in [0, 1] the stored ink's weight times
-0.5 ** (its age in picks / half_life). A correction at least ``supersede`` near a stored ink of
-another character outvotes it (that ink's weight times ``outvote``): one mistaken pick is undone
-by the next correction. A first candidate the user confirms is kept only where the memory was
-contested (a stored ink of another character was near), so the memory does not over-fire.
-The user's committed text lifts the prior too (engine.user_words). Thread-safe.
+a von Mises-Fisher kernel density over the unit sphere of L2-normalized embeddings (cos_i the
+cosine to stored ink i, kappa its concentration, s0 where a kernel weighs 1), w_i in [0, 1]
+the stored ink's weight times 0.5 ** (its age in picks / half_life). Linear in the cosine
+above s0: of two characters with stored inks near, the nearer gets kappa * (difference) more,
+so the model's own scores still decide between close rivals. A correction at least
+``supersede`` near a stored ink of another character outvotes it (that ink's weight times
+``outvote``): one mistaken pick is undone by the next correction. A first candidate the user
+confirms is kept only where the memory was contested (a stored ink of another character was
+near), so the memory does not over-fire. The user's committed text lifts the prior too
+(engine.user_words). Thread-safe.
 """
 
 from __future__ import annotations
@@ -27,8 +31,24 @@ import numpy as np
 
 from engine.errors import EngineError
 from engine.ink import Ink
-from engine.memory_file import MemoryFileError, MemoryState, move_aside, read_state, write_state
+from engine.memory_file import (
+    MemoryError,
+    MemoryFileError,
+    MemoryState,
+    move_aside,
+    read_state,
+    write_state,
+)
 from engine.user_words import UserWords, WordsConfig
+
+__all__ = [
+    "DEFAULT_FILE_NAME",
+    "MemoryConfig",
+    "MemoryError",
+    "MemoryFileError",
+    "UserMemory",
+    "UserMemoryError",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +56,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_FILE_NAME = "memory.npz"
 
 
-class MemoryError(EngineError):  # the name of the issue 28 contract (shadows the builtin)
-    """A user memory used wrongly: made for another model, or given bad embeddings."""
-
-
-#: The same class under a name that does not hide Python's own MemoryError.
+#: The same class as MemoryError, under a name that does not hide Python's own.
 UserMemoryError = MemoryError
 
 
@@ -49,9 +65,11 @@ class MemoryConfig:
     """How stored inks lift their characters, and how many are kept.
 
     Attributes:
-        near: cosine below which a stored ink gives nothing.
-        sure: cosine from which it gives the full ``bonus``.
-        bonus: the full lift (nats, on the scale of logits / T: engine.ranking.fuse).
+        near: s0, the cosine at which a stored ink's kernel is 1 (it lifts by log 2 nats).
+        sharpness: kappa, nats per unit of cosine above (or below) ``near``: the von
+            Mises-Fisher kernel exp(kappa * cos) of a kernel density on the unit sphere.
+        bonus: the most one character is lifted (nats, on the scale of logits / T:
+            engine.ranking.fuse).
         half_life: picks after which a stored ink's weight halves (unless confirmed again).
         supersede: a correction this near a stored ink of another character outvotes it.
         outvote: what an outvoted ink's weight is multiplied by.
@@ -62,26 +80,26 @@ class MemoryConfig:
     """
 
     # Chosen on synthetic stress writers (bench/eval_learn.py --tune, docs/memory.md).
-    near: float = 0.80
-    sure: float = 0.92
-    bonus: float = 10.0
+    near: float = 0.92
+    sharpness: float = 100.0
+    bonus: float = 12.0
     half_life: float = 5000.0
-    supersede: float = 0.90
-    outvote: float = 0.25
+    supersede: float = 0.95
+    outvote: float = 0.1
     duplicate: float = 0.97
     per_char: int = 8
     max_inks: int = 3000
     words: WordsConfig = field(default_factory=WordsConfig)
 
     def __post_init__(self) -> None:
-        if not (-1.0 <= self.near < self.sure <= 1.0):
-            raise ValueError("MemoryConfig needs -1 <= near < sure <= 1")
-        for name in ("bonus", "half_life", "supersede", "outvote", "duplicate"):
+        if not (-1.0 <= self.near <= 1.0):
+            raise ValueError(f"MemoryConfig.near must be a cosine in [-1, 1], got {self.near!r}")
+        for name in ("sharpness", "bonus", "half_life", "supersede", "outvote", "duplicate"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and np.isfinite(v) and 0 <= v <= 1e6):
                 raise ValueError(f"MemoryConfig.{name} must be a number in [0, 1e6], got {v!r}")
-        if self.half_life <= 0 or self.outvote > 1:
-            raise ValueError("MemoryConfig.half_life must be > 0 and outvote <= 1")
+        if self.half_life <= 0 or self.outvote > 1 or self.sharpness <= 0:
+            raise ValueError("MemoryConfig.half_life, sharpness must be > 0 and outvote <= 1")
         if not (1 <= self.per_char <= self.max_inks <= 20_000):
             raise ValueError("MemoryConfig needs 1 <= per_char <= max_inks <= 20000")
 
@@ -133,80 +151,87 @@ class UserMemory:
         Never raises for the file: a missing one gives a fresh memory (no notice); a damaged
         or foreign one is moved aside to ``path`` + ".damaged" and a fresh memory returned;
         one made with another model is re-embedded from its stored inks with ``embed``
-        (inks -> (N, D) embeddings of this model) or, without ``embed``, started over (the
-        old file moved to ``path`` + ".old-model").
+        (inks -> (N, D) embeddings of this model) or, without ``embed``, its inks are
+        started over (the old file moved to ``path`` + ".old-model"; the words are kept).
         """
         path = Path(path)
-        mem = cls(model_sha256, config)
         try:
-            state = read_state(path)
+            mem, notice = cls.read(path, model_sha256, config, embed)
         except FileNotFoundError:
-            return mem, None
+            return cls(model_sha256, config), None
         except MemoryFileError as e:
+            logger.warning("user memory: %s", e)
             aside = move_aside(path, ".damaged")
             where = f"kept as {aside}" if aside else "left in place"
-            logger.warning("user memory: %s", e)
-            return (
-                mem,
-                f"the memory of your handwriting could not be read ({e}); {where}, "
-                "and a new one started",
+            return cls(model_sha256, config), (
+                f"the memory of your handwriting could not be read ({e}); the file is {where} "
+                "and a new memory is started"
             )
+        if notice is not None and not len(mem) and mem._clock:  # started over
+            aside = move_aside(path, ".old-model")
+            notice += f" (the old memory is kept as {aside})" if aside else ""
+        return mem, notice
+
+    @classmethod
+    def read(
+        cls,
+        path: Path,
+        model_sha256: str,
+        config: MemoryConfig = MemoryConfig(),
+        embed: Callable[[Sequence[Ink]], np.ndarray] | None = None,
+    ) -> tuple[UserMemory, str | None]:
+        """Like open, but strict and leaving the file alone (the CLI's ``--memory``).
+
+        Raises:
+            FileNotFoundError: no file at ``path``.
+            MemoryFileError (a MemoryError): a file that is damaged, foreign or too large.
+        """
+        path = Path(path)
+        state = read_state(path)
+        mem = cls(model_sha256, config)
         try:
-            mem.words = (
-                UserWords.from_dict(state.words, config.words)
-                if state.words
-                else UserWords(config.words)
-            )
+            mem.words = UserWords.from_dict(state.words, config.words)
         except ValueError as e:
-            aside = move_aside(path, ".damaged")
-            return (
-                mem,
-                f"the memory's words were damaged ({e}); the file is kept as {aside}, "
-                "and a new memory started",
-            )
+            raise MemoryFileError(f"{path} is not a readable memory file: {e}") from e
         if state.model_sha256 == model_sha256:
             with mem._lock:
                 mem._set(state)
                 mem._bound()
             return mem, None
-        return mem, mem._adopt(state, path, embed)
+        return mem, mem._adopt(state, embed)
 
     def _adopt(
-        self, state: MemoryState, path: Path, embed: Callable[[Sequence[Ink]], np.ndarray] | None
+        self, state: MemoryState, embed: Callable[[Sequence[Ink]], np.ndarray] | None
     ) -> str:
-        """Take over a memory of another model: re-embed its inks, or start over."""
+        """Take over a memory of another model: re-embed its inks, or start them over."""
         keep = [i for i, ink in enumerate(state.inks) if ink is not None]
-        if embed is not None and keep:
+        inks = [ink for ink in state.inks if ink is not None]
+        if embed is not None and inks:
             try:
-                emb = np.asarray(embed([state.inks[i] for i in keep]), np.float32)  # type: ignore[misc]
-                if emb.ndim != 2 or emb.shape[0] != len(keep) or not np.isfinite(emb).all():
-                    raise ValueError(f"embed returned shape {emb.shape} for {len(keep)} inks")
+                emb = np.asarray(embed(inks), np.float32)
+                if emb.ndim != 2 or emb.shape[0] != len(inks) or not np.isfinite(emb).all():
+                    raise ValueError(f"embed returned shape {emb.shape} for {len(inks)} inks")
             except (EngineError, ValueError) as e:
                 logger.warning("user memory: re-embedding failed: %s", e)
             else:
-                norms = np.linalg.norm(emb, axis=1, keepdims=True)
+                norms = np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+                chars = [state.chars[i] for i in keep]
                 s = MemoryState(
-                    self.model_sha256,
-                    state.clock,
-                    [state.chars[i] for i in keep],
-                    emb / np.maximum(norms, 1e-12),
-                    state.time[keep],
-                    state.weight[keep],
-                    [state.inks[i] for i in keep],
-                    state.words,
-                )
+                    self.model_sha256, state.clock, chars, emb / norms,
+                    state.time[keep], state.weight[keep], list(inks), state.words,
+                )  # fmt: skip
                 with self._lock:
                     self._set(s)
+                    self._bound()
                 return (
-                    f"the recognition model changed: {len(keep)} remembered inks were "
-                    "re-read with the new model"
+                    f"the recognition model changed: the {len(inks)} remembered inks were "
+                    "read again with the new model"
                 )
-        aside = move_aside(path, ".old-model")
-        self._clock = state.clock
+        with self._lock:
+            self._clock = max(state.clock, 1)
         return (
-            "the recognition model changed and the remembered inks could not be re-read; "
-            f"the memory of your handwriting starts over (the old one is kept as {aside}); "
-            "your words are kept"
+            "the recognition model changed and the remembered inks could not be read again: "
+            "the memory of your handwriting starts over (your words are kept)"
         )
 
     def save(self, path: Path) -> None:
@@ -252,7 +277,8 @@ class UserMemory:
                 near_same = same & (sims >= cfg.near)
                 self._time[near_same] = self._clock  # confirmed again: young again
                 self._weight[near_same] = 1.0
-                rivals = ~same & (sims >= cfg.near) & (self._weights() > 0.05)
+                z = cfg.sharpness * (sims - cfg.near) + np.log(np.maximum(self._weights(), 1e-30))
+                rivals = ~same & (z > -1.0)  # another character's ink lifts it by 0.3+ nats
                 if rank == 0 and not rivals.any():
                     return  # uncontested first candidate: the model needs no help here
                 self._weight[~same & (sims >= cfg.supersede)] *= np.float32(cfg.outvote)
@@ -263,9 +289,10 @@ class UserMemory:
             self._append(char, e, ink)
             self._bound()
 
-    def learn_text(self, text: str) -> None:
-        """Text the user committed: its characters and pairs lift their prior (user words)."""
-        self.words.learn_text(text)
+    def learn_text(self, text: str, context: str | None = None) -> None:
+        """Text the user committed: its characters and pairs lift their prior (user words).
+        ``context``: the text before it (None: what was learned last; engine.user_words)."""
+        self.words.learn_text(text, context)
 
     def forget(self) -> None:
         """Forget every stored ink and word."""
@@ -296,7 +323,7 @@ class UserMemory:
 
     def bonus(self, embeddings: np.ndarray, charset: str) -> np.ndarray | None:
         """M (B, C) float32 for the inks of embeddings (B, D) over the classes of ``charset``;
-        None when no stored ink is near any of them (nothing to add)."""
+        None when no stored ink is near any of them (nothing to add). See the module doc."""
         cfg = self.config
         q = np.asarray(embeddings, np.float32)
         with self._lock:
@@ -304,18 +331,27 @@ class UserMemory:
                 return None
             q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
             sims = q @ self._emb.T  # (B, N)
-            rows, cols = np.nonzero(sims > cfg.near)
+            rows, cols = np.nonzero(sims > cfg.near - _REACH / cfg.sharpness)
             if not len(rows):
                 return None
             cls = self._class_of(charset)[cols]
-            k = np.clip((sims[rows, cols] - cfg.near) / (cfg.sure - cfg.near), 0.0, 1.0)
-            k *= self._weights()[cols]
+            logw = np.log(np.maximum(self._weights()[cols], 1e-30))
         ok = cls >= 0
         if not ok.any():
             return None
+        rows, cls = rows[ok], cls[ok]
+        z = (cfg.sharpness * (sims[rows, cols[ok]] - cfg.near) + logw[ok]).astype(np.float64)
+        # log-sum-exp of z over the stored inks of each (row, class), then softplus and the cap
+        key = rows.astype(np.int64) * len(charset) + cls
+        uniq, inv = np.unique(key, return_inverse=True)
+        top = np.full(len(uniq), -np.inf)
+        np.maximum.at(top, inv, z)
+        total = np.zeros(len(uniq))
+        np.add.at(total, inv, np.exp(z - top[inv]))
+        lse = top + np.log(total)
+        m = np.minimum(np.logaddexp(0.0, lse), cfg.bonus)
         out = np.zeros((len(q), len(charset)), np.float32)
-        np.maximum.at(out, (rows[ok], cls[ok]), k[ok].astype(np.float32))
-        out *= np.float32(cfg.bonus)
+        out.reshape(-1)[uniq] = m
         return out
 
     def word_boost(self, context: str, prior: np.ndarray, charset: str) -> None:
@@ -376,6 +412,8 @@ class UserMemory:
 
 
 _INDEX: dict[str, dict[str, int]] = {}
+#: Stored inks whose kernel is below exp(-_REACH) are left out of the bonus (it adds < 0.007 nats).
+_REACH = 5.0
 
 
 def _unit(embedding: np.ndarray) -> np.ndarray:

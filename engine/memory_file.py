@@ -37,7 +37,12 @@ MAX_INKS, MAX_DIM = 20_000, 4096
 MEMBERS = ("header", "embeddings", "time", "weight", "ink_strokes", "ink_points", "ink_xyt")
 
 
-class MemoryFileError(EngineError):
+class MemoryError(EngineError):  # the name of the issue 28 contract (shadows the builtin)
+    """A user memory that cannot be used: a file damaged, foreign or too large, a memory made
+    for another model, an embedding of the wrong width (the message says which)."""
+
+
+class MemoryFileError(MemoryError):
     """A memory file that cannot be read: damaged, foreign or too large (the reason named)."""
 
 

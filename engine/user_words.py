@@ -67,27 +67,35 @@ class UserWords:
         self.config = config
         self._lock = threading.Lock()
         self._chars: dict[str, float] = {}
-        self._pairs: dict[str, float] = {}  # "ab": b written after a
-        self._after: dict[str, float] = {}  # "a": the pairs' total after a
+        self._pairs: dict[str, dict[str, float]] = {}  # a -> {b: times b was written after a}
+        self._last = ""  # the last hanzi learned (not saved)
+        self._vector: tuple[str, np.ndarray, np.ndarray] | None = None  # charset, classes, n
 
     def __len__(self) -> int:
         return len(self._chars)
 
-    def learn_text(self, text: str) -> None:
-        """Count the hanzi of ``text`` and each pair of hanzi written one after the other."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, got {type(text).__name__}")
+    def learn_text(self, text: str, context: str | None = None) -> None:
+        """Count the hanzi of ``text`` and each pair of hanzi written one after the other.
+
+        ``context``: the text just before ``text`` ("" a text's start); None: the end of the
+        text learned last, so a pad committing one character at a time still counts pairs.
+        """
+        if not isinstance(text, str) or not isinstance(context, (str, type(None))):
+            raise TypeError("text must be a str and context a str or None")
         with self._lock:
-            prev = ""
+            prev = self._last if context is None else context[-1:]
+            prev = prev if prev and is_hanzi(prev) else ""
             for c in text:
                 if not is_hanzi(c):
                     prev = ""
                     continue
                 self._chars[c] = self._chars.get(c, 0.0) + 1.0
                 if prev:
-                    self._pairs[prev + c] = self._pairs.get(prev + c, 0.0) + 1.0
-                    self._after[prev] = self._after.get(prev, 0.0) + 1.0
+                    follow = self._pairs.setdefault(prev, {})
+                    follow[c] = follow.get(c, 0.0) + 1.0
                 prev = c
+            self._last = prev
+            self._vector = None
             if sum(self._chars.values()) > self.config.max_mass:
                 self._halve()
             self._bound()
@@ -96,53 +104,62 @@ class UserWords:
         with self._lock:
             self._chars.clear()
             self._pairs.clear()
-            self._after.clear()
+            self._last = ""
+            self._vector = None
 
     def boost(
         self, context: str, prior: np.ndarray, charset: str, index: Mapping[str, int]
     ) -> None:
         """Add the user's boost to ``prior`` (C,) float32, log P_LM(c | context) over
-        ``charset`` (``index``: char -> its class), in place."""
+        ``charset`` (``index``: char -> its class), in place. Vectorized: the unigram
+        counts are cached as arrays per charset; only the pairs after context[-1] are looped."""
         lam = self.config.weight
-        if lam <= 0.0:
+        if lam <= 0.0 or not self._chars:
             return
+        last = context[-1] if context and is_hanzi(context[-1]) else ""
         with self._lock:
-            if not self._chars:
-                return
-            total = sum(self._chars.values())
-            last = context[-1] if context and is_hanzi(context[-1]) else ""
-            after = self._after.get(last, 0.0) if last else 0.0
-            mu = after / (after + self.config.pair_k) if after else 0.0
-            p_user: dict[int, float] = {}
-            for c, n in self._chars.items():
-                i = index.get(c)
-                if i is not None:
-                    p_user[i] = (1.0 - mu) * n / total
-            if mu:
-                for pair, n in self._pairs.items():
-                    if pair[0] == last:
-                        i = index.get(pair[1])
-                        if i is not None:
-                            p_user[i] = p_user.get(i, 0.0) + mu * n / after
-        if not p_user:
+            idx, counts = self._unigrams(charset, index)
+            follow = dict(self._pairs.get(last, {})) if last else {}
+        total = float(counts.sum()) if len(counts) else 0.0
+        after = sum(follow.values())
+        mu = after / (after + self.config.pair_k)
+        p = np.zeros(len(prior), np.float64)
+        if total > 0:
+            p[idx] = (1.0 - mu) * counts / total
+        for b, n in follow.items():
+            i = index.get(b)
+            if i is not None:
+                p[i] += mu * n / after
+        hit = np.flatnonzero(p)
+        if not len(hit):
             return
-        idx = np.fromiter(p_user, dtype=np.intp, count=len(p_user))
-        pu = np.fromiter(p_user.values(), dtype=np.float64, count=len(p_user))
-        ratio = lam / (1.0 - lam) * pu / np.exp(prior[idx].astype(np.float64))
-        prior[idx] += np.minimum(np.log1p(ratio), self.config.cap).astype(np.float32)
+        ratio = lam / (1.0 - lam) * p[hit] / np.exp(prior[hit].astype(np.float64))
+        prior[hit] += np.minimum(np.log1p(ratio), self.config.cap).astype(np.float32)
+
+    def _unigrams(self, charset: str, index: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        v = self._vector
+        if v is None or v[0] is not charset:
+            pairs = [(index[c], n) for c, n in self._chars.items() if c in index]
+            idx = np.array([i for i, _ in pairs], np.intp)
+            counts = np.array([n for _, n in pairs], np.float64)
+            v = self._vector = (charset, idx, counts)
+        return v[1], v[2]
 
     def to_dict(self) -> dict[str, dict[str, float]]:
-        """The counts (for the memory file's header)."""
+        """The counts (for the memory file's header): {"chars": {c: n}, "pairs": {"ab": n}}."""
         with self._lock:
-            return {"chars": dict(self._chars), "pairs": dict(self._pairs)}
+            pairs = {a + b: n for a, follow in self._pairs.items() for b, n in follow.items()}
+            return {"chars": dict(self._chars), "pairs": pairs}
 
     @classmethod
     def from_dict(cls, data: object, config: WordsConfig = WordsConfig()) -> UserWords:
-        """Counts read back from ``to_dict``'s form; ValueError on anything else."""
+        """Counts read back from ``to_dict``'s form ({} for none); ValueError on anything else."""
+        out = cls(config)
+        if data == {}:
+            return out
         if not isinstance(data, dict) or set(data) != {"chars", "pairs"}:
             raise ValueError("user words must be an object with 'chars' and 'pairs'")
-        out = cls(config)
-        for key, length, table in (("chars", 1, out._chars), ("pairs", 2, out._pairs)):
+        for key, length in (("chars", 1), ("pairs", 2)):
             part = data[key]
             if not isinstance(part, dict) or len(part) > config.max_entries:
                 raise ValueError(
@@ -153,32 +170,28 @@ class UserWords:
                 ok_val = isinstance(v, (int, float)) and not isinstance(v, bool)
                 if not ok_key or not ok_val or not (0.0 < float(v) <= config.max_mass):
                     raise ValueError(f"user words: bad entry {k[:8]!r} in '{key}'")
-                table[k] = float(v)
-        for pair, n in out._pairs.items():
-            out._after[pair[0]] = out._after.get(pair[0], 0.0) + n
+                if length == 1:
+                    out._chars[k] = float(v)
+                else:
+                    out._pairs.setdefault(k[0], {})[k[1]] = float(v)
         return out
 
     def _halve(self) -> None:
-        for table in (self._chars, self._pairs):
-            for k in list(table):
-                table[k] *= 0.5
-                if table[k] < 0.5:
-                    del table[k]
-        self._recount()
+        """Every count halved, those below a half dropped (the decay)."""
+        self._chars = {c: n / 2 for c, n in self._chars.items() if n >= 1.0}
+        pairs = {a: {b: n / 2 for b, n in f.items() if n >= 1.0} for a, f in self._pairs.items()}
+        self._pairs = {a: f for a, f in pairs.items() if f}
 
     def _bound(self) -> None:
+        """At most max_entries characters and pairs: past it, the rarest go (to 90% of it)."""
         cap = self.config.max_entries
-        changed = False
-        for table in (self._chars, self._pairs):
-            if len(table) > cap:
-                keep = sorted(table.items(), key=lambda kv: -kv[1])[:cap]
-                table.clear()
-                table.update(keep)
-                changed = True
-        if changed:
-            self._recount()
-
-    def _recount(self) -> None:
-        self._after.clear()
-        for pair, n in self._pairs.items():
-            self._after[pair[0]] = self._after.get(pair[0], 0.0) + n
+        if len(self._chars) > cap:
+            keep = sorted(self._chars.items(), key=lambda kv: -kv[1])[: cap * 9 // 10]
+            self._chars = dict(keep)
+        if sum(len(f) for f in self._pairs.values()) > cap:
+            flat = sorted(
+                ((n, a, b) for a, f in self._pairs.items() for b, n in f.items()), reverse=True
+            )
+            self._pairs = {}
+            for n, a, b in flat[: cap * 9 // 10]:
+                self._pairs.setdefault(a, {})[b] = n
