@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pad_drawing import pixel_path
 
 from tests.support.xharness import App, Xvfb, XvfbUnavailable, start_field
 
@@ -112,10 +113,12 @@ def write(xvfb: Xvfb, x: int, y: int) -> None:
     from trainer.data.templates import load_templates
 
     for stroke in load_templates().strokes("中"):
-        pts = np.rint(20 + stroke * (SIDE - 40)).astype(int)
+        # A point every 4 px, 10 ms apart: Qt merges pointer motions that come faster (its
+        # motion compression), and how many it merged would change the ink from write to write.
+        pts = np.array(pixel_path(20 + stroke * (SIDE - 40)))[::4]
         args = ["mousemove", str(x + pts[0, 0]), str(y + pts[0, 1]), "mousedown", "1"]
         for px, py in pts[1:]:
-            args += ["mousemove", str(x + px), str(y + py)]
+            args += ["sleep", "0.01", "mousemove", str(x + px), str(y + py)]
         xdotool(xvfb, *args, "mouseup", "1")
 
 
