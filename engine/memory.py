@@ -272,7 +272,7 @@ class UserMemory:
             if not e.any():
                 return
             if len(self._emb):
-                sims = self._emb @ e
+                sims = _cosines(e[None], self._emb)[0]
                 same = self._chars == char
                 near_same = same & (sims >= cfg.near)
                 self._time[near_same] = self._clock  # confirmed again: young again
@@ -330,7 +330,7 @@ class UserMemory:
             if not len(self._emb) or q.ndim != 2 or q.shape[1] != self._emb.shape[1]:
                 return None
             q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
-            sims = q @ self._emb.T  # (B, N)
+            sims = _cosines(q, self._emb)  # (B, N)
             rows, cols = np.nonzero(sims > cfg.near - _REACH / cfg.sharpness)
             if not len(rows):
                 return None
@@ -414,6 +414,19 @@ class UserMemory:
 _INDEX: dict[str, dict[str, int]] = {}
 #: Stored inks whose kernel is below exp(-_REACH) are left out of the bonus (it adds < 0.007 nats).
 _REACH = 5.0
+
+
+def _cosines(q: np.ndarray, emb: np.ndarray) -> np.ndarray:
+    """q (B, D) @ emb (N, D).T in blocks of _BLOCK rows of emb: OpenBLAS threads a product of
+    3000 x 512 and, beside other busy threads, took 8 ms for what one thread does in 0.2 ms
+    (bench/bench_memory.py); each block stays under its threading threshold."""
+    if len(emb) <= _BLOCK:
+        out: np.ndarray = q @ emb.T
+        return out
+    return np.concatenate([q @ emb[i : i + _BLOCK].T for i in range(0, len(emb), _BLOCK)], axis=1)
+
+
+_BLOCK = 256
 
 
 def _unit(embedding: np.ndarray) -> np.ndarray:
