@@ -60,14 +60,22 @@ def test_the_bonus_fused_puts_the_corrected_character_first() -> None:
     assert CHARSET[int(np.argmax(scores))] == "日"
 
 
-def test_an_uncontested_first_candidate_is_not_stored_but_a_contested_one_is() -> None:
-    mem = UserMemory(SHA)
+def test_confirmed_first_candidates_are_kept_lightly_and_contested_ones_fully() -> None:
     e = rand(0)
+    off = UserMemory(SHA, MemoryConfig(confirm=0.0))
+    off.learn("日", e, rank=0)
+    assert len(off) == 0  # the model was right and nothing disputed it: nothing kept
+    mem = UserMemory(SHA)
     mem.learn("日", e, rank=0)
-    assert len(mem) == 0  # the model was right and nothing disputed it
+    assert len(mem) == 1 and float(mem._weight[0]) == pytest.approx(mem.config.confirm)
+    corrected = UserMemory(SHA)
+    corrected.learn("日", e, rank=1)
+    light, full = bonus_of(mem, e, "日"), bonus_of(corrected, e, "日")
+    assert 0.5 < light < full - 1.0  # a confirmation tips near ties, a correction overrules
     mem.learn("曰", near(e, 0.95, 1), rank=2)
-    mem.learn("日", near(e, 0.99, 2), rank=0)  # confirmed where 曰's ink lifts 曰
-    assert len(mem) == 2 and set(mem._chars.tolist()) == {"日", "曰"}
+    mem.learn("日", near(e, 0.96, 2), rank=0)  # confirmed where 曰's ink lifts 曰: contested
+    assert len(mem) == 3 and float(mem._weight[-1]) == 1.0
+    assert set(mem._chars.tolist()) == {"日", "曰"}
 
 
 def test_a_mistaken_pick_is_outvoted_by_the_next_correction() -> None:
@@ -167,6 +175,7 @@ def test_bad_configs_are_refused() -> None:
         {"per_char": 0},
         {"per_char": 5, "max_inks": 3},
         {"bonus": float("nan")},
+        {"confirm": 1.5},
     ):
         with pytest.raises(ValueError):
             MemoryConfig(**kwargs)  # type: ignore[arg-type]
