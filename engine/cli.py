@@ -154,7 +154,11 @@ def _eval_learn(
     r = evaluate_learning(recognizer, data, memory, learn=args.learn)
     base = None if args.no_baseline else evaluate_learning(recognizer, data, None)
     if memory is not None and args.memory_out is not None:
-        memory.save(args.memory_out)
+        try:
+            memory.save(args.memory_out)
+        except OSError as e:
+            print(f"error: cannot write {args.memory_out}: {e.strerror or e}", file=sys.stderr)
+            return EXIT_FAILURE
     for err in r.errors:
         print(f"skipped {err}", file=sys.stderr)
     if args.json:

@@ -406,13 +406,15 @@ class UserMemory:
             self._classes = None
 
     def _index(self, charset: str) -> dict[str, int]:
-        cached = _INDEX.get(charset)
-        if cached is None:
-            cached = {c: i for i, c in enumerate(charset)}
-            if len(_INDEX) >= 4:
-                _INDEX.pop(next(iter(_INDEX)))
-            _INDEX[charset] = cached
-        return cached
+        """char -> class for ``charset``, shared by every memory (a few charsets at most)."""
+        with _INDEX_LOCK:
+            cached = _INDEX.get(charset)
+            if cached is None:
+                cached = {c: i for i, c in enumerate(charset)}
+                if len(_INDEX) >= 4:
+                    _INDEX.pop(next(iter(_INDEX)))
+                _INDEX[charset] = cached
+            return cached
 
     def _class_of(self, charset: str) -> np.ndarray:
         if self._classes is None or self._classes[0] is not charset:
@@ -423,6 +425,7 @@ class UserMemory:
 
 
 _INDEX: dict[str, dict[str, int]] = {}
+_INDEX_LOCK = threading.Lock()
 #: Stored inks whose kernel is below exp(-_REACH) are left out of the bonus (it adds < 0.007 nats).
 _REACH = 5.0
 

@@ -118,3 +118,15 @@ def test_memory_out_without_learn_is_refused(
     path, _ = user_file
     assert main(["eval", str(path), "--memory-out", "x.npz"]) == 2
     assert re.search("go with --learn", capsys.readouterr().err)
+
+
+def test_an_unwritable_memory_out_is_one_line_and_exit_2(
+    user_file: tuple[Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = user_file
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = blocker / "memory.npz"  # a folder that is a file
+    assert main(["eval", "--learn", "--no-baseline", str(path), "--memory-out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: cannot write {out}")
