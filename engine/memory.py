@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,8 @@ from engine.memory_file import (
     read_state,
     write_state,
 )
-from engine.user_words import UserWords, WordsConfig
+from engine.memory_kernel import MemoryConfig, cosines, kernel_bonus, reach, unit
+from engine.user_words import UserWords
 
 __all__ = [
     "DEFAULT_FILE_NAME",
@@ -58,67 +58,14 @@ DEFAULT_FILE_NAME = "memory.npz"
 
 #: The same class as MemoryError, under a name that does not hide Python's own.
 UserMemoryError = MemoryError
-
-
-@dataclass(frozen=True)
-class MemoryConfig:
-    """How stored inks lift their characters, and how many are kept.
-
-    Attributes:
-        near: s0, the cosine at which a stored ink's kernel is 1 (it lifts by log 2 nats).
-        sharpness: kappa, nats per unit of cosine above (or below) ``near``: the von
-            Mises-Fisher kernel exp(kappa * cos) of a kernel density on the unit sphere.
-        bonus: the most one character is lifted (nats, on the scale of logits / T:
-            engine.ranking.fuse).
-        half_life: picks after which a stored ink's weight halves (unless confirmed again).
-        supersede: a correction this near a stored ink of another character outvotes it.
-        outvote: what an outvoted ink's weight is multiplied by.
-        duplicate: a pick this near a stored ink of its own character refreshes that one
-            instead of adding another.
-        confirm: the weight of a first candidate the user confirms (0: not kept), unless
-            another character's stored ink was near (contested: kept at weight 1). The
-            user's own forms of the characters they write tip near ties their way.
-        per_char: most inks kept per character; max_inks: most in all (the least weighty go).
-        words: the user's words (engine.user_words).
-    """
-
-    # Chosen on the synthetic stress writers (no setting of near 0.85-0.96, kappa 30-200 did
-    # harm there; looser ones gained more) and the first half of the shuffled real neat set
-    # (near 0.85-0.92 equal), as the tightest that loses nothing on either: real writers'
-    # other characters come within 0.90 of 10% of their inks, their own within 0.965 of 90%
-    # (docs/memory.md). confirm 0.3: second-half misses on the neat set fell from 2.7 to 0.9
-    # (mean of 40 shuffles) for -0.1 point when another writer reads with the memory.
-    near: float = 0.92
-    sharpness: float = 100.0
-    bonus: float = 12.0
-    half_life: float = 5000.0
-    supersede: float = 0.95
-    outvote: float = 0.1
-    duplicate: float = 0.97
-    confirm: float = 0.3
-    per_char: int = 8
-    max_inks: int = 3000
-    words: WordsConfig = field(default_factory=WordsConfig)
-
-    def __post_init__(self) -> None:
-        if not (-1.0 <= self.near <= 1.0):
-            raise ValueError(f"MemoryConfig.near must be a cosine in [-1, 1], got {self.near!r}")
-        for name in ("sharpness", "bonus", "half_life", "supersede", "outvote", "duplicate"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and np.isfinite(v) and 0 <= v <= 1e6):
-                raise ValueError(f"MemoryConfig.{name} must be a number in [0, 1e6], got {v!r}")
-        if not (isinstance(self.confirm, (int, float)) and 0.0 <= self.confirm <= 1.0):
-            raise ValueError(f"MemoryConfig.confirm must be in [0, 1], got {self.confirm!r}")
-        if self.half_life <= 0 or self.outvote > 1 or self.sharpness <= 0:
-            raise ValueError("MemoryConfig.half_life, sharpness must be > 0 and outvote <= 1")
-        if not (1 <= self.per_char <= self.max_inks <= 20_000):
-            raise ValueError("MemoryConfig needs 1 <= per_char <= max_inks <= 20000")
+#: The settings a memory gets unless told otherwise (MemoryConfig's defaults).
+DEFAULT_CONFIG = MemoryConfig()
 
 
 class UserMemory:
     """One user's stored inks and words, tied to the model (package sha256) that embedded them."""
 
-    def __init__(self, model_sha256: str, config: MemoryConfig = MemoryConfig()) -> None:
+    def __init__(self, model_sha256: str, config: MemoryConfig = DEFAULT_CONFIG) -> None:
         if not isinstance(model_sha256, str) or not 0 < len(model_sha256) <= 128:
             raise ValueError("model_sha256 must be the model package's sha256 (a hex string)")
         self.model_sha256 = model_sha256
@@ -154,7 +101,7 @@ class UserMemory:
         cls,
         path: Path,
         model_sha256: str,
-        config: MemoryConfig = MemoryConfig(),
+        config: MemoryConfig = DEFAULT_CONFIG,
         embed: Callable[[Sequence[Ink]], np.ndarray] | None = None,
     ) -> tuple[UserMemory, str | None]:
         """The memory saved at ``path``, and a notice (None when all is well).
@@ -188,7 +135,7 @@ class UserMemory:
         cls,
         path: Path,
         model_sha256: str,
-        config: MemoryConfig = MemoryConfig(),
+        config: MemoryConfig = DEFAULT_CONFIG,
         embed: Callable[[Sequence[Ink]], np.ndarray] | None = None,
     ) -> tuple[UserMemory, str | None]:
         """Like open, but strict and leaving the file alone (the CLI's ``--memory``).
@@ -271,7 +218,7 @@ class UserMemory:
             raise ValueError(f"char must be one character, got {char!r}")
         if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 0:
             raise ValueError(f"rank must be an integer >= 0, got {rank!r}")
-        e = _unit(embedding)
+        e = unit(embedding)
         cfg = self.config
         with self._lock:
             if len(self._emb) and e.shape[0] != self._emb.shape[1]:
@@ -284,7 +231,7 @@ class UserMemory:
                 return
             weight = 1.0 if rank > 0 else cfg.confirm
             if len(self._emb):
-                sims = _cosines(e[None], self._emb)[0]
+                sims = cosines(e[None], self._emb)[0]
                 same = self._chars == char
                 near_same = same & (sims >= cfg.near)
                 self._time[near_same] = self._clock  # picked again: young again
@@ -341,8 +288,8 @@ class UserMemory:
             if not len(self._emb) or q.ndim != 2 or q.shape[1] != self._emb.shape[1]:
                 return None
             q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
-            sims = _cosines(q, self._emb)  # (B, N)
-            rows, cols = np.nonzero(sims > cfg.near - _REACH / cfg.sharpness)
+            sims = cosines(q, self._emb)  # (B, N)
+            rows, cols = np.nonzero(sims > reach(cfg))
             if not len(rows):
                 return None
             cls = self._class_of(charset)[cols]
@@ -350,20 +297,8 @@ class UserMemory:
         ok = cls >= 0
         if not ok.any():
             return None
-        rows, cls = rows[ok], cls[ok]
-        z = (cfg.sharpness * (sims[rows, cols[ok]] - cfg.near) + logw[ok]).astype(np.float64)
-        # log-sum-exp of z over the stored inks of each (row, class), then softplus and the cap
-        key = rows.astype(np.int64) * len(charset) + cls
-        uniq, inv = np.unique(key, return_inverse=True)
-        top = np.full(len(uniq), -np.inf)
-        np.maximum.at(top, inv, z)
-        total = np.zeros(len(uniq))
-        np.add.at(total, inv, np.exp(z - top[inv]))
-        lse = top + np.log(total)
-        m = np.minimum(np.logaddexp(0.0, lse), cfg.bonus)
-        out = np.zeros((len(q), len(charset)), np.float32)
-        out.reshape(-1)[uniq] = m
-        return out
+        sims_ok = sims[rows[ok], cols[ok]]
+        return kernel_bonus(sims_ok, rows[ok], cls[ok], logw[ok], cfg, (len(q), len(charset)))
 
     def word_boost(self, context: str, prior: np.ndarray, charset: str) -> None:
         """Add the user's words' lift to ``prior`` (C,), log P_LM(c | context), in place."""
@@ -426,26 +361,3 @@ class UserMemory:
 
 _INDEX: dict[str, dict[str, int]] = {}
 _INDEX_LOCK = threading.Lock()
-#: Stored inks whose kernel is below exp(-_REACH) are left out of the bonus (it adds < 0.007 nats).
-_REACH = 5.0
-
-
-def _cosines(q: np.ndarray, emb: np.ndarray) -> np.ndarray:
-    """q (B, D) @ emb (N, D).T in blocks of _BLOCK rows of emb: OpenBLAS threads a product of
-    3000 x 512 and, beside other busy threads, took 8 ms for what one thread does in 0.2 ms
-    (bench/bench_memory.py); each block stays under its threading threshold."""
-    if len(emb) <= _BLOCK:
-        out: np.ndarray = q @ emb.T
-        return out
-    return np.concatenate([q @ emb[i : i + _BLOCK].T for i in range(0, len(emb), _BLOCK)], axis=1)
-
-
-_BLOCK = 256
-
-
-def _unit(embedding: np.ndarray) -> np.ndarray:
-    e = np.asarray(embedding, np.float32)
-    if e.ndim != 1 or not len(e) or not np.isfinite(e).all():
-        raise ValueError(f"embedding must be a finite vector (D,), got shape {e.shape}")
-    norm = float(np.linalg.norm(e))
-    return e / norm if norm > 0 else e
