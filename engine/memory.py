@@ -233,13 +233,21 @@ class UserMemory:
             if len(self._emb):
                 sims = cosines(e[None], self._emb)[0]
                 same = self._chars == char
-                near_same = same & (sims >= cfg.near)
-                self._time[near_same] = self._clock  # picked again: young again
-                self._weight[near_same] = np.maximum(self._weight[near_same], weight)
+                # each stored ink's log kernel at this ink, as the ink was read
                 z = cfg.sharpness * (sims - cfg.near) + np.log(np.maximum(self._weights(), 1e-30))
                 if rank == 0 and (~same & (z > -1.0)).any():
                     weight = 1.0  # contested: another character's ink lifted it by 0.3+ nats
-                self._weight[~same & (sims >= cfg.supersede)] *= np.float32(cfg.outvote)
+                elif rank > 0:
+                    # A rival ink in this very place, at least as strong as the character's own
+                    # inks, made the miss: outvote it (a mistaken pick undone). Rivals weaker
+                    # than the own inks stay: two characters a writer makes alike (便 / 使)
+                    # keep their inks and are told apart by nearness.
+                    own = float(z[same].max()) if same.any() else -np.inf
+                    strong = ~same & (sims >= cfg.supersede) & (z >= own)
+                    self._weight[strong] *= np.float32(cfg.outvote)
+                near_same = same & (sims >= cfg.near)
+                self._time[near_same] = self._clock  # picked again: young again
+                self._weight[near_same] = np.maximum(self._weight[near_same], weight)
                 if (same & (sims >= cfg.duplicate)).any():
                     return
             if weight <= 0.0:
