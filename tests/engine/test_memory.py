@@ -88,6 +88,21 @@ def test_a_mistaken_pick_is_outvoted_by_the_next_correction() -> None:
     assert bonus_of(mem, probe, "北") > bonus_of(mem, probe, "比") + 1.0
 
 
+def test_two_characters_written_alike_keep_their_inks() -> None:
+    """A correction in a place where the character's own ink is the nearer one is the model's
+    fault, not a stored ink's: the rival keeps its weight (便 / 使 of one writer)."""
+    mem = UserMemory(SHA)
+    e = rand(0)
+    mem.learn("日", e, rank=1)
+    yue = near(e, 0.94, 1)
+    mem.learn("曰", yue, rank=1)  # a different character, not in 日's very place
+    assert mem._weight.tolist() == [1.0, 1.0]
+    again = unit(0.7 * e + 0.3 * yue)  # nearer to its own 日 than to 曰, yet within 0.95 of 曰
+    assert float(again @ yue) >= mem.config.supersede and float(again @ e) > float(again @ yue)
+    mem.learn("日", again, rank=1)
+    assert float(mem._weight[mem._chars.tolist().index("曰")]) == 1.0
+
+
 def test_old_inks_fade_with_newer_picks() -> None:
     mem = UserMemory(SHA, MemoryConfig(half_life=10.0))
     e = rand(0)
