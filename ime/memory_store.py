@@ -90,6 +90,7 @@ class MemoryStore:
         self._memory: UserMemory | None = None
         self._recognizer: Callable[[], Any] = lambda: None
         self._words = ""  # typed since the words were last learned (GUI thread)
+        self._before = ""  # what those words came after ("": a text's start)
         self._unsaved = False  # words learned since the last save (worker)
         self._save_failed = False
 
@@ -106,7 +107,7 @@ class MemoryStore:
         the file again."""
         if on == self.enabled:
             return
-        self.enabled, self._words = on, ""
+        self.enabled, self._words, self._before = on, "", ""
         if on:
             self.state = "waiting"
             self._queue(self._open)
@@ -126,22 +127,31 @@ class MemoryStore:
         if self.enabled:
             self._words += text
             if len(self._words) >= WORDS_BATCH:
-                self.end_words()
+                self._learn_words(then=self._words[-1:])
 
     def backspace(self) -> None:
         """A Backspace took the last character typed back: it is not the user's word."""
+        if not self._words:
+            self._before = ""  # what it took back was learned already: no pair across it
         self._words = self._words[:-1]
 
     def end_words(self) -> None:
-        """The run of text ends (another window, a long pause, the pad quits): learn it."""
-        text, self._words = self._words, ""
+        """The run of text ends (another window, a long pause, the pad quits): learn it; what
+        comes next starts a text of its own."""
+        self._learn_words(then="")
+
+    def _learn_words(self, then: str) -> None:
+        """Learn the run typed so far after the text before it; ``then``: what the next run
+        comes after (its last character, or "" for a new text)."""
+        text, before = self._words, self._before
+        self._words, self._before = "", then
         if self.enabled and text.strip():
-            self._queue(lambda: self._learn_text(text))
+            self._queue(lambda: self._learn_text(text, before))
 
     def forget(self, done: Callable[[], None] = lambda: None) -> None:
         """Forget everything: the memory in RAM and its file (and a damaged one kept aside);
         ``done()`` after it, on the GUI thread."""
-        self._words = ""
+        self._words = self._before = ""
         self._run(self._forget, lambda message: self._told(message, done))
 
     def flush(self) -> None:
@@ -230,10 +240,10 @@ class MemoryStore:
             return None
         return self._save()
 
-    def _learn_text(self, text: str) -> str | None:
+    def _learn_text(self, text: str, before: str) -> str | None:
         if self._memory is None or not self.enabled:
             return None
-        self._memory.learn_text(text)
+        self._memory.learn_text(text, before)
         self._unsaved = True
         return self._save()
 

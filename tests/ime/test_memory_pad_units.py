@@ -183,6 +183,22 @@ def test_words_are_learned_a_run_at_a_time_without_what_backspace_took_back(
     assert stat.S_IMODE(os.stat(tmp_path / "m.npz").st_mode) == 0o600 and told == []
 
 
+def test_a_long_run_keeps_its_pairs_and_a_new_text_pairs_with_nothing_before(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import ime.memory_store
+
+    monkeypatch.setattr(ime.memory_store, "WORDS_BATCH", 2)
+    store = sync_store(tmp_path / "m.npz", [])
+    for text in "人民日报":  # learned two at a time: 人民, then 日报 after 民
+        store.typed(text)
+    store.end_words()  # another window: what comes next is a text of its own
+    store.typed("中")
+    store.end_words()
+    pairs = set(store._memory.words.to_dict()["pairs"])  # type: ignore[union-attr]
+    assert pairs == {"人民", "民日", "日报"}
+
+
 def test_a_memory_that_cannot_be_saved_says_so_once(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
