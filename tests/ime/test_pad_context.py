@@ -91,7 +91,7 @@ def test_backspace_takes_back_the_last_character(qtbot, window, fake, recording)
 
 
 def test_an_auto_commit_taken_back_leaves_the_context(qtbot, make_window, fake, recording) -> None:
-    window = make_window(fake, auto_commit_ms=1)
+    window = make_window(fake, auto_commit_ms=200)
     c = window.controller
     c.commit("中")
     with qtbot.waitSignal(c.committed, timeout=5000):
