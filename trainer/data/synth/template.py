@@ -44,7 +44,7 @@ class Template:
         join_w: (K-1,) exp(-x) for x the config's join log-odds of each gap from its length
             and direction (the writer's cursiveness is added at writing time).
         conn_dir: (K-1, N_CONNECTOR) the connector's arm term: exit * b1 - entry * b2.
-        sd: (8,) per-stroke draw scales: offset x, y, log scale, rotation, bend, extension
+        sd: (K, 8) per-stroke draw scales: offset x, y, log scale, rotation, bend, extension
             at start, at end, log connector reach.
         slots, point_slot, conn_slot, slot_stroke, is_point: the padded layout of the joined
             path: every stroke's points, each followed (but the last) by N_CONNECTOR
@@ -151,18 +151,7 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
         min_ext=-0.5 * np.stack([step_len[s0], step_len[e0 - 1]]) / np.maximum(length0, 1e-9),
         join_w=_join_weights(X, s0, e0, exit_, broken, config),
         conn_dir=conn_dir,
-        sd=np.array(
-            [
-                config.offset_sd,
-                config.offset_sd,
-                config.scale_log_sd,
-                config.stroke_rotation_sd,
-                config.bend_sd,
-                config.extend_sd,
-                config.extend_sd,
-                config.reach_sd,
-            ]
-        ),
+        sd=_draw_scales(strokes, config),
         speed=speed,
         part=part,
         part_centre=part_centre,
@@ -170,6 +159,27 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
         run_part=run_part,
         **layout,  # type: ignore[arg-type]
     )
+
+
+def _draw_scales(strokes: list[np.ndarray], config: SynthConfig) -> np.ndarray:
+    """(K, 8) per-stroke draw scales: the config's, times the ``damp`` (K, 8) a twin's
+    template carries (``confusable.Twin``: less noise on the strokes that tell it apart)."""
+    sd = np.array(
+        [
+            config.offset_sd,
+            config.offset_sd,
+            config.scale_log_sd,
+            config.stroke_rotation_sd,
+            config.bend_sd,
+            config.extend_sd,
+            config.extend_sd,
+            config.reach_sd,
+        ]
+    )
+    damp = getattr(strokes, "damp", None)
+    if damp is None:
+        return np.broadcast_to(sd, (len(strokes), 8))
+    return sd * damp
 
 
 def _flatten(strokes: list[np.ndarray]) -> _Strokes:
@@ -397,8 +407,8 @@ def stack(tpls: list[Template]) -> Template:
 
     Between two characters sits a gap that must never be joined (its ``join_w`` is inf and
     its connector slots are never kept); the caller also forces those joins off. Every
-    other per-stroke or per-point field is concatenated along its last axis, ``config`` and
-    ``sd`` are shared, and the layout is made anew.
+    other per-stroke or per-point field is concatenated along its last axis (``sd`` along its
+    first), ``config`` is shared, and the layout is made anew.
     """
     if len(tpls) == 1:
         return tpls[0]
@@ -406,7 +416,7 @@ def stack(tpls: list[Template]) -> Template:
     ends = np.cumsum(counts) - 1
     values: dict[str, object] = {
         "config": tpls[0].config,
-        "sd": tpls[0].sd,
+        "sd": np.concatenate([t.sd for t in tpls]),
         "counts": counts,
         "starts": ends - counts + 1,
         "ends": ends,
