@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from trainer.build.presets import robust_writers
-from trainer.data.synth import sample_writer, synthesize
+from trainer.data.synth import sample_writer, synthesize, synthesize_batch
 from trainer.data.synth.confusable import Twin, distinguish
 from trainer.data.synth.synthesize import standard_order
 from trainer.data.templates import held_out_shape, load_shapes, load_templates
@@ -161,3 +161,17 @@ def test_twin_template_deterministic_and_damped() -> None:
         distinguish("己", medians.strokes("己")), np.random.default_rng(7), style, CONFIG
     )[0]
     assert np.array_equal(a, b)
+
+
+def test_large_batch_with_twins() -> None:
+    """A large batch mixing twins and other characters writes each as synthesize would
+    (the per-stroke draw scales stacked contiguous)."""
+    medians = load_templates()
+    chars = "己已巳人入土士未末中日一二" * 100
+    picks = [distinguish(c, medians.strokes(c)) for c in chars]
+    styles = [sample_writer(np.random.default_rng(i), CONFIG) for i in range(len(chars))]
+    out = synthesize_batch(
+        picks, [np.random.default_rng(i) for i in range(len(chars))], styles, CONFIG
+    )
+    one = synthesize(picks[7], np.random.default_rng(7), styles[7], CONFIG)
+    assert len(out) == len(chars) and np.allclose(out[7][0], one[0], atol=1e-6)

@@ -178,8 +178,8 @@ def _draw_scales(strokes: list[np.ndarray], config: SynthConfig) -> np.ndarray:
     )
     damp = getattr(strokes, "damp", None)
     if damp is None:
-        return np.broadcast_to(sd, (len(strokes), 8))
-    return sd * damp
+        return np.tile(sd, (len(strokes), 1))
+    return np.ascontiguousarray(sd * damp)
 
 
 def _flatten(strokes: list[np.ndarray]) -> _Strokes:
@@ -416,7 +416,7 @@ def stack(tpls: list[Template]) -> Template:
     ends = np.cumsum(counts) - 1
     values: dict[str, object] = {
         "config": tpls[0].config,
-        "sd": np.concatenate([t.sd for t in tpls]),
+        "sd": np.ascontiguousarray(np.concatenate([t.sd for t in tpls])),
         "counts": counts,
         "starts": ends - counts + 1,
         "ends": ends,
