@@ -1,12 +1,24 @@
 """What tells a confusable character from its twin, kept in every shape source's template.
 
-Real writers' misses include 日 -> 曰 (issue 25). What distinguishes the two is the box's
-proportion: 日 tall (width / height about 0.6), 曰 wide (about 1.1-1.3 in the running-script
-fonts, 1.06 in the medians). One shape source blurs it: the WenKai fit's 曰 is 0.83 wide, a
-tall box the model then learns to read as 曰 too. ``distinguish`` brings such a template to
-within its character's bounds (the synthesizer's own aspect noise comes on top, as real
-writers' does). 未/末 and 土/士 (the top 横 shorter or longer) are right in every source and
-the synthesizer keeps them (tests/data/test_synth_running.py measures it).
+Real writers' misses include 日 -> 曰, 己 / 已 / 巳 and 人 / 入 (issue 25). ``distinguish``
+keeps, per twin, the feature that tells it apart, at a margin, while writers still vary
+everything else:
+
+- 日 / 曰: the box's proportion: 日 tall (width / height about 0.6), 曰 wide (1.05 or more;
+  the WenKai fit's 曰 is 0.83 wide, a tall box the model then learns to read as 曰 too);
+- 己 / 已 / 巳: where the last stroke (竖弯钩) starts between the top 横 and the middle one:
+  己 at the middle (open at the top-left), 已 half way up, 巳 at the top (closed). The
+  medians put 己's at 0.7 of the way and 已's at 0.5: after the writer's per-stroke noise
+  (the long stroke's start extension above all) 已 read as 己 in a third of the inks;
+- 人 / 入: which stroke starts higher (人 the left one, 入 the right one), 0.2 / 0.15 em apart;
+- 土 / 士, 未 / 末: which 横 is longer (right in every source; the noise on their length
+  halved).
+
+The template of a twin is a ``Twin``: its ``damp`` scales the writer's per-stroke draws
+(offset, scale, rotation, bend, extension; ``template.Template.sd``) down on the strokes
+that carry the feature, so the writer's distortions cannot undo it while the elastic
+field, the writer's linear map, joins, timing and the digitizer act as on any character.
+Measured in tests/data/test_synth_confusable.py (and docs/synthesizer.md).
 """
 
 from __future__ import annotations
