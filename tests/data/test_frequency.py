@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from trainer.data.config import DataConfig
-from trainer.data.frequency import class_weights, unigram
+from trainer.data.frequency import LOOKALIKES, class_weights, unigram
 from trainer.data.seeds import EpochOrder, WeightedOrder
 from trainer.data.sources import SyntheticSource
 from trainer.data.templates import load_charset
@@ -51,3 +51,21 @@ def test_source_uses_frequency_only_when_asked() -> None:
     top = int(np.argmax(unigram(mixed.classes)))  # the most frequent of these 50
     assert counts[top] > 2 * 100  # 100 each when uniform
     assert counts.min() > 0
+
+
+def test_lookalikes_are_drawn_as_often_as_each_other() -> None:
+    classes = load_charset()
+    plain = class_weights(classes, 0.7, 0.5)
+    even = class_weights(classes, 0.7, 0.5, even_lookalikes=True)
+    assert even.sum() == pytest.approx(1.0)
+    at = classes.index
+    # by frequency alone 已 is drawn about twice as often as 己; evened, alike
+    assert plain[at("已")] > 1.5 * plain[at("己")]
+    assert even[at("己")] == pytest.approx(even[at("已")]) == pytest.approx(even[at("巳")])
+    assert even[at("曰")] == pytest.approx(even[at("日")])
+    # a group takes its most frequent member's weight; classes outside keep their ratios
+    scale = even[at("的")] / plain[at("的")]
+    assert even[at("己")] == pytest.approx(plain[at("已")] * scale)
+    assert even[at("的")] / even[at("是")] == pytest.approx(plain[at("的")] / plain[at("是")])
+    assert all(c in classes for group in LOOKALIKES for c in group)
+    assert DataConfig().class_even_lookalikes is False  # off unless a preset asks

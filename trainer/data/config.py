@@ -34,6 +34,8 @@ class DataConfig:
         class_temper: power of the text frequency in that share (0.5 flattens it: with
             class_uniform 0.5 on level 1, 的 gets 5.4x a uniform share, the rarest 0.57x,
             and the 300 most frequent characters 17.5% of the samples instead of 8%).
+        class_even_lookalikes: in that share, characters real writers confuse
+            (``frequency.LOOKALIKES``: 己已巳, 日曰, ...) drawn as often as each other.
     """
 
     source: str = "synthetic"
@@ -49,6 +51,7 @@ class DataConfig:
     shapes: tuple[tuple[str, float], ...] = (("medians", 1.0),)
     class_uniform: float = 1.0
     class_temper: float = 0.5
+    class_even_lookalikes: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shapes", tuple((str(n), float(w)) for n, w in self.shapes))

@@ -63,7 +63,13 @@ class SyntheticSource:
             EpochOrder(len(self.classes), config.seed)
             if config.class_uniform >= 1.0
             else WeightedOrder(
-                class_weights(self.classes, config.class_uniform, config.class_temper), config.seed
+                class_weights(
+                    self.classes,
+                    config.class_uniform,
+                    config.class_temper,
+                    config.class_even_lookalikes,
+                ),
+                config.seed,
             )
         )
         self.val_per_class = config.val_per_class
