@@ -62,7 +62,7 @@ def test_lookalikes_are_drawn_as_often_as_each_other() -> None:
     # by frequency alone 已 is drawn about twice as often as 己; evened, alike
     assert plain[at("已")] > 1.5 * plain[at("己")]
     assert even[at("己")] == pytest.approx(even[at("已")]) == pytest.approx(even[at("巳")])
-    assert even[at("曰")] == pytest.approx(even[at("日")])
+    assert even[at("曰")] < even[at("日")]  # 日 / 曰 left out: frequency decides there
     # a group takes its most frequent member's weight; classes outside keep their ratios
     scale = even[at("的")] / plain[at("的")]
     assert even[at("己")] == pytest.approx(plain[at("已")] * scale)
