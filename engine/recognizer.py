@@ -177,11 +177,7 @@ class Recognizer:
             raise ValueError(f"memory must be an engine.memory.UserMemory, not {type(memory)}")
         if contexts is not None and len(contexts) != len(inks):
             raise ValueError(f"{len(contexts)} contexts for {len(inks)} inks; give one per ink")
-        for i, ink in enumerate(inks):
-            if not isinstance(ink, Ink):
-                raise InkError(
-                    f"ink {i} is a {type(ink).__name__}, not an engine.Ink (build it with make_ink)"
-                )
+        feats = _features(inks, package)
         ctx = [
             c if c is not None else ink.context
             for c, ink in zip(contexts or [None] * len(inks), inks, strict=True)
@@ -189,7 +185,6 @@ class Recognizer:
         for i, c in enumerate(ctx):
             if c is not None and not isinstance(c, str):
                 raise ValueError(f"context {i} must be a string or None, got {type(c).__name__}")
-        feats = [preprocess(ink, package.preprocess) for ink in inks]
         return self._run(feats, n, ctx, memory, embed)
 
     def embed(self, inks: Sequence[Ink], batch: int = 32) -> np.ndarray:
@@ -206,10 +201,7 @@ class Recognizer:
         package, session = self._load()
         if not session.has_embedding:
             raise EngineError(f"{self.path} has no embedding output: re-export it (issue 28)")
-        for i, ink in enumerate(inks):
-            if not isinstance(ink, Ink):
-                raise InkError(f"ink {i} is a {type(ink).__name__}, not an engine.Ink")
-        feats = [preprocess(ink, package.preprocess) for ink in inks]
+        feats = _features(inks, package)
         order = sorted(range(len(feats)), key=lambda i: len(feats[i]))  # little padding
         out: np.ndarray | None = None
         for start in range(0, len(order), batch):
@@ -384,6 +376,16 @@ class Recognizer:
                 f"cannot load model package {path}: the charset has {len(package.charset)} "
                 f"characters but the model outputs shape {out.shape} for one ink"
             )
+
+
+def _features(inks: Sequence[Ink], package: ModelPackage) -> list[np.ndarray]:
+    """Each ink preprocessed as the package's model was trained; InkError names a non-ink."""
+    for i, ink in enumerate(inks):
+        if not isinstance(ink, Ink):
+            raise InkError(
+                f"ink {i} is a {type(ink).__name__}, not an engine.Ink (build it with make_ink)"
+            )
+    return [preprocess(ink, package.preprocess) for ink in inks]
 
 
 def top_candidates(logits: np.ndarray, charset: str, n: int) -> list[list[Candidate]]:
