@@ -11,15 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import EngineError, InkError, ModelLoadError
+from engine.errors import EngineError, InkError
 from engine.ink import Ink
 from engine.language import LanguageModel, LanguageModelError
 from engine.memory import MemoryError, UserMemory
-from engine.package import ModelPackage, load_package
+from engine.opening import model_path, open_model
+from engine.package import ModelPackage
 from engine.preprocess import preprocess
 from engine.protocol import Candidate
 from engine.ranking import ContextOptions, fuse
-from engine.resources import DEFAULT_MODEL, DEFAULT_MODEL_DIGEST, read_sha256_file, resource_path
 from engine.runtime import check_threads
 from engine.session import ModelSession
 
@@ -99,7 +99,7 @@ class Recognizer:
 
     @property
     def path(self) -> Path:
-        return self._path if self._path is not None else resource_path(*DEFAULT_MODEL)
+        return model_path(self._path)
 
     @property
     def package(self) -> ModelPackage:
@@ -334,48 +334,7 @@ class Recognizer:
             return self._package, self._session
 
     def _open(self) -> tuple[ModelPackage, ModelSession]:
-        path = self.path
-        if self._path is None and not path.is_file():
-            raise ModelLoadError(
-                f"the bundled model {path} is not present; build it with "
-                "`trainer build --preset full` or pass the path of a model package"
-            )
-        # The bundled model must be the very file shipped with this engine (issue 17).
-        expected = None
-        if self._path is None:
-            expected = read_sha256_file(resource_path(*DEFAULT_MODEL_DIGEST))
-        try:
-            package = load_package(path, expected_sha256=expected)
-        except ModelLoadError as e:
-            if expected is None:
-                raise
-            raise ModelLoadError(
-                f"the bundled model is refused: {e}; reinstall Xiezi, or after rebuilding it "
-                "on purpose record its digest: python resources/model/regenerate.py "
-                "--record-digest"
-            ) from e
-        try:
-            session = ModelSession(package.onnx_bytes, package.tensors, self._options.threads)
-        except Exception as e:  # onnxruntime raises its own unexported exception types
-            raise ModelLoadError(f"cannot load model package {path}: onnxruntime: {e}") from e
-        if self._options.verify:
-            self._verify(session, package, path)
-        logger.info("loaded %s: %d classes", path, len(package.charset))
-        return package, session
-
-    @staticmethod
-    def _verify(session: ModelSession, package: ModelPackage, path: Path) -> None:
-        feats = np.zeros((1, 2, 6), dtype=np.float32)
-        feats[0, :, 5] = 1.0
-        try:
-            out = session.run(feats, np.array([2], dtype=np.int64))
-        except Exception as e:  # onnxruntime raises its own unexported exception types
-            raise ModelLoadError(f"cannot load model package {path}: test run failed: {e}") from e
-        if out.shape != (1, len(package.charset)):
-            raise ModelLoadError(
-                f"cannot load model package {path}: the charset has {len(package.charset)} "
-                f"characters but the model outputs shape {out.shape} for one ink"
-            )
+        return open_model(self._path, self._options.threads, self._options.verify)
 
 
 def _features(inks: Sequence[Ink], package: ModelPackage) -> list[np.ndarray]:

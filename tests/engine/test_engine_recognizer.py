@@ -15,7 +15,7 @@ import pytest
 from tests.support.engine_fixtures import CHARSET, build_package, sample_ink
 
 pytest.importorskip("onnx")  # the tiny models are built with onnx's helper API
-import engine.recognizer as rec_mod
+import engine.opening as opening_mod
 from engine.errors import EngineError, InkError, ModelLoadError
 from engine.preprocess import preprocess
 from engine.recognizer import Candidate, Recognizer, RecognizerOptions
@@ -119,7 +119,7 @@ def test_default_recognizer_is_lazy_and_says_how_to_build(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_package: Path
 ) -> None:
     monkeypatch.setattr(Recognizer, "_default", None)
-    monkeypatch.setattr(rec_mod, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
+    monkeypatch.setattr(opening_mod, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
     r = Recognizer.default()
     assert Recognizer.default() is r
     with pytest.raises(ModelLoadError, match="trainer build --preset full"):
@@ -135,7 +135,7 @@ def test_a_damaged_or_swapped_bundled_model_is_refused_by_name(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_package: Path
 ) -> None:
     """Issue 17: the bundled model must be the file whose digest the engine ships."""
-    monkeypatch.setattr(rec_mod, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
+    monkeypatch.setattr(opening_mod, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
     (tmp_path / "model").mkdir()
     bundled = tmp_path / "model" / "xiezi-gb1.xiezi"
     bundled.write_bytes(tiny_package.read_bytes())
@@ -155,7 +155,7 @@ def test_a_damaged_or_swapped_bundled_model_is_refused_by_name(
 
 def test_the_checked_in_bundled_model_matches_its_recorded_digest() -> None:
     """After a rebuild or repack: python resources/model/regenerate.py --record-digest."""
-    folder = Path(rec_mod.__file__).resolve().parent.parent / "resources" / "model"
+    folder = Path(opening_mod.__file__).resolve().parent.parent / "resources" / "model"
     if not (folder / "xiezi-gb1.xiezi").is_file():
         pytest.skip("no bundled model in this checkout")
     recorded = read_sha256_file(folder / "xiezi-gb1.sha256")
