@@ -132,9 +132,7 @@ def write_package(
             )
         table[name] = {"encoding": encoding, "shape": list(np.shape(w)), "dtype": decoded_dtype}
         for field, arr in fields.items():
-            buf = io.BytesIO()
-            np.save(buf, arr, allow_pickle=False)
-            members[tensor_member(name, field)] = buf.getvalue()
+            members[tensor_member(name, field)] = npy_bytes(arr)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -150,6 +148,20 @@ def write_package(
     except (TypeError, ValueError) as e:
         raise ValueError(f"info must be JSON-serializable: {e}") from e
     write_members(path, manifest_bytes, members)
+
+
+def npy_bytes(arr: np.ndarray) -> bytes:
+    """A tensor field as the package stores it: a .npy file, without pickle."""
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def stored_size(data: bytes) -> int:
+    """Bytes a member of ``data`` takes in the package, compressed as write_members does."""
+    # zipfile's own compressor (public in CPython, absent from typeshed): the exact size
+    compressor = getattr(zipfile, "LZMACompressor")()  # noqa: B009
+    return len(compressor.compress(data)) + len(compressor.flush())
 
 
 def write_members(path: str | Path, manifest_bytes: bytes, members: dict[str, bytes]) -> None:

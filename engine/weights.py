@@ -7,6 +7,10 @@ float32 codebook of k <= 256 shared values. A gap too large for the index width 
 by filler entries; here a filler is the stored gap 0 (a real gap is never 0), which advances
 by the largest gap and carries no value, so the codebook holds non-zero values only.
 
+The ``*_bytes`` encodings store the codes a byte each instead: the package's LZMA then
+entropy-codes them (Deep Compression's Huffman stage), which 5- or 6-bit packing hides from
+it; trainer.compress.pack keeps whichever is smaller once compressed.
+
 Pure numpy. ``decode_tensor(encode_tensor(w, e), e, w.shape)`` equals ``w`` exactly for a
 float32 tensor (dense_fp16: for one whose values float16 holds); -0.0 decodes as 0.0.
 """
@@ -23,11 +27,27 @@ import numpy as np
 #: kmeans: codebook (k,) float32 of the distinct values, codes (bit-packed), meta;
 #: sparse_kmeans / sparse_kmeans4: codebook of the distinct non-zero values, codes, gaps
 #: (relative indices, uint8 or two 4-bit gaps per byte), meta.
-ENCODINGS = ("dense", "dense_fp16", "kmeans", "sparse_kmeans", "sparse_kmeans4")
+#: kmeans_bytes / sparse_kmeans_bytes / sparse_kmeans4_bytes: the same with a byte per code.
+ENCODINGS = (
+    "dense",
+    "dense_fp16",
+    "kmeans",
+    "sparse_kmeans",
+    "sparse_kmeans4",
+    "kmeans_bytes",
+    "sparse_kmeans_bytes",
+    "sparse_kmeans4_bytes",
+)
 #: Most entries a codebook may hold (codes fit in one byte before packing).
 MAX_CODEBOOK = 256
 
-_GAP_BITS = {"sparse_kmeans": 8, "sparse_kmeans4": 4}
+_GAP_BITS = {
+    "sparse_kmeans": 8,
+    "sparse_kmeans4": 4,
+    "sparse_kmeans_bytes": 8,
+    "sparse_kmeans4_bytes": 4,
+}
+_BYTES = "_bytes"
 _INT_KINDS = "iub"
 
 
@@ -53,15 +73,15 @@ def encode_tensor(w: np.ndarray, encoding: str) -> dict[str, np.ndarray]:
         return {"values": flat.astype(np.float16)}
     if not np.isfinite(flat).all():
         raise ValueError(f"encoding {encoding!r} needs finite values; the tensor has NaN or inf")
-    if encoding == "kmeans":
+    if encoding.startswith("kmeans"):
         codebook, codes = _codebook(flat, encoding)
-        bits = _code_bits(len(codebook))
+        bits = _code_width(len(codebook), encoding)
         meta = np.array([flat.size, bits], dtype=np.int64)
         return {"codebook": codebook, "codes": pack_bits(codes, bits), "meta": meta}
     gap_bits = _GAP_BITS[encoding]
     pos = np.flatnonzero(flat)
     codebook, codes = _codebook(flat[pos], encoding)
-    bits = _code_bits(len(codebook))
+    bits = _code_width(len(codebook), encoding)
     gaps = _relative_indices(pos, gap_bits)
     meta = np.array([flat.size, len(pos), len(gaps), bits, gap_bits], dtype=np.int64)
     return {
@@ -106,8 +126,8 @@ def decode_tensor(
     meta = np.asarray(fields["meta"]).reshape(-1).astype(np.int64).tolist()
     if not 1 <= len(codebook) <= MAX_CODEBOOK:
         raise ValueError(f"codebook has {len(codebook)} entries; 1 to {MAX_CODEBOOK} allowed")
-    if encoding == "kmeans":
-        if len(meta) != 2 or meta[0] != size or meta[1] != _code_bits(len(codebook)):
+    if encoding.startswith("kmeans"):
+        if len(meta) != 2 or meta[0] != size or meta[1] != _code_width(len(codebook), encoding):
             raise ValueError(f"kmeans header {meta} does not match shape {shape}")
         codes = unpack_bits(fields["codes"], meta[1], size)
         _check_codes(codes, len(codebook))
@@ -116,7 +136,7 @@ def decode_tensor(
     if len(meta) != 5 or meta[0] != size or meta[4] != _GAP_BITS[encoding]:
         raise ValueError(f"{encoding} header {meta} does not match shape {shape}")
     _, count, n_gaps, bits, gap_bits = meta
-    if bits != _code_bits(len(codebook)):
+    if bits != _code_width(len(codebook), encoding):
         raise ValueError(f"{bits}-bit codes do not fit a codebook of {len(codebook)}")
     raw = np.asarray(fields["gaps"])
     gaps = raw.reshape(-1).astype(np.uint8) if gap_bits == 8 else unpack_bits(raw, 4, n_gaps)
@@ -174,6 +194,11 @@ def _codebook(values: np.ndarray, encoding: str) -> tuple[np.ndarray, np.ndarray
 
 def _code_bits(k: int) -> int:
     return max(1, math.ceil(math.log2(k))) if k > 1 else 1
+
+
+def _code_width(k: int, encoding: str) -> int:
+    """Bits a code takes in ``encoding`` for a codebook of k entries."""
+    return 8 if encoding.endswith(_BYTES) else _code_bits(k)
 
 
 def _relative_indices(pos: np.ndarray, gap_bits: int) -> np.ndarray:

@@ -89,7 +89,24 @@ def test_integer_dense_keeps_dtype() -> None:
     assert decode_tensor(encode_tensor(w, "dense"), "dense", (2, 3)).dtype == np.int64
 
 
-@pytest.mark.parametrize("encoding", ["kmeans", "sparse_kmeans", "sparse_kmeans4"])
+SHARED = [e for e in ENCODINGS if "kmeans" in e]
+
+
+def test_byte_codes_take_a_byte_each_and_say_so() -> None:
+    w = quantized((64, 64), 20, 0.3, seed=2)
+    nnz = int(np.count_nonzero(w))
+    for encoding in ("sparse_kmeans_bytes", "sparse_kmeans4_bytes"):
+        fields = encode_tensor(w, encoding)
+        assert fields["codes"].nbytes == nnz and int(fields["meta"][3]) == 8
+    dense = encode_tensor(w, "kmeans_bytes")
+    assert dense["codes"].nbytes == w.size and dense["meta"].tolist() == [w.size, 8]
+    # a header claiming packed codes where bytes are stored is refused
+    packed = dict(dense, meta=np.array([w.size, 5], dtype=np.int64))
+    with pytest.raises(ValueError, match="header"):
+        decode_tensor(packed, "kmeans_bytes", w.shape)
+
+
+@pytest.mark.parametrize("encoding", SHARED)
 def test_corrupt_fields_are_value_errors(encoding: str) -> None:
     w = quantized((20, 20), 8, 0.3)
     fields = encode_tensor(w, encoding)
