@@ -5,6 +5,7 @@ requires of its bundled model). Resumable: run it again after an interruption.
 
     python resources/model/regenerate.py [--out runs/full] [--threads 2]
     python resources/model/regenerate.py --record-digest   # only re-record the digest
+    python resources/model/regenerate.py --repack   # today's encodings, weights bit for bit
 
 Needs the train extra (torch) to build; --record-digest needs only the engine. See the
 README for the time a build takes.
@@ -35,8 +36,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only check the package here and record its sha256 (after a repack)",
     )
+    p.add_argument(
+        "--repack",
+        action="store_true",
+        help="write the package here again with today's (smallest) encodings, then --record-digest",
+    )
     args = p.parse_args(argv)
-    if args.record_digest:
+    if args.repack:
+        from trainer.compress.pack import repack_package
+
+        repack_package(HERE / PACKAGE, HERE / PACKAGE)
+    if args.record_digest or args.repack:
         return record_digest()
     from trainer.cli import main as trainer
 
