@@ -7,6 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from tests.support import twin_features
+from tests.support.twin_features import lost
 from trainer.build.presets import robust_writers
 from trainer.data.synth import sample_writer, synthesize, synthesize_batch
 from trainer.data.synth.confusable import Twin, distinguish
@@ -131,21 +133,73 @@ def test_ren_ru_kept(source: str) -> None:
         assert np.mean(np.array(gaps) > 0) > 0.95, (char, source)
 
 
-def test_yi_er_apart() -> None:
+@pytest.mark.parametrize("source", ["medians", "tomoe", "wenkai"])
+def test_yi_er_apart(source: str) -> None:
     """一 stays flat and 二 keeps its height whether or not the pen joins its two strokes:
-    every 一 flatter than every 二 but a few (height / width)."""
-    shapes = load_templates()
+    every 一 flatter than every 二 but a few (height / width; measured 97-97.5% of 一 under
+    0.4, 98.5-99.5% of 二 over it): nothing to protect."""
+    shapes = load_templates() if source == "medians" else load_shapes(source)
     ratio = {}
     for char in "一二":
         r = []
         for i in range(200):
             rng = np.random.default_rng(i)
-            xy = synthesize(shapes.strokes(char), rng, sample_writer(rng, CONFIG), CONFIG)[0]
+            strokes = distinguish(char, shapes.strokes(char))
+            xy = synthesize(strokes, rng, sample_writer(rng, CONFIG), CONFIG)[0]
             w, h = np.ptp(xy, axis=0)
             r.append(h / w)
         ratio[char] = np.array(r)
     cut = 0.4
-    assert np.mean(ratio["一"] < cut) > 0.97 and np.mean(ratio["二"] > cut) > 0.97
+    assert np.mean(ratio["一"] < cut) > 0.96 and np.mean(ratio["二"] > cut) > 0.96
+
+
+#: The real writers' misses 丁 -> 子, 巾 -> 中, 山 -> 凶, 乞 -> 气: the feature of each
+#: (tests/support/twin_features.py) and the most inks that may lose it in any shape source
+#: (lifted pen, standard order, 300 writers; bench/confusable_features.py). Lost before /
+#: as trained, medians / tomoe / wenkai: 丁 11.1 / 5.6 / 16.7% -> 3.6 / 0 / 3.6%; 巾 9.4 /
+#: 6.5 / 3.0% -> 3.0 / 3.6 / 1.5%; 山 4.7 / 9.7 / 4.4% -> 0.6 / 1.6 / 1.6%; 乞 3.2 / 7.1 /
+#: 0.7% -> 1.8 / 0.6 / 0%.
+STROKE_TWINS = (
+    ("丁", "亅 not above 横", 0.05),
+    ("巾", "冂 open", 0.05),
+    ("山", "middle 丨 vertical", 0.03),
+    ("乞", "乙 folds back", 0.03),
+)
+
+
+@pytest.mark.parametrize("source", ["medians", "tomoe", "wenkai"])
+def test_stroke_twins_kept(source: str) -> None:
+    for char, feature, most in STROKE_TWINS:
+        assert lost(char, source)[feature] <= most, (char, feature)
+    # what the twin shares or nothing undoes stays as written (under 5% lost: no damping)
+    for char, feature in (("丁", "亅 from 横's middle"), ("丁", "横 straight")):
+        assert lost(char, source)[feature] < 0.05, (char, feature)
+
+
+def test_stroke_twin_margins_in_templates() -> None:
+    """Each source's template brought to its margin: 丁's 亅 starts under its 横, 巾's hook
+    tip 0.35 of the 冂's width right of the 丨, 山's middle stroke leaning like its right
+    丨 (within 3 degrees); the rest of the template as it was."""
+    for shapes in (load_templates(), load_shapes("tomoe"), load_shapes("wenkai")):
+        for char in "丁巾山乞":
+            raw = shapes.strokes(char)
+            kept = distinguish(char, raw)
+            assert isinstance(kept, Twin) and kept.damp.shape == (len(raw), 8)
+            assert kept.damp.max() <= 1.0 and kept.damp.min() > 0.0
+            s = [np.asarray(a, dtype=np.float64) for a in kept]
+            moved = [float(np.abs(a - np.asarray(b)).max()) for a, b in zip(s, raw, strict=True)]
+            assert max(moved) < 0.06  # a margin, not a new shape
+            if char == "丁":
+                assert twin_features.ding_top(s) >= 0.1  # starts at or below the 横
+                assert moved[0] == 0.0
+            if char == "巾":
+                assert twin_features.jin_open(s) >= 0.3 - 1e-3  # (float16 templates)
+                assert moved[0] == moved[2] == 0.0
+            if char == "山":
+                assert twin_features.shan_vertical(s) >= 12.0 - 0.1
+                assert moved[1] == moved[2] == 0.0
+            if char == "乞":
+                assert max(moved) == 0.0  # damped only
 
 
 def test_twin_template_deterministic_and_damped() -> None:
@@ -167,7 +221,7 @@ def test_large_batch_with_twins() -> None:
     """A large batch mixing twins and other characters writes each as synthesize would
     (the per-stroke draw scales stacked contiguous)."""
     medians = load_templates()
-    chars = "己已巳人入土士未末中日一二" * 100
+    chars = "己已巳人入土士未末中日一二丁巾山乞" * 100
     picks = [distinguish(c, medians.strokes(c)) for c in chars]
     styles = [sample_writer(np.random.default_rng(i), CONFIG) for i in range(len(chars))]
     out = synthesize_batch(
