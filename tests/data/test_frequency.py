@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from trainer.data import frequency
 from trainer.data.config import DataConfig
 from trainer.data.frequency import LOOKALIKES, class_weights, unigram
 from trainer.data.seeds import EpochOrder, WeightedOrder
@@ -69,3 +70,23 @@ def test_lookalikes_are_drawn_as_often_as_each_other() -> None:
     assert even[at("的")] / even[at("是")] == pytest.approx(plain[at("的")] / plain[at("是")])
     assert all(c in classes for group in LOOKALIKES for c in group)
     assert DataConfig().class_even_lookalikes is False  # off unless a preset asks
+
+
+def test_lookalike_groups_are_disjoint_so_their_order_does_not_matter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A character in two groups would take the weight of whichever group came last; the
+    real writers' misses (issue 25) are each in a group."""
+    members = [c for group in LOOKALIKES for c in group]
+    assert len(members) == len(set(members)), [c for c in members if members.count(c) > 1]
+    assert all(len(group) >= 2 for group in LOOKALIKES)
+    for pair in ("一二", "丁子", "巾中", "乞气", "山凶", "田由甲申"):
+        assert any(set(pair) <= set(group) for group in LOOKALIKES), pair
+    assert not any("日" in g or "曰" in g for g in LOOKALIKES)  # told apart by frequency
+    classes = load_charset()
+    forward = class_weights(classes, 0.7, 0.5, even_lookalikes=True)
+    monkeypatch.setattr(frequency, "LOOKALIKES", tuple(reversed(LOOKALIKES)))
+    backward = class_weights(classes, 0.7, 0.5, even_lookalikes=True)
+    assert np.array_equal(forward, backward)
+    at = classes.index
+    assert forward[at("田")] == forward[at("甲")] == forward[at("申")] == forward[at("由")]
