@@ -195,6 +195,7 @@ ORDER: dict[str, Any] = {
     "close_share": 0.3,
     "parts_share": 0.08,
     "pie_share": 0.12,
+    "japanese_share": 0.1,
 }
 
 

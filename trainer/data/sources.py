@@ -21,6 +21,7 @@ from trainer.data.real import RealSource, make_real_source, real_samples
 from trainer.data.seeds import TRAIN_SAMPLE, VAL_SAMPLE, VAL_SEED, EpochOrder, WeightedOrder
 from trainer.data.synth import sample_writer, synthesize_batch
 from trainer.data.synth.confusable import distinguish
+from trainer.data.synth.order import with_japanese
 from trainer.data.templates import held_out_shape, load_charset, load_shapes, load_templates
 
 Raw = tuple[np.ndarray, np.ndarray, int, np.random.Generator]
@@ -46,14 +47,18 @@ class SyntheticSource:
                 f"no stroke template for {len(missing)} classes: {''.join(missing[:20])}"
             )
         # templates kept to what tells each confusable character from its twin (日 / 曰)
-        self._strokes = [distinguish(c, templates.strokes(c)) for c in self.classes]
+        # ... and tagged with their Japanese order, for the writers with that habit
+        self._strokes = [
+            with_japanese(c, distinguish(c, templates.strokes(c))) for c in self.classes
+        ]
         # per class: the templates of every other shape source that has it (and trains on it)
         self._others: list[list[tuple[list[np.ndarray], float]]] = [[] for _ in self.classes]
         for name, weight in config.shapes[1:]:
             shapes = load_shapes(name)
             for i, c in enumerate(self.classes):
                 if c in shapes and not held_out_shape(c):
-                    self._others[i].append((distinguish(c, shapes.strokes(c)), weight))
+                    strokes = with_japanese(c, distinguish(c, shapes.strokes(c)))
+                    self._others[i].append((strokes, weight))
         self._medians_weight = config.shapes[0][1]
         self._mixed = len(config.shapes) > 1
         self._synth = config.synth

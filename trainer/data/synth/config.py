@@ -91,6 +91,12 @@ class SynthConfig:
         pie_share: share of writers who write left-falling strokes (撇) end to start.
         habit_min: a writer with a habit follows it at each site with a probability drawn
             uniformly in [habit_min, 1]: each writer consistent across characters.
+        japanese_share: share of writers who write the characters Tomoe writes in another
+            order (``order.japanese_orders``: 田, 右, 王, 反 ...) in that Japanese order; 0
+            (the default): none, and no draws for it (drawn from a side stream: writers
+            without the habit are unchanged).
+        japanese_rate: such a writer's mean per-character rate; each writer's is drawn
+            uniformly in [japanese_rate / 2, 3 * japanese_rate / 2], at most 1.
         run_share: share of writers who write running hand (``running``): now and then a
             character with each component in one pen-down, or the whole character; 0 (the
             default): no running hand and no draws for it.
@@ -170,6 +176,8 @@ class SynthConfig:
     parts_share: float = 0.0
     pie_share: float = 0.0
     habit_min: float = 0.5
+    japanese_share: float = 0.0
+    japanese_rate: float = 0.6
     run_share: float = 0.0
     run_rate: float = 0.5
     run_whole: float = 0.4

@@ -17,19 +17,32 @@ stroke medians (``analyse``, once per template) four kinds of site are found:
 - **left-falling strokes**: a stroke whose chord runs down-left (120-180 degrees, y down,
   at least 0.25 em): the habit writes it from its end to its start.
 
+One habit is a table, not a rule: the **Japanese order** of the 388 characters that the Tomoe
+dictionary writes in another order or direction than the medians (田: the middle 丨 before
+the middle 一; 右: ノ first; 反: its first stroke left to right), in
+resources/tomoe/orders.json (its regenerate_orders.py). ``with_japanese`` tags a character's
+template (of any shape source: they share the medians' strokes) with its order; a writer
+with the habit writes it in that order, and the other habits then apply to that order.
+
 ``WriterStyle`` holds each habit's per-site probability (0 for a writer without it);
 ``habits`` draws one uniform per site of the template (always the same number for a
-template, whatever the writer) and returns the order and directions to write.
+template, whatever the writer without the Japanese habit; a writer with it draws one more
+on the characters of the table, then one per site of the order it writes) and returns the
+order and directions to write.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from trainer.data.errors import DataError
 from trainer.data.synth.template import components
+from trainer.data.templates import resource_file
 
 if TYPE_CHECKING:
     from trainer.data.synth.writer import WriterStyle
@@ -100,7 +113,8 @@ def analyse(strokes: list[np.ndarray]) -> Sites:
     k = len(ss)
     ang = [_angle(s) for s in ss]
     chord = [_chord(s) for s in ss]
-    cross, used = [], set()
+    cross: list[tuple[int, int]] = []
+    used: set[int] = set()
     for j in range(1, k):
         for i in range(j - 1, max(0, j - 3) - 1, -1):  # the nearest first
             diff = abs((ang[i] - ang[j] + 180.0) % 360.0 - 180.0)
@@ -151,21 +165,84 @@ def analyse(strokes: list[np.ndarray]) -> Sites:
     return sites
 
 
+#: A character's order in another standard: (template stroke at each writing position,
+#: reversed flag at each position).
+Standard = tuple[tuple[int, ...], tuple[bool, ...]]
+
+
+@functools.lru_cache(maxsize=1)
+def japanese_orders() -> dict[str, Standard]:
+    """The Japanese (Tomoe) orders of resources/tomoe/orders.json, by character.
+
+    Raises:
+        DataError: the file is missing or malformed (naming the script that rebuilds it).
+    """
+    path = resource_file("tomoe", "orders.json")
+    fix = "rebuild it with resources/tomoe/regenerate_orders.py"
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))["orders"]
+        out = {}
+        for char, rec in table.items():
+            order = tuple(int(j) for j in rec["order"])
+            back = {int(j) for j in rec["reversed"]}
+            if sorted(order) != list(range(len(order))) or not back <= set(order):
+                raise ValueError(f"{char}: {order} is no permutation of its strokes")
+            out[char] = (order, tuple(j in back for j in order))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise DataError(f"cannot read the Japanese stroke orders {path}: {e}; {fix}") from e
+    return out
+
+
+class JapaneseTemplate(list):  # type: ignore[type-arg]
+    """A character's template (strokes in standard order) tagged with its Japanese order.
+
+    Attributes:
+        japanese: the ``Standard`` order a writer with the habit writes it in.
+        written: the strokes in that order and direction (one list: its habit sites are
+            found once).
+        damp: a twin's per-stroke noise factors (``confusable.Twin``), when it has them.
+    """
+
+    japanese: Standard
+    written: list[np.ndarray]
+    damp: np.ndarray
+
+
+def with_japanese(char: str, strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """``strokes`` tagged with ``char``'s Japanese order (a new list of the same arrays), or
+    ``strokes`` itself where the table has none or another stroke count."""
+    jp = japanese_orders().get(char)
+    if jp is None or len(jp[0]) != len(strokes):
+        return strokes
+    out = JapaneseTemplate(strokes)
+    out.japanese = jp
+    out.written = [strokes[j][::-1] if b else strokes[j] for j, b in zip(*jp, strict=True)]
+    damp = getattr(strokes, "damp", None)
+    if damp is not None:
+        out.damp = damp
+    return out
+
+
 def habits(
     strokes: list[np.ndarray], style: WriterStyle, rng: np.random.Generator
 ) -> tuple[list[int], list[bool]] | None:
     """The writing order and directions ``style``'s habits give this template.
 
-    Draws ``analyse(strokes).n`` uniforms from rng whatever the writer (the draw layout
-    depends on the template only). Returns (order: template stroke index at each writing
+    A writer with the Japanese habit first draws one uniform on a template tagged by
+    ``with_japanese``, deciding whether to write its Japanese order; then ``analyse(base).n``
+    uniforms, base the order written (the draw layout depends on the template only for
+    every writer without that habit). Returns (order: template stroke index at each writing
     position, reversed flag at each position), or None when the standard order stands.
     """
-    sites = analyse(strokes)
+    jp: Standard | None = getattr(strokes, "japanese", None) if style.japanese > 0 else None
+    use = jp is not None and rng.random() < style.japanese
+    base: list[np.ndarray] = strokes.written if use else strokes  # type: ignore[attr-defined]
+    sites = analyse(base)
     u = rng.random(sites.n)
     k = len(strokes)
     order = list(range(k))
     n_cross, n_close = len(sites.cross), len(sites.close)
-    changed = False
+    changed = use
     if style.parts_swap > 0 and sites.parts and u[n_cross + n_close] < style.parts_swap:
         order = order[sites.parts :] + order[: sites.parts]
         changed = True
@@ -182,9 +259,13 @@ def habits(
                 order.insert(pa + 1, order.pop(pc))
                 changed = True
     back = [False] * k
-    base = n_cross + n_close + 1
+    base_n = n_cross + n_close + 1
     for m, i in enumerate(sites.pie):
-        if u[base + m] < style.pie_reverse:
+        if u[base_n + m] < style.pie_reverse:
             back[order.index(i)] = True
             changed = True
+    if use:  # base stroke q is template stroke jp[0][q], reversed when jp[1][q]
+        assert jp is not None
+        back = [jp[1][q] != b for q, b in zip(order, back, strict=True)]
+        order = [jp[0][q] for q in order]
     return (order, back) if changed else None

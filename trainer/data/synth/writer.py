@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ class WriterStyle:
         close_early: per enclosure, of writing its bottom 横 before its interior (日, 国).
         parts_swap: per two-part character, of writing the second component first.
         pie_reverse: per left-falling stroke (撇), of writing it end to start.
+        japanese: per character that Tomoe writes in another order (``order.japanese_orders``:
+            田, 右, 王, 反 ...), of writing it in that Japanese order (the other habits then
+            apply to that order); 0: a writer without the habit.
         running: per character, of writing it in running hand (``running``): its
             components, or the whole character, in one pen-down; 0: never.
     """
@@ -49,6 +53,7 @@ class WriterStyle:
     close_early: float = 0.0
     parts_swap: float = 0.0
     pie_reverse: float = 0.0
+    japanese: float = 0.0
     running: float = 0.0
 
     @property
@@ -59,7 +64,22 @@ class WriterStyle:
             or self.close_early > 0
             or self.parts_swap > 0
             or self.pie_reverse > 0
+            or self.japanese > 0
         )
+
+
+#: Key of the side stream of the Japanese-order habit (``side_stream``): issue 25.
+JAPANESE_STREAM = 25
+
+
+def side_stream(rng: np.random.Generator, key: int) -> np.random.Generator:
+    """A generator independent of rng's stream, seeded by rng's current state and ``key``;
+    rng is not advanced. A knob added after the draw layout was fixed (``draws``) draws from
+    it, so that every draw of rng, and every sample of a writer without the knob, stays what
+    it was."""
+    state = repr(rng.bit_generator.state).encode()
+    digest = hashlib.sha256(state).digest()
+    return np.random.default_rng([*np.frombuffer(digest, dtype=np.uint32).tolist(), key])
 
 
 def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig()) -> WriterStyle:
@@ -82,6 +102,10 @@ def sample_writer(rng: np.random.Generator, config: SynthConfig = SynthConfig())
         r = rng.random(2)
         if r[0] < config.run_share:
             habits["running"] = config.run_rate * (0.2 + 0.8 * float(r[1]))
+    if config.japanese_share > 0:  # from a side stream: every other draw stays where it was
+        j = side_stream(rng, JAPANESE_STREAM).random(2)
+        if j[0] < config.japanese_share:
+            habits["japanese"] = min(config.japanese_rate * (0.5 + float(j[1])), 1.0)
     return WriterStyle(
         slant=config.slant_mean + config.slant_sd * z[0],
         rotation=config.rotation_mean + config.rotation_sd * z[1],
