@@ -159,7 +159,10 @@ def robust_writers() -> SynthConfig:
     interior, 8% write a two-part character's second part first, 12% write 撇 end to start,
     each at a per-writer rate of 0.5-1: the realism card's order section reads 30.7% of
     exact-count inks and 15.2% of strokes out of place (real 30.7%, 14.4%; 16.7%, 5.7% before)
-    and 4.6% of 撇 reversed (real 4.1%, 0.8% before).
+    and 4.6% of 撇 reversed (real 4.1%, 0.8% before). A tenth of the writers write the 388
+    characters of resources/tomoe/orders.json in their Japanese order at a per-character rate
+    of 0.3-0.9 (``japanese_share``): 0.6% of the characters, the card's order section 0.322 /
+    0.146 before and 0.323 / 0.146 after, the other shares left as they are.
 
     Running hand (``RUNNING``, ``trainer.data.synth.running``, issue 25 item 2): 30% of the
     writers write up to 30% of their characters with each component in one pen-down, 40%
