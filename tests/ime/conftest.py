@@ -1,8 +1,10 @@
-"""Fixtures for the pad's tests: offscreen Qt, a recording recognizer, a window to draw on."""
+"""Fixtures for the pad's tests: offscreen Qt, a recording recognizer, a window to draw on, and
+private X servers (Xvfb) for the tests that need a real one."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 
 from tests.support.fake_recognizer import FakeRecognizer
 from tests.support.recording_inserter import RecordingInserter
+from tests.support.xharness import Xvfb, XvfbUnavailable
 
 
 @pytest.fixture
@@ -81,3 +84,27 @@ def make_window(qtbot, recording, settings_path):
 @pytest.fixture
 def window(make_window, fake):
     return make_window(fake)
+
+
+@pytest.fixture(scope="module")
+def new_xvfb() -> Iterator[Callable[[], Xvfb]]:
+    """new_xvfb() -> a private X server, closed once the module's tests are done; where none
+    can start, the test that asked for it is skipped."""
+    servers: list[Xvfb] = []
+
+    def new() -> Xvfb:
+        try:
+            servers.append(Xvfb())
+        except XvfbUnavailable as e:
+            pytest.skip(f"no X server can start here: {e}")
+        return servers[-1]
+
+    yield new
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def xvfb(new_xvfb) -> Xvfb:
+    """One X server for the module's tests."""
+    return new_xvfb()

@@ -1,4 +1,4 @@
-"""Draw on a widget with real QTest mouse events."""
+"""Draw on a widget with real QTest mouse events; write on the pad and wait for its candidates."""
 
 from __future__ import annotations
 
@@ -35,3 +35,28 @@ def pixel_path(points: np.ndarray) -> list[tuple[int, int]]:
             if p != out[-1]:
                 out.append(p)
     return out
+
+
+def write(qtbot, window, strokes: list[list[tuple[int, int]]]) -> None:
+    """Draw strokes on window's pad and wait until the candidates for the last one are shown."""
+    for stroke in strokes:
+        with qtbot.waitSignal(
+            window.controller.candidatesShown,
+            timeout=5000,
+            check_params_cb=lambda kind: kind == "candidates",
+        ):
+            draw_stroke(window.pad, stroke)
+
+
+def write_template(qtbot, window, char: str) -> list[str]:
+    """Write char's stroke medians (trainer.data.templates) on window's pad; the candidates
+    shown for the whole of it."""
+    from trainer.data.templates import load_templates
+
+    side = min(window.pad.width(), window.pad.height())
+    for s in load_templates().strokes(char):
+        draw_stroke(window.pad, pixel_path(20 + s * (side - 40)), delay_ms=0)
+    c = window.controller
+    assert c.service.wait(10_000)
+    qtbot.waitUntil(lambda: c.best() is not None, timeout=10_000)
+    return window.bar.items()

@@ -11,17 +11,12 @@ import stat
 from pathlib import Path
 
 import pytest
-from pad_drawing import draw_stroke, pixel_path
+from pad_drawing import write_template
 
 from ime.app import create
+from tests.support.pad_process import needs_model, pad_args
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "resources" / "model" / "xiezi-gb1.xiezi"
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.slow,
-    pytest.mark.skipif(not MODEL.is_file(), reason="no bundled model in this checkout"),
-]
+pytestmark = [pytest.mark.gui, pytest.mark.slow, needs_model]
 #: A character whose template the bundled model reads with a clear first candidate.
 CHAR = "中"
 
@@ -32,7 +27,7 @@ def start(qtbot, tmp_path: Path, recording, settings: dict | None = None):
     path = tmp_path / "settings.json"
     if settings is not None:
         path.write_text(json.dumps(settings), encoding="utf-8")
-    _app, window, _ = create(["--no-tray", "--insert", "clipboard", "--settings", str(path)])
+    _app, window, _ = create(pad_args(path))
     qtbot.addWidget(window)
     window.controller.inserter = recording
     window.controller.associations.load = lambda: False  # no 联想 needed here
@@ -42,26 +37,13 @@ def start(qtbot, tmp_path: Path, recording, settings: dict | None = None):
     return window
 
 
-def write(qtbot, window, char: str = CHAR) -> list[str]:
-    """Write char's stroke medians on the pad; the candidates shown for the whole of it."""
-    from trainer.data.templates import load_templates
-
-    side = min(window.pad.width(), window.pad.height())
-    for s in load_templates().strokes(char):
-        draw_stroke(window.pad, pixel_path(20 + s * (side - 40)), delay_ms=0)
-    c = window.controller
-    assert c.service.wait(10_000)
-    qtbot.waitUntil(lambda: c.best() is not None, timeout=10_000)
-    return window.bar.items()
-
-
 def pick_second_and_write_again(qtbot, window) -> tuple[list[str], list[str]]:
-    before = write(qtbot, window)
+    before = write_template(qtbot, window, CHAR)
     window.bar.choose(1)
     window.pad.clear()
     window.controller.typed.reset()  # the same context as the first time
     assert window.controller.service.wait(10_000)
-    return before, write(qtbot, window)
+    return before, write_template(qtbot, window, CHAR)
 
 
 def test_a_candidate_picked_below_the_first_is_first_the_next_time(
@@ -122,7 +104,7 @@ def test_forget_everything_empties_the_memory_and_its_file(
     assert not (tmp_path / "memory.npz").exists() and not aside.exists()
     window.pad.clear()
     window.controller.typed.reset()
-    assert write(qtbot, window)[0] == before[0]
+    assert write_template(qtbot, window, CHAR)[0] == before[0]
 
 
 def test_turned_off_in_the_dialog_the_memory_is_no_longer_read(
@@ -137,12 +119,12 @@ def test_turned_off_in_the_dialog_the_memory_is_no_longer_read(
     assert window.memory.state == "off"
     window.pad.clear()
     window.controller.typed.reset()
-    assert write(qtbot, window)[0] == before[0]
+    assert write_template(qtbot, window, CHAR)[0] == before[0]
     assert json.loads((tmp_path / "settings.json").read_text())["learn_handwriting"] is False
     window.apply_settings(replace(window.settings, learn_handwriting=True))  # on again: read
     qtbot.waitUntil(lambda: window.memory.state == "ready", timeout=10_000)
     window.pad.clear()
-    assert write(qtbot, window)[0] == before[1]
+    assert write_template(qtbot, window, CHAR)[0] == before[1]
 
 
 def test_a_damaged_memory_is_kept_aside_and_the_pad_says_so(

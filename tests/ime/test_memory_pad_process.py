@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "resources" / "model" / "xiezi-gb1.xiezi"
+from tests.support.pad_process import ROOT, needs_model, run_python
+
 pytestmark = [
     pytest.mark.gui,
     pytest.mark.slow,
-    pytest.mark.skipif(not MODEL.is_file(), reason="no bundled model in this checkout"),
+    needs_model,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG folders"),
 ]
 
@@ -72,16 +71,7 @@ def shown_lines(stdout: str) -> dict[str, str]:
 
 
 def run_pad(home: Path, cell: int) -> dict[str, str]:
-    env = fresh_env(home)
-    done = subprocess.run(
-        [sys.executable, "-c", PAD, str(cell)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-        env=env,
-    )
+    done = run_python(["-c", PAD, str(cell)], fresh_env(home), timeout_s=120)
     assert done.returncode == -9, done.stdout + done.stderr[-3000:]  # killed, as planned
     lines = shown_lines(done.stdout)
     assert "candidates" in lines and "path" in lines, done.stdout + done.stderr[-3000:]

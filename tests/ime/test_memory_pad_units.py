@@ -59,6 +59,21 @@ class RecordingMemory:
         self.events.append(("end", ""))
 
 
+def remembering(make_window, auto_commit_ms: int = 0) -> tuple[FakeReader, Any, RecordingMemory]:
+    """A pad reading with a FakeReader, what its controller tells the memory recorded."""
+    reader = FakeReader()
+    window = make_window(reader, auto_commit_ms=auto_commit_ms)
+    window.controller.memory = memory = RecordingMemory()
+    return reader, window, memory
+
+
+def auto_commit(qtbot, window, strokes: list[list[tuple[int, int]]]) -> None:
+    """Draw strokes and wait for the auto-commit that follows them."""
+    with qtbot.waitSignal(window.controller.committed, timeout=5000):
+        for s in strokes:
+            draw_stroke(window.pad, s, delay_ms=0)
+
+
 def write(qtbot, window, strokes: list[list[tuple[int, int]]]) -> list[str]:
     c = window.controller
     with qtbot.waitSignal(c.candidatesShown, timeout=5000):
@@ -70,10 +85,7 @@ def write(qtbot, window, strokes: list[list[tuple[int, int]]]) -> list[str]:
 
 @pytest.mark.gui
 def test_a_pick_hands_the_memory_its_ink_embedding_and_rank(qtbot, make_window) -> None:
-    reader = FakeReader()
-    window = make_window(reader)
-    c = window.controller
-    c.memory = memory = RecordingMemory()
+    _, window, memory = remembering(make_window)
     shown = write(qtbot, window, CROSS)
     window.bar.choose(2)
     assert len(memory.picks) == 1
@@ -97,13 +109,9 @@ def test_a_pick_hands_the_memory_its_ink_embedding_and_rank(qtbot, make_window) 
 def test_a_taken_back_auto_commit_rewritten_and_picked_teaches_both_inks(
     qtbot, make_window, recording
 ) -> None:
-    reader = FakeReader()
-    window = make_window(reader, auto_commit_ms=1)
+    reader, window, memory = remembering(make_window, auto_commit_ms=1)
     c = window.controller
-    c.memory = memory = RecordingMemory()
-    with qtbot.waitSignal(c.committed, timeout=5000):
-        for s in CROSS:
-            draw_stroke(window.pad, s, delay_ms=0)
+    auto_commit(qtbot, window, CROSS)
     auto = recording.committed[-1]
     window.keys.buttons["backspace"].click()  # takes the auto-commit back
     assert recording.keys == ["BackSpace"]
@@ -124,14 +132,9 @@ def test_a_taken_back_auto_commit_rewritten_and_picked_teaches_both_inks(
 def test_an_auto_commit_the_user_goes_on_from_stands_as_a_rank_0_pick(
     qtbot, make_window, recording
 ) -> None:
-    reader = FakeReader()
-    window = make_window(reader, auto_commit_ms=1)
-    c = window.controller
-    c.memory = memory = RecordingMemory()
+    reader, window, memory = remembering(make_window, auto_commit_ms=1)
     for strokes in (CROSS, CROSS[:1]):
-        with qtbot.waitSignal(c.committed, timeout=5000):
-            for s in strokes:
-                draw_stroke(window.pad, s, delay_ms=0)
+        auto_commit(qtbot, window, strokes)
     assert recording.committed == [reader.answer_for(2)[0], reader.answer_for(1)[0]]
     # The first stands (the user wrote on); the second is still open to a take-back.
     assert [(len(r.ink.strokes), ch, k) for r, ch, k in memory.picks] == [
@@ -139,8 +142,7 @@ def test_an_auto_commit_the_user_goes_on_from_stands_as_a_rank_0_pick(
     ]
     window.keys.buttons["enter"].click()  # going on: the second stands too
     assert [(len(r.ink.strokes), k) for r, _, k in memory.picks] == [(2, 0), (1, 0)]
-    with qtbot.waitSignal(c.committed, timeout=5000):
-        draw_stroke(window.pad, CROSS[0], delay_ms=0)
+    auto_commit(qtbot, window, CROSS[:1])
     window.keys.buttons["backspace"].click()  # taken back: it does not stand
     window.keys.buttons["enter"].click()
     assert len(memory.picks) == 2

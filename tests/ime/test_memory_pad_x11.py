@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,15 +16,14 @@ import numpy as np
 import pytest
 from pad_drawing import pixel_path
 
-from tests.support.xharness import App, Xvfb, XvfbUnavailable, start_field
+from tests.support.pad_process import PadProcess, needs_model, pad_args
+from tests.support.xharness import App, Xvfb, start_field
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "resources" / "model" / "xiezi-gb1.xiezi"
 pytestmark = [
     pytest.mark.xserver,
     pytest.mark.gui,
     pytest.mark.slow,
-    pytest.mark.skipif(not MODEL.is_file(), reason="no bundled model in this checkout"),
+    needs_model,
     pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed"),
 ]
 #: The window's margin and the candidate bar's height (ime.window._lay_out, CandidateBar).
@@ -34,21 +31,10 @@ MARGIN, BAR = 4, 44
 SIDE = 240
 
 
-@pytest.fixture(scope="module")
-def xvfb() -> Iterator[Xvfb]:
-    try:
-        server = Xvfb()
-    except XvfbUnavailable as e:
-        pytest.skip(f"no X server can start here: {e}")
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def field(xvfb: Xvfb) -> Iterator[App]:
-    app = start_field(xvfb)
-    yield app
-    app.close()
+    with start_field(xvfb) as app:
+        yield app
 
 
 def xdotool(xvfb: Xvfb, *args: str) -> str:
@@ -58,46 +44,15 @@ def xdotool(xvfb: Xvfb, *args: str) -> str:
     return done.stdout
 
 
-class Pad:
-    """``python -m ime.app`` on xvfb; ``wait_log(text)`` waits for a line of its -v log."""
-
-    def __init__(self, xvfb: Xvfb, tmp_path: Path, learn: bool) -> None:
-        settings = tmp_path / "settings.json"
-        s = {"auto_commit": "off", "pad_size": SIDE, "learn_handwriting": learn}
-        settings.write_text(json.dumps(s), encoding="utf-8")
-        home = tmp_path / "home"
-        home.mkdir(exist_ok=True)
-        argv = ["-m", "ime.app", "-v", "--no-tray", "--insert", "x11", "--settings", str(settings)]
-        self.proc = subprocess.Popen(
-            [sys.executable, *argv],
-            env=xvfb.env(HOME=str(home), LANG="C.UTF-8"),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.log: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.log.append(line.rstrip())
-
-    def wait_log(self, text: str, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not any(text in line for line in self.log):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise AssertionError(f"no {text!r} in the pad's log: {self.log[-10:]}")
-            time.sleep(0.05)  # another process's log: no signal to wait on
-
-    def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def start_pad(xvfb: Xvfb, tmp_path: Path, learn: bool) -> PadProcess:
+    """``python -m ime.app`` on xvfb, typing by XTest, learning or not."""
+    settings = tmp_path / "settings.json"
+    s = {"auto_commit": "off", "pad_size": SIDE, "learn_handwriting": learn}
+    settings.write_text(json.dumps(s), encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = xvfb.env(HOME=str(home), LANG="C.UTF-8")
+    return PadProcess(pad_args(settings, insert="x11"), env)
 
 
 def geometry(xvfb: Xvfb) -> tuple[int, int, int, int]:
@@ -150,10 +105,10 @@ def test_a_pick_typed_into_the_field_is_first_the_next_time(
 ) -> None:
     field.send("clear")
     field.wait_for(lambda s: s["text"] == "" and s["focus"])
-    pad = Pad(xvfb, tmp_path, learn)
+    pad = start_pad(xvfb, tmp_path, learn)
     try:
         if learn:
-            pad.wait_log("user's memory", 60)  # the model is loaded and the memory open
+            pad.wait_line("user's memory", 60)  # the model is loaded and the memory open
         geo = geometry(xvfb)
         text = write_and_click(xvfb, field, geo, 1, "")
         picked = text[-1]

@@ -11,6 +11,7 @@ import pytest
 from pad_drawing import CROSS, draw_stroke
 
 from ime.app import create, main, model_factory
+from tests.support.pad_process import LM, pad_args, run_python
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +31,7 @@ def test_bad_model_opens_the_pad_with_one_clear_message(qtbot, tmp_path: Path, k
     missing = tmp_path / "nope.xiezi"
     if kind == "garbage":
         missing.write_bytes(b"not a zip archive at all")
-    _app, window, _args = create(
-        [
-            "--model",
-            str(missing),
-            "--settings",
-            str(tmp_path / "s.json"),
-            "--no-tray",
-            "--insert",
-            "clipboard",
-        ]
-    )
+    _app, window, _args = create(pad_args(tmp_path / "s.json", missing))
     qtbot.addWidget(window)
     service = window.controller.service
     with qtbot.waitSignal(service.modelFailed, timeout=10_000):
@@ -84,14 +75,7 @@ def test_help_shows_no_markup(module: str) -> None:
     """Issue 15: --help printed reStructuredText (``python -m engine``)."""
     if module == "trainer":
         pytest.importorskip("torch")
-    done = subprocess.run(
-        [sys.executable, "-m", module, "--help"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
+    done = run_python(["-m", module, "--help"], {**os.environ, "QT_QPA_PLATFORM": "offscreen"}, 120)
     assert done.returncode == 0, done.stderr
     assert "``" not in done.stdout and ":func:" not in done.stdout
 
@@ -107,21 +91,10 @@ def test_the_app_loads_the_language_model_for_associations_on_the_worker(
     from engine.language import LanguageModel
     from ime.associations import Associations
 
-    lm = Path(__file__).resolve().parents[2] / "resources" / "lm" / "lm.npz"
-    if not lm.is_file():
+    if not LM.is_file():
         pytest.skip("no bundled language model in this checkout")
     path, _ = tiny_model
-    _app, window, _ = create(
-        [
-            "--no-tray",
-            "--insert",
-            "clipboard",
-            "--model",
-            str(path),
-            "--settings",
-            str(tmp_path / "s.json"),
-        ]
-    )
+    _app, window, _ = create(pad_args(tmp_path / "s.json", path))
     qtbot.addWidget(window)
     c = window.controller
     threads: list[threading.Thread] = []
@@ -144,17 +117,7 @@ def test_the_app_loads_the_language_model_for_associations_on_the_worker(
 @pytest.mark.gui
 def test_closing_the_window_without_a_tray_icon_quits(qtbot, tmp_path: Path) -> None:
     """Issue 15: a Tool window does not count for Qt's quit-on-last-window-closed."""
-    _app, window, _ = create(
-        [
-            "--no-tray",
-            "--insert",
-            "clipboard",
-            "--settings",
-            str(tmp_path / "s.json"),
-            "--model",
-            str(tmp_path / "none.xiezi"),
-        ]
-    )
+    _app, window, _ = create(pad_args(tmp_path / "s.json", tmp_path / "none.xiezi"))
     qtbot.addWidget(window)
     window.show()
     assert window.tray is None
@@ -164,24 +127,16 @@ def test_closing_the_window_without_a_tray_icon_quits(qtbot, tmp_path: Path) -> 
 
 
 def test_the_pad_process_ends_when_its_window_closes(tmp_path: Path) -> None:
+    args = pad_args(tmp_path / "s.json", tmp_path / "none.xiezi", tray=True)
     code = (
         "import sys\n"
         "from ime.app import create\n"
         "from ime.qt import QTimer\n"
-        f"app, w, _ = create(['--insert', 'clipboard', '--settings', {str(tmp_path / 's.json')!r},"
-        f" '--model', {str(tmp_path / 'none.xiezi')!r}])\n"
+        f"app, w, _ = create({args!r})\n"
         "w.show(); QTimer.singleShot(300, w.close); QTimer.singleShot(20000, lambda: app.exit(7))\n"
         "sys.exit(app.exec())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
+    done = run_python(["-c", code], {**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr  # 7: still running 20 s after the close
 
 
@@ -206,17 +161,7 @@ def test_insert_clipboard_says_on_the_pad_where_each_character_went(
 
     settings = tmp_path / "s.json"
     settings.write_text(f'{{"language": "{lang}"}}', encoding="utf-8")
-    _app, window, _args = create(
-        [
-            "--model",
-            str(tmp_path / "none.xiezi"),
-            "--settings",
-            str(settings),
-            "--no-tray",
-            "--insert",
-            "clipboard",
-        ]
-    )
+    _app, window, _args = create(pad_args(settings, tmp_path / "none.xiezi"))
     qtbot.addWidget(window)
     service = window.controller.service
     with qtbot.waitSignal(service.modelFailed, timeout=10_000):

@@ -7,7 +7,7 @@ import logging
 import threading
 
 import pytest
-from pad_drawing import CROSS, draw_stroke
+from pad_drawing import CROSS, draw_stroke, write
 
 from ime.associations import Associations
 from ime.context import CONTEXT_CHARS, FORGET_MS, TypedText
@@ -18,17 +18,6 @@ pytestmark = pytest.mark.gui
 
 #: One stroke reads 申…, two strokes 甲…; 中 is the 9th candidate of two strokes.
 ONE, TWO = FakeRecognizer.answer_for(1), FakeRecognizer.answer_for(2)
-
-
-def write(qtbot, window, strokes) -> None:
-    """Draw strokes and wait until the candidates for the last one are shown."""
-    for stroke in strokes:
-        with qtbot.waitSignal(
-            window.controller.candidatesShown,
-            timeout=5000,
-            check_params_cb=lambda kind: kind == "candidates",
-        ):
-            draw_stroke(window.pad, stroke)
 
 
 def pick(qtbot, window, char: str) -> None:

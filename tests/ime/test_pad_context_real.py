@@ -3,17 +3,13 @@ a character the network alone reads as its look-alike."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from pad_drawing import draw_stroke, pixel_path
+from pad_drawing import write_template
 
 from ime.app import model_factory
 from ime.associations import Associations
+from tests.support.pad_process import LM, MODEL
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "resources" / "model" / "xiezi-gb1.xiezi"
-LM = ROOT / "resources" / "lm" / "lm.npz"
 pytestmark = [
     pytest.mark.gui,
     pytest.mark.slow,
@@ -22,19 +18,6 @@ pytestmark = [
         reason="no bundled model or language model in this checkout",
     ),
 ]
-
-
-def write_template(qtbot, window, char: str) -> list[str]:
-    """Write char's stroke medians on the pad; the candidates shown for the whole of it."""
-    from trainer.data.templates import load_templates
-
-    side = min(window.pad.width(), window.pad.height())
-    for s in load_templates().strokes(char):
-        draw_stroke(window.pad, pixel_path(20 + s * (side - 40)), delay_ms=0)
-    c = window.controller
-    assert c.service.wait(10_000)
-    qtbot.waitUntil(lambda: c.best() is not None, timeout=10_000)
-    return window.bar.items()
 
 
 #: (text before, character, its look-alike): pairs the bundled model alone misreads as drawn

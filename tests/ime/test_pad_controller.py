@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from pad_drawing import CROSS, draw_stroke
+from pad_drawing import CROSS, draw_stroke, write
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -13,17 +13,6 @@ from tests.support.fake_language import FakeLanguageModel
 from tests.support.fake_recognizer import FakeRecognizer
 
 pytestmark = pytest.mark.gui
-
-
-def write(qtbot, window, strokes) -> None:
-    """Draw strokes and wait until the candidates for the last one are shown."""
-    for stroke in strokes:
-        with qtbot.waitSignal(
-            window.controller.candidatesShown,
-            timeout=5000,
-            check_params_cb=lambda kind: kind == "candidates",
-        ):
-            draw_stroke(window.pad, stroke)
 
 
 def test_candidates_appear_after_pen_up_for_exactly_the_drawn_ink(qtbot, window, fake) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,8 +12,8 @@ import pytest
 
 from ime import preflight
 from ime.settings import describe_read, read_settings_file
+from tests.support.pad_process import run_python, with_lang
 
-ROOT = Path(__file__).resolve().parents[2]
 #: Words of the English detail that must stay in the log (codec errors, checks, strerror).
 ENGLISH = re.compile(r"[A-Za-z]{4,}")
 
@@ -99,31 +98,13 @@ def test_start_up_problems_are_said_in_chinese() -> None:
 @pytest.mark.parametrize("platform", [None, "xcb"])
 def test_the_pad_with_no_display_says_so_in_chinese(tmp_path: Path, platform) -> None:
     """What the judge runs: LANG=zh_CN.UTF-8, DISPLAY unset."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in (
-            "DISPLAY",
-            "WAYLAND_DISPLAY",
-            "QT_QPA_PLATFORM",
-            "LC_ALL",
-            "LC_MESSAGES",
-            "LANGUAGE",
-        )
-    }
-    env.update(LANG="zh_CN.UTF-8", XIEZI_SETTINGS=str(tmp_path / "s.json"))
+    env = with_lang(
+        os.environ, "zh_CN.UTF-8", drop=["DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"]
+    )
+    env["XIEZI_SETTINGS"] = str(tmp_path / "s.json")
     if platform:
         env["QT_QPA_PLATFORM"] = platform
-    done = subprocess.run(
-        [sys.executable, "-m", "ime.app"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(["-m", "ime.app"], env)
     assert done.returncode == 2, done.stderr
     assert "写字需要图形桌面" in done.stderr
     assert english_outside_paths(done.stderr) == []
@@ -134,17 +115,9 @@ def test_the_pad_with_no_display_says_so_in_chinese(tmp_path: Path, platform) ->
     [("zh_CN.UTF-8", ["用法：", "选项", "手写板"]), ("C.UTF-8", ["usage:", "options", "The pad"])],
 )
 def test_help_follows_the_locale(lang: str, words: list[str]) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")}
-    env.update(LANG=lang, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run(
-        [sys.executable, "-m", "ime.app", "--help"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = with_lang(os.environ, lang)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    done = run_python(["-m", "ime.app", "--help"], env)
     assert done.returncode == 0, done.stderr
     assert all(w in done.stdout for w in words), done.stdout
     if lang.startswith("zh"):

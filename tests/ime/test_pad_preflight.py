@@ -11,28 +11,13 @@ from pathlib import Path
 import pytest
 
 from ime.preflight import XCB_LIBRARIES, check_display, check_xcb_libraries
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.pad_process import run_python
 
 
 def run_pad(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ime.app",
-            "--no-tray",
-            "--exit-after-paint",
-            "--settings",
-            str(tmp_path / "s.json"),
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    settings = str(tmp_path / "s.json")
+    args = ["-m", "ime.app", "--no-tray", "--exit-after-paint", "--settings", settings]
+    return run_python(args, env, timeout_s=120)
 
 
 def test_no_display_is_said_and_exits_2() -> None:

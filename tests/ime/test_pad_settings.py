@@ -21,6 +21,7 @@ from ime.settings import (
     read_settings_file,
     save_settings,
 )
+from tests.support.pad_process import pad_args
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -316,18 +317,7 @@ def test_each_notice_says_what_happened_in_one_language(name: str, lang: str) ->
 def _start(tmp_path: Path, path: Path):  # type: ignore[no-untyped-def]
     from ime.app import create
 
-    _app, window, _ = create(
-        [
-            "--no-tray",
-            "--settings",
-            str(path),
-            "--insert",
-            "clipboard",
-            "--model",
-            str(tmp_path / "none.xiezi"),
-            "--no-tray",
-        ]
-    )
+    _app, window, _ = create(pad_args(path, tmp_path / "none.xiezi"))
     return window
 
 

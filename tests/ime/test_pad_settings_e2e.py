@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from special_files import SPECIAL, snapshot
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.pad_process import pad_args, run_python
+
 KINDS = [
     "fifo",
     "char device (copy of /dev/null)",
@@ -23,38 +23,24 @@ KINDS = [
 def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path / "home")}
     # A FIFO that blocked open() would hang here: the timeout fails the test instead.
-    return subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
-        env=env,
-    )
+    return run_python(args, env, timeout_s=60)
+
+
+def _special_settings(tmp_path: Path, kind: str) -> tuple[Path, Path, dict[str, tuple[int, ...]]]:
+    """A folder, its settings.json made a ``kind`` special file, and the folder's snapshot."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    path = folder / "settings.json"
+    SPECIAL[kind](path)
+    return folder, path, snapshot(folder)
 
 
 @pytest.mark.gui
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_pad_starts_and_renames_nothing(tmp_path: Path, kind: str) -> None:
-    folder = tmp_path / "config"
-    folder.mkdir()
-    path = folder / "settings.json"
-    SPECIAL[kind](path)
-    before = snapshot(folder)
+    folder, path, before = _special_settings(tmp_path, kind)
     done = _run(
-        [
-            "-m",
-            "ime.app",
-            "--settings",
-            str(path),
-            "--no-tray",
-            "--insert",
-            "clipboard",
-            "--model",
-            str(tmp_path / "none.xiezi"),
-            "--exit-after-paint",
-        ],
+        ["-m", "ime.app", *pad_args(path, tmp_path / "none.xiezi"), "--exit-after-paint"],
         tmp_path,
     )
     assert done.returncode == 0, done.stderr
@@ -67,18 +53,13 @@ def test_the_pad_starts_and_renames_nothing(tmp_path: Path, kind: str) -> None:
 @pytest.mark.parametrize("kind", KINDS[:2])
 def test_the_pad_that_saves_and_quits_writes_nothing_there(tmp_path: Path, kind: str) -> None:
     """The dialog's new settings and the window's place on quit are refused, with a notice."""
-    folder = tmp_path / "config"
-    folder.mkdir()
-    path = folder / "settings.json"
-    SPECIAL[kind](path)
-    before = snapshot(folder)
+    folder, path, before = _special_settings(tmp_path, kind)
     code = (
         "import sys\n"
         "from ime.app import create\n"
         "from ime.qt import QTimer\n"
         "from ime.settings import Settings\n"
-        f"app, w, _ = create(['--no-tray', '--insert', 'clipboard', '--settings', {str(path)!r},"
-        f" '--model', {str(tmp_path / 'none.xiezi')!r}])\n"
+        f"app, w, _ = create({pad_args(path, tmp_path / 'none.xiezi')!r})\n"
         "def change():\n"
         "    w.apply_settings(Settings(pad_size=300, language='en'))\n"
         "    print('NOTICE', w._notice, flush=True)\n"

@@ -32,6 +32,7 @@ from ime.settings import (
     save_settings,
 )
 from ime.settings_file import NotRegularFile
+from tests.support.pad_process import pad_args
 
 #: The files of issue 17 that crashed the pad at every start.
 CRAFTED = {
@@ -143,17 +144,7 @@ def test_the_pad_starts_with_a_crafted_file_and_says_so(qtbot, tmp_path: Path, n
 
     path = tmp_path / "settings.json"
     path.write_bytes(CRAFTED[name])
-    _app, window, _ = create(
-        [
-            "--no-tray",
-            "--settings",
-            str(path),
-            "--insert",
-            "clipboard",
-            "--model",
-            str(tmp_path / "none.xiezi"),
-        ]
-    )
+    _app, window, _ = create(pad_args(path, tmp_path / "none.xiezi"))
     qtbot.addWidget(window)
     window.show()
     assert "settings file" in window._notice and name not in window._notice

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +79,6 @@ class Xvfb:
 def _read_line(fd: int, timeout_s: float) -> str:
     out = b""
     deadline = time.monotonic() + timeout_s
-    import select
-
     while not out.endswith(b"\n") and time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
         if not ready:
@@ -176,6 +176,12 @@ class App:
                 self.proc.kill()
                 self.proc.wait()
 
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def start_field(xvfb: Xvfb) -> App:
     """The text field app on ``xvfb``, once it holds the focus."""
@@ -224,3 +230,43 @@ def click(display: str, x: int, y: int) -> None:
         check=True,
         timeout=10,
     )
+
+
+def wait_until(pred: Callable[[], object], timeout_s: float = 10.0, what: str = "") -> None:
+    """Poll ``pred`` until it is true; fails after ``timeout_s`` naming ``what``."""
+    deadline = time.monotonic() + timeout_s
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)  # polling the X server, another process: no signal to wait on
+
+
+@contextmanager
+def openbox(xvfb: Xvfb, wait: bool = True) -> Iterator[subprocess.Popen]:
+    """The openbox window manager on ``xvfb`` while in the block; with ``wait``, once it has
+    taken the screen (its ``_NET_SUPPORTING_WM_CHECK`` on the root window, read with xprop)."""
+    wm = subprocess.Popen(
+        ["openbox", "--sm-disable"],
+        env=xvfb.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        if wait:
+            wait_until(
+                lambda: (
+                    "_NET_SUPPORTING_WM_CHECK(WINDOW)"
+                    in subprocess.run(
+                        ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
+                        env=xvfb.env(),
+                        capture_output=True,
+                        text=True,
+                        check=False,
+                    ).stdout
+                ),
+                what="openbox",
+            )
+        yield wm
+    finally:
+        wm.terminate()
+        wm.wait(10)

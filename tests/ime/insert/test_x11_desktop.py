@@ -7,89 +7,52 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 
 from ime.insert.clipboard import default_clipboard
 from ime.insert.xlib import XDisplay
+from tests.support.pad_process import PadProcess, pad_args
 from tests.support.xharness import (
     App,
     Xvfb,
-    XvfbUnavailable,
     click,
+    openbox,
     start_field,
     start_pad,
+    wait_until,
     x_focus,
 )
 
 pytestmark = [pytest.mark.xserver, pytest.mark.gui]
 
-ROOT = Path(__file__).resolve().parents[3]
 TEXT = "写字"
 
 
-def wait_until(pred, timeout_s: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout_s
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)  # polling the X server, another process: no signal to wait on
-
-
 @pytest.fixture(scope="module", params=["no window manager", "openbox"])
-def desktop(request) -> Iterator[tuple[Xvfb, str]]:
-    try:
-        server = Xvfb()
-    except XvfbUnavailable as e:
-        pytest.skip(f"no X server can start here: {e}")
-    wm = None
-    if request.param == "openbox":
-        if shutil.which("openbox") is None:
-            server.close()
-            pytest.skip("openbox is not installed")
-        wm = subprocess.Popen(
-            ["openbox", "--sm-disable"],
-            env=server.env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_until(
-            lambda: (
-                "_NET_SUPPORTING_WM_CHECK(WINDOW)"
-                in subprocess.run(
-                    ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
-                    env=server.env(),
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                ).stdout
-            ),
-            what="openbox",
-        )
-    yield server, request.param
-    if wm is not None:
-        wm.terminate()
-        wm.wait(10)
-    server.close()
+def desktop(request, new_xvfb) -> Iterator[tuple[Xvfb, str]]:
+    server = new_xvfb()
+    wm = request.param == "openbox"
+    if wm and shutil.which("openbox") is None:
+        pytest.skip("openbox is not installed")
+    with openbox(server) if wm else nullcontext():
+        yield server, request.param
 
 
 @pytest.fixture
 def field(desktop) -> Iterator[App]:
-    app = start_field(desktop[0])
-    yield app
-    app.close()
+    with start_field(desktop[0]) as app:
+        yield app
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
 def test_after_settings_ok_the_focus_and_the_next_commit_go_back(desktop, field: App) -> None:
     xvfb, _ = desktop
     focus = field.state["window"]
-    pad = start_pad(xvfb, "x11", TEXT)
-    try:
+    with start_pad(xvfb, "x11", TEXT) as pad:
         pad.send("settings")
         pad.wait_for(lambda s: s["dialog"])
         wait_until(lambda: x_focus(xvfb.display) != focus, what="the dialog to take the focus")
@@ -100,8 +63,6 @@ def test_after_settings_ok_the_focus_and_the_next_commit_go_back(desktop, field:
         click(xvfb.display, *pad.query()["cell"])
         assert field.wait_for(lambda s: s["text"] == TEXT)["focus"]
         assert pad.query()["message"] == ""
-    finally:
-        pad.close()
 
 
 def test_a_commit_with_no_focused_window_goes_to_the_clipboard_with_a_notice(
@@ -117,8 +78,7 @@ def test_a_commit_with_no_focused_window_goes_to_the_clipboard_with_a_notice(
     if wm == "openbox" and shutil.which("xdotool") is None:
         pytest.skip("xdotool is not installed")
     clip.set_text("before")
-    pad = start_pad(xvfb, "x11", TEXT)
-    try:
+    with start_pad(xvfb, "x11", TEXT) as pad:
         if wm == "openbox":  # the user clicks the desktop, away from every window
             focus = field.state["window"]
             click(xvfb.display, 1000, 740)
@@ -138,8 +98,6 @@ def test_a_commit_with_no_focused_window_goes_to_the_clipboard_with_a_notice(
         assert TEXT in state["message"] and "clipboard" in state["message"]
         assert clip.get_text() == TEXT
         assert field.query()["text"] == ""
-    finally:
-        pad.close()
 
 
 def test_the_pad_size_set_in_settings_applies_at_once_and_after_a_restart(
@@ -149,8 +107,7 @@ def test_the_pad_size_set_in_settings_applies_at_once_and_after_a_restart(
     size, also after a restart (the saved window size won)."""
     xvfb, _ = desktop
     path = tmp_path / "settings.json"
-    pad = start_pad(xvfb, "clipboard", TEXT, settings=path)
-    try:
+    with start_pad(xvfb, "clipboard", TEXT, settings=path) as pad:
         before = pad.query()
         assert before["pad"] == [280, 280]  # the default, exactly
         pad.send("pad_size 400")
@@ -168,13 +125,8 @@ def test_the_pad_size_set_in_settings_applies_at_once_and_after_a_restart(
             return data["pad_size"] == 400 and (data["geometry"] or [0] * 4)[2:] == size
 
         wait_until(saved, what="the size and the window saved")
-    finally:
-        pad.close()
-    again = start_pad(xvfb, "clipboard", TEXT, settings=path)
-    try:
+    with start_pad(xvfb, "clipboard", TEXT, settings=path) as again:
         wait_until(lambda: again.query()["pad"] == [400, 400], what="400 px after a restart")
-    finally:
-        again.close()
 
 
 def xvfb_root(display: str) -> int:
@@ -186,31 +138,13 @@ def xvfb_root(display: str) -> int:
 
 
 @pytest.mark.skipif(shutil.which("wmctrl") is None, reason="wmctrl is not installed")
-@pytest.mark.parametrize("tray", [[], ["--no-tray"]], ids=["no tray on this desktop", "--no-tray"])
+@pytest.mark.parametrize("tray", [True, False], ids=["no tray on this desktop", "--no-tray"])
 def test_closing_the_pad_without_a_tray_icon_ends_it(desktop, tmp_path: Path, tray) -> None:
     xvfb, wm = desktop
     if wm != "openbox":
         pytest.skip("closing a window is the window manager's")
     env = xvfb.env(LANG="C.UTF-8")
-    pad = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ime.app",
-            *tray,
-            "--insert",
-            "clipboard",
-            "--settings",
-            str(tmp_path / "s.json"),
-            "--model",
-            str(tmp_path / "none.xiezi"),
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    pad = PadProcess(pad_args(tmp_path / "s.json", tmp_path / "none.xiezi", tray=tray), env)
     try:
         wait_until(
             lambda: (
@@ -223,8 +157,6 @@ def test_closing_the_pad_without_a_tray_icon_ends_it(desktop, tmp_path: Path, tr
             "the pad",
         )
         subprocess.run(["wmctrl", "-c", "Xiezi"], env=env, check=True, timeout=10)
-        assert pad.wait(timeout=15) == 0
+        assert pad.proc.wait(timeout=15) == 0
     finally:
-        if pad.poll() is None:
-            pad.kill()
-            pad.wait()
+        pad.kill()

@@ -17,15 +17,7 @@ from ime.insert import InsertConfig, choose_inserter
 from ime.insert.clipboard import Clipboard, default_clipboard
 from ime.insert.x11 import X11Inserter
 from ime.insert.xlib import XDisplay
-from tests.support.xharness import (
-    App,
-    Xvfb,
-    XvfbUnavailable,
-    click,
-    start_field,
-    start_pad,
-    x_focus,
-)
+from tests.support.xharness import App, Xvfb, click, start_field, start_pad, x_focus
 
 pytestmark = [pytest.mark.xserver, pytest.mark.gui]
 
@@ -52,20 +44,9 @@ class Timers:
 
 
 @pytest.fixture(scope="module")
-def xvfb() -> Iterator[Xvfb]:
-    try:
-        server = Xvfb()
-    except XvfbUnavailable as e:
-        pytest.skip(f"no X server can start here: {e}")
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def field_app(xvfb: Xvfb) -> Iterator[App]:
-    app = start_field(xvfb)
-    yield app
-    app.close()
+    with start_field(xvfb) as app:
+        yield app
 
 
 @pytest.fixture
@@ -179,8 +160,7 @@ def test_the_pad_never_takes_the_focus_and_a_click_commits(
     focus = field.state["window"]
     assert x_focus(xvfb.display) == focus
     before = keymap(xvfb.display)
-    pad = start_pad(xvfb, mode, TEXT)
-    try:
+    with start_pad(xvfb, mode, TEXT) as pad:
         shown = pad.query()
         assert shown["visible"] and not shown["active"]
         assert x_focus(xvfb.display) == focus
@@ -196,5 +176,3 @@ def test_the_pad_never_takes_the_focus_and_a_click_commits(
             assert wait_clipboard(clip, "kept") == "kept"
         else:  # the pad's own QTimer restores the keymap (restore_after_s = 0.2 s in pad_app)
             assert wait_keymap(xvfb.display, before) == before
-    finally:
-        pad.close()
