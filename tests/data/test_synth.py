@@ -52,6 +52,7 @@ QUIET = SynthConfig(
     split_prob=0.0,
     jitter_sd=0.0,
     drop_prob=0.0,
+    lift_cut=0.0,
 )
 PLAIN = WriterStyle(cursiveness=0.0, simplify=0.0, roundness=0.05, neatness=1.0)
 
@@ -157,6 +158,44 @@ def test_a_simplifying_writer_drops_unjoined_hooks_and_turns_dots_into_ticks() -
     assert np.hypot(*(base - [0.45, 0.9])) < 0.02
     assert np.hypot(*(dot - [0.52, 0.14])) < 0.01
     assert 0.03 < np.hypot(*(tick - dot)) < 0.06 and tick[0] < dot[0] and tick[1] > dot[1]
+
+
+def test_the_pen_lifts_early_where_the_next_stroke_lies_behind() -> None:
+    # 十: the jump from the end of 一 (0.9, 0.5) to the top of 丨 (0.5, 0.1) runs back at
+    # 135 degrees from both: 一 ends, and 丨 starts, 0.2 * 0.6 (a writer of no fluency)
+    # * cos 45 of their length short; the jump shortens by as much, each stroke stays on
+    # its line. Two strokes one after the other on a line are not cut.
+    config = replace(QUIET, lift_cut=0.2)
+    cut = 0.2 * 0.6 * np.sqrt(0.5) * 0.8
+    xy, sid, _ = run(SHI, 0, PLAIN, config)
+    heng, shu = xy[sid == 0], xy[sid == 1]
+    np.testing.assert_allclose(heng[[0, -1]], [[0.1, 0.5], [0.9 - cut, 0.5]], atol=1e-3)
+    np.testing.assert_allclose(shu[[0, -1]], [[0.5, 0.1 + cut], [0.5, 0.9]], atol=1e-3)
+    assert abs(np.hypot(*(shu[0] - heng[-1])) - np.sqrt(2) * (0.4 - cut)) < 2e-3  # was 0.566
+    on_a_line = [np.array([[0.1, 0.5], [0.4, 0.5]], F), np.array([[0.6, 0.5], [0.9, 0.5]], F)]
+    np.testing.assert_array_equal(
+        run(on_a_line, 0, PLAIN, config)[0], run(on_a_line, 0, PLAIN, QUIET)[0]
+    )
+    # a joined gap is not a pen-up: a writer who joins everything writes it as before
+    joiner = replace(PLAIN, cursiveness=1.0)
+    np.testing.assert_array_equal(run(SHI, 0, joiner, config)[0], run(SHI, 0, joiner, QUIET)[0])
+    # 口: 丨 ends and the bottom 一 starts short of their corner (each jump runs back along
+    # them); the 横折 turns a corner (it would shrink about its chord): written whole
+    xy, sid, _ = run(KOU, 0, PLAIN, config)
+    ref, ref_sid, _ = run(KOU, 0, PLAIN, QUIET)
+    shu, zhe, heng = (xy[sid == k] for k in range(3))
+    assert shu[-1, 1] < 0.8 - 0.05 and heng[0, 0] > 0.2 + 0.05
+    np.testing.assert_allclose(zhe[[0, -1]], ref[ref_sid == 1][[0, -1]], atol=1e-9)
+    # a twin's damped strokes carry what tells it apart (confusable.Twin): written whole
+    from trainer.data.synth.confusable import Twin
+
+    twin = Twin(SHI)
+    twin.damp = np.ones((2, 8))
+    twin.damp[0, 1] = 0.3  # 一's height: its end stays, 丨 still starts short
+    tiny = replace(config, offset_sd=1e-9)
+    xy, sid, _ = run(twin, 0, PLAIN, tiny)
+    np.testing.assert_allclose(xy[sid == 0][-1], [0.9, 0.5], atol=1e-6)
+    np.testing.assert_allclose(xy[sid == 1][0], [0.5, 0.1 + cut], atol=1e-3)
 
 
 def _vertical_slopes(xy: np.ndarray, sid: np.ndarray) -> list[float]:

@@ -41,6 +41,11 @@ class SynthConfig:
         join_dir_coef: log-odds added when the next stroke lies straight ahead of the pen.
         join_cut: how much shorter (fraction of length) a stroke ends, and the next one
             starts, where the pen joins them: fast writers turn before the corner.
+        lift_cut: how much shorter (fraction of its chord) a near-straight stroke ends where
+            the pen lifts for a next stroke behind it, and the next one starts where it
+            heads back towards the pen (``handwrite._lift_early``: times minus the cosine of
+            the chord with the jump and 0.6-1.4 with the writer's fluency); the pen-up side
+            of ``join_cut``. 0: strokes end where the template ends them.
         reach_mean: connector control arm as a fraction of the gap (roundness of joins).
         reach_sd: its per-connector log standard deviation.
         hook_frac: a last segment shorter than this fraction of its stroke that runs back
@@ -142,6 +147,7 @@ class SynthConfig:
     join_dist_ref: float = 0.3
     join_dir_coef: float = 0.8
     join_cut: float = 0.06
+    lift_cut: float = 0.18
     reach_mean: float = 0.3
     reach_sd: float = 0.3
     hook_frac: float = 0.3

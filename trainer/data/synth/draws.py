@@ -32,6 +32,23 @@ NORMAL_PER_STROKE = 8
 WOBBLE, PER_WAVE, PARTS = 3, 5, 4
 
 
+def stroke_scales(config: SynthConfig) -> np.ndarray:
+    """(NORMAL_PER_STROKE,) the config's scale of each per-stroke normal, in the layout
+    above (``Template.sd`` holds them per stroke, damped on a twin's telling strokes)."""
+    return np.array(
+        [
+            config.offset_sd,
+            config.offset_sd,
+            config.scale_log_sd,
+            config.stroke_rotation_sd,
+            config.bend_sd,
+            config.extend_sd,
+            config.extend_sd,
+            config.reach_sd,
+        ]
+    )
+
+
 class Draws(NamedTuple):
     """One character's draws cut into their uses (K strokes written, W elastic waves).
 
