@@ -44,8 +44,11 @@ class SynthConfig:
         lift_cut: how much shorter (fraction of its chord) a near-straight stroke ends where
             the pen lifts for a next stroke behind it, and the next one starts where it
             heads back towards the pen (``handwrite._lift_early``: times minus the cosine of
-            the chord with the jump and 0.6-1.4 with the writer's fluency); the pen-up side
-            of ``join_cut``. 0: strokes end where the template ends them.
+            the chord with the jump and ``lift_neat + 2 (1 - lift_neat) fluency`` with the
+            writer's fluency: 0.6-1.4 at 0.6); the pen-up side of ``join_cut``. 0: strokes
+            end where the template ends them.
+        lift_neat: the factor of ``lift_cut`` for a writer who never joins (fluency 0); the
+            mean factor stays about 1 whatever it is (fluency averages 0.51).
         reach_mean: connector control arm as a fraction of the gap (roundness of joins).
         reach_sd: its per-connector log standard deviation.
         hook_frac: a last segment shorter than this fraction of its stroke that runs back
@@ -148,6 +151,7 @@ class SynthConfig:
     join_dir_coef: float = 0.8
     join_cut: float = 0.06
     lift_cut: float = 0.18
+    lift_neat: float = 0.6
     reach_mean: float = 0.3
     reach_sd: float = 0.3
     hook_frac: float = 0.3

@@ -180,8 +180,9 @@ def _lift_early(
     A fast writer lifts the pen before the end of a stroke that heads away from the next
     start, and puts it down past the start of a next stroke that heads back towards the
     pen: each end comes in by ``lift_cut`` of the stroke's chord times minus the cosine of
-    the chord with the jump (none where it heads on), times 0.6-1.4 with the writer's
-    fluency (as ``motion.pen_motion``'s tails), only at pen-ups within a character. It is
+    the chord with the jump (none where it heads on), times a factor rising with the
+    writer's fluency from ``lift_neat`` (0.6-1.4 at 0.6, as ``motion.pen_motion``'s tails),
+    only at pen-ups within a character. It is
     the pen-up side of ``join_cut``: a tail shortens a jump only by adding at least as
     much ink, this shortens it and saves ink. A near-straight stroke is scaled about the
     point of its chord that stays (its end curls kept), folded into its draws ``stroke_z``
@@ -200,7 +201,8 @@ def _lift_early(
     jump = first[1:] - last[:-1]
     jump /= np.maximum(np.abs(jump), 1e-12)
     lifted = (~join & (stroke_char[:-1] == stroke_char[1:])) * (
-        config.lift_cut * (0.6 + 0.8 * fluency[stroke_char[:-1]])
+        config.lift_cut
+        * (config.lift_neat + 2 * (1 - config.lift_neat) * fluency[stroke_char[:-1]])
     )
     cut = np.zeros((2, len(chord)))  # off the start, off the end (fraction of the chord)
     cut[0, 1:] = lifted * np.maximum(-(jump * way[1:].conjugate()).real, 0.0)
