@@ -165,8 +165,15 @@ def test_the_pen_lifts_early_where_the_next_stroke_lies_behind() -> None:
     # 135 degrees from both: 一 ends, and 丨 starts, 0.2 * 0.6 (a writer of no fluency)
     # * cos 45 of their length short; the jump shortens by as much, each stroke stays on
     # its line. Two strokes one after the other on a line are not cut.
-    config = replace(QUIET, lift_cut=0.2)
+    config = replace(QUIET, lift_cut=0.2, lift_neat=0.6)
     cut = 0.2 * 0.6 * np.sqrt(0.5) * 0.8
+    # by default (lift_neat 0) a writer of no fluency ends every stroke where it ends...
+    neat = replace(QUIET, lift_cut=0.2)
+    np.testing.assert_array_equal(run(SHI, 0, PLAIN, neat)[0], run(SHI, 0, PLAIN, QUIET)[0])
+    # ... and the cut rises with fluency: twice the mean factor at fluency 1 (a joiner's
+    # gaps are joined, so measure a writer of fluency 0.5: factor 1, where 0.6 gives 1 too)
+    half = replace(PLAIN, cursiveness=0.5)
+    np.testing.assert_allclose(run(SHI, 0, half, neat)[0], run(SHI, 0, half, config)[0])
     xy, sid, _ = run(SHI, 0, PLAIN, config)
     heng, shu = xy[sid == 0], xy[sid == 1]
     np.testing.assert_allclose(heng[[0, -1]], [[0.1, 0.5], [0.9 - cut, 0.5]], atol=1e-3)

@@ -151,7 +151,7 @@ class SynthConfig:
     join_dir_coef: float = 0.8
     join_cut: float = 0.06
     lift_cut: float = 0.18
-    lift_neat: float = 0.6
+    lift_neat: float = 0.0
     reach_mean: float = 0.3
     reach_sd: float = 0.3
     hook_frac: float = 0.3
