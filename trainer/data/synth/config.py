@@ -49,6 +49,9 @@ class SynthConfig:
             end where the template ends them.
         lift_neat: the factor of ``lift_cut`` for a writer who never joins (fluency 0); the
             mean factor stays about 1 whatever it is (fluency averages 0.51).
+        fold_fix: a stroke end shortened past its corner-cut point (``join_cut``,
+            ``run_cut``, ``lift_cut``, a negative extension draw) is cut there instead of
+            folding back on itself (``geometry.deform``). False: today's output.
         reach_mean: connector control arm as a fraction of the gap (roundness of joins).
         reach_sd: its per-connector log standard deviation.
         hook_frac: a last segment shorter than this fraction of its stroke that runs back
@@ -152,6 +155,7 @@ class SynthConfig:
     join_cut: float = 0.06
     lift_cut: float = 0.18
     lift_neat: float = 0.0
+    fold_fix: bool = False
     reach_mean: float = 0.3
     reach_sd: float = 0.3
     hook_frac: float = 0.3

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from trainer.data.synth.template import Template
 
 
-def deform(tpl: Template, stroke_z: np.ndarray, r: float, hook: np.ndarray | None) -> np.ndarray:
+def deform(
+    tpl: Template,
+    stroke_z: np.ndarray,
+    r: float | np.ndarray,
+    hook: np.ndarray | None,
+    fold_fix: bool = False,
+) -> np.ndarray:
     """Cut the corners, drop hooks, then offset, scale, rotate, bend and extend each stroke.
 
     Args:
@@ -30,6 +36,9 @@ def deform(tpl: Template, stroke_z: np.ndarray, r: float, hook: np.ndarray | Non
             fraction of the stroke's length, never shortening past half the end segment.
         r: Chaikin cut fraction (corner rounding). hook: (K,) strokes whose hook is
             dropped, or None.
+        fold_fix: a shortened end moved past the stroke's next point (its corner-cut point
+            on the end segment) takes that point along (``_unfold``): the stroke is cut,
+            not folded back on itself. False: the end point alone moves (the old output).
     Returns:
         (M,) complex points.
     """
@@ -52,9 +61,44 @@ def deform(tpl: Template, stroke_z: np.ndarray, r: float, hook: np.ndarray | Non
     ext[0] = stroke_z[:, 2].imag
     ext[1] = stroke_z[:, 3].real
     ext = np.maximum(ext, tpl.min_ext) * scale
-    out[tpl.starts] -= ext[0] * tpl.len_entry
-    out[tpl.ends] += ext[1] * len_exit
+    move_start = ext[0] * tpl.len_entry
+    move_end = ext[1] * len_exit
+    out[tpl.starts] -= move_start
+    out[tpl.ends] += move_end
+    if fold_fix:
+        _unfold(out, tpl.starts, 1, -move_start)
+        _unfold(out, tpl.ends, -1, move_end)
     return out
+
+
+#: Where a shortened end puts the point it passed: this fraction of the way from the new
+#: end to the point after (on the end segment's line, so the stroke's shape is unchanged).
+UNFOLD_AT = 0.25
+
+
+def _unfold(out: np.ndarray, ends: np.ndarray, step: int, move: np.ndarray) -> None:
+    """Move the point next to each end ``ends`` (its neighbour ``step`` inwards) that the
+    end's ``move`` carried the end past, to ``UNFOLD_AT`` of the way on to the point after
+    it (in place). Only a point that the move passed (ahead of the old end, behind the new
+    one, along the move) is touched: an extension passes none."""
+    nxt = ends + step
+    along = ((out[nxt] - out[ends]) * move.conjugate()).real
+    folded = ((along < 0.0) & (along + (move * move.conjugate()).real > 0.0)).nonzero()[0]
+    if len(folded):
+        e, n = ends[folded], nxt[folded]
+        out[n] = out[e] + UNFOLD_AT * (out[n + step] - out[e])
+
+
+def folded_ends(points: np.ndarray, tpl: Template) -> tuple[int, int]:
+    """(folded, all) stroke ends of ``deform``'s output: an end whose first segment runs
+    back (negative dot product) against the segment after it. The end segment's three
+    Chaikin points lie on one template segment, so only a fold reverses there."""
+    ok = tpl.counts >= 3
+    fold = 0
+    for ends, step in ((tpl.starts[ok], 1), (tpl.ends[ok], -1)):
+        a, b, c = points[ends], points[ends + step], points[ends + 2 * step]
+        fold += int((((b - a) * (c - b).conjugate()).real < 0.0).sum())
+    return fold, 2 * int(ok.sum())
 
 
 def join_strokes(

@@ -133,7 +133,7 @@ def write_characters(
     if config.lift_cut > 0 and len(join):
         _lift_early(tpl, stroke_z, join, stroke_char, style.cursiveness, config)
     roundness = roundness_of[0] if n_chars == 1 else roundness_of[stroke_char].repeat(tpl.counts)
-    points = deform(tpl, stroke_z, roundness, hook if hook.any() else None)
+    points = deform(tpl, stroke_z, roundness, hook if hook.any() else None, config.fold_fix)
     if config.parts_vary and tpl.part.any():
         part_z = draws.parts(drawn.characters, config.elastic_waves)
         points = _move_parts(points, tpl, part_z, mess, stroke_char, config)
