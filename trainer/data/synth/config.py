@@ -52,6 +52,15 @@ class SynthConfig:
         fold_fix: a stroke end shortened past its corner-cut point (``join_cut``,
             ``run_cut``, ``lift_cut``, a negative extension draw) is cut there instead of
             folding back on itself (``geometry.deform``). False: today's output.
+        curl: the curl of stroke ends (``handwrite._curl``): standard deviation (em) of the
+            sideways move of a stroke's first and last point, times 1.5 - neatness; the
+            stroke turns into and out of its course there. 0: none (today's output).
+        wobble: the hand's wobble (``handwrite._wobble``): amplitude of a smooth wander
+            along the ink, fraction of the character's size, times 1.5 - neatness and a
+            per-character log-normal factor; strokes turn more at the same length and
+            straightness. 0: none (today's output).
+        wobble_len: its wavelength along the ink, fraction of the character's size (each
+            axis: two sines at 1/1.3-1/0.7 of it).
         reach_mean: connector control arm as a fraction of the gap (roundness of joins).
         reach_sd: its per-connector log standard deviation.
         hook_frac: a last segment shorter than this fraction of its stroke that runs back
@@ -156,6 +165,9 @@ class SynthConfig:
     lift_cut: float = 0.18
     lift_neat: float = 0.0
     fold_fix: bool = False
+    curl: float = 0.0
+    wobble: float = 0.0
+    wobble_len: float = 0.3
     reach_mean: float = 0.3
     reach_sd: float = 0.3
     hook_frac: float = 0.3

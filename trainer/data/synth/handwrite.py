@@ -134,6 +134,8 @@ def write_characters(
         _lift_early(tpl, stroke_z, join, stroke_char, style.cursiveness, config)
     roundness = roundness_of[0] if n_chars == 1 else roundness_of[stroke_char].repeat(tpl.counts)
     points = deform(tpl, stroke_z, roundness, hook if hook.any() else None, config.fold_fix)
+    if config.curl > 0:
+        _curl(points, tpl, hook, rngs, strokes_per_char, style.neatness[stroke_char], config)
     if config.parts_vary and tpl.part.any():
         part_z = draws.parts(drawn.characters, config.elastic_waves)
         points = _move_parts(points, tpl, part_z, mess, stroke_char, config)
@@ -144,6 +146,8 @@ def write_characters(
     points = _warp(points, point_char, drawn.characters, styles, mess, config)
     motion = Motion(style.speed, style.rate, config.end_speed, config.pen_up_ms)
     pts, sid, t, group_char = sample_trajectory(points, group, speed, point_char, motion)
+    if config.wobble > 0:
+        pts = _wobble(pts, group_char[sid], rngs, style, config)
     xy, sid, t, sample_char = _digitize(pts, sid, t, group_char, rngs, style, mess, config)
     if n_chars == 1:
         return [(xy, sid.astype(np.int32), np.rint(t - t[0]))]
@@ -211,6 +215,73 @@ def _lift_early(
     # p -> a + k (p - a), a the point of the chord that stays, before the stroke's own noise
     stroke_z[:, 0] += np.exp(stroke_z[:, 1]) * chord * (0.5 * (cut[0] - cut[1]))
     stroke_z[:, 1] += np.log1p(-cut.sum(axis=0))
+
+
+#: Stroke length (em) under which ``_curl``'s offsets shrink in proportion (dots, ticks).
+CURL_LENGTH = 0.3
+
+
+def _curl(
+    points: np.ndarray,
+    tpl: Template,
+    hook: np.ndarray,
+    rngs: list[np.random.Generator],
+    strokes_per_char: list[int],
+    neatness: np.ndarray,
+    config: SynthConfig,
+) -> None:
+    """The curl of a stroke's ends: where the pen lands and lifts it moves sideways.
+
+    Each stroke's first and last point moves across the stroke's entry (exit) direction
+    by a normal draw times ``config.curl`` (em) times 1.5 - neatness (the writer's:
+    0.5-1.5), shrunk in proportion under ``CURL_LENGTH``: the stroke turns into its course
+    over its first corner-cut segment and out of it over its last, as real strokes do
+    (0.3-0.4 radians in their first and last eighth; ours 0.1), at the same length and
+    about the same straightness. Draws 2 normals a stroke from each character's generator
+    (``rngs``) before the digitizer's. Changes ``points`` (M,) in place.
+    """
+    z = np.concatenate(
+        [rng.standard_normal((k, 2)) for rng, k in zip(rngs, strokes_per_char, strict=True)]
+    )
+    length = np.abs(tpl.len_entry)
+    amp = config.curl * (1.5 - neatness) * np.minimum(1.0, length / CURL_LENGTH)
+    exit_ = np.where(hook, tpl.len_hook_exit, tpl.len_exit)
+    points[tpl.starts] += (amp * z[:, 0]) * 1j * tpl.len_entry / np.maximum(length, 1e-12)
+    points[tpl.ends] += (amp * z[:, 1]) * 1j * exit_ / np.maximum(np.abs(exit_), 1e-12)
+
+
+#: Frequency factors of the two sine waves of each axis of ``_wobble`` (irregular sum).
+WOBBLE_WAVES = np.array([0.7, 1.3, 0.8, 1.2])
+
+
+def _wobble(
+    pts: np.ndarray,
+    sample_char: np.ndarray,
+    rngs: list[np.random.Generator],
+    style: StyleColumns,
+    config: SynthConfig,
+) -> np.ndarray:
+    """The hand's wobble: each sample moved by a smooth 2-D wander along the ink.
+
+    Each axis is a sum of two sines of the path's arc length (random phases, wavelengths
+    ``config.wobble_len`` over 0.7-1.3 of the character's size, per character), of
+    amplitude ``config.wobble`` times the size, times 1.5 - neatness (0.5-1.5: the
+    writer's) and a per-character log-normal factor (sd 0.5). A wave of the ink's own
+    scale: a stroke turns more without getting longer or less straight (amplitude over
+    wavelength ~0.02). Draws 5 uniforms from each character's generator (``rngs``)
+    before the digitizer's. Returns the moved (n,) complex samples.
+    """
+    u = np.array([rng.random(5) for rng in rngs])  # (B, 5): 4 phases, amplitude
+    size = style.size
+    amp = (config.wobble * size * (1.5 - style.neatness)) * np.exp(
+        0.5 * math.sqrt(3.0) * (2.0 * u[:, 4] - 1.0)
+    )
+    arc = np.zeros(len(pts))
+    np.add.accumulate(np.abs(pts[1:] - pts[:-1]), out=arc[1:])
+    k = (2.0 * np.pi / config.wobble_len) * WOBBLE_WAVES  # radians per size of ink
+    wave = np.sin((arc / size[sample_char])[:, None] * k + 2.0 * np.pi * u[sample_char, :4])
+    a = (0.5 * amp)[sample_char]
+    return pts + a * (wave[:, 0] + wave[:, 1]) + 1j * a * (wave[:, 2] + wave[:, 3])
 
 
 def _warp(
