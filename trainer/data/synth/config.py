@@ -52,9 +52,9 @@ class SynthConfig:
         fold_fix: a stroke end shortened past its corner-cut point (``join_cut``,
             ``run_cut``, ``lift_cut``, a negative extension draw) is cut there instead of
             folding back on itself (``geometry.deform``). False: today's output.
-        curl: the curl of stroke ends (``handwrite._curl``): standard deviation (em) of the
-            sideways move of a stroke's first and last point, times 1.5 - neatness; the
-            stroke turns into and out of its course there. 0: none (today's output).
+        curl: the curl of pen-down stroke ends (``handwrite._curl``): standard deviation
+            (radians) of the turn of a stroke's first and last sampled segment, times
+            1.5 - neatness. 0: none (today's output).
         wobble: the hand's wobble (``handwrite._wobble``): amplitude of a smooth wander
             along the ink, fraction of the character's size, times 1.5 - neatness and a
             per-character log-normal factor; strokes turn more at the same length and

@@ -134,8 +134,6 @@ def write_characters(
         _lift_early(tpl, stroke_z, join, stroke_char, style.cursiveness, config)
     roundness = roundness_of[0] if n_chars == 1 else roundness_of[stroke_char].repeat(tpl.counts)
     points = deform(tpl, stroke_z, roundness, hook if hook.any() else None, config.fold_fix)
-    if config.curl > 0:
-        _curl(points, tpl, hook, rngs, strokes_per_char, style.neatness[stroke_char], config)
     if config.parts_vary and tpl.part.any():
         part_z = draws.parts(drawn.characters, config.elastic_waves)
         points = _move_parts(points, tpl, part_z, mess, stroke_char, config)
@@ -147,7 +145,9 @@ def write_characters(
     motion = Motion(style.speed, style.rate, config.end_speed, config.pen_up_ms)
     pts, sid, t, group_char = sample_trajectory(points, group, speed, point_char, motion)
     if config.wobble > 0:
-        pts = _wobble(pts, group_char[sid], rngs, style, config)
+        pts = _wobble(pts, group_char[sid], drawn.characters, style, config)
+    if config.curl > 0:
+        _curl(pts, sid, stroke_group, drawn.strokes, style.neatness[group_char], config)
     xy, sid, t, sample_char = _digitize(pts, sid, t, group_char, rngs, style, mess, config)
     if n_chars == 1:
         return [(xy, sid.astype(np.int32), np.rint(t - t[0]))]
@@ -217,37 +217,46 @@ def _lift_early(
     stroke_z[:, 1] += np.log1p(-cut.sum(axis=0))
 
 
-#: Stroke length (em) under which ``_curl``'s offsets shrink in proportion (dots, ticks).
-CURL_LENGTH = 0.3
+def _hashed(normals: np.ndarray) -> np.ndarray:
+    """Uniforms on [0, 1) from normal draws (the fraction of a large multiple): effects that
+    are switched on draw nothing, so the rest of a character's draws stay as they were."""
+    return np.modf(np.abs(normals) * 7919.0)[0]
 
 
 def _curl(
-    points: np.ndarray,
-    tpl: Template,
-    hook: np.ndarray,
-    rngs: list[np.random.Generator],
-    strokes_per_char: list[int],
+    pts: np.ndarray,
+    sid: np.ndarray,
+    stroke_group: np.ndarray,
+    stroke_draws: np.ndarray,
     neatness: np.ndarray,
     config: SynthConfig,
 ) -> None:
-    """The curl of a stroke's ends: where the pen lands and lifts it moves sideways.
+    """The curl of a pen-down stroke's ends: the pen lands, and lifts, turning.
 
-    Each stroke's first and last point moves across the stroke's entry (exit) direction
-    by a normal draw times ``config.curl`` (em) times 1.5 - neatness (the writer's:
-    0.5-1.5), shrunk in proportion under ``CURL_LENGTH``: the stroke turns into its course
-    over its first corner-cut segment and out of it over its last, as real strokes do
-    (0.3-0.4 radians in their first and last eighth; ours 0.1), at the same length and
-    about the same straightness. Draws 2 normals a stroke from each character's generator
-    (``rngs``) before the digitizer's. Changes ``points`` (M,) in place.
+    The first segment of every pen-down stroke of 3 samples or more is turned about its
+    second sample by an angle, the last about its last but one: a normal of standard
+    deviation ``config.curl`` (radians) times 1.5 - neatness (the writer's: 0.5-1.5), so
+    the stroke turns into its course where the pen lands and out of it where it lifts, as
+    real strokes do (0.3-0.4 radians in their first and last eighth on real neat writers;
+    ours 0.1), at the same length. No draws (every other draw stays): its two uniforms a
+    stroke are hashed (``_hashed``) from the draws ``stroke_draws`` of the group's first
+    stroke, turned into normals (an approximation: a sum of two uniforms). Changes the
+    samples ``pts`` (n,) complex in place; ``neatness`` (G,) per pen-down group.
     """
-    z = np.concatenate(
-        [rng.standard_normal((k, 2)) for rng, k in zip(rngs, strokes_per_char, strict=True)]
-    )
-    length = np.abs(tpl.len_entry)
-    amp = config.curl * (1.5 - neatness) * np.minimum(1.0, length / CURL_LENGTH)
-    exit_ = np.where(hook, tpl.len_hook_exit, tpl.len_exit)
-    points[tpl.starts] += (amp * z[:, 0]) * 1j * tpl.len_entry / np.maximum(length, 1e-12)
-    points[tpl.ends] += (amp * z[:, 1]) * 1j * exit_ / np.maximum(np.abs(exit_), 1e-12)
+    n = len(pts)
+    first = np.flatnonzero(np.diff(sid, prepend=-1))  # (G,) each group's first sample
+    last = np.append(first[1:], n) - 1
+    ok = (last - first >= 2).nonzero()[0]
+    if len(ok) == 0:
+        return
+    lead = np.flatnonzero(np.diff(stroke_group, prepend=-1))  # first stroke of each group
+    z = _hashed(stroke_draws.reshape(len(stroke_group), -1)[lead[ok], :4])
+    z = (z[:, :2] + z[:, 2:] - 1.0) * math.sqrt(6.0)  # (G', 2): sd 1, triangular
+    angle = config.curl * (1.5 - neatness[ok])[:, None] * z
+    turn = np.exp(1j * angle)
+    f, e = first[ok], last[ok]
+    pts[f] = pts[f + 1] + (pts[f] - pts[f + 1]) * turn[:, 0]
+    pts[e] = pts[e - 1] + (pts[e] - pts[e - 1]) * turn[:, 1]
 
 
 #: Frequency factors of the two sine waves of each axis of ``_wobble`` (irregular sum).
@@ -257,7 +266,7 @@ WOBBLE_WAVES = np.array([0.7, 1.3, 0.8, 1.2])
 def _wobble(
     pts: np.ndarray,
     sample_char: np.ndarray,
-    rngs: list[np.random.Generator],
+    character_draws: np.ndarray,
     style: StyleColumns,
     config: SynthConfig,
 ) -> np.ndarray:
@@ -268,10 +277,10 @@ def _wobble(
     amplitude ``config.wobble`` times the size, times 1.5 - neatness (0.5-1.5: the
     writer's) and a per-character log-normal factor (sd 0.5). A wave of the ink's own
     scale: a stroke turns more without getting longer or less straight (amplitude over
-    wavelength ~0.02). Draws 5 uniforms from each character's generator (``rngs``)
-    before the digitizer's. Returns the moved (n,) complex samples.
+    wavelength ~0.02). No draws: its 5 uniforms a character (4 phases, the amplitude) are
+    hashed from the character's draws (``_hashed``). Returns the moved (n,) complex samples.
     """
-    u = np.array([rng.random(5) for rng in rngs])  # (B, 5): 4 phases, amplitude
+    u = _hashed(character_draws[:, :5])
     size = style.size
     amp = (config.wobble * size * (1.5 - style.neatness)) * np.exp(
         0.5 * math.sqrt(3.0) * (2.0 * u[:, 4] - 1.0)
