@@ -12,13 +12,14 @@ read in place, never trained on or copied.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from trainer.data.synth.order import japanese_orders
 from trainer.data.templates import load_templates
@@ -35,20 +36,25 @@ def _unit(strokes: list[np.ndarray]) -> list[np.ndarray]:
 
 def written_order(ink: list[np.ndarray], median: list[np.ndarray]) -> tuple[tuple, tuple]:
     """(median stroke at each position, reversed median strokes) of an ink of as many strokes."""
-    a, b = _unit(ink), _unit(median)
-    sa, ea = np.array([s[0] for s in a]), np.array([s[-1] for s in a])
-    sb, eb = np.array([s[0] for s in b]), np.array([s[-1] for s in b])
-
-    def dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(p[:, None] - q[None], axis=2)
-
-    fwd, rev = dist(sa, sb) + dist(ea, eb), dist(sa, eb) + dist(ea, sb)
-    la, lb = np.linalg.norm(ea - sa, axis=1), np.linalg.norm(eb - sb, axis=1)
-    flip = (la[:, None] >= LONG) & (lb[None] >= LONG) & (rev < fwd)
-    _, cols = linear_sum_assignment(np.where(flip, rev, fwd))
+    cols, flip = _orders().assign_strokes(_unit(ink), _unit(median), LONG)
     return tuple(int(j) for j in cols), tuple(
         sorted(int(j) for p, j in enumerate(cols) if flip[p, j])
     )
+
+
+def _orders() -> ModuleType:
+    """resources/tomoe/regenerate_orders.py (its stroke assignment), loaded once."""
+    global _ORDERS
+    if _ORDERS is None:
+        path = Path(__file__).resolve().parents[1] / "resources" / "tomoe" / "regenerate_orders.py"
+        spec = importlib.util.spec_from_file_location("tomoe_regenerate_orders", path)
+        assert spec is not None and spec.loader is not None
+        _ORDERS = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_ORDERS)
+    return _ORDERS
+
+
+_ORDERS: ModuleType | None = None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,6 +60,26 @@ def _tomoe() -> ModuleType:
 R = _tomoe()
 
 
+def assign_strokes(
+    a: list[np.ndarray], b: list[np.ndarray], long_stroke: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The stroke of ``b`` each stroke of ``a`` draws (both normalised to their box, as many
+    strokes), and whether it draws it end to start: cost |start - start| + |end - end|, or
+    start against end for strokes at least ``long_stroke`` long in both, minimised over
+    one-to-one assignments. Returns (cols (n,), flip (n, n) bool)."""
+    sa, ea = np.array([s[0] for s in a]), np.array([s[-1] for s in a])
+    sb, eb = np.array([s[0] for s in b]), np.array([s[-1] for s in b])
+
+    def dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(p[:, None] - q[None], axis=2)
+
+    fwd, rev = dist(sa, sb) + dist(ea, eb), dist(sa, eb) + dist(ea, sb)
+    la, lb = np.linalg.norm(ea - sa, axis=1), np.linalg.norm(eb - sb, axis=1)
+    flip = (la[:, None] >= long_stroke) & (lb[None] >= long_stroke) & (rev < fwd)
+    _, cols = linear_sum_assignment(np.where(flip, rev, fwd))
+    return cols, flip
+
+
 def match_order(tomoe: list[np.ndarray], median: list[np.ndarray]) -> Order | None:
     """The median stroke each Tomoe stroke draws, and which it draws end to start.
 
@@ -74,17 +94,7 @@ def match_order(tomoe: list[np.ndarray], median: list[np.ndarray]) -> Order | No
         return None
     a = R._unit_box([np.asarray(s, np.float64) for s in tomoe])
     b = R._unit_box([np.asarray(s, np.float64) for s in median])
-    sa, ea = np.array([s[0] for s in a]), np.array([s[-1] for s in a])
-    sb, eb = np.array([s[0] for s in b]), np.array([s[-1] for s in b])
-
-    def dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(p[:, None] - q[None], axis=2)
-
-    fwd, rev = dist(sa, sb) + dist(ea, eb), dist(sa, eb) + dist(ea, sb)
-    la, lb = np.linalg.norm(ea - sa, axis=1), np.linalg.norm(eb - sb, axis=1)
-    can_rev = (la[:, None] >= R.LONG_STROKE) & (lb[None] >= R.LONG_STROKE)
-    flip = can_rev & (rev < fwd)
-    _, cols = linear_sum_assignment(np.where(flip, rev, fwd))
+    cols, flip = assign_strokes(a, b, R.LONG_STROKE)
     order = [int(j) for j in cols]
     back = [bool(flip[p, j]) for p, j in enumerate(order)]
     put_back: list[np.ndarray] = [np.empty((0, 2))] * n

@@ -12,7 +12,6 @@ from tests.support.twin_features import lost
 from trainer.build.presets import robust_writers
 from trainer.data.synth import sample_writer, synthesize, synthesize_batch
 from trainer.data.synth.confusable import Twin, distinguish
-from trainer.data.synth.synthesize import standard_order
 from trainer.data.templates import held_out_shape, load_shapes, load_templates
 
 CONFIG = replace(robust_writers(), digitizer_prob=0.0)
@@ -77,23 +76,6 @@ def test_stroke_lengths_of_twins_kept() -> None:
     assert _top_shorter("土") > 0.93 and _top_shorter("士") < 0.07
 
 
-def _lifted(char: str, source: str, n: int = 150) -> dict[int, list[np.ndarray]]:
-    """``char`` from ``source`` (as trained: ``distinguish``) by n writers of the preset who
-    lift the pen between strokes: the strokes of each ink written in standard order, by
-    writer."""
-    shapes = load_templates() if source == "medians" else load_shapes(source)
-    strokes = distinguish(char, shapes.strokes(char))
-    out = {}
-    for i in range(n):
-        rng = np.random.default_rng(i)
-        style = replace(sample_writer(rng, CONFIG), cursiveness=1e-4, running=0.0)
-        if not standard_order(strokes, rng, style, CONFIG):
-            continue
-        xy, sid, _ = synthesize(strokes, rng, style, CONFIG)
-        out[i] = [xy[sid == k] for k in range(int(sid.max()) + 1)]
-    return out
-
-
 def _reach(strokes: list[np.ndarray]) -> float:
     """Where the last stroke of 己 / 已 / 巳 starts: 0 at the top 横, 1 at the middle 横."""
     top = float(np.median(strokes[0][: max(2, len(strokes[0]) // 4), 1]))
@@ -108,7 +90,11 @@ def test_si_family_kept(source: str) -> None:
     90% of inks (before: 65-75%); 巳 reaches the top (under a quarter of the way down)."""
     shapes = load_templates() if source == "medians" else load_shapes(source)
     reach = {
-        c: {i: _reach(s) for i, s in _lifted(c, source).items() if len(s) == 3}
+        c: {
+            i: _reach(s)
+            for i, s in twin_features.lifted_by_writer(c, source).items()
+            if len(s) == 3
+        }
         for c in "己已巳"
         if c in shapes and (source == "medians" or not held_out_shape(c))
     }
@@ -128,7 +114,7 @@ def test_si_family_kept(source: str) -> None:
 def test_ren_ru_kept(source: str) -> None:
     """人 starts its left stroke higher, 入 its right one (before: 80-87% of inks)."""
     for char, sign in (("人", -1.0), ("入", 1.0)):
-        inks = _lifted(char, source).values()
+        inks = twin_features.lifted_by_writer(char, source).values()
         gaps = [sign * (s[0][0, 1] - s[1][0, 1]) for s in inks if len(s) == 2]
         assert np.mean(np.array(gaps) > 0) > 0.95, (char, source)
 

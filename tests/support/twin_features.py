@@ -28,18 +28,24 @@ def lifted(char: str, source: str, n: int = 300, kept: bool = True) -> list[Stro
     it is) by writers 0..n-1 of the full preset who lift the pen between strokes: the
     strokes of each ink written in standard order and standard stroke count."""
     shapes = load_templates() if source == "medians" else load_shapes(source)
+    count = len(shapes.strokes(char))
+    return [s for s in lifted_by_writer(char, source, n, kept).values() if len(s) == count]
+
+
+def lifted_by_writer(char: str, source: str, n: int = 150, kept: bool = True) -> dict[int, Strokes]:
+    """As ``lifted``, by writer, whatever the ink's stroke count."""
+    shapes = load_templates() if source == "medians" else load_shapes(source)
     strokes = shapes.strokes(char)
     if kept:
         strokes = distinguish(char, strokes)
-    out = []
+    out = {}
     for i in range(n):
         rng = np.random.default_rng(i)
         style = replace(sample_writer(rng, CONFIG), cursiveness=1e-4, running=0.0)
         if not standard_order(strokes, rng, style, CONFIG):
             continue
         xy, sid, _ = synthesize(strokes, rng, style, CONFIG)
-        if sid.max() + 1 == len(strokes):
-            out.append([xy[sid == k] for k in range(len(strokes))])
+        out[i] = [xy[sid == k] for k in range(int(sid.max()) + 1)]
     return out
 
 

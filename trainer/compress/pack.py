@@ -19,20 +19,13 @@ from torch import nn
 
 from engine.package import load_package, npy_bytes, stored_size, write_package
 from engine.preprocess import PreprocessConfig
-from engine.weights import MAX_CODEBOOK, encode_tensor
+from engine.weights import ENCODINGS, MAX_CODEBOOK, encode_tensor
 from trainer.compress.export import externalize, ordered_state, to_onnx
 
 logger = logging.getLogger(__name__)
 
 #: Encodings tried for a tensor of at most MAX_CODEBOOK distinct values.
-_SHARED = (
-    "kmeans",
-    "sparse_kmeans",
-    "sparse_kmeans4",
-    "kmeans_bytes",
-    "sparse_kmeans_bytes",
-    "sparse_kmeans4_bytes",
-)
+_SHARED = tuple(e for e in ENCODINGS if "kmeans" in e)
 
 
 def model_tensors(model: nn.Module) -> dict[str, np.ndarray]:

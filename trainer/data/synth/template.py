@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from trainer.data.synth.curves import CONNECTOR_A, CONNECTOR_B, N_CONNECTOR, chaikin, unit
+from trainer.data.synth.draws import stroke_scales
 from trainer.data.synth.running import RUN_OVERLAP
 from trainer.data.synth.timing import corner_speed
 
@@ -164,18 +165,7 @@ def build(strokes: list[np.ndarray], config: SynthConfig, broken: int = -1) -> T
 def _draw_scales(strokes: list[np.ndarray], config: SynthConfig) -> np.ndarray:
     """(K, 8) per-stroke draw scales: the config's, times the ``damp`` (K, 8) a twin's
     template carries (``confusable.Twin``: less noise on the strokes that tell it apart)."""
-    sd = np.array(
-        [
-            config.offset_sd,
-            config.offset_sd,
-            config.scale_log_sd,
-            config.stroke_rotation_sd,
-            config.bend_sd,
-            config.extend_sd,
-            config.extend_sd,
-            config.reach_sd,
-        ]
-    )
+    sd = stroke_scales(config)
     damp = getattr(strokes, "damp", None)
     if damp is None:
         return np.tile(sd, (len(strokes), 1))
