@@ -43,9 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     if args.repack:
+        from engine.errors import ModelLoadError
         from trainer.compress.pack import repack_package
 
-        repack_package(HERE / PACKAGE, HERE / PACKAGE)
+        try:
+            repack_package(HERE / PACKAGE, HERE / PACKAGE)
+        except ModelLoadError as e:  # the package is left as it was (written atomically)
+            print(f"error: cannot repack: {e}", file=sys.stderr)
+            return 2
     if args.record_digest or args.repack:
         return record_digest()
     from trainer.cli import main as trainer

@@ -112,3 +112,26 @@ def test_repack_keeps_every_weight_and_shrinks_a_packed_package(tmp_path):
         assert np.array_equal(b.tensors[name], w), name
     assert b.encodings == chosen
     assert new.stat().st_size <= old.stat().st_size
+
+
+def test_regenerate_repack_names_a_broken_package_and_leaves_it(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "resources" / "model" / "regenerate.py"
+    shutil.copy(script, tmp_path / "regenerate.py")
+    (tmp_path / "xiezi-gb1.xiezi").write_bytes(b"junk")
+    env_root = str(script.parents[2])
+    r = subprocess.run(
+        [sys.executable, str(tmp_path / "regenerate.py"), "--repack"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": env_root, "PATH": "/usr/bin:/bin", "OMP_WAIT_POLICY": "PASSIVE"},
+    )
+    assert r.returncode == 2
+    assert "cannot repack" in r.stderr and "not a zip archive" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert (tmp_path / "xiezi-gb1.xiezi").read_bytes() == b"junk"
