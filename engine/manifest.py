@@ -48,6 +48,13 @@ def validate_manifest(m: Any, any_preprocess: bool = False) -> dict[str, Any]:
     if bad:
         raise ValueError(f"{MANIFEST} has no valid {bad[0]!r}")
     for name, entry in m["tensors"].items():
+        encoding = entry.get("encoding") if isinstance(entry, dict) else None
+        if isinstance(encoding, str) and encoding not in ENCODINGS:
+            raise ValueError(
+                f"tensor {name!r} is stored with encoding {encoding!r}, which this engine does "
+                f"not know (it reads {', '.join(ENCODINGS)}): update Xiezi, or write the "
+                "package with this version's trainer"
+            )
         if (
             not isinstance(entry, dict)
             or entry.get("encoding") not in ENCODINGS

@@ -191,3 +191,18 @@ def test_sealed_edits_raise_only_model_load_errors(
     fp.write_members(path, fp.seal(fp.with_manifest(members, m)))
     with contextlib.suppress(ModelLoadError):
         load_package(path)
+
+
+def test_an_encoding_this_engine_does_not_know_is_named(tmp_path: Path) -> None:
+    """A package written by a newer trainer (an encoding added since) is refused with the
+    encoding's name and the fix, not as a malformed manifest."""
+    src = tmp_path / "m.xiezi"
+    build_package(src)
+    members = fp.read_members(src)
+    m = fp.manifest_of(members)
+    name = next(iter(m["tensors"]))
+    m["tensors"][name]["encoding"] = "kmeans_arith"
+    bad = tmp_path / "newer.xiezi"
+    fp.write_members(bad, fp.seal(fp.with_manifest(members, m)))
+    with pytest.raises(ModelLoadError, match="encoding 'kmeans_arith'.*update Xiezi"):
+        load_package(bad)
