@@ -17,7 +17,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from realism_synth_ab import overrides
+from realism_population import overrides
 
 from trainer.build.presets import full
 from trainer.data.synth import sample_writer, synthesize_batch

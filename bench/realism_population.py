@@ -5,9 +5,12 @@ population (its pen motion and its mix of shape sources), compared with real wri
 ``../shared/realism/realism.py`` statistic by statistic.
 
     python bench/realism_population.py [--per-char 2] [--digitizers] [--keep inks.jsonl]
+        [--set fold_fix=True --set curl=0.3 ...]
 
 By default every ink is recorded as the synthesizer samples it (one digitizer, so the
-card's ``points`` compare); ``--digitizers`` adds the drawn devices of training.
+card's ``points`` compare); ``--digitizers`` adds the drawn devices of training. Each
+``--set NAME=VALUE`` replaces one ``SynthConfig`` field (a bool, int or float, as the
+field's default is): the A/B of synthesizer switches before a fine-tune (issue 25).
 """
 
 from __future__ import annotations
@@ -15,12 +18,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from trainer.build.presets import full
+from trainer.data.synth import SynthConfig
 from trainer.yardsticks import realism_card, shared_folder
+
+
+def overrides(pairs: list[str]) -> dict[str, object]:
+    """``NAME=VALUE`` pairs as SynthConfig field values, typed like each field's default."""
+    defaults = {f.name: f.default for f in fields(SynthConfig)}
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in defaults or not value:
+            raise SystemExit(f"--set {pair!r}: expected NAME=VALUE with a SynthConfig field")
+        kind = type(defaults[name])
+        out[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,8 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-char", type=int, default=2)
     p.add_argument("--digitizers", action="store_true", help="the drawn devices of training")
     p.add_argument("--keep", type=Path, help="also write the population here (JSONL)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = p.parse_args(argv)
-    card = realism_card(full().data, args.per_char, args.digitizers, args.keep)
+    data = full().data
+    data = replace(data, synth=replace(data.synth, **overrides(args.set)))
+    card = realism_card(data, args.per_char, args.digitizers, args.keep)
     if card is None:
         print(f"no realism card under {shared_folder()}", file=sys.stderr)
         return 1

@@ -186,11 +186,11 @@ def _lift_early(
     pen: each end comes in by ``lift_cut`` of the stroke's chord times minus the cosine of
     the chord with the jump (none where it heads on), times a factor rising with the
     writer's fluency from ``lift_neat`` (0.6-1.4 at 0.6, as ``motion.pen_motion``'s tails),
-    only at pen-ups within a character. It is
-    the pen-up side of ``join_cut``: a tail shortens a jump only by adding at least as
-    much ink, this shortens it and saves ink. A near-straight stroke is scaled about the
-    point of its chord that stays (its end curls kept), folded into its draws ``stroke_z``
-    (K, 4) (changed in place): log scale and offset. No draws: the layout is unchanged.
+    only at pen-ups within a character. It is the pen-up side of ``join_cut``: a tail
+    shortens a jump only by adding at least as much ink, this shortens it and saves ink.
+    A near-straight stroke is scaled about the point of its chord that stays (its end curls
+    kept), folded into its draws ``stroke_z`` (K, 4) (changed in place): log scale and
+    offset. No draws: the layout is unchanged.
     A stroke that turns a corner would shrink about its chord, and a twin's damped strokes
     carry what tells it from its twin: those are written whole.
     """
